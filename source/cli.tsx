@@ -1,0 +1,184 @@
+#!/usr/bin/env node
+// Entry: parse flags, pick the command, exit with its code. Heavy modules (Ink, client-node) load lazily
+// so that `--help` and `version` start fast.
+import meow from 'meow';
+import {ExitCode} from './exit-codes.js';
+import {MultusError, formatError, usageError} from './errors.js';
+import {parseDuration} from './duration.js';
+import {versionInfo} from './version.js';
+import type {ConnectionOptions, DoctorOptions, DryRun, OutputFormat} from './options.js';
+
+export const helpText = `
+  Diagnose and fix Multus-CNI's RBAC: the thick daemon's pod informer needs list and watch on pods.
+
+  Usage
+    kubectl multus doctor [flags]        find Multus, detect the forbidden list/watch error, fix it and prove it
+    kubectl multus scan [FILE|-] [flags] classify Multus log text offline (kubectl logs, CRI log files, bundles)
+    kubectl multus undo [flags]          restore the ClusterRole rules that doctor replaced
+    kubectl multus version               print version and commit
+
+  Doctor flags
+    --check                  diagnose only, change nothing
+    -y, --yes                apply without asking (required to change anything without a terminal)
+    --dry-run[=client|server] show everything that would change, change nothing (bare --dry-run means client)
+    --no-restart             patch the ClusterRole but do not restart the DaemonSet
+    --force                  patch objects that another tool manages (Helm, operators, GitOps)
+    --timeout DURATION       how long to wait for the rollout (default 5m, 0 waits forever)
+    --daemonset NAME         the Multus DaemonSet (default: discovered by image, labels and command)
+    --log-pods N             how many Multus pods to read logs from (default 5)
+    --log-bytes N            bytes of log to read from each pod (default 262144)
+    -o, --output FORMAT      text (default), json or yaml
+
+  Connection flags (as kubectl)
+    --kubeconfig PATH        kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)
+    --context NAME           kubeconfig context
+    --cluster NAME           kubeconfig cluster
+    --user NAME              kubeconfig user
+    -n, --namespace NAME     namespace of the Multus DaemonSet (default: all namespaces)
+    --as USER                impersonate a user or service account
+    --as-group GROUP         impersonate a group (repeatable)
+    --as-uid UID             impersonate a UID
+    --request-timeout DUR    timeout of each API request (default 30s, 0 = none)
+
+  Exit codes
+    0 healthy or fixed   1 problem found and not fixed   2 usage error   3 cannot reach the cluster
+    4 missing permission   5 rollout failed or timed out
+
+  Examples
+    kubectl multus doctor                 guided fix in a terminal
+    kubectl multus doctor --check -o json  diagnose for automation
+    kubectl multus doctor --yes           fix without asking
+    kubectl logs ds/kube-multus-ds -n kube-system | kubectl multus scan -
+`;
+
+const flagSpec = {
+	kubeconfig: {type: 'string'},
+	context: {type: 'string'},
+	cluster: {type: 'string'},
+	user: {type: 'string'},
+	namespace: {type: 'string', shortFlag: 'n'},
+	as: {type: 'string'},
+	asGroup: {type: 'string', isMultiple: true},
+	asUid: {type: 'string'},
+	requestTimeout: {type: 'string', default: '30s'},
+	output: {type: 'string', shortFlag: 'o', default: 'text'},
+	check: {type: 'boolean', default: false},
+	yes: {type: 'boolean', shortFlag: 'y', default: false},
+	dryRun: {type: 'string'},
+	restart: {type: 'boolean', default: true},
+	force: {type: 'boolean', default: false},
+	timeout: {type: 'string', default: '5m'},
+	daemonset: {type: 'string'},
+	logPods: {type: 'number', default: 5},
+	logBytes: {type: 'number', default: 262_144},
+	help: {type: 'boolean', shortFlag: 'h', default: false},
+	version: {type: 'boolean', default: false},
+} as const;
+
+/** kubectl accepts a bare --dry-run (meaning client); meow needs a value, so give it one. */
+function normaliseArgv(argv: string[]): string[] {
+	return argv.map(arg => (arg === '--dry-run' ? '--dry-run=client' : arg));
+}
+
+function parseOutput(value: string): OutputFormat {
+	if (value === 'text' || value === 'json' || value === 'yaml') return value;
+	throw usageError(`invalid --output "${value}"`, 'use -o text, -o json or -o yaml');
+}
+
+function parseDryRun(value: string | undefined): DryRun {
+	if (value === undefined || value === 'none' || value === 'false') return 'none';
+	if (value === 'client' || value === 'server') return value;
+	throw usageError(`invalid --dry-run "${value}"`, 'use --dry-run, --dry-run=client or --dry-run=server');
+}
+
+function positiveInteger(flag: string, value: number): number {
+	if (!Number.isInteger(value) || value < 1) throw usageError(`invalid --${flag} ${value}`, `give a whole number of at least 1`);
+	return value;
+}
+
+export async function main(argv: string[]): Promise<number> {
+	const cli = meow(helpText, {
+		importMeta: import.meta,
+		argv: normaliseArgv(argv),
+		pkg: {name: 'kubectl-multus', version: versionInfo().version},
+		autoHelp: false,
+		autoVersion: false,
+		allowUnknownFlags: false,
+		flags: flagSpec,
+	});
+	const [command, ...rest] = cli.input;
+	const flags = cli.flags;
+
+	if (flags.help || command === 'help' || command === undefined) {
+		process.stdout.write(helpText.trimStart());
+		return command === undefined && !flags.help ? ExitCode.Usage : ExitCode.Ok;
+	}
+
+	switch (command) {
+		case 'version': {
+			const {runVersion} = await import('./commands/version.js');
+			return runVersion(parseOutput(flags.output));
+		}
+		case '__complete': {
+			const {runComplete} = await import('./commands/complete.js');
+			return runComplete(rest);
+		}
+		case 'scan': {
+			if (rest.length > 1) throw usageError(`scan takes one FILE or -, got ${rest.length}`, 'kubectl multus scan [FILE|-]');
+			const {runScan} = await import('./commands/scan.js');
+			return runScan({source: rest[0] ?? '-', output: parseOutput(flags.output)});
+		}
+		case 'doctor':
+		case 'undo': {
+			if (rest.length > 0) throw usageError(`unexpected argument "${rest[0]}"`, `kubectl multus ${command} takes flags only`);
+			const connection: ConnectionOptions = {
+				kubeconfig: flags.kubeconfig,
+				context: flags.context,
+				cluster: flags.cluster,
+				user: flags.user,
+				namespace: flags.namespace,
+				as: flags.as,
+				asGroups: flags.asGroup ?? [],
+				asUid: flags.asUid,
+				requestTimeoutMs: parseDuration('request-timeout', flags.requestTimeout),
+			};
+			const output = parseOutput(flags.output);
+			const dryRun = parseDryRun(flags.dryRun);
+			if (flags.check && flags.yes) throw usageError('--check and --yes contradict each other', 'use --check to diagnose, or --yes to fix');
+			const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY) && output === 'text' && process.env['CI'] !== 'true';
+			const options: DoctorOptions = {
+				connection,
+				output,
+				check: flags.check,
+				yes: flags.yes,
+				dryRun,
+				restart: flags.restart,
+				force: flags.force,
+				timeoutMs: parseDuration('timeout', flags.timeout),
+				daemonSet: flags.daemonset,
+				logPods: positiveInteger('log-pods', flags.logPods),
+				logBytes: positiveInteger('log-bytes', flags.logBytes),
+				interactive,
+				color: !('NO_COLOR' in process.env) && Boolean(process.stdout.isTTY),
+			};
+			if (command === 'undo') {
+				const {runUndo} = await import('./commands/undo.js');
+				return runUndo(options);
+			}
+			const {runDoctor} = await import('./commands/doctor.js');
+			return runDoctor(options);
+		}
+		default:
+			throw usageError(`unknown command "${command}"`, 'run kubectl multus --help to see the commands: doctor, scan, undo, version');
+	}
+}
+
+main(process.argv.slice(2)).then(
+	code => {
+		process.exitCode = code;
+	},
+	(error: unknown) => {
+		process.stderr.write(formatError(error) + '\n');
+		process.exitCode = error instanceof MultusError ? error.exitCode : ExitCode.ProblemFound;
+	},
+);

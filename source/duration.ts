@@ -1,0 +1,28 @@
+import {usageError} from './errors.js';
+
+const unitMs: Record<string, number> = {ms: 1, s: 1000, m: 60_000, h: 3_600_000};
+
+/** Parses a Go-style duration as kubectl takes it ("90s", "5m", "1h30m", "250ms", "0" = no limit) into milliseconds. */
+export function parseDuration(flag: string, text: string): number {
+	const value = text.trim();
+	if (value === '0') return 0;
+	if (/^\d+$/.test(value)) return Number(value) * 1000; // kubectl's --request-timeout accepts bare seconds
+	const parts = [...value.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)];
+	if (parts.length === 0 || parts.map(p => p[0]).join('') !== value) {
+		throw usageError(`invalid --${flag} "${text}"`, `use a duration such as 30s, 5m or 1h30m (0 means no limit)`);
+	}
+	return Math.round(parts.reduce((total, [, amount, unit]) => total + Number(amount) * unitMs[unit!]!, 0));
+}
+
+/** Formats milliseconds the way kubectl prints durations: "5m0s", "42s", "1.5s". */
+export function formatDuration(ms: number): string {
+	if (ms < 1000) return `${Math.round(ms)}ms`;
+	const totalSeconds = ms / 1000;
+	const hours = Math.floor(totalSeconds / 3600);
+	const minutes = Math.floor((totalSeconds % 3600) / 60);
+	const seconds = totalSeconds - hours * 3600 - minutes * 60;
+	const secondText = Number.isInteger(seconds) ? `${seconds}s` : `${seconds.toFixed(1)}s`;
+	if (hours > 0) return `${hours}h${minutes}m${secondText}`;
+	if (minutes > 0) return `${minutes}m${secondText}`;
+	return secondText;
+}

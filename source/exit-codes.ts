@@ -1,0 +1,16 @@
+/** The documented exit codes (README "Exit codes"). One place; everything else refers to these names. */
+export const ExitCode = {
+	/** Healthy, or fixed and verified. */
+	Ok: 0,
+	/** A problem was found and not fixed (check mode, declined, dry run, managed elsewhere), or scan found lines. */
+	ProblemFound: 1,
+	/** Bad flags, arguments or input. */
+	Usage: 2,
+	/** Cannot reach or talk to the cluster (kubeconfig, network, credentials, not Kubernetes). */
+	Unreachable: 3,
+	/** The caller lacks a permission the tool needs. */
+	Forbidden: 4,
+	/** The rollout failed or timed out. */
+	RolloutFailed: 5,
+} as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
