@@ -96,7 +96,18 @@ function positiveInteger(flag: string, value: number): number {
 	return value;
 }
 
-export async function main(argv: string[]): Promise<number> {
+/** True when started under kubectl's completion name (kubectl_complete-multus[.exe], e.g. a symlink to this binary). */
+export function invokedAsCompleter(argv0: string): boolean {
+	return /^kubectl_complete-/.test(argv0.split(/[\\/]/).at(-1) ?? '');
+}
+
+export async function main(argv: string[], argv0 = process.argv0): Promise<number> {
+	// Completion words are partial ("--con"), so they must reach the completer before meow rejects them as flags.
+	const completer = invokedAsCompleter(argv0);
+	if (completer || argv[0] === '__complete') {
+		const {runComplete} = await import('./commands/complete.js');
+		return runComplete(completer ? argv : argv.slice(1));
+	}
 	const cli = meow(helpText, {
 		importMeta: import.meta,
 		argv: normaliseArgv(argv),
@@ -118,10 +129,6 @@ export async function main(argv: string[]): Promise<number> {
 		case 'version': {
 			const {runVersion} = await import('./commands/version.js');
 			return runVersion(parseOutput(flags.output));
-		}
-		case '__complete': {
-			const {runComplete} = await import('./commands/complete.js');
-			return runComplete(rest);
 		}
 		case 'scan': {
 			if (rest.length > 1) throw usageError(`scan takes one FILE or -, got ${rest.length}`, 'kubectl multus scan [FILE|-]');
