@@ -1,0 +1,108 @@
+#!/usr/bin/env node
+// Bundles source/cli.tsx into one classic script that a Node single executable application (SEA) can run.
+//
+// Node 22's SEA main must be a CommonJS script whose `require` sees only builtins, but Ink and yoga use
+// top-level await. So: esbuild bundles to ESM (top-level await allowed, the lazy `import('./commands/x.js')`
+// calls are inlined because their specifiers are static strings), the few `import ... from 'node:x'` lines
+// left are rewritten to `require`, and the whole bundle is wrapped in an async function.
+// See docs/distribution.md and shared/research/distribution.md §3.2.
+//
+// Usage: node scripts/build-sea.mjs [--out dist/sea/sea-main.cjs] [--no-minify]
+// Prints the build info (version, commit, bytes) as JSON on stdout.
+import * as esbuild from 'esbuild';
+import {execFileSync} from 'node:child_process';
+import {mkdirSync, readFileSync, writeFileSync} from 'node:fs';
+import path from 'node:path';
+import {fileURLToPath} from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+const outIndex = args.indexOf('--out');
+const out = path.resolve(root, outIndex >= 0 ? args[outIndex + 1] : 'dist/sea/sea-main.cjs');
+const minify = !args.includes('--no-minify');
+
+const {version} = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
+const commit =
+	process.env.MULTUS_COMMIT ??
+	execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], {cwd: root, encoding: 'utf8'}).trim();
+
+// Ink imports react-devtools-core only when DEV=true; the release never does, so don't carry it.
+const stubDevtools = {
+	name: 'stub-react-devtools-core',
+	setup(build) {
+		build.onResolve({filter: /^react-devtools-core$/}, () => ({path: 'react-devtools-core', namespace: 'stub'}));
+		build.onLoad({filter: /.*/, namespace: 'stub'}, () => ({
+			contents: 'export default {initialize() {}, connectToDevTools() {}};',
+		}));
+	},
+};
+
+const result = await esbuild.build({
+	entryPoints: [path.join(root, 'source/cli.tsx')],
+	absWorkingDir: root,
+	bundle: true,
+	platform: 'node',
+	format: 'esm',
+	target: 'node22',
+	jsx: 'automatic',
+	legalComments: 'none',
+	write: false,
+	metafile: true,
+	logLevel: 'warning',
+	plugins: [stubDevtools],
+	define: {
+		'process.env.NODE_ENV': '"production"',
+		'import.meta': '__importMeta',
+		__MULTUS_VERSION__: JSON.stringify(version),
+		__MULTUS_COMMIT__: JSON.stringify(commit),
+	},
+});
+
+let code = result.outputFiles[0].text;
+
+/** `import clause from "mod"` -> `const ... = require("mod")`; only builtins are left after bundling. */
+function importToRequire(clause, mod) {
+	clause = clause.trim();
+	const namespace = clause.match(/^\*\s+as\s+([\w$]+)$/);
+	if (namespace) return `const ${namespace[1]} = require(${mod});`;
+	const parts = clause.match(/^([\w$]+)?\s*,?\s*(\{[^}]*\})?$/s);
+	if (!parts) throw new Error(`build-sea: unhandled import clause: ${clause}`);
+	const statements = [];
+	if (parts[1]) statements.push(`const ${parts[1]} = require(${mod});`);
+	if (parts[2]) statements.push(`const ${parts[2].replace(/([\w$]+)\s+as\s+([\w$]+)/g, '$1: $2')} = require(${mod});`);
+	return statements.join(' ');
+}
+
+code = code
+	.replace(/^#!.*\n/, '')
+	.replace(/^import\s+([^;]*?)\s+from\s+("(?:node:)?[\w/]+");?$/gm, (_, clause, mod) => importToRequire(clause, mod))
+	.replace(/^import\s+("(?:node:)?[\w/]+");?$/gm, (_, mod) => `require(${mod});`)
+	// The entry's own exports (helpText, main for tests) mean nothing to a script.
+	.replace(/^export\s*\{[^}]*\};?\s*$/m, '');
+// Fail loudly rather than ship a binary that dies at start: nothing module-level may survive the rewrite.
+if (/^\s*(import|export)\b/m.test(code)) throw new Error('build-sea: ESM syntax left at top level of the bundle');
+// A dynamic import that esbuild could not inline would need a file next to the binary, which a SEA does not have.
+const unbundled = [...code.matchAll(/\bimport\(\s*["'`]([^"'`]+)["'`]\s*\)/g)].map(m => m[1]);
+if (unbundled.length > 0) throw new Error(`build-sea: dynamic imports left unbundled: ${unbundled.join(', ')}`);
+
+let script = `"use strict";
+const __importMeta = {url: require("node:url").pathToFileURL(__filename).href, filename: __filename, dirname: __dirname};
+(async () => {
+${code}
+})().catch((error) => { console.error(error); process.exitCode = 1; });
+`;
+// Minify after the rewrite: minified ESM puts all imports on one line and the rewrite would miss them.
+if (minify) script = (await esbuild.transform(script, {minify: true, legalComments: 'none', target: 'node22'})).code;
+
+mkdirSync(path.dirname(out), {recursive: true});
+writeFileSync(out, script);
+const inputs = Object.keys(result.metafile.inputs);
+const info = {
+	version,
+	commit,
+	bytes: Buffer.byteLength(script),
+	commands: inputs.filter(file => file.startsWith('source/commands/')).sort(),
+	out: path.relative(root, out),
+};
+writeFileSync(path.join(path.dirname(out), 'build-info.json'), JSON.stringify(info, null, '\t') + '\n');
+process.stdout.write(JSON.stringify(info) + '\n');

@@ -1,0 +1,118 @@
+import {stepIds, type Connection, type Diagnosis, type FailureInfo, type Found, type Outcome, type PatchResult, type Plan, type RestartResult, type RolloutView, type StepId, type StepStatus, type Verification} from './model.js';
+
+/** Everything the doctor knows so far. Views render it; nothing else holds doctor state. */
+export interface DoctorState {
+	steps: Record<StepId, StepStatus>;
+	current: StepId | undefined;
+	connection: Connection | undefined;
+	found: Found | undefined;
+	diagnosis: Diagnosis | undefined;
+	plan: Plan | undefined;
+	/** The confirm prompt: waiting for an answer, or the answer. */
+	confirm: {state: 'idle' | 'asking' | 'answered'; answer: boolean | undefined; conflictRetry: number};
+	patch: PatchResult | undefined;
+	restart: RestartResult | undefined;
+	rollout: RolloutView | undefined;
+	verification: Verification | undefined;
+	notes: string[];
+	failure: FailureInfo | undefined;
+	/** Set once a Ctrl-C was seen: the running step is being cancelled. */
+	cancelling: boolean;
+	outcome: Outcome | undefined;
+}
+
+export type DoctorEvent =
+	| {type: 'step-started'; step: StepId}
+	| {type: 'step-skipped'; step: StepId; note?: string}
+	| {type: 'connected'; connection: Connection}
+	| {type: 'found'; found: Found}
+	| {type: 'diagnosed'; diagnosis: Diagnosis}
+	| {type: 'planned'; plan: Plan}
+	| {type: 'confirm-requested'}
+	| {type: 'confirm-answered'; yes: boolean}
+	| {type: 'conflict'; note: string}
+	| {type: 'patched'; patch: PatchResult}
+	| {type: 'restarted'; restart: RestartResult}
+	| {type: 'rollout-progress'; rollout: RolloutView}
+	| {type: 'verified'; verification: Verification}
+	| {type: 'note'; note: string}
+	| {type: 'cancel-requested'}
+	| {type: 'failed'; failure: FailureInfo}
+	| {type: 'finished'; outcome: Outcome};
+
+export function initialState(): DoctorState {
+	return {
+		steps: Object.fromEntries(stepIds.map(id => [id, 'pending'])) as Record<StepId, StepStatus>,
+		current: undefined,
+		connection: undefined,
+		found: undefined,
+		diagnosis: undefined,
+		plan: undefined,
+		confirm: {state: 'idle', answer: undefined, conflictRetry: 0},
+		patch: undefined,
+		restart: undefined,
+		rollout: undefined,
+		verification: undefined,
+		notes: [],
+		failure: undefined,
+		cancelling: false,
+		outcome: undefined,
+	};
+}
+
+function finishCurrent(state: DoctorState, status: StepStatus = 'done'): DoctorState['steps'] {
+	if (!state.current || state.steps[state.current] !== 'running') return state.steps;
+	return {...state.steps, [state.current]: status};
+}
+
+/** The doctor's state machine: named events in, new state out. Pure. */
+export function doctorReducer(state: DoctorState, event: DoctorEvent): DoctorState {
+	switch (event.type) {
+		case 'step-started': {
+			const steps = finishCurrent(state);
+			return {...state, steps: {...steps, [event.step]: 'running'}, current: event.step};
+		}
+		case 'step-skipped':
+			return {
+				...state,
+				steps: {...finishCurrent(state), [event.step]: 'skipped'},
+				notes: event.note ? [...state.notes, event.note] : state.notes,
+			};
+		case 'connected':
+			return {...state, connection: event.connection};
+		case 'found':
+			return {...state, found: event.found};
+		case 'diagnosed':
+			return {...state, diagnosis: event.diagnosis};
+		case 'planned':
+			return {...state, plan: event.plan};
+		case 'confirm-requested':
+			return {...state, confirm: {...state.confirm, state: 'asking', answer: undefined}};
+		case 'confirm-answered':
+			return {...state, confirm: {...state.confirm, state: 'answered', answer: event.yes}};
+		case 'conflict':
+			// Someone else changed the role between our read and our write: back to the diff, ask again.
+			return {
+				...state,
+				steps: {...state.steps, plan: 'pending', confirm: 'pending', patch: 'pending'},
+				confirm: {state: 'idle', answer: undefined, conflictRetry: state.confirm.conflictRetry + 1},
+				notes: [...state.notes, event.note],
+			};
+		case 'patched':
+			return {...state, patch: event.patch};
+		case 'restarted':
+			return {...state, restart: event.restart};
+		case 'rollout-progress':
+			return {...state, rollout: event.rollout};
+		case 'verified':
+			return {...state, verification: event.verification};
+		case 'note':
+			return {...state, notes: [...state.notes, event.note]};
+		case 'cancel-requested':
+			return {...state, cancelling: true};
+		case 'failed':
+			return {...state, steps: {...state.steps, [event.failure.step]: 'failed'}, failure: event.failure};
+		case 'finished':
+			return {...state, steps: finishCurrent(state), current: undefined, outcome: event.outcome};
+	}
+}

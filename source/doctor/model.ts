@@ -1,0 +1,162 @@
+import type {V1PolicyRule} from '@kubernetes/client-node';
+import type {ConnectionInfo} from '../kube/config.js';
+import type {AccessAnswer} from '../kube/client.js';
+import type {MultusDaemonSet, Owner, RoleGrant} from '../multus/discovery.js';
+import type {Requirement} from '../multus/requirements.js';
+import type {RolePatchPlan} from '../multus/rbac.js';
+import type {RolloutProgress, RolloutStatus} from '../multus/rollout.js';
+import type {ErrorKind} from '../errors.js';
+
+/** The doctor's steps, in order. */
+export const stepIds = ['connect', 'find', 'detect', 'plan', 'confirm', 'patch', 'restart', 'rollout', 'verify'] as const;
+export type StepId = (typeof stepIds)[number];
+export type StepStatus = 'pending' | 'running' | 'done' | 'skipped' | 'failed';
+
+export const stepTitles: Record<StepId, string> = {
+	connect: 'Connect',
+	find: 'Find Multus',
+	detect: 'Detect',
+	plan: 'Current vs needed',
+	confirm: 'Confirm',
+	patch: 'Patch',
+	restart: 'Restart',
+	rollout: 'Rollout',
+	verify: 'Verify',
+};
+
+export interface Connection extends ConnectionInfo {
+	serverVersion: string;
+}
+
+export interface BoundRole {
+	name: string;
+	rules: V1PolicyRule[];
+	resourceVersion: string | undefined;
+	owner: Owner | undefined;
+	autoupdateDisabled: boolean;
+	grants: RoleGrant[];
+}
+
+export interface Found {
+	daemonSet: MultusDaemonSet;
+	desired: number;
+	ready: number;
+	selector: string;
+	identity: {user: string; groups: string[]};
+	roles: BoundRole[];
+	lookalikeBindings: string[];
+	/** Owner of the DaemonSet itself (restart would be reverted/ignored only in rare cases; shown for context). */
+	daemonSetOwner: Owner | undefined;
+}
+
+/** Evidence from the multus pods' logs (bounded reads of a sample of pods). */
+export interface LogEvidence {
+	state: 'found' | 'clean' | 'unavailable';
+	podsRead: number;
+	podsSampled: string[];
+	bytesRead: number;
+	count: number;
+	verbs: Array<'list' | 'watch'>;
+	users: string[];
+	nodes: string[];
+	firstSeen: string | undefined;
+	lastSeen: string | undefined;
+	examples: string[];
+	lookalikes: Array<{kind: string; count: number; example: string}>;
+	errors: string[];
+}
+
+export interface AccessEvidence {
+	list: AccessAnswer;
+	watch: AccessAnswer;
+}
+
+export interface RuleEvidence {
+	requirements: Array<Requirement & {covered: boolean}>;
+	missing: V1PolicyRule[];
+	/** Advisory gaps (warned about, never patched). */
+	advisoryMissing: V1PolicyRule[];
+}
+
+export interface Diagnosis {
+	logs: LogEvidence;
+	access: AccessEvidence;
+	rules: RuleEvidence;
+	/** healthy: nothing to fix; broken: the fix applies. */
+	verdict: 'healthy' | 'broken';
+	summary: string;
+}
+
+/** Permissions the caller needs for the change, and whether they have each. */
+export interface PermissionCheck {
+	description: string;
+	verb: string;
+	group: string;
+	resource: string;
+	name?: string;
+	namespace?: string;
+	allowed: boolean;
+	/** What an admin would grant, as a rule line. */
+	grant: string;
+}
+
+export interface Plan {
+	role: string;
+	resourceVersion: string | undefined;
+	patch: RolePatchPlan;
+	owner: Owner | undefined;
+	autoupdateDisabled: boolean;
+	/** Why the plan cannot be applied here, if it cannot. */
+	blocked: 'managed' | 'autoupdate' | undefined;
+	/** YAML for `kubectl auth reconcile -f -` (the same fix, as a file). */
+	reconcileYaml: string;
+	/** The JSON patch sent, including the change-record annotations. */
+	operations: unknown[];
+	permissions: PermissionCheck[];
+	serverDryRun: 'passed' | 'skipped' | string;
+}
+
+export interface PatchResult {
+	role: string;
+	resourceVersion: string | undefined;
+	rulesAfter: V1PolicyRule[];
+	dryRun: boolean;
+	attempts: number;
+}
+
+export interface RestartResult {
+	restartedAt: string;
+	generation: number;
+	dryRun: boolean;
+	strategy: string;
+}
+
+export interface RolloutView {
+	status: RolloutStatus;
+	progress: RolloutProgress;
+	startedAt: number;
+	finishedAt: number | undefined;
+	reconnects: number;
+}
+
+export interface Verification {
+	access: AccessEvidence;
+	logs: LogEvidence;
+	passed: boolean;
+	undo: string;
+}
+
+export type Verdict = 'healthy' | 'fixed' | 'problem' | 'declined' | 'dry-run' | 'managed' | 'failed' | 'cancelled';
+
+export interface Outcome {
+	verdict: Verdict;
+	exitCode: number;
+	message: string;
+}
+
+export interface FailureInfo {
+	step: StepId;
+	kind: ErrorKind;
+	message: string;
+	hint: string | undefined;
+}

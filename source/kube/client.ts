@@ -1,0 +1,203 @@
+import {
+	AppsV1Api,
+	AuthorizationV1Api,
+	CoreV1Api,
+	PatchStrategy,
+	RbacAuthorizationV1Api,
+	VersionApi,
+	Watch,
+	setHeaderOptions,
+	type KubeConfig,
+	type V1ClusterRole,
+	type V1ClusterRoleBinding,
+	type V1DaemonSet,
+	type V1Pod,
+	type V1ResourceAttributes,
+} from '@kubernetes/client-node';
+import {MultusError} from '../errors.js';
+import {toMultusError} from './errors.js';
+
+export const fieldManager = 'kubectl-multus';
+
+export type JsonPatchOperation =
+	| {op: 'add' | 'replace' | 'test'; path: string; value: unknown}
+	| {op: 'remove'; path: string};
+
+/** Answer of an access review: allowed, and the authorizer's reason when there is one. */
+export interface AccessAnswer {
+	allowed: boolean;
+	reason: string | undefined;
+}
+
+export type WatchEvent<T> = {type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK'; object: T};
+
+/**
+ * The thin Kubernetes layer: one method per API call the doctor makes, each mapping failures to a MultusError
+ * once. Nothing here decides anything.
+ */
+export class KubeClient {
+	readonly server: string;
+	private readonly core: CoreV1Api;
+	private readonly apps: AppsV1Api;
+	private readonly rbac: RbacAuthorizationV1Api;
+	private readonly authz: AuthorizationV1Api;
+	private readonly version: VersionApi;
+
+	constructor(readonly kc: KubeConfig) {
+		this.server = kc.getCurrentCluster()?.server ?? '';
+		this.core = kc.makeApiClient(CoreV1Api);
+		this.apps = kc.makeApiClient(AppsV1Api);
+		this.rbac = kc.makeApiClient(RbacAuthorizationV1Api);
+		this.authz = kc.makeApiClient(AuthorizationV1Api);
+		this.version = kc.makeApiClient(VersionApi);
+	}
+
+	private async call<T>(action: string, run: () => Promise<T>): Promise<T> {
+		try {
+			return await run();
+		} catch (error) {
+			throw toMultusError(error, action, this.server);
+		}
+	}
+
+	/** GET /version; also proves that the server speaks Kubernetes. */
+	async serverVersion(): Promise<string> {
+		const info = await this.call('read the server version', () => this.version.getCode());
+		if (!info || typeof info.gitVersion !== 'string') {
+			throw new MultusError('NotKubernetes', `${this.server} answered /version without a Kubernetes version`, {
+				hint: 'the kubeconfig points at something that is not a Kubernetes API server; check the cluster URL',
+			});
+		}
+		return info.gitVersion;
+	}
+
+	listDaemonSets(namespace: string | undefined): Promise<V1DaemonSet[]> {
+		return this.call(`list DaemonSets in ${namespace ? `namespace ${namespace}` : 'all namespaces'}`, async () =>
+			(namespace ? await this.apps.listNamespacedDaemonSet({namespace}) : await this.apps.listDaemonSetForAllNamespaces()).items,
+		);
+	}
+
+	readDaemonSet(namespace: string, name: string): Promise<V1DaemonSet> {
+		return this.call(`read DaemonSet ${namespace}/${name}`, () => this.apps.readNamespacedDaemonSet({namespace, name}));
+	}
+
+	async namespaceExists(name: string): Promise<boolean> {
+		try {
+			await this.call(`read namespace ${name}`, () => this.core.readNamespace({name}));
+			return true;
+		} catch (error) {
+			if (error instanceof MultusError && error.kind === 'NotFound') return false;
+			throw error;
+		}
+	}
+
+	listClusterRoleBindings(): Promise<V1ClusterRoleBinding[]> {
+		return this.call('list ClusterRoleBindings', async () => (await this.rbac.listClusterRoleBinding()).items);
+	}
+
+	readClusterRole(name: string): Promise<V1ClusterRole> {
+		return this.call(`read ClusterRole ${name}`, () => this.rbac.readClusterRole({name}));
+	}
+
+	listClusterRoles(labelSelector?: string): Promise<V1ClusterRole[]> {
+		return this.call('list ClusterRoles', async () => (await this.rbac.listClusterRole(labelSelector ? {labelSelector} : {})).items);
+	}
+
+	/** Pods of a DaemonSet by its selector, in its namespace only, at most `limit` when given. */
+	listPods(namespace: string, labelSelector: string, limit?: number): Promise<{items: V1Pod[]; resourceVersion: string | undefined}> {
+		return this.call(`list pods ${labelSelector} in ${namespace}`, async () => {
+			const list = await this.core.listNamespacedPod({namespace, labelSelector, ...(limit ? {limit} : {})});
+			return {items: list.items, resourceVersion: list.metadata?.resourceVersion};
+		});
+	}
+
+	/** The last `limitBytes` of a container's log (bounded read, no follow). */
+	readPodLog(namespace: string, name: string, container: string, limitBytes: number, sinceTime?: Date): Promise<string> {
+		return this.call(`read the log of pod ${namespace}/${name}`, async () => {
+			const text = await this.core.readNamespacedPodLog({name, namespace, container, limitBytes, timestamps: true, ...(sinceTime ? {sinceSeconds: Math.max(1, Math.ceil((Date.now() - sinceTime.getTime()) / 1000))} : {})});
+			return typeof text === 'string' ? text : String(text ?? '');
+		});
+	}
+
+	/** SubjectAccessReview: may this user (with these groups) do this? */
+	async subjectAccess(user: string, groups: string[], attributes: V1ResourceAttributes): Promise<AccessAnswer> {
+		const review = await this.call('create a SubjectAccessReview', () =>
+			this.authz.createSubjectAccessReview({
+				body: {apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', spec: {user, groups, resourceAttributes: attributes}},
+			}),
+		);
+		return {allowed: review.status?.allowed === true, reason: review.status?.reason || review.status?.evaluationError || undefined};
+	}
+
+	/** SelfSubjectAccessReview: may the caller do this? */
+	async selfAccess(attributes: V1ResourceAttributes): Promise<AccessAnswer> {
+		const review = await this.call('create a SelfSubjectAccessReview', () =>
+			this.authz.createSelfSubjectAccessReview({
+				body: {apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: {resourceAttributes: attributes}},
+			}),
+		);
+		return {allowed: review.status?.allowed === true, reason: review.status?.reason || undefined};
+	}
+
+	/** RFC 6902 JSON patch of a ClusterRole; `test` operations make it fail with Conflict when the role changed. */
+	patchClusterRole(name: string, operations: JsonPatchOperation[], dryRun: boolean): Promise<V1ClusterRole> {
+		return this.call(`patch ClusterRole ${name}${dryRun ? ' (server-side dry run)' : ''}`, () =>
+			this.rbac.patchClusterRole(
+				{name, body: operations, fieldManager, ...(dryRun ? {dryRun: 'All'} : {})},
+				setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
+			),
+		);
+	}
+
+	/** What `kubectl rollout restart` sends: a strategic-merge patch of the pod template's restartedAt annotation. */
+	restartDaemonSet(namespace: string, name: string, restartedAt: string, dryRun: boolean): Promise<V1DaemonSet> {
+		const body = {spec: {template: {metadata: {annotations: {'kubectl.kubernetes.io/restartedAt': restartedAt}}}}};
+		return this.call(`restart DaemonSet ${namespace}/${name}${dryRun ? ' (server-side dry run)' : ''}`, () =>
+			this.apps.patchNamespacedDaemonSet(
+				{namespace, name, body, fieldManager, ...(dryRun ? {dryRun: 'All'} : {})},
+				setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
+			),
+		);
+	}
+
+	/**
+	 * Starts a watch; resolves once connected. `onEvent` gets each event, `onEnd` the reason the stream ended
+	 * (undefined for a clean close, a MultusError otherwise: Gone for 410). The caller decides whether to resume.
+	 */
+	async watch<T>(
+		path: string,
+		query: Record<string, string | number | boolean | undefined>,
+		onEvent: (event: WatchEvent<T>) => void,
+		onEnd: (error: MultusError | undefined) => void,
+	): Promise<{abort: () => void}> {
+		const watcher = new Watch(this.kc);
+		let ended = false;
+		const controller = await watcher.watch(
+			path,
+			{...query, allowWatchBookmarks: true},
+			(type: string, object: unknown) => {
+				if (ended) return;
+				if (type === 'ERROR') {
+					const status = object as {code?: number; message?: string};
+					ended = true;
+					onEnd(new MultusError(status.code === 410 ? 'Gone' : 'Unreachable', status.message ?? 'watch error', {status: status.code ?? 500}));
+					controller.abort();
+					return;
+				}
+				onEvent({type: type as WatchEvent<T>['type'], object: object as T});
+			},
+			(error: unknown) => {
+				if (ended) return;
+				ended = true;
+				if (!error || (error as {name?: string}).name === 'AbortError') onEnd(undefined);
+				else onEnd(toMultusError(error, `watch ${path}`, this.server));
+			},
+		);
+		return {
+			abort: () => {
+				ended = true;
+				controller.abort();
+			},
+		};
+	}
+}

@@ -1,0 +1,145 @@
+import {existsSync, readFileSync} from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {KubeConfig} from '@kubernetes/client-node';
+import {MultusError, usageError} from '../errors.js';
+import type {ConnectionOptions} from '../options.js';
+
+/** Where we are connected and as whom, for the Connect step and the report. */
+export interface ConnectionInfo {
+	context: string;
+	cluster: string;
+	server: string;
+	user: string;
+	/** Impersonated identity (--as), if any. */
+	impersonating: string | undefined;
+	kubeconfigSource: string;
+}
+
+function configError(message: string, hint: string): MultusError {
+	return new MultusError('Config', message, {hint});
+}
+
+function kubeconfigFiles(options: ConnectionOptions): {files: string[]; source: string} {
+	if (options.kubeconfig !== undefined) {
+		if (options.kubeconfig === '') throw usageError('--kubeconfig is empty', 'give the path of a kubeconfig file');
+		return {files: [options.kubeconfig], source: `--kubeconfig ${options.kubeconfig}`};
+	}
+	const env = process.env['KUBECONFIG'];
+	if (env) {
+		const files = env.split(path.delimiter).filter(Boolean);
+		return {files, source: `KUBECONFIG=${env}`};
+	}
+	return {files: [path.join(os.homedir(), '.kube', 'config')], source: '~/.kube/config'};
+}
+
+/**
+ * Builds a client-node KubeConfig exactly from kubectl's flags: --kubeconfig, else KUBECONFIG (merged, first
+ * file wins), else ~/.kube/config; --context/--cluster/--user; --as/--as-group/--as-uid as impersonation headers;
+ * --request-timeout on every non-watch request. Failures name the file or context and the fix.
+ */
+export function loadKubeConfig(options: ConnectionOptions): {kc: KubeConfig; info: ConnectionInfo} {
+	const {files, source} = kubeconfigFiles(options);
+	const kc = new KubeConfig();
+	const existing = files.filter(file => existsSync(file));
+	if (existing.length === 0) {
+		if (options.kubeconfig === undefined && process.env['KUBERNETES_SERVICE_HOST']) {
+			kc.loadFromCluster();
+		} else {
+			throw configError(
+				`no kubeconfig found (${source}: ${files.join(', ')} does not exist)`,
+				'pass --kubeconfig PATH, set KUBECONFIG, or create ~/.kube/config (for the local demo cluster: npm run cluster kubeconfig)',
+			);
+		}
+	} else {
+		// Merge like kubectl: earlier files win for the same names and for current-context.
+		for (const file of [...existing].reverse()) {
+			const one = new KubeConfig();
+			try {
+				const text = readFileSync(file, 'utf8');
+				one.loadFromString(text);
+				one.makePathsAbsolute(path.dirname(path.resolve(file)));
+			} catch (error) {
+				const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+				throw configError(`cannot read kubeconfig ${file}: ${reason}`, 'fix the file (kubectl config view shows what kubectl makes of it) or pass another --kubeconfig');
+			}
+			if (kc.clusters.length === 0 && kc.users.length === 0 && kc.contexts.length === 0) {
+				kc.loadFromOptions({clusters: one.clusters, users: one.users, contexts: one.contexts, currentContext: one.currentContext});
+			} else {
+				const clusters = [...one.clusters.filter(c => !kc.getCluster(c.name)), ...kc.clusters];
+				const users = [...one.users.filter(u => !kc.getUser(u.name)), ...kc.users];
+				const contexts = [...one.contexts.filter(c => !kc.getContextObject(c.name)), ...kc.contexts];
+				kc.loadFromOptions({clusters, users, contexts, currentContext: one.currentContext || kc.currentContext});
+			}
+		}
+	}
+
+	const contextName = options.context ?? kc.getCurrentContext();
+	if (options.context !== undefined && !kc.getContextObject(options.context)) {
+		const known = kc.getContexts().map(c => c.name);
+		throw configError(
+			`context "${options.context}" not found in ${source}`,
+			known.length ? `use one of: ${known.join(', ')}` : 'the kubeconfig has no contexts; create one with kubectl config set-context',
+		);
+	}
+	if (!contextName && options.cluster === undefined) {
+		throw configError(`${source} has no current context`, 'pass --context NAME, or run kubectl config use-context NAME');
+	}
+	const context = contextName ? kc.getContextObject(contextName) : null;
+	const clusterName = options.cluster ?? context?.cluster;
+	const userName = options.user ?? context?.user;
+	if (options.cluster !== undefined && !kc.getCluster(options.cluster)) {
+		throw configError(`cluster "${options.cluster}" not found in ${source}`, `use one of: ${kc.getClusters().map(c => c.name).join(', ') || '(none)'}`);
+	}
+	if (options.user !== undefined && !kc.getUser(options.user)) {
+		throw configError(`user "${options.user}" not found in ${source}`, `use one of: ${kc.getUsers().map(u => u.name).join(', ') || '(none)'}`);
+	}
+	if (options.cluster !== undefined || options.user !== undefined) {
+		const name = `kubectl-multus/${clusterName ?? ''}/${userName ?? ''}`;
+		kc.addContext({name, cluster: clusterName ?? '', user: userName ?? '', namespace: context?.namespace});
+		kc.setCurrentContext(name);
+	} else if (contextName) {
+		kc.setCurrentContext(contextName);
+	}
+	const cluster = kc.getCurrentCluster();
+	if (!cluster?.server) {
+		throw configError(`context "${contextName}" names cluster "${clusterName ?? ''}", which is not in ${source}`, 'fix the context (kubectl config get-contexts) or pass --cluster');
+	}
+	try {
+		new URL(cluster.server);
+	} catch {
+		throw configError(`cluster "${cluster.name}" has an invalid server URL "${cluster.server}"`, 'fix clusters[].cluster.server in the kubeconfig');
+	}
+
+	if (options.asGroups.length > 0 && options.as === undefined) {
+		throw usageError('--as-group needs --as', 'kubectl also requires --as when impersonating groups');
+	}
+	if (options.asGroups.length > 1) {
+		// client-node sends headers through fetch, which folds repeated headers into one comma-joined value that the
+		// API server would read as a single group name (client-node #2474). Refuse rather than impersonate wrongly.
+		throw usageError('only one --as-group is supported', 'impersonate one group at a time, or bind the permissions to a single group');
+	}
+	const timeoutMs = options.requestTimeoutMs;
+	if (options.as !== undefined || timeoutMs > 0) {
+		const apply = kc.applySecurityAuthentication.bind(kc);
+		kc.applySecurityAuthentication = async context => {
+			await apply(context);
+			if (options.as !== undefined) context.setHeaderParam('Impersonate-User', options.as);
+			if (options.asGroups[0] !== undefined) context.setHeaderParam('Impersonate-Group', options.asGroups[0]);
+			if (options.asUid !== undefined) context.setHeaderParam('Impersonate-Uid', options.asUid);
+			// Watches build their own abort signal; this only bounds ordinary requests.
+			if (timeoutMs > 0) context.setSignal(AbortSignal.timeout(timeoutMs));
+		};
+	}
+	return {
+		kc,
+		info: {
+			context: contextName || '(none)',
+			cluster: cluster.name,
+			server: cluster.server,
+			user: userName ?? '(none)',
+			impersonating: options.as,
+			kubeconfigSource: source,
+		},
+	};
+}
