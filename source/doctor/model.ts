@@ -3,7 +3,7 @@ import type {ConnectionInfo} from '../kube/config.js';
 import type {AccessAnswer} from '../kube/client.js';
 import type {MultusDaemonSet, Owner, RoleGrant} from '../multus/discovery.js';
 import type {Requirement} from '../multus/requirements.js';
-import type {RolePatchPlan} from '../multus/rbac.js';
+import type {JsonPatchOperation, RolePatchPlan} from '../multus/rbac.js';
 import type {RolloutProgress, RolloutStatus} from '../multus/rollout.js';
 import type {ErrorKind} from '../errors.js';
 
@@ -111,7 +111,7 @@ export interface Plan {
 	/** YAML for `kubectl auth reconcile -f -` (the same fix, as a file). */
 	reconcileYaml: string;
 	/** The JSON patch sent, including the change-record annotations. */
-	operations: unknown[];
+	operations: JsonPatchOperation[];
 	permissions: PermissionCheck[];
 	serverDryRun: 'passed' | 'skipped' | string;
 }

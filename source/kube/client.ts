@@ -19,9 +19,7 @@ import {toMultusError} from './errors.js';
 
 export const fieldManager = 'kubectl-multus';
 
-export type JsonPatchOperation =
-	| {op: 'add' | 'replace' | 'test'; path: string; value: unknown}
-	| {op: 'remove'; path: string};
+import type {JsonPatchOperation} from '../multus/rbac.js';
 
 /** Answer of an access review: allowed, and the authorizer's reason when there is one. */
 export interface AccessAnswer {

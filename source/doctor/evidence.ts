@@ -1,0 +1,92 @@
+import type {V1DaemonSet, V1Pod} from '@kubernetes/client-node';
+import type {KubeClient} from '../kube/client.js';
+import {MultusError} from '../errors.js';
+import {scanText} from '../multus/logs.js';
+import type {AccessEvidence, LogEvidence} from './model.js';
+
+/** A label selector string from a DaemonSet's matchLabels (and simple matchExpressions). */
+export function selectorOf(ds: V1DaemonSet): string {
+	const selector = ds.spec?.selector;
+	const parts = Object.entries(selector?.matchLabels ?? {}).map(([key, value]) => `${key}=${value}`);
+	for (const expression of selector?.matchExpressions ?? []) {
+		const values = (expression.values ?? []).join(',');
+		if (expression.operator === 'In') parts.push(`${expression.key} in (${values})`);
+		else if (expression.operator === 'NotIn') parts.push(`${expression.key} notin (${values})`);
+		else if (expression.operator === 'Exists') parts.push(expression.key);
+		else if (expression.operator === 'DoesNotExist') parts.push(`!${expression.key}`);
+	}
+	return parts.join(',');
+}
+
+/** SubjectAccessReview: can the daemon's identity list and watch pods at cluster scope? */
+export async function accessEvidence(client: KubeClient, identity: {user: string; groups: string[]}): Promise<AccessEvidence> {
+	const [list, watch] = await Promise.all(
+		(['list', 'watch'] as const).map(verb => client.subjectAccess(identity.user, identity.groups, {verb, group: '', resource: 'pods'})),
+	);
+	return {list: list!, watch: watch!};
+}
+
+/**
+ * Bounded log evidence: read at most `limitBytes` from each of the given pods' multus container and classify the
+ * lines with the same classifier `kubectl multus scan` uses.
+ */
+export async function logEvidence(
+	client: KubeClient,
+	pods: V1Pod[],
+	container: string,
+	limitBytes: number,
+	signal?: AbortSignal,
+): Promise<LogEvidence> {
+	const evidence: LogEvidence = {
+		state: 'clean', podsRead: 0, podsSampled: [], bytesRead: 0, count: 0, verbs: [], users: [], nodes: [],
+		firstSeen: undefined, lastSeen: undefined, examples: [], lookalikes: [], errors: [],
+	};
+	const verbs = new Set<'list' | 'watch'>();
+	const users = new Set<string>();
+	const nodes = new Set<string>();
+	const lookalikes = new Map<string, {kind: string; count: number; example: string}>();
+	const results = await Promise.all(
+		pods.map(async pod => {
+			const name = pod.metadata?.name ?? '';
+			try {
+				return {pod, text: await client.readPodLog(pod.metadata?.namespace ?? '', name, container, limitBytes)};
+			} catch (error) {
+				return {pod, error: error instanceof MultusError ? error.message : String(error)};
+			}
+		}),
+	);
+	for (const result of results) {
+		if (signal?.aborted) break;
+		const podName = result.pod.metadata?.name ?? '';
+		evidence.podsSampled.push(podName);
+		if ('error' in result) {
+			evidence.errors.push(result.error ?? 'unknown error');
+			continue;
+		}
+		evidence.podsRead++;
+		evidence.bytesRead += Buffer.byteLength(result.text);
+		const summary = scanText(result.text, {maxFindings: 200});
+		if (summary.podsForbidden > 0) nodes.add(result.pod.spec?.nodeName ?? podName);
+		evidence.count += summary.podsForbidden;
+		for (const finding of summary.findings) {
+			verbs.add(finding.verb);
+			if (finding.user) users.add(finding.user);
+			if (finding.timestamp) {
+				if (!evidence.firstSeen || finding.timestamp < evidence.firstSeen) evidence.firstSeen = finding.timestamp;
+				if (!evidence.lastSeen || finding.timestamp > evidence.lastSeen) evidence.lastSeen = finding.timestamp;
+			}
+			if (evidence.examples.length < 2) evidence.examples.push(finding.excerpt);
+		}
+		for (const finding of summary.lookalikeFindings) {
+			const entry = lookalikes.get(finding.kind) ?? {kind: finding.kind, count: 0, example: finding.excerpt};
+			entry.count++;
+			lookalikes.set(finding.kind, entry);
+		}
+	}
+	evidence.verbs = [...verbs].sort();
+	evidence.users = [...users].sort();
+	evidence.nodes = [...nodes].sort();
+	evidence.lookalikes = [...lookalikes.values()];
+	evidence.state = evidence.podsRead === 0 ? 'unavailable' : evidence.count > 0 ? 'found' : 'clean';
+	return evidence;
+}

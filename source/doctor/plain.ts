@@ -1,0 +1,93 @@
+import {doctorReducer, initialState, type DoctorEvent, type DoctorState} from './machine.js';
+import {stepIds, stepTitles, type Outcome, type StepId} from './model.js';
+import {connectLines, detectLines, findLines, planLines, rolloutLines, summaryLines, verifyLines, type Line} from './present.js';
+import {runDoctorFlow} from './runner.js';
+import {renderLine} from '../ui/ansi.js';
+import type {DoctorOptions} from '../options.js';
+
+/**
+ * The non-interactive doctor: the same flow and words as the terminal UI, printed as it goes (text), or one
+ * report at the end (handled by the caller for json/yaml). Changes happen only with --yes.
+ */
+export async function runPlainDoctor(
+	options: DoctorOptions,
+	write: (text: string) => void,
+	signal: AbortSignal,
+): Promise<{outcome: Outcome; state: DoctorState}> {
+	let state = initialState();
+	const text = options.output === 'text';
+	const print = (lines: Line[], indent = '    ') => {
+		if (text) for (const line of lines) write(`${indent}${renderLine(line, options.color)}\n`);
+	};
+	const header = (step: StepId, suffix = '') => {
+		if (text) write(`${renderLine([{text: `[${stepIds.indexOf(step) + 1}/${stepIds.length}] ${stepTitles[step]}`, style: 'bold'}], options.color)}${suffix}\n`);
+	};
+	let lastRolloutMessage = '';
+	const dispatch = (event: DoctorEvent) => {
+		state = doctorReducer(state, event);
+		switch (event.type) {
+			case 'step-started':
+				header(event.step);
+				break;
+			case 'step-skipped':
+				header(event.step, ': skipped');
+				if (event.note) print([[{text: event.note, style: 'warn'}]]);
+				break;
+			case 'connected':
+				print(connectLines(state));
+				break;
+			case 'found':
+				print(findLines(state.found));
+				break;
+			case 'diagnosed':
+				print(detectLines(state.diagnosis, state.found));
+				break;
+			case 'planned':
+				print(planLines(state.plan, state.diagnosis));
+				break;
+			case 'confirm-answered':
+				print([[{text: event.yes ? (options.yes ? 'yes (--yes)' : 'yes') : 'no', style: event.yes ? 'ok' : 'warn'}]]);
+				break;
+			case 'conflict':
+				print([[{text: event.note, style: 'warn'}]]);
+				break;
+			case 'patched':
+				print([[{text: `✔ patched ClusterRole ${event.patch.role} (resourceVersion ${event.patch.resourceVersion})`, style: 'ok'}]]);
+				break;
+			case 'restarted':
+				print([[{text: `✔ restart requested at ${event.restart.restartedAt} (generation ${event.restart.generation})`, style: 'ok'}]]);
+				break;
+			case 'rollout-progress': {
+				// Like kubectl rollout status: print each distinct status message once.
+				const message = event.rollout.status.message;
+				if (message !== lastRolloutMessage || event.rollout.finishedAt) {
+					lastRolloutMessage = message;
+					print(event.rollout.finishedAt ? rolloutLines(event.rollout) : [rolloutLines(event.rollout)[1]!]);
+				}
+				break;
+			}
+			case 'verified':
+				print(verifyLines(state.verification, state.found));
+				break;
+			case 'failed':
+				print([[{text: `✖ ${event.failure.message}`, style: 'bad'}]]);
+				break;
+			case 'finished':
+				if (text) {
+					write('\n');
+					print(summaryLines(state), '');
+					write(`${renderLine([{text: event.outcome.message, style: event.outcome.exitCode === 0 ? 'ok' : 'bad'}], options.color)}\n`);
+				}
+				break;
+			default:
+				break;
+		}
+	};
+	const outcome = await runDoctorFlow(options, {
+		dispatch,
+		getState: () => state,
+		confirm: async () => options.yes,
+		signal,
+	});
+	return {outcome, state};
+}

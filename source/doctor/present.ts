@@ -1,0 +1,209 @@
+import {describeRule} from '../multus/rbac.js';
+import {formatDuration} from '../duration.js';
+import type {DoctorState} from './machine.js';
+import type {Diagnosis, Found, LogEvidence, Plan, RolloutView, Verification} from './model.js';
+
+// What each step says, as styled lines. The Ink views and the plain printer both render these, so the words
+// are written once; only the drawing differs.
+
+export type Style = 'ok' | 'bad' | 'warn' | 'dim' | 'add' | 'bold' | 'accent' | 'plain';
+export interface Segment {
+	text: string;
+	style?: Style;
+}
+export type Line = Segment[];
+
+const s = (text: string, style: Style = 'plain'): Segment => ({text, style});
+const line = (...segments: Array<Segment | string>): Line => segments.map(seg => (typeof seg === 'string' ? s(seg) : seg));
+
+export const marks = {ok: '✔', bad: '✖', warn: '!', pending: '·', add: '+'} as const;
+
+export function connectLines(state: DoctorState): Line[] {
+	const c = state.connection;
+	if (!c) return [];
+	return [
+		line('context ', s(c.context, 'bold'), `  cluster ${c.cluster} (${c.server}, ${c.serverVersion})`),
+		line(`user ${c.user}${c.impersonating ? ` as ${c.impersonating}` : ''}`, s(`  from ${c.kubeconfigSource}`, 'dim')),
+	];
+}
+
+export function findLines(found: Found | undefined): Line[] {
+	if (!found) return [];
+	const ds = found.daemonSet;
+	const lines: Line[] = [
+		line('DaemonSet ', s(`${ds.namespace}/${ds.name}`, 'bold'), `  ${ds.mode}`, s(` (${ds.evidence.join(', ')})`, 'dim')),
+		line(`image ${ds.image}`, ds.version ? s(`  version ${ds.version}`, 'dim') : ''),
+		line(`pods ${found.ready}/${found.desired} ready  ServiceAccount `, s(`${ds.namespace}:${ds.serviceAccount}`, 'bold')),
+	];
+	if (found.roles.length === 0) lines.push(line(s(`${marks.bad} no ClusterRole is bound to ${found.identity.user}`, 'bad')));
+	// Roles reached only through the built-in groups every ServiceAccount is in: one line, not a list.
+	const viaGroupsOnly = (role: Found['roles'][number]) => role.name.startsWith('system:') && role.grants.every(g => g.via.startsWith('Group system:'));
+	const builtin = found.roles.filter(viaGroupsOnly);
+	for (const role of found.roles.filter(role => !viaGroupsOnly(role))) {
+		lines.push(
+			line(
+				'ClusterRole ',
+				s(role.name, 'bold'),
+				s(` via ${role.grants.map(g => `ClusterRoleBinding ${g.binding} (${g.via})`).join(', ')}`, 'dim'),
+				role.owner ? s(`  managed by ${role.owner.name}`, 'warn') : '',
+			),
+		);
+	}
+	if (builtin.length) lines.push(line(s(`+ ${builtin.length} built-in role(s) every ServiceAccount gets through its groups (${builtin.map(r => r.name.replace(/^system:/, '')).join(', ')})`, 'dim')));
+	for (const note of found.lookalikeBindings) lines.push(line(s(`${marks.warn} ${note}`, 'warn')));
+	if (ds.perNodeCertificates) lines.push(line(s(`${marks.warn} per-node certificates: the daemon authenticates as system:multus:<node>`, 'warn')));
+	return lines;
+}
+
+/** RFC 3339 timestamps to the second; other forms (klog headers) as they are. */
+function shortTime(timestamp: string | undefined): string {
+	return timestamp?.replace(/^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d)$/, '$1$3') ?? '';
+}
+
+export function logLines(logs: LogEvidence, label = 'logs'): Line[] {
+	if (logs.state === 'unavailable') {
+		return [line(s(`${marks.warn} ${label}: could not read (${logs.errors[0] ?? 'no pods'})`, 'warn'))];
+	}
+	if (logs.state === 'clean') {
+		return [line(s(`${marks.ok} ${label}: `, 'ok'), `no forbidden lines in ${logs.podsRead} pod(s) (${Math.round(logs.bytesRead / 1024)} KiB read)`)];
+	}
+	const lines: Line[] = [
+		line(
+			s(`${marks.bad} ${label}: `, 'bad'),
+			s(`${logs.count} forbidden ${logs.verbs.join('/')} line(s)`, 'bold'),
+			` in ${logs.nodes.length} of ${logs.podsRead} sampled pod(s)`,
+			logs.firstSeen ? s(`  first ${shortTime(logs.firstSeen)}, last ${shortTime(logs.lastSeen)}`, 'dim') : '',
+		),
+	];
+	if (logs.nodes.length) lines.push(line(s(`    nodes: ${logs.nodes.join(', ')}`, 'dim')));
+	for (const example of logs.examples.slice(0, 1)) lines.push(line(s(`    ${example}`, 'dim')));
+	for (const other of logs.lookalikes) lines.push(line(s(`    also ${other.count} ${other.kind} line(s): not this bug`, 'dim')));
+	return lines;
+}
+
+export function accessLines(access: Diagnosis['access'], user: string): Line[] {
+	return (['list', 'watch'] as const).map(verb => {
+		const answer = access[verb];
+		return line(
+			s(`${answer.allowed ? marks.ok : marks.bad} access review: `, answer.allowed ? 'ok' : 'bad'),
+			`${user} ${answer.allowed ? 'can' : 'cannot'} ${verb} pods at cluster scope`,
+			answer.reason ? s(`  (${answer.reason})`, 'dim') : '',
+		);
+	});
+}
+
+export function detectLines(diagnosis: Diagnosis | undefined, found: Found | undefined): Line[] {
+	if (!diagnosis || !found) return [];
+	const missing = diagnosis.rules.missing;
+	return [
+		...logLines(diagnosis.logs),
+		...accessLines(diagnosis.access, found.identity.user),
+		missing.length === 0
+			? line(s(`${marks.ok} rules: `, 'ok'), `the bound roles grant what the ${found.daemonSet.mode} daemon needs`)
+			: line(s(`${marks.bad} rules: `, 'bad'), `missing ${missing.map(describeRule).join('; ')}`),
+		...diagnosis.rules.advisoryMissing.map(rule => line(s(`${marks.warn} advisory: `, 'warn'), `missing ${describeRule(rule)}`, s(' (warned, not patched)', 'dim'))),
+		line(s(diagnosis.summary, diagnosis.verdict === 'healthy' ? 'ok' : 'bad')),
+	];
+}
+
+/** The current rules and the needed ones, every rule with a mark; what will be added is highlighted. */
+export interface RuleDiffRow {
+	mark: ' ' | '+';
+	text: string;
+	why?: string;
+}
+
+export function ruleDiff(plan: Plan, diagnosis: Diagnosis): {current: RuleDiffRow[]; needed: RuleDiffRow[]; after: RuleDiffRow[]} {
+	const current = plan.patch.before.map(rule => ({mark: ' ' as const, text: describeRule(rule)}));
+	const needed = diagnosis.rules.requirements.map(req => ({
+		mark: req.covered ? (' ' as const) : ('+' as const),
+		text: `${req.covered ? marks.ok : req.level === 'blocking' ? marks.bad : marks.warn} ${describeRule(req.rule)}`,
+		why: req.why,
+	}));
+	const after = plan.patch.after.map((rule, index) => {
+		const added = index >= plan.patch.before.length || describeRule(rule) !== describeRule(plan.patch.before[index]!);
+		return {mark: added ? ('+' as const) : (' ' as const), text: describeRule(rule)};
+	});
+	return {current, needed, after};
+}
+
+export function planLines(plan: Plan | undefined, diagnosis: Diagnosis | undefined): Line[] {
+	if (!plan || !diagnosis) return [];
+	const diff = ruleDiff(plan, diagnosis);
+	const lines: Line[] = [line(s(`ClusterRole ${plan.role} now:`, 'bold'))];
+	for (const row of diff.current) lines.push(line(`    ${row.text}`));
+	lines.push(line(s('Multus needs:', 'bold')));
+	for (const row of diff.needed) {
+		lines.push(line(s(`    ${row.text}`, row.mark === '+' ? (row.text.startsWith(marks.bad) ? 'bad' : 'warn') : 'plain'), s(`  ${row.why ?? ''}`, 'dim')));
+	}
+	lines.push(line(s('Change (only additions; nothing removed or widened):', 'bold')));
+	for (const rule of plan.patch.missing) lines.push(line(s(`  ${marks.add} ${describeRule(rule)}`, 'add')));
+	lines.push(line(s('JSON patch:', 'dim')));
+	for (const op of plan.operations.filter(op => !op.path.startsWith('/metadata/annotations'))) {
+		lines.push(line(s(`    ${JSON.stringify(op)}`, 'dim')));
+	}
+	lines.push(line(s('    + annotations kubectl-multus.dev/previous-rules and kubectl-multus.dev/change (for undo)', 'dim')));
+	lines.push(line(s('Same fix for kubectl auth reconcile -f - :', 'dim')));
+	for (const yamlLine of plan.reconcileYaml.trimEnd().split('\n')) lines.push(line(s(`    ${yamlLine}`, 'dim')));
+	if (plan.owner) lines.push(line(s(`${marks.warn} managed by ${plan.owner.name}: a manual patch would be reverted. Fix at the source: ${plan.owner.fix}`, 'warn')));
+	if (plan.autoupdateDisabled) lines.push(line(s(`${marks.warn} rbac.authorization.kubernetes.io/autoupdate: "false": the doctor will not write this role`, 'warn')));
+	for (const permission of plan.permissions) {
+		lines.push(line(s(`${permission.allowed ? marks.ok : marks.bad} you can ${permission.description}`, permission.allowed ? 'dim' : 'bad'), permission.allowed ? '' : s(`  (grant: ${permission.grant})`, 'dim')));
+	}
+	if (plan.serverDryRun === 'passed') lines.push(line(s(`${marks.ok} server-side dry run accepted the patch`, 'dim')));
+	return lines;
+}
+
+export function rolloutHeadline(rollout: RolloutView): Line {
+	const p = rollout.progress;
+	const elapsed = formatDuration((rollout.finishedAt ?? Date.now()) - rollout.startedAt);
+	return line(
+		s(`${p.updated}/${p.desired} updated  ${p.ready}/${p.desired} ready  ${p.available}/${p.desired} available`, 'bold'),
+		s(`  ${elapsed}${rollout.reconnects ? `  (watch resumed ${rollout.reconnects}×)` : ''}`, 'dim'),
+	);
+}
+
+/** A compact grid of nodes, one character each, wrapped to `width`: █ done, ▒ new not ready, ░ old. */
+export function rolloutGrid(rollout: RolloutView, width: number, maxRows = 4): string[] {
+	const glyph = {done: '█', new: '▒', old: '░'} as const;
+	const cells = rollout.progress.cells.map(cell => glyph[cell]).join('');
+	const cols = Math.max(10, width);
+	const rows: string[] = [];
+	for (let i = 0; i < cells.length && rows.length < maxRows; i += cols) rows.push(cells.slice(i, i + cols));
+	if (cells.length > cols * maxRows) rows[maxRows - 1] = `${rows[maxRows - 1]!.slice(0, cols - 1)}…`;
+	return rows;
+}
+
+export function rolloutLines(rollout: RolloutView | undefined): Line[] {
+	if (!rollout) return [];
+	const lines: Line[] = [rolloutHeadline(rollout), line(s(rollout.status.message, rollout.status.done ? 'ok' : 'plain'))];
+	const p = rollout.progress;
+	if (!rollout.status.done && p.pendingTotal > 0) {
+		lines.push(line(s(`waiting on ${p.pendingTotal} node(s):`, 'dim')));
+		for (const pending of p.pending.slice(0, 5)) lines.push(line(s(`    ${pending.node}  ${pending.pod ?? ''}  ${pending.reason}`, 'dim')));
+		if (p.pendingTotal > 5) lines.push(line(s(`    … and ${p.pendingTotal - 5} more`, 'dim')));
+	}
+	return lines;
+}
+
+export function verifyLines(verification: Verification | undefined, found: Found | undefined): Line[] {
+	if (!verification || !found) return [];
+	return [
+		...accessLines(verification.access, found.identity.user),
+		...logLines(verification.logs, "new pods' logs"),
+		line(s(verification.passed ? `${marks.ok} verified` : `${marks.bad} not verified`, verification.passed ? 'ok' : 'bad')),
+	];
+}
+
+export function summaryLines(state: DoctorState): Line[] {
+	const lines: Line[] = [];
+	if (state.patch && !state.patch.dryRun) {
+		lines.push(line(s('Changed:', 'bold')));
+		for (const rule of state.plan?.patch.missing ?? []) lines.push(line(s(`  ${marks.add} ClusterRole ${state.patch.role}: ${describeRule(rule)}`, 'add')));
+		if (state.restart) lines.push(line(`  restarted DaemonSet ${state.found?.daemonSet.namespace}/${state.found?.daemonSet.name} at ${state.restart.restartedAt}`));
+		if (state.verification) lines.push(line(s(`Undo: ${state.verification.undo}`, 'dim')));
+	}
+	for (const note of state.notes) lines.push(line(s(note, 'warn')));
+	if (state.failure?.hint) lines.push(line(s(`fix: ${state.failure.hint}`, 'warn')));
+	return lines;
+}

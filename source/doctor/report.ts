@@ -1,0 +1,99 @@
+import {describeRule} from '../multus/rbac.js';
+import {versionInfo} from '../version.js';
+import type {DoctorState} from './machine.js';
+
+/**
+ * The machine-readable report (-o json|yaml): findings, planned and applied changes, and the verdict. A stable
+ * shape: fields are added, never renamed. `reportVersion` changes if that promise is ever broken.
+ */
+export function doctorReport(state: DoctorState) {
+	const found = state.found;
+	const diagnosis = state.diagnosis;
+	const plan = state.plan;
+	return {
+		reportVersion: 1,
+		tool: versionInfo(),
+		verdict: state.outcome?.verdict ?? 'failed',
+		exitCode: state.outcome?.exitCode,
+		message: state.outcome?.message,
+		steps: state.steps,
+		connection: state.connection ?? null,
+		multus: found
+			? {
+					namespace: found.daemonSet.namespace,
+					daemonSet: found.daemonSet.name,
+					mode: found.daemonSet.mode,
+					image: found.daemonSet.image,
+					version: found.daemonSet.version ?? null,
+					serviceAccount: `${found.daemonSet.namespace}:${found.daemonSet.serviceAccount}`,
+					user: found.identity.user,
+					pods: {desired: found.desired, ready: found.ready},
+					clusterRoles: found.roles.map(role => ({
+						name: role.name,
+						bindings: role.grants.map(g => ({binding: g.binding, via: g.via})),
+						managedBy: role.owner ?? null,
+						autoupdateDisabled: role.autoupdateDisabled,
+						rules: role.rules.map(describeRule),
+					})),
+					warnings: found.lookalikeBindings,
+				}
+			: null,
+		findings: diagnosis
+			? {
+					logs: diagnosis.logs,
+					accessReview: {
+						list: diagnosis.access.list.allowed,
+						watch: diagnosis.access.watch.allowed,
+					},
+					rules: {
+						missing: diagnosis.rules.missing,
+						missingText: diagnosis.rules.missing.map(describeRule),
+						advisoryMissing: diagnosis.rules.advisoryMissing.map(describeRule),
+						requirements: diagnosis.rules.requirements.map(r => ({rule: describeRule(r.rule), level: r.level, covered: r.covered, why: r.why})),
+					},
+					summary: diagnosis.summary,
+				}
+			: null,
+		plan: plan
+			? {
+					clusterRole: plan.role,
+					resourceVersion: plan.resourceVersion ?? null,
+					add: plan.patch.missing,
+					addText: plan.patch.missing.map(describeRule),
+					rulesBefore: plan.patch.before,
+					rulesAfter: plan.patch.after,
+					jsonPatch: plan.operations,
+					reconcileYaml: plan.reconcileYaml,
+					managedBy: plan.owner ?? null,
+					blocked: plan.blocked ?? null,
+					permissions: plan.permissions.map(p => ({permission: p.description, allowed: p.allowed, grant: p.grant})),
+					serverDryRun: plan.serverDryRun,
+				}
+			: null,
+		applied: {
+			clusterRole: state.patch ? {name: state.patch.role, resourceVersion: state.patch.resourceVersion ?? null, added: plan?.patch.missing.map(describeRule) ?? [], rulesAfter: state.patch.rulesAfter} : null,
+			restart: state.restart ?? null,
+			rollout: state.rollout
+				? {
+						message: state.rollout.status.message,
+						done: state.rollout.status.done,
+						desired: state.rollout.progress.desired,
+						updated: state.rollout.progress.updated,
+						available: state.rollout.progress.available,
+						seconds: ((state.rollout.finishedAt ?? Date.now()) - state.rollout.startedAt) / 1000,
+						watchResumed: state.rollout.reconnects,
+					}
+				: null,
+		},
+		verification: state.verification
+			? {
+					passed: state.verification.passed,
+					accessReview: {list: state.verification.access.list.allowed, watch: state.verification.access.watch.allowed},
+					logs: state.verification.logs,
+					undo: state.verification.undo,
+				}
+			: null,
+		notes: state.notes,
+		error: state.failure ?? null,
+	};
+}

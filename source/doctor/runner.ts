@@ -1,0 +1,588 @@
+import type {V1ClusterRole, V1DaemonSet, V1Pod, V1PolicyRule} from '@kubernetes/client-node';
+import {MultusError, usageError} from '../errors.js';
+import {ExitCode} from '../exit-codes.js';
+import {KubeClient} from '../kube/client.js';
+import {loadKubeConfig} from '../kube/config.js';
+import {
+	grantsForServiceAccount,
+	lookalikeBindings,
+	managedBy,
+	optedOutOfAutoupdate,
+	recogniseMultus,
+	serviceAccountIdentity,
+	type MultusDaemonSet,
+} from '../multus/discovery.js';
+import {aggregationSources, describeRule, missingRules, planRolePatch, rulesCover} from '../multus/rbac.js';
+import {advisoryRules, blockingRules, requiredRules} from '../multus/requirements.js';
+import {daemonSetRolloutStatus, rolloutProgress} from '../multus/rollout.js';
+import type {DoctorOptions} from '../options.js';
+import {formatDuration} from '../duration.js';
+import {accessEvidence, logEvidence, selectorOf} from './evidence.js';
+import type {DoctorEvent, DoctorState} from './machine.js';
+import type {BoundRole, Diagnosis, Found, Outcome, PermissionCheck, Plan, RolloutView, StepId} from './model.js';
+import {changeRecord, recordOperations, reconcileYaml} from './record.js';
+
+/** What the flow needs from whoever drives it (the Ink app, the plain printer, or JSON output). */
+export interface DoctorIO {
+	dispatch(event: DoctorEvent): void;
+	getState(): DoctorState;
+	/** Ask the user to apply the plan. The plain path answers from --yes. */
+	confirm(plan: Plan): Promise<boolean>;
+	/** Aborted on Ctrl-C: the running step stops at its next safe point. */
+	signal: AbortSignal;
+}
+
+class Cancelled extends Error {}
+
+function outcome(verdict: Outcome['verdict'], exitCode: number, message: string): Outcome {
+	return {verdict, exitCode, message};
+}
+
+function podIsNew(ds: V1DaemonSet, pod: V1Pod): boolean {
+	return pod.metadata?.labels?.['pod-template-generation'] === String(ds.metadata?.generation ?? '') && !pod.metadata?.deletionTimestamp;
+}
+
+/** Runs the doctor from Connect to Verify, dispatching an event at every change; returns the outcome. */
+export async function runDoctorFlow(options: DoctorOptions, io: DoctorIO): Promise<Outcome> {
+	const {dispatch, signal} = io;
+	let step: StepId = 'connect';
+	const start = (id: StepId) => {
+		if (signal.aborted) throw new Cancelled();
+		step = id;
+		dispatch({type: 'step-started', step: id});
+	};
+	const finish = (result: Outcome): Outcome => {
+		dispatch({type: 'finished', outcome: result});
+		return result;
+	};
+
+	try {
+		// 1. Connect
+		start('connect');
+		const {kc, info} = loadKubeConfig(options.connection);
+		const client = new KubeClient(kc);
+		const serverVersion = await client.serverVersion();
+		dispatch({type: 'connected', connection: {...info, serverVersion}});
+
+		// 2. Find Multus
+		start('find');
+		const found = await findMultus(client, options);
+		dispatch({type: 'found', found});
+
+		// 3. Detect
+		start('detect');
+		const diagnosis = await detect(client, found, options, signal);
+		dispatch({type: 'diagnosed', diagnosis});
+		if (diagnosis.verdict === 'healthy') {
+			for (const id of ['plan', 'confirm', 'patch', 'restart', 'rollout', 'verify'] as const) dispatch({type: 'step-skipped', step: id});
+			return finish(outcome('healthy', ExitCode.Ok, diagnosis.summary));
+		}
+
+		// 4-6. Plan, confirm, patch; a concurrent change to the role sends us back to the plan.
+		let patched: {role: string; rulesAfter: V1PolicyRule[]} | undefined;
+		for (let attempt = 1; !patched; attempt++) {
+			start('plan');
+			const plan = await makePlan(client, found, diagnosis, options);
+			dispatch({type: 'planned', plan});
+			if (plan.patch.empty) {
+				dispatch({type: 'note', note: `ClusterRole ${plan.role} already grants what is needed; nothing to patch.`});
+				patched = {role: plan.role, rulesAfter: plan.patch.before};
+				dispatch({type: 'step-skipped', step: 'confirm'});
+				dispatch({type: 'step-skipped', step: 'patch'});
+				break;
+			}
+
+			start('confirm');
+			const stop = gate(plan, options);
+			if (stop) {
+				for (const id of ['patch', 'restart', 'rollout', 'verify'] as const) dispatch({type: 'step-skipped', step: id});
+				if (stop instanceof MultusError) throw stop;
+				return finish(stop);
+			}
+			dispatch({type: 'confirm-requested'});
+			const yes = await io.confirm(plan);
+			dispatch({type: 'confirm-answered', yes});
+			if (signal.aborted) throw new Cancelled();
+			if (!yes) {
+				for (const id of ['patch', 'restart', 'rollout', 'verify'] as const) dispatch({type: 'step-skipped', step: id});
+				return finish(
+					outcome('declined', ExitCode.ProblemFound, options.interactive
+						? 'Declined: nothing was changed.'
+						: 'Nothing was changed: without a terminal, changes need --yes (or use --dry-run to preview).'),
+				);
+			}
+
+			start('patch');
+			try {
+				const role = await client.patchClusterRole(plan.role, plan.operations, false);
+				patched = {role: plan.role, rulesAfter: role.rules ?? []};
+				dispatch({
+					type: 'patched',
+					patch: {role: plan.role, resourceVersion: role.metadata?.resourceVersion, rulesAfter: role.rules ?? [], dryRun: false, attempts: attempt},
+				});
+			} catch (error) {
+				if (error instanceof MultusError && error.kind === 'Conflict' && attempt < 3) {
+					dispatch({type: 'conflict', note: `ClusterRole ${plan.role} changed while we were asking (someone else wrote it): re-reading it and planning again.`});
+					continue;
+				}
+				throw error;
+			}
+		}
+
+		// 7. Restart and watch
+		const dsName = `${found.daemonSet.namespace}/${found.daemonSet.name}`;
+		let restartedDs: V1DaemonSet | undefined;
+		if (!options.restart) {
+			dispatch({type: 'step-skipped', step: 'restart', note: `--no-restart: DaemonSet ${dsName} not restarted. Its reflectors retry with backoff and recover by themselves; restart later with kubectl -n ${found.daemonSet.namespace} rollout restart ds/${found.daemonSet.name}.`});
+			dispatch({type: 'step-skipped', step: 'rollout'});
+		} else {
+			start('restart');
+			const current = await client.readDaemonSet(found.daemonSet.namespace, found.daemonSet.name);
+			const strategy = current.spec?.updateStrategy?.type ?? 'RollingUpdate';
+			if (strategy !== 'RollingUpdate') {
+				dispatch({
+					type: 'step-skipped',
+					step: 'restart',
+					note: `DaemonSet ${dsName} uses the ${strategy} update strategy: a restart only replaces pods when they are deleted, so the doctor does not restart or wait. The reflectors recover by themselves; to restart now, delete the pods node by node: kubectl -n ${found.daemonSet.namespace} delete pod -l ${found.selector} --field-selector spec.nodeName=NODE`,
+				});
+				dispatch({type: 'step-skipped', step: 'rollout'});
+			} else {
+				const restartedAt = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+				restartedDs = await client.restartDaemonSet(found.daemonSet.namespace, found.daemonSet.name, restartedAt, false);
+				dispatch({type: 'restarted', restart: {restartedAt, generation: restartedDs.metadata?.generation ?? 0, dryRun: false, strategy}});
+
+				start('rollout');
+				restartedDs = await watchRollout(client, found, restartedDs, options, io);
+			}
+		}
+
+		// 8. Verify
+		start('verify');
+		const access = await accessEvidence(client, found.identity);
+		let podsToCheck: V1Pod[] = [];
+		if (restartedDs) {
+			const pods = await client.listPods(found.daemonSet.namespace, found.selector);
+			podsToCheck = pods.items.filter(pod => podIsNew(restartedDs!, pod)).slice(0, options.logPods);
+		}
+		const logs = podsToCheck.length > 0
+			? await logEvidence(client, podsToCheck, found.daemonSet.container, options.logBytes, signal)
+			: {...emptyLogs(), state: 'unavailable' as const, errors: restartedDs ? ['no new pods to read'] : ['not restarted: old pods keep their old log lines']};
+		const passed = access.list.allowed && access.watch.allowed && logs.count === 0;
+		const undo = `kubectl multus undo${options.connection.context ? ` --context ${options.connection.context}` : ''}   (restores the previous rules of ClusterRole ${patched.role}, recorded in its kubectl-multus.dev/previous-rules annotation)`;
+		dispatch({type: 'verified', verification: {access, logs, passed, undo}});
+		if (!passed) {
+			const why = !access.list.allowed || !access.watch.allowed
+				? `the access review still denies ${[!access.list.allowed && 'list', !access.watch.allowed && 'watch'].filter(Boolean).join(' and ')} on pods`
+				: `${logs.count} forbidden line(s) in the new pods' logs`;
+			return finish(outcome('problem', ExitCode.ProblemFound, `Patched, but verification failed: ${why}.`));
+		}
+		return finish(outcome('fixed', ExitCode.Ok, `Fixed: ${found.identity.user} can list and watch pods cluster-wide${logs.state === 'clean' ? ', and the new pods log no forbidden error' : ''}.`));
+	} catch (error) {
+		if (error instanceof Cancelled || (signal.aborted && !(error instanceof MultusError && error.kind !== 'Cancelled'))) {
+			dispatch({type: 'note', note: clusterStateAfterCancel(io.getState())});
+			return finish(outcome('cancelled', ExitCode.ProblemFound, `Cancelled during ${step}. ${clusterStateAfterCancel(io.getState())}`));
+		}
+		const failure = error instanceof MultusError ? error : new MultusError('Internal', error instanceof Error ? error.message : String(error));
+		dispatch({type: 'failed', failure: {step, kind: failure.kind, message: failure.message, hint: failure.hint}});
+		const note = clusterStateAfterCancel(io.getState());
+		return finish({verdict: 'failed', exitCode: failure.exitCode, message: `${failure.message}${failure.hint ? `\n  fix: ${failure.hint}` : ''}\n  ${note}`});
+	}
+}
+
+function emptyLogs() {
+	return {
+		state: 'clean' as const, podsRead: 0, podsSampled: [], bytesRead: 0, count: 0, verbs: [], users: [], nodes: [],
+		firstSeen: undefined, lastSeen: undefined, examples: [], lookalikes: [], errors: [],
+	};
+}
+
+/** What the cluster looks like after a stop at the current point, in one sentence. */
+export function clusterStateAfterCancel(state: DoctorState): string {
+	if (state.patch && !state.patch.dryRun) {
+		const role = state.patch.role;
+		if (state.rollout?.finishedAt) return `ClusterRole ${role} was patched and the DaemonSet rolled out; only verification did not finish.`;
+		if (state.restart) {
+			return `ClusterRole ${role} was patched and the DaemonSet restart was started; the DaemonSet controller finishes the rollout by itself (kubectl -n ${state.found?.daemonSet.namespace} rollout status ds/${state.found?.daemonSet.name}).`;
+		}
+		return `ClusterRole ${role} was patched (${state.plan?.patch.missing.map(describeRule).join('; ') ?? 'rules added'}); the DaemonSet was not restarted (its pods recover by themselves, or run kubectl -n ${state.found?.daemonSet.namespace} rollout restart ds/${state.found?.daemonSet.name}).`;
+	}
+	return 'Nothing in the cluster was changed.';
+}
+
+/** Decides, before asking, whether the plan may be applied at all here; returns why not, or undefined. */
+function gate(plan: Plan, options: DoctorOptions): Outcome | MultusError | undefined {
+	if (options.check) {
+		return outcome('problem', ExitCode.ProblemFound, `Problem found (--check: nothing changed). Fix: ${plan.patch.missing.map(describeRule).join('; ')} on ClusterRole ${plan.role}; run without --check to apply.`);
+	}
+	if (plan.blocked === 'autoupdate') {
+		return outcome('managed', ExitCode.ProblemFound, `ClusterRole ${plan.role} opted out of automatic updates (rbac.authorization.kubernetes.io/autoupdate: "false"), so the doctor does not write it, like kubectl auth reconcile. Add the rules by hand or change the annotation.`);
+	}
+	if (plan.blocked === 'managed' && !options.force) {
+		return outcome('managed', ExitCode.ProblemFound, `ClusterRole ${plan.role} is managed by ${plan.owner?.name}; a manual patch would be reverted. Fix it at the source: ${plan.owner?.fix}. (--force patches it anyway.)`);
+	}
+	const missing = plan.permissions.filter(permission => !permission.allowed);
+	if (missing.length > 0 && options.dryRun !== 'client') {
+		return new MultusError('Forbidden', `you lack permission to apply the fix: ${missing.map(p => p.description).join('; ')}`, {
+			hint: `ask an admin to grant: ${missing.map(p => p.grant).join('; ')}`,
+		});
+	}
+	if (options.dryRun !== 'none') {
+		return outcome('dry-run', ExitCode.ProblemFound, `Dry run (${options.dryRun}${plan.serverDryRun === 'passed' ? ', accepted by the API server' : ''}): nothing changed. Run without --dry-run to apply.`);
+	}
+	return undefined;
+}
+
+/** Finds the one Multus DaemonSet, its ServiceAccount, and the ClusterRoles bound to it. */
+async function findMultus(client: KubeClient, options: DoctorOptions): Promise<Found> {
+	const namespace = options.connection.namespace;
+	let daemonSets: V1DaemonSet[];
+	try {
+		daemonSets = await client.listDaemonSets(namespace);
+	} catch (error) {
+		throw error;
+	}
+	if (namespace && daemonSets.length === 0 && !(await client.namespaceExists(namespace))) {
+		throw usageError(`namespace "${namespace}" does not exist`, 'check -n (kubectl get namespaces), or leave it out to search all namespaces');
+	}
+	let candidates = daemonSets.map(ds => ({ds, multus: recogniseMultus(ds)})).filter((c): c is {ds: V1DaemonSet; multus: MultusDaemonSet} => c.multus !== undefined);
+	if (options.daemonSet) {
+		const named = daemonSets.filter(ds => ds.metadata?.name === options.daemonSet);
+		if (named.length === 0) {
+			throw new MultusError('NotFound', `no DaemonSet "${options.daemonSet}" in ${namespace ? `namespace ${namespace}` : 'any namespace'}`, {hint: 'check the name with kubectl get ds -A'});
+		}
+		candidates = named.map(ds => ({ds, multus: recogniseMultus(ds) ?? fallbackMultus(ds)}));
+	}
+	if (candidates.length === 0) {
+		throw new MultusError('NotFound', `no Multus DaemonSet found in ${namespace ? `namespace ${namespace}` : 'any namespace'} (looked for multus images, app/name=multus labels, kube-multus containers, multus-daemon or thin_entrypoint commands)`, {
+			hint: 'if Multus runs under another name, point at it with -n NAMESPACE --daemonset NAME',
+		});
+	}
+	if (candidates.length > 1) {
+		throw usageError(
+			`Multus is installed more than once: ${candidates.map(c => `${c.multus.namespace}/${c.multus.name} (${c.multus.mode})`).join(', ')}`,
+			'pick one with -n NAMESPACE and/or --daemonset NAME, and consider removing the duplicate install',
+		);
+	}
+	const {ds, multus} = candidates[0]!;
+	const identity = serviceAccountIdentity(multus.namespace, multus.serviceAccount);
+	const bindings = await client.listClusterRoleBindings();
+	const grants = grantsForServiceAccount(bindings, multus.namespace, multus.serviceAccount);
+	const roleNames = [...new Set(grants.map(g => g.role))];
+	const roles: BoundRole[] = [];
+	for (const name of roleNames) {
+		let role: V1ClusterRole;
+		try {
+			role = await client.readClusterRole(name);
+		} catch (error) {
+			if (error instanceof MultusError && error.kind === 'NotFound') continue; // a binding to a missing role grants nothing
+			throw error;
+		}
+		roles.push({
+			name,
+			rules: role.rules ?? [],
+			resourceVersion: role.metadata?.resourceVersion,
+			owner: managedBy(role.metadata),
+			autoupdateDisabled: optedOutOfAutoupdate(role),
+			grants: grants.filter(g => g.role === name),
+		});
+	}
+	return {
+		daemonSet: multus,
+		desired: ds.status?.desiredNumberScheduled ?? 0,
+		ready: ds.status?.numberReady ?? 0,
+		selector: selectorOf(ds),
+		identity,
+		roles,
+		lookalikeBindings: lookalikeBindings(bindings, multus.namespace, multus.serviceAccount),
+		daemonSetOwner: managedBy(ds.metadata),
+	};
+}
+
+function fallbackMultus(ds: V1DaemonSet): MultusDaemonSet {
+	const container = ds.spec?.template.spec?.containers[0];
+	return {
+		namespace: ds.metadata?.namespace ?? '',
+		name: ds.metadata?.name ?? '',
+		mode: /multus-daemon/.test([...(container?.command ?? []), ...(container?.args ?? [])].join(' ')) ? 'thick' : 'thin',
+		container: container?.name ?? '',
+		image: container?.image ?? '',
+		version: undefined,
+		serviceAccount: ds.spec?.template.spec?.serviceAccountName || 'default',
+		evidence: ['named with --daemonset'],
+		perNodeCertificates: false,
+	};
+}
+
+/** The three independent signals: logs, access review, rules. */
+async function detect(client: KubeClient, found: Found, options: DoctorOptions, signal: AbortSignal): Promise<Diagnosis> {
+	const mode = found.daemonSet.mode;
+	const granted = found.roles.flatMap(role => role.rules);
+	const needed = blockingRules(mode);
+	const [access, logs] = await Promise.all([
+		accessEvidence(client, found.identity),
+		(async () => {
+			const pods = await client.listPods(found.daemonSet.namespace, found.selector, options.logPods);
+			return logEvidence(client, pods.items.slice(0, options.logPods), found.daemonSet.container, options.logBytes, signal);
+		})(),
+	]);
+	const requirements = requiredRules(mode).map(requirement => ({...requirement, covered: rulesCover(granted, requirement.rule)}));
+	const missing = missingRules(granted, needed);
+	const advisoryMissing = missingRules(granted, advisoryRules(mode));
+	const accessDenied = mode === 'thick' && (!access.list.allowed || !access.watch.allowed);
+	const broken = missing.length > 0 || accessDenied;
+	let summary: string;
+	if (mode === 'thin') {
+		summary = `Healthy: ${found.daemonSet.namespace}/${found.daemonSet.name} runs the thin plugin, which does not list or watch pods; get/update is enough.`;
+	} else if (!broken) {
+		summary = logs.count > 0
+			? `Healthy RBAC: ${found.identity.user} can list and watch pods. The pods still show ${logs.count} old forbidden line(s) from before the rules were fixed; the reflectors recover on their own.`
+			: `Healthy: ${found.identity.user} can list and watch pods cluster-wide.`;
+	} else {
+		summary = `Broken: the thick daemon's pod informer cannot ${[!access.list.allowed && 'list', !access.watch.allowed && 'watch'].filter(Boolean).join(' or ') || 'list/watch'} pods at cluster scope.`;
+	}
+	return {logs, access, rules: {requirements, missing, advisoryMissing}, verdict: broken ? 'broken' : 'healthy', summary};
+}
+
+/** Chooses the role to patch, computes the minimal patch, and checks the caller may apply it. */
+async function makePlan(client: KubeClient, found: Found, diagnosis: Diagnosis, options: DoctorOptions): Promise<Plan> {
+	const needed = blockingRules(found.daemonSet.mode);
+	if (found.roles.length === 0) {
+		throw new MultusError('Invalid', `no ClusterRole is bound to ServiceAccount ${found.daemonSet.namespace}:${found.daemonSet.serviceAccount}`, {
+			hint: `create the binding and role, for example: kubectl create clusterrole multus-pods --verb=get,list,watch --resource=pods && kubectl create clusterrolebinding multus-pods --clusterrole=multus-pods --serviceaccount=${found.daemonSet.namespace}:${found.daemonSet.serviceAccount}`,
+		});
+	}
+	// Prefer the role that already grants something on pods: it is the one that "means" multus's pod access.
+	// Only roles bound to the ServiceAccount itself are candidates: never a built-in role shared through a group.
+	const direct = found.roles.filter(role => role.grants.some(g => !g.via.startsWith('Group ')));
+	if (direct.length === 0) {
+		throw new MultusError('Invalid', `no ClusterRole is bound to ServiceAccount ${found.daemonSet.namespace}:${found.daemonSet.serviceAccount} itself (only through groups)`, {
+			hint: `bind one: kubectl create clusterrole multus-pods --verb=get,list,watch --resource=pods && kubectl create clusterrolebinding multus-pods --clusterrole=multus-pods --serviceaccount=${found.daemonSet.namespace}:${found.daemonSet.serviceAccount}`,
+		});
+	}
+	const preferred = direct.find(role => role.rules.some(rule => (rule.apiGroups ?? []).includes('') && (rule.resources ?? []).some(r => r === 'pods' || r === '*'))) ?? direct[0]!;
+	let role = await client.readClusterRole(preferred.name);
+	// Aggregated roles are rebuilt by the controller from their sources: patch a source instead.
+	if (role.aggregationRule) {
+		const sources = aggregationSources(role, await client.listClusterRoles());
+		const source = sources.find(s => !s.aggregationRule);
+		if (!source) {
+			throw new MultusError('Invalid', `ClusterRole ${preferred.name} is aggregated and has no source role to patch`, {
+				hint: `create a ClusterRole with pods list/watch and a label matching ${preferred.name}'s aggregationRule`,
+			});
+		}
+		role = source;
+	}
+	const name = role.metadata?.name ?? preferred.name;
+	const resourceVersion = role.metadata?.resourceVersion;
+	const patch = planRolePatch(role.rules, needed, resourceVersion);
+	const owner = managedBy(role.metadata);
+	const autoupdateDisabled = optedOutOfAutoupdate(role);
+	const record = changeRecord(patch.missing, patch.after, `${found.daemonSet.namespace}/${found.daemonSet.name}`);
+	const operations = patch.empty ? [] : [...patch.jsonPatch, ...recordOperations(role, record, patch.before)];
+	const permissions = patch.empty || options.check ? [] : await preflight(client, found, name, patch.missing, options);
+	let serverDryRun = 'skipped';
+	const blocked = autoupdateDisabled ? 'autoupdate' as const : owner ? 'managed' as const : undefined;
+	if (!patch.empty && !options.check && options.dryRun !== 'client' && permissions.every(p => p.allowed) && (!blocked || (blocked === 'managed' && options.force))) {
+		// Server-side dry run first: admission and validation see the exact patch, nothing is stored.
+		await client.patchClusterRole(name, operations, true);
+		serverDryRun = 'passed';
+	}
+	void diagnosis;
+	return {
+		role: name,
+		resourceVersion,
+		patch,
+		owner,
+		autoupdateDisabled,
+		blocked,
+		reconcileYaml: reconcileYaml(name, patch.missing),
+		operations,
+		permissions,
+		serverDryRun,
+	};
+}
+
+/** SelfSubjectAccessReviews for everything the fix does, each with the rule an admin would grant. */
+async function preflight(client: KubeClient, found: Found, role: string, adding: V1PolicyRule[], options: DoctorOptions): Promise<PermissionCheck[]> {
+	const ns = found.daemonSet.namespace;
+	const checks: Array<Omit<PermissionCheck, 'allowed'>> = [
+		{description: `patch ClusterRole ${role}`, verb: 'patch', group: 'rbac.authorization.k8s.io', resource: 'clusterroles', name: role, grant: `clusterroles.rbac.authorization.k8s.io "${role}": patch`},
+	];
+	if (options.restart) {
+		checks.push({description: `patch DaemonSet ${ns}/${found.daemonSet.name}`, verb: 'patch', group: 'apps', resource: 'daemonsets', namespace: ns, name: found.daemonSet.name, grant: `daemonsets.apps "${found.daemonSet.name}" in ${ns}: patch`});
+	}
+	checks.push({description: 'create subjectaccessreviews (to verify the fix)', verb: 'create', group: 'authorization.k8s.io', resource: 'subjectaccessreviews', grant: 'subjectaccessreviews.authorization.k8s.io: create'});
+	const answers = await Promise.all(
+		checks.map(check => client.selfAccess({verb: check.verb, group: check.group, resource: check.resource, ...(check.name ? {name: check.name} : {}), ...(check.namespace ? {namespace: check.namespace} : {})})),
+	);
+	const results: PermissionCheck[] = checks.map((check, index) => ({...check, allowed: answers[index]!.allowed}));
+	// RBAC escalation prevention: granting a permission needs holding it, or `escalate` on the role.
+	const holds = await Promise.all(
+		adding.flatMap(rule => (rule.verbs ?? []).flatMap(verb => (rule.resources ?? []).map(resource => ({verb, resource, group: rule.apiGroups?.[0] ?? ''})))).map(async atom => ({
+			atom,
+			answer: await client.selfAccess({verb: atom.verb, group: atom.group, resource: atom.resource}),
+		})),
+	);
+	const lacking = holds.filter(h => !h.answer.allowed);
+	if (lacking.length > 0) {
+		const escalate = await client.selfAccess({verb: 'escalate', group: 'rbac.authorization.k8s.io', resource: 'clusterroles', name: role});
+		results.push({
+			description: `grant ${lacking.map(h => `${h.atom.verb} ${h.atom.resource}`).join(', ')} (RBAC lets you grant only what you hold yourself, or with escalate)`,
+			verb: 'escalate', group: 'rbac.authorization.k8s.io', resource: 'clusterroles', name: role, allowed: escalate.allowed,
+			grant: `${lacking.map(h => `pods: ${h.atom.verb}`).join(', ')} at cluster scope, or clusterroles.rbac.authorization.k8s.io "${role}": escalate`,
+		});
+	}
+	return results;
+}
+
+/**
+ * Watches the DaemonSet until kubectl's rollout-status rules say done, with a watch (not polling) on the
+ * DaemonSet and on its pods; resumes from the last resourceVersion after a dropped watch and re-lists after 410.
+ */
+async function watchRollout(client: KubeClient, found: Found, restarted: V1DaemonSet, options: DoctorOptions, io: DoctorIO): Promise<V1DaemonSet> {
+	const {namespace, name} = found.daemonSet;
+	const startedAt = Date.now();
+	let ds = restarted;
+	const pods = new Map<string, V1Pod>();
+	let reconnects = 0;
+	let lastDispatch = 0;
+	let pendingDispatch: NodeJS.Timeout | undefined;
+	const view = (finishedAt?: number): RolloutView => ({
+		status: daemonSetRolloutStatus(ds),
+		progress: rolloutProgress(ds, pods.values()),
+		startedAt,
+		finishedAt,
+		reconnects,
+	});
+	// At most 10 progress events a second, however many pods change.
+	const publish = (force = false) => {
+		const now = Date.now();
+		if (force || now - lastDispatch >= 100) {
+			if (pendingDispatch) clearTimeout(pendingDispatch);
+			pendingDispatch = undefined;
+			lastDispatch = now;
+			io.dispatch({type: 'rollout-progress', rollout: view()});
+		} else if (!pendingDispatch) {
+			pendingDispatch = setTimeout(() => publish(true), 100 - (now - lastDispatch));
+		}
+	};
+
+	return new Promise<V1DaemonSet>((resolve, reject) => {
+		let settled = false;
+		let dsWatch: {abort: () => void} | undefined;
+		let podWatch: {abort: () => void} | undefined;
+		let timer: NodeJS.Timeout | undefined;
+		const done = (error?: unknown) => {
+			if (settled) return;
+			settled = true;
+			dsWatch?.abort();
+			podWatch?.abort();
+			if (timer) clearTimeout(timer);
+			if (pendingDispatch) clearTimeout(pendingDispatch);
+			io.signal.removeEventListener('abort', onAbort);
+			if (error) reject(error);
+			else {
+				io.dispatch({type: 'rollout-progress', rollout: view(Date.now())});
+				resolve(ds);
+			}
+		};
+		const onAbort = () => done(new Cancelled());
+		io.signal.addEventListener('abort', onAbort);
+		const check = () => {
+			const status = daemonSetRolloutStatus(ds);
+			if (status.error) done(new MultusError('RolloutFailed', status.error));
+			else if (status.done && (ds.status?.observedGeneration ?? 0) >= (restarted.metadata?.generation ?? 0)) done();
+			else publish();
+		};
+		if (options.timeoutMs > 0) {
+			timer = setTimeout(() => {
+				const progress = rolloutProgress(ds, pods.values());
+				const nodes = progress.pending.map(p => `${p.node} (${p.pod ?? 'no pod'}: ${p.reason})`).join(', ');
+				done(new MultusError('RolloutFailed', `rollout of DaemonSet ${namespace}/${name} did not finish within ${formatDuration(options.timeoutMs)}: ${daemonSetRolloutStatus(ds).message}${progress.pendingTotal ? ` Still pending on ${progress.pendingTotal} node(s): ${nodes}${progress.pendingTotal > progress.pending.length ? ', …' : ''}` : ''}`, {
+					hint: `the ClusterRole fix is in place; the rollout continues in the background. Look at the pending pods (kubectl -n ${namespace} describe pod POD) and wait with kubectl -n ${namespace} rollout status ds/${name}`,
+				}));
+			}, options.timeoutMs);
+		}
+
+		const startDsWatch = async (resourceVersion: string | undefined) => {
+			if (settled) return;
+			try {
+				if (!resourceVersion) {
+					ds = await client.readDaemonSet(namespace, name);
+					resourceVersion = ds.metadata?.resourceVersion;
+					check();
+					if (settled) return;
+				}
+				let lastRv = resourceVersion;
+				dsWatch = await client.watch<V1DaemonSet>(
+					`/apis/apps/v1/namespaces/${namespace}/daemonsets`,
+					{fieldSelector: `metadata.name=${name}`, resourceVersion},
+					event => {
+						lastRv = event.object.metadata?.resourceVersion ?? lastRv;
+						if (event.type === 'BOOKMARK') return;
+						if (event.type === 'DELETED') {
+							done(new MultusError('RolloutFailed', `DaemonSet ${namespace}/${name} was deleted during the rollout`, {hint: 'someone removed Multus; reinstall it, then run kubectl multus doctor again'}));
+							return;
+						}
+						ds = event.object;
+						check();
+					},
+					error => {
+						if (settled) return;
+						reconnects++;
+						publish(true);
+						// 410 Gone: our resourceVersion is too old, re-list. Otherwise resume from the last one we saw.
+						const retryRv = error?.kind === 'Gone' ? undefined : lastRv;
+						setTimeout(() => void startDsWatch(retryRv), error ? Math.min(1000 * reconnects, 5000) : 0);
+					},
+				);
+			} catch (error) {
+				if (settled) return;
+				if (error instanceof MultusError && error.kind === 'NotFound') {
+					done(new MultusError('RolloutFailed', `DaemonSet ${namespace}/${name} was deleted during the rollout`, {hint: 'someone removed Multus; reinstall it, then run kubectl multus doctor again'}));
+					return;
+				}
+				// The API server is unreachable: keep trying until the timeout, as kubectl rollout status does.
+				reconnects++;
+				publish(true);
+				setTimeout(() => void startDsWatch(undefined), Math.min(1000 * reconnects, 5000));
+			}
+		};
+
+		const startPodWatch = async (resourceVersion: string | undefined) => {
+			if (settled) return;
+			try {
+				if (!resourceVersion) {
+					const list = await client.listPods(namespace, found.selector);
+					pods.clear();
+					for (const pod of list.items) pods.set(pod.metadata?.name ?? '', pod);
+					resourceVersion = list.resourceVersion;
+					publish();
+				}
+				let lastRv = resourceVersion;
+				podWatch = await client.watch<V1Pod>(
+					`/api/v1/namespaces/${namespace}/pods`,
+					{labelSelector: found.selector, resourceVersion},
+					event => {
+						lastRv = event.object.metadata?.resourceVersion ?? lastRv;
+						if (event.type === 'BOOKMARK') return;
+						const key = event.object.metadata?.name ?? '';
+						if (event.type === 'DELETED') pods.delete(key);
+						else pods.set(key, event.object);
+						publish();
+					},
+					error => {
+						if (settled) return;
+						setTimeout(() => void startPodWatch(error?.kind === 'Gone' ? undefined : lastRv), error ? 1000 : 0);
+					},
+				);
+			} catch {
+				if (!settled) setTimeout(() => void startPodWatch(undefined), 1000);
+			}
+		};
+
+		void startDsWatch(ds.metadata?.resourceVersion);
+		void startPodWatch(undefined);
+		check();
+	});
+}
