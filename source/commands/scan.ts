@@ -1,3 +1,300 @@
-export async function runScan(_options: {source: string; output: string}): Promise<number> {
-	throw new Error('scan: not implemented yet');
+// `kubectl multus scan [FILE|-]`: classify Multus log text offline, streaming, in constant memory.
+//
+// -o json / -o yaml print one object, in this order (a stable shape; new keys are only ever added):
+//   findings    [{line, kind: "pods-forbidden", verb: "list"|"watch", user: string|null}]  the first 1000, in order
+//   lookalikes  [{line, kind, ...}]  lines that resemble the bug but are not it, the first 1000, in order:
+//                 apiserver-unreachable {reason, informer}, namespaced-get-forbidden {user, namespace, pod},
+//                 other-forbidden {user, verb, resource, apiGroup, namespace}, unauthorized {informer},
+//                 informer-sync-failed {informer}   (informer is "pod", "net-attach-def" or null)
+//   summary     {source, lines, bytes, podsForbidden, lookalikes, byVerb: {list, watch},
+//                byUser: [{user, verb, count, first, last}], lookalikeGroups: [{kind, verb, user, count, first, last}],
+//                first, last, truncated, maxFindings, longLines}   where first/last are {line, timestamp} or null
+//   verdict     {problem, code: "pods-forbidden"|"lookalikes-only"|"clean", message, fix}
+// Exit code: 1 when any pods-forbidden line was found, else 0; 2 when the input cannot be read.
+import {open} from 'node:fs/promises';
+import {stringify} from 'yaml';
+import {ExitCode} from '../exit-codes.js';
+import {MultusError} from '../errors.js';
+import type {OutputFormat} from '../options.js';
+import {scanStream} from '../multus/logs.js';
+import type {FindingKind, ForbiddenVerb, LookalikeLineFinding, ScanSummary, SeenAt} from '../multus/logs.js';
+
+const maxFindings = 1000;
+const readChunkBytes = 1 << 20;
+
+export interface ScanFindingEntry {
+	line: number;
+	kind: 'pods-forbidden';
+	verb: ForbiddenVerb;
+	user: string | null;
+}
+
+export type ScanLookalikeEntry = {line: number} & Record<string, string | number | null>;
+
+export interface ScanGroupEntry {
+	kind: FindingKind;
+	verb: string | null;
+	user: string | null;
+	count: number;
+	first: SeenAt;
+	last: SeenAt;
+}
+
+/** Pods-forbidden lines of one user and verb (user null: old client-go's `unknown (get pods)`, which names none). */
+export interface ScanUserEntry {
+	user: string | null;
+	verb: ForbiddenVerb;
+	count: number;
+	first: SeenAt;
+	last: SeenAt;
+}
+
+export type ScanVerdictCode = 'pods-forbidden' | 'lookalikes-only' | 'clean';
+
+export interface ScanReport {
+	findings: ScanFindingEntry[];
+	lookalikes: ScanLookalikeEntry[];
+	summary: {
+		/** The file scanned, or "-" for stdin. */
+		source: string;
+		lines: number;
+		bytes: number;
+		podsForbidden: number;
+		lookalikes: number;
+		byVerb: Record<ForbiddenVerb, number>;
+		byUser: ScanUserEntry[];
+		lookalikeGroups: ScanGroupEntry[];
+		first: SeenAt | null;
+		last: SeenAt | null;
+		/** True when findings or lookalikes list fewer lines than were found (see maxFindings). */
+		truncated: boolean;
+		maxFindings: number;
+		/** Lines longer than 1 MiB; only their first MiB was classified. */
+		longLines: number;
+	};
+	verdict: {problem: boolean; code: ScanVerdictCode; message: string; fix: string | null};
+}
+
+export interface ScanIo {
+	stdin: NodeJS.ReadableStream & {isTTY?: boolean};
+	stdout: NodeJS.WritableStream;
+	stderr: NodeJS.WritableStream;
+}
+
+/** Scans a file or stdin ("-"), prints the report, and returns 1 when the pods RBAC bug shows in the log, else 0. */
+export async function runScan(
+	options: {source: string; output: OutputFormat},
+	io: ScanIo = {stdin: process.stdin, stdout: process.stdout, stderr: process.stderr},
+): Promise<number> {
+	const summary = await scanSource(options.source, io);
+	const report = buildScanReport(summary, options.source, maxFindings);
+	if (options.output === 'json') io.stdout.write(JSON.stringify(report, null, 2) + '\n');
+	else if (options.output === 'yaml') io.stdout.write(stringify(report, {aliasDuplicateObjects: false, lineWidth: 0}));
+	else io.stdout.write(renderScanText(report, new Map(summary.findings.map(finding => [finding.line, finding.excerpt]))));
+	return report.findings.length > 0 ? ExitCode.ProblemFound : ExitCode.Ok;
+}
+
+async function scanSource(source: string, io: ScanIo): Promise<ScanSummary> {
+	if (source === '-') {
+		if (io.stdin.isTTY) io.stderr.write('Reading a Multus log from stdin (end with Ctrl-D). To scan a file: kubectl multus scan FILE\n');
+		return readOrFail('stdin', () => scanStream(io.stdin, undefined, {maxFindings}));
+	}
+	let handle;
+	try {
+		handle = await open(source, 'r');
+		if ((await handle.stat()).isDirectory()) throw Object.assign(new Error('is a directory'), {code: 'EISDIR'});
+	} catch (error) {
+		await handle?.close();
+		throw cannotRead(source, error);
+	}
+	const stream = handle.createReadStream({highWaterMark: readChunkBytes});
+	try {
+		return await readOrFail(source, () => scanStream(stream, undefined, {maxFindings}));
+	} finally {
+		stream.destroy();
+	}
+}
+
+async function readOrFail(label: string, scan: () => Promise<ScanSummary>): Promise<ScanSummary> {
+	try {
+		return await scan();
+	} catch (error) {
+		throw cannotRead(label, error);
+	}
+}
+
+const reasonByCode: Record<string, string> = {
+	ENOENT: 'no such file or directory',
+	EACCES: 'permission denied',
+	EPERM: 'permission denied',
+	EISDIR: 'is a directory',
+	ENOTDIR: 'a parent of it is not a directory',
+	ELOOP: 'too many symbolic links',
+	EIO: 'input/output error',
+};
+
+function cannotRead(label: string, error: unknown): MultusError {
+	const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : '';
+	const reason = reasonByCode[code] ?? (error instanceof Error ? error.message : String(error));
+	return new MultusError('Usage', `cannot read "${label}": ${reason}`, {
+		hint: 'give a readable log file, or - to read stdin: kubectl logs -n kube-system ds/kube-multus-ds | kubectl multus scan -',
+		cause: error,
+	});
+}
+
+/** The JSON/YAML report for a scan (pure: tested without I/O). */
+export function buildScanReport(summary: ScanSummary, source: string, limit: number): ScanReport {
+	const findings = summary.findings.map(({line, kind, verb, user}) => ({line, kind, verb, user}));
+	const lookalikes = summary.lookalikeFindings.map(lookalikeEntry);
+	const byUser = summary.groups.flatMap<ScanUserEntry>(({kind, verb, user, count, first, last}) =>
+		kind === 'pods-forbidden' && (verb === 'list' || verb === 'watch') ? [{user, verb, count, first, last}] : [],
+	);
+	const lookalikeGroups = summary.groups.filter(group => group.kind !== 'pods-forbidden').map(group => ({...group}));
+	return {
+		findings,
+		lookalikes,
+		summary: {
+			source,
+			lines: summary.lines,
+			bytes: summary.bytes,
+			podsForbidden: summary.podsForbidden,
+			lookalikes: summary.lookalikes,
+			byVerb: {...summary.podsForbiddenByVerb},
+			byUser,
+			lookalikeGroups,
+			first: summary.firstPodsForbidden,
+			last: summary.lastPodsForbidden,
+			truncated: summary.truncated,
+			maxFindings: limit,
+			longLines: summary.longLines,
+		},
+		verdict: verdictOf(summary),
+	};
+}
+
+function lookalikeEntry(finding: LookalikeLineFinding): ScanLookalikeEntry {
+	const {timestamp: _timestamp, excerpt: _excerpt, ...entry} = finding;
+	return entry;
+}
+
+function verdictOf(summary: ScanSummary): ScanReport['verdict'] {
+	if (summary.podsForbidden > 0) {
+		const verbs = (['list', 'watch'] as const).filter(verb => summary.podsForbiddenByVerb[verb] > 0).join(' and ');
+		return {
+			problem: true,
+			code: 'pods-forbidden',
+			message: `Multus's pod informer is denied ${verbs} on pods at cluster scope (${plural(summary.podsForbidden, 'line')}): its ClusterRole lacks ${verbs} on pods.`,
+			fix: 'run `kubectl multus doctor` to add list and watch on pods to the ClusterRole bound to the Multus daemon, restart it and prove the fix',
+		};
+	}
+	if (summary.lookalikes > 0) {
+		return {
+			problem: false,
+			code: 'lookalikes-only',
+			message: `No pods list/watch denial; ${plural(summary.lookalikes, 'line')} look similar but point to another problem.`,
+			fix: lookalikeFix(summary),
+		};
+	}
+	return {problem: false, code: 'clean', message: `No sign of the Multus pods RBAC problem in ${plural(summary.lines, 'line')}.`, fix: null};
+}
+
+function lookalikeFix(summary: ScanSummary): string | null {
+	const kinds = new Set(summary.groups.map(group => group.kind));
+	if (kinds.has('apiserver-unreachable')) return 'check the network path from the node to the apiserver (service IP, kube-proxy, the default CNI), not RBAC';
+	if (kinds.has('unauthorized')) return "the daemon's credentials are rejected: check its ServiceAccount token or kubeconfig, not RBAC";
+	if (kinds.has('namespaced-get-forbidden') || kinds.has('other-forbidden')) return 'run `kubectl multus doctor --check` to compare the ClusterRole and its binding with what Multus needs';
+	return null;
+}
+
+/** The human summary: counts, per user and verb, examples (text by line number), look-alikes, a verdict and the fix. No colour. */
+export function renderScanText(report: ScanReport, excerptByLine: ReadonlyMap<number, string> = new Map()): string {
+	const {summary} = report;
+	const out: string[] = [];
+	const source = summary.source === '-' ? 'stdin' : summary.source;
+	out.push(`Scanned ${plural(summary.lines, 'line')} (${formatBytes(summary.bytes)}) of ${source}.`, '');
+
+	if (summary.podsForbidden > 0) {
+		out.push(`Multus is forbidden to list/watch pods at cluster scope on ${plural(summary.podsForbidden, 'line')}:`);
+		const countWidth = Math.max(...summary.byUser.map(group => plural(group.count, 'line').length));
+		for (const group of summary.byUser) {
+			const user = group.user ?? '(no user named: old client-go prints "unknown (get pods)")';
+			out.push(`  ${group.verb.padEnd(5)}  ${plural(group.count, 'line').padStart(countWidth)}  ${user}  ${span(group.first, group.last)}`);
+		}
+		if (summary.byUser.length === 0) out.push(`  (${summary.podsForbidden} lines; too many distinct users to list)`);
+		const examples = report.findings.slice(0, 20);
+		out.push('', 'Examples:');
+		const exampleWidth = String(examples.at(-1)?.line ?? 0).length;
+		for (const example of examples) {
+			out.push(`  line ${String(example.line).padStart(exampleWidth)}  ${excerptByLine.get(example.line) ?? ''}`.trimEnd());
+		}
+		if (summary.podsForbidden > examples.length) out.push(`  … and ${plural(summary.podsForbidden - examples.length, 'more line')}`);
+		out.push('');
+	} else {
+		out.push('No line says Multus is forbidden to list or watch pods.', '');
+	}
+
+	if (report.lookalikes.length > 0) {
+		out.push('Not the RBAC bug:');
+		for (const [description, lines] of lookalikeDescriptions(report.lookalikes)) {
+			const shown = lines.slice(0, 10).join(', ');
+			const more = lines.length > 10 ? ` and ${lines.length - 10} more` : '';
+			out.push(`  ${description} on ${lines.length === 1 ? 'line' : 'lines'} ${shown}${more}`);
+		}
+		if (summary.truncated && summary.lookalikes > report.lookalikes.length) out.push(`  (only the first ${summary.maxFindings} look-alike lines are listed)`);
+		out.push('');
+	}
+
+	out.push(`Verdict: ${report.verdict.message}`);
+	if (report.verdict.fix) out.push(`Fix: ${report.verdict.fix}`);
+	return out.join('\n') + '\n';
+}
+
+function lookalikeDescriptions(entries: ScanLookalikeEntry[]): Map<string, number[]> {
+	const byDescription = new Map<string, number[]>();
+	for (const entry of entries) {
+		const description = describeLookalike(entry);
+		const lines = byDescription.get(description);
+		if (lines) lines.push(entry.line);
+		else byDescription.set(description, [entry.line]);
+	}
+	return byDescription;
+}
+
+function describeLookalike(entry: ScanLookalikeEntry): string {
+	const text = (key: string): string => String(entry[key] ?? '');
+	const informer = entry['informer'] ? ` (${text('informer')} informer)` : '';
+	switch (entry['kind']) {
+		case 'apiserver-unreachable':
+			return `apiserver unreachable: ${text('reason')}${informer}`;
+		case 'namespaced-get-forbidden':
+			return `get on one pod forbidden in a namespace for ${text('user')} (the thin plugin's per-pod read, not the informer)`;
+		case 'other-forbidden': {
+			const group = text('apiGroup');
+			const scope = entry['namespace'] ? `in namespace ${text('namespace')}` : 'at cluster scope';
+			return `${text('verb')} ${text('resource')}${group ? `.${group}` : ''} forbidden ${scope} for ${text('user')}`;
+		}
+		case 'unauthorized':
+			return `Unauthorized: credentials rejected${informer}`;
+		case 'informer-sync-failed':
+			return `multus's ${text('informer')} informer cache never synced (a symptom; see the lines before it)`;
+		default:
+			return text('kind');
+	}
+}
+
+function span(first: SeenAt, last: SeenAt): string {
+	if (first.line === last.line) return first.timestamp ? `line ${first.line} (${first.timestamp})` : `line ${first.line}`;
+	const times = first.timestamp && last.timestamp ? ` (${first.timestamp} to ${last.timestamp})` : '';
+	return `lines ${first.line} to ${last.line}${times}`;
+}
+
+function plural(count: number, noun: string): string {
+	return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+function formatBytes(bytes: number): string {
+	if (bytes < 1024) return `${bytes} B`;
+	if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+	if (bytes < 1024 * 1024 * 1024) return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+	return `${(bytes / 1024 / 1024 / 1024).toFixed(2)} GiB`;
 }
