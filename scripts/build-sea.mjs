@@ -82,8 +82,13 @@ code = code
 // Fail loudly rather than ship a binary that dies at start: nothing module-level may survive the rewrite.
 if (/^\s*(import|export)\b/m.test(code)) throw new Error('build-sea: ESM syntax left at top level of the bundle');
 // A dynamic import that esbuild could not inline would need a file next to the binary, which a SEA does not have.
-const unbundled = [...code.matchAll(/\bimport\(\s*["'`]([^"'`]+)["'`]\s*\)/g)].map(m => m[1]);
-if (unbundled.length > 0) throw new Error(`build-sea: dynamic imports left unbundled: ${unbundled.join(', ')}`);
+// (Unresolved require() calls are left only inside try/catch, for optional modules such as bufferutil.)
+const builtins = new Set((await import('node:module')).builtinModules);
+const unbundled = Object.values(result.metafile.outputs)
+	.flatMap(output => output.imports)
+	.filter(entry => entry.kind === 'dynamic-import' && !builtins.has(entry.path.replace(/^node:/, '')))
+	.map(entry => `${entry.path} (${entry.kind})`);
+if (unbundled.length > 0) throw new Error(`build-sea: imports left unbundled: ${[...new Set(unbundled)].join(', ')}`);
 
 let script = `"use strict";
 const __importMeta = {url: require("node:url").pathToFileURL(__filename).href, filename: __filename, dirname: __dirname};

@@ -289,3 +289,11 @@ export function verifySignature(file: Buffer): SignatureReport {
 	}
 	return report;
 }
+
+/** The CodeDirectory blob of a signed Mach-O (slot 0), for comparing two signers' output. */
+export function codeDirectoryOf(file: Buffer): Buffer {
+	const signature = parseMachO(file).codeSignature;
+	if (!signature) throw new Error('unsigned');
+	const start = signature.dataoff + file.readUInt32BE(signature.dataoff + 16);
+	return file.subarray(start, start + file.readUInt32BE(start + 4));
+}
