@@ -185,7 +185,7 @@ export async function runDoctorFlow(options: DoctorOptions, io: DoctorIO): Promi
 		const failure = error instanceof MultusError ? error : new MultusError('Internal', error instanceof Error ? error.message : String(error));
 		dispatch({type: 'failed', failure: {step, kind: failure.kind, message: failure.message, hint: failure.hint}});
 		const note = clusterStateAfterCancel(io.getState());
-		return finish({verdict: 'failed', exitCode: failure.exitCode, message: `${failure.message}${failure.hint ? `\n  fix: ${failure.hint}` : ''}\n  ${note}`});
+		return finish({verdict: 'failed', exitCode: failure.exitCode, message: `${failure.message}. ${note}`});
 	}
 }
 

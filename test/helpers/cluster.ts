@@ -1,0 +1,98 @@
+// Helpers for end-to-end tests against the local cluster that scripts/test starts (scripts/cluster).
+import {execFileSync, spawn, spawnSync} from 'node:child_process';
+import path from 'node:path';
+import {fileURLToPath} from 'node:url';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const clusterScript = path.join(repoRoot, 'scripts/cluster');
+
+function clusterEnv(): NodeJS.ProcessEnv {
+	return {...process.env, CLUSTER_NAME: process.env['CLUSTER_NAME'] ?? 'multus-test'};
+}
+
+/** KUBECONFIG of the test cluster, and a PATH with our kubectl first and bin/ (kubectl-multus) on it. */
+export const kubeconfig = execFileSync('bash', [clusterScript, 'kubeconfig'], {env: clusterEnv()}).toString().trim();
+const toolsBin = execFileSync('bash', ['-c', `. ${path.join(repoRoot, 'scripts/versions.sh')} && echo $TOOLS_BIN`]).toString().trim();
+export const testEnv: NodeJS.ProcessEnv = {
+	...process.env,
+	KUBECONFIG: kubeconfig,
+	PATH: `${path.join(repoRoot, 'bin')}:${toolsBin}:${path.join(repoRoot, 'node_modules/.bin')}:${process.env['PATH']}`,
+	NO_COLOR: '1',
+};
+export const kubectlPath = path.join(toolsBin, 'kubectl');
+
+/** Runs our kubectl; throws with its stderr on failure. */
+export function kubectl(args: string[], input?: string): string {
+	const result = spawnSync(kubectlPath, args, {env: testEnv, input, encoding: 'utf8'});
+	if (result.status !== 0) throw new Error(`kubectl ${args.join(' ')} failed (${result.status}): ${result.stderr}`);
+	return result.stdout;
+}
+
+export function kubectlJson<T = any>(args: string[]): T {
+	return JSON.parse(kubectl([...args, '-o', 'json'])) as T;
+}
+
+export function applyScenario(name: string): void {
+	execFileSync('bash', [clusterScript, 'apply', name], {env: clusterEnv(), stdio: ['ignore', 'ignore', 'pipe']});
+}
+
+export function deleteScenario(name: string): void {
+	execFileSync('bash', [clusterScript, 'delete', name], {env: clusterEnv(), stdio: ['ignore', 'ignore', 'pipe']});
+}
+
+export interface RunResult {
+	code: number | null;
+	stdout: string;
+	stderr: string;
+}
+
+/** Runs `kubectl multus ARGS` through kubectl's plugin mechanism, without a TTY. */
+export function runPlugin(args: string[], options: {input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number} = {}): Promise<RunResult> {
+	return new Promise((resolve, reject) => {
+		const child = spawn(kubectlPath, ['multus', ...args], {env: {...testEnv, ...options.env}, stdio: ['pipe', 'pipe', 'pipe']});
+		let stdout = '';
+		let stderr = '';
+		child.stdout.on('data', chunk => (stdout += chunk));
+		child.stderr.on('data', chunk => (stderr += chunk));
+		const timer = setTimeout(() => {
+			child.kill('SIGKILL');
+			reject(new Error(`kubectl multus ${args.join(' ')} timed out\nstdout:\n${stdout}\nstderr:\n${stderr}`));
+		}, options.timeoutMs ?? 120_000);
+		child.on('close', code => {
+			clearTimeout(timer);
+			resolve({code, stdout, stderr});
+		});
+		child.stdin.end(options.input ?? '');
+	});
+}
+
+/** What a test compares before and after: the role's rules and annotations, the DaemonSet's generation, its pods. */
+export function snapshot(role: string, namespace: string, daemonSet: string) {
+	const clusterRole = kubectlJson(['get', 'clusterrole', role]);
+	const ds = kubectlJson(['-n', namespace, 'get', 'ds', daemonSet]);
+	const pods = kubectlJson(['-n', namespace, 'get', 'pods']).items.map((p: any) => p.metadata.name).sort();
+	return {
+		rules: clusterRole.rules,
+		annotations: clusterRole.metadata.annotations ?? {},
+		resourceVersion: clusterRole.metadata.resourceVersion as string,
+		generation: ds.metadata.generation as number,
+		template: ds.spec.template,
+		pods: pods as string[],
+	};
+}
+
+/** SubjectAccessReview for a ServiceAccount, via kubectl auth can-i with impersonation (admin kubeconfig). */
+export function canI(verb: string, resource: string, user: string): boolean {
+	const result = spawnSync(kubectlPath, ['auth', 'can-i', verb, resource, '--all-namespaces', `--as=${user}`], {env: testEnv, encoding: 'utf8'});
+	return result.stdout.trim() === 'yes';
+}
+
+export async function waitFor<T>(what: string, probe: () => T | undefined | false, timeoutMs = 30_000): Promise<T> {
+	const deadline = Date.now() + timeoutMs;
+	for (;;) {
+		const value = probe();
+		if (value) return value;
+		if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+		await new Promise(resolve => setTimeout(resolve, 200));
+	}
+}
