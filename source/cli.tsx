@@ -180,6 +180,14 @@ export async function main(argv: string[], argv0 = process.argv0): Promise<numbe
 	}
 }
 
+// `kubectl multus ... | head`: a closed pipe is not an error.
+for (const stream of [process.stdout, process.stderr]) {
+	stream.on('error', (error: NodeJS.ErrnoException) => {
+		if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+		throw error;
+	});
+}
+
 main(process.argv.slice(2)).then(
 	code => {
 		process.exitCode = code;

@@ -9,7 +9,9 @@ import type {V1ClusterRole, V1LabelSelector, V1PolicyRule} from '@kubernetes/cli
 /** One RFC 6902 operation, limited to the two this module emits. */
 export type JsonPatchOperation =
 	| {op: 'test'; path: string; value: string | V1PolicyRule | null}
-	| {op: 'add'; path: string; value: string | string[] | V1PolicyRule | V1PolicyRule[] | Record<string, string>};
+	| {op: 'add' | 'replace'; path: string; value: string | string[] | V1PolicyRule | V1PolicyRule[] | Record<string, string>}
+	| {op: 'test'; path: string; value: V1PolicyRule[]}
+	| {op: 'remove'; path: string};
 
 /** One change a plan makes to a role's rules. */
 export type RuleAddition =
