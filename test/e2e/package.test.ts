@@ -113,8 +113,9 @@ describe('release packaging (scripts/package)', () => {
 
 	test('kubectl multus version runs the krew-installed executable and prints version and commit', async () => {
 		const {kubectl, env, binDir} = await installWithKrew();
+		assert.match(build.commit, /^[0-9a-f]{12}$/);
 		const {stdout} = await run(kubectl, ['multus', 'version'], {env});
-		assert.equal(stdout, `kubectl-multus ${build.version} (commit ${build.commit}, node 22.23.2)\n`);
+		assert.equal(stdout, `kubectl-multus ${packageVersion} (commit ${build.commit}, node 22.23.2)\n`);
 		const help = await run(kubectl, ['multus', '--help'], {env});
 		assert.match(help.stdout, /kubectl multus doctor/);
 		// Run as kubectl_complete-multus (the caveats' symlink), the same binary answers kubectl's completion.

@@ -53,18 +53,30 @@ export async function buildKrew(): Promise<string> {
 	return stdout.trim();
 }
 
-/** Runs scripts/package for the given platforms (cached per bundle) and returns a private copy of its manifest. */
-export async function packageRelease(platforms = 'linux-amd64'): Promise<{manifestDir: string; log: string}> {
-	const {stderr} = await run('bash', ['scripts/package', '--platforms', platforms], {cwd: repoRoot, ...bigOutput});
-	// krew's validator insists the file is named after metadata.name.
-	const manifestDir = await mkdtemp(path.join(tmpdir(), 'multus-manifest-'));
-	await copyFile(path.join(repoRoot, 'dist/krew/multus.yaml'), path.join(manifestDir, 'multus.yaml'));
-	return {manifestDir, log: stderr};
+let packaged: {platforms: string; result: Promise<{manifestDir: string; log: string}>} | undefined;
+
+/**
+ * Runs scripts/package for the given platforms (cached per bundle) and returns a private copy of its manifest.
+ * Once per test process: a later call for a subset of what was packaged reuses that build.
+ */
+export function packageRelease(platforms = 'linux-amd64'): Promise<{manifestDir: string; log: string}> {
+	const covers = (done: string, wanted: string): boolean =>
+		done === 'all' || wanted.split(',').every(platform => done.split(',').includes(platform));
+	if (packaged && covers(packaged.platforms, platforms)) return packaged.result;
+	const result = (async () => {
+		const {stderr} = await run('bash', ['scripts/package', '--platforms', platforms], {cwd: repoRoot, ...bigOutput});
+		// krew's validator insists the file is named after metadata.name.
+		const manifestDir = await mkdtemp(path.join(tmpdir(), 'multus-manifest-'));
+		await copyFile(path.join(repoRoot, 'dist/krew/multus.yaml'), path.join(manifestDir, 'multus.yaml'));
+		return {manifestDir, log: stderr};
+	})();
+	packaged = {platforms, result};
+	return result;
 }
 
 let installed: Promise<KrewInstall> | undefined;
 
-/** Packages linux-amd64 and installs it with krew into a fresh KREW_ROOT; once per test process. */
+/** Packages linux-amd64 (unless this process already did) and installs it with krew into a fresh KREW_ROOT; once per process. */
 export function installWithKrew(): Promise<KrewInstall> {
 	installed ??= (async () => {
 		const [krewBin, {manifestDir}, kubectl] = await Promise.all([buildKrew(), packageRelease('linux-amd64'), kubectlPath()]);
