@@ -1,0 +1,50 @@
+// The guided doctor in a real terminal (tmux), run as `kubectl multus doctor` through kubectl's plugin mechanism.
+import assert from 'node:assert/strict';
+import {after, describe, test} from 'node:test';
+import {applyScenario, canI, deleteScenario, kubectlJson, kubectlPath, snapshot, testEnv} from '../helpers/cluster.js';
+import {startTerminal} from '../helpers/tmux.js';
+
+const multus = 'system:serviceaccount:kube-system:multus';
+
+describe('interactive doctor in a terminal', () => {
+	after(() => deleteScenario('broken-thick'));
+
+	test('answered no: shows the evidence and the diff, changes nothing, exit 1', async t => {
+		applyScenario('broken-thick');
+		const before = snapshot('multus', 'kube-system', 'kube-multus-ds');
+		const terminal = startTerminal([kubectlPath, 'multus', 'doctor'], testEnv);
+		t.after(() => terminal.kill());
+		const screen = await terminal.waitForScreen(/\[y\/N\]/);
+		assert.match(screen, /forbidden list line/);
+		assert.match(screen, /cannot list pods at cluster scope/);
+		assert.match(screen, /pods \[""\]: list, watch/);
+		terminal.send('n');
+		assert.equal(await terminal.waitForExit(), 1);
+		const after = snapshot('multus', 'kube-system', 'kube-multus-ds');
+		assert.equal(after.resourceVersion, before.resourceVersion);
+		assert.equal(after.generation, before.generation);
+		assert.deepEqual(after.pods, before.pods);
+	});
+
+	test('answered yes: patches only the missing verbs, rolls every pod, verifies, exit 0', async t => {
+		const before = snapshot('multus', 'kube-system', 'kube-multus-ds');
+		const terminal = startTerminal([kubectlPath, 'multus', 'doctor'], testEnv);
+		t.after(() => terminal.kill());
+		await terminal.waitForScreen(/\[y\/N\]/);
+		terminal.send('y');
+		const code = await terminal.waitForExit();
+		const screen = terminal.screen();
+		assert.equal(code, 0, screen);
+		assert.match(screen, /successfully rolled out/);
+		assert.match(screen, /Fixed:/);
+		const after = snapshot('multus', 'kube-system', 'kube-multus-ds');
+		assert.deepEqual(after.rules, [...before.rules, {apiGroups: [''], resources: ['pods'], verbs: ['list', 'watch']}]);
+		assert.ok(canI('list', 'pods', multus) && canI('watch', 'pods', multus));
+		const pods = kubectlJson(['-n', 'kube-system', 'get', 'pods', '-l', 'name=multus']).items;
+		assert.equal(pods.length, before.pods.length);
+		for (const pod of pods) {
+			assert.ok(!before.pods.includes(pod.metadata.name), `${pod.metadata.name} replaced`);
+			assert.equal(pod.status.conditions.find((c: any) => c.type === 'Ready')?.status, 'True');
+		}
+	});
+});
