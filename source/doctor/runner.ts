@@ -268,15 +268,15 @@ async function findMultus(client: KubeClient, options: DoctorOptions): Promise<F
 	const bindings = await client.listClusterRoleBindings();
 	const grants = grantsForServiceAccount(bindings, multus.namespace, multus.serviceAccount);
 	const roleNames = [...new Set(grants.map(g => g.role))];
+	// One request for all roles, whatever the number of bindings (a cluster has hundreds of roles, not millions).
+	const rolesByName = new Map((roleNames.length > 1 ? await client.listClusterRoles() : await Promise.all(roleNames.map(name => client.readClusterRole(name).catch(error => {
+		if (error instanceof MultusError && error.kind === 'NotFound') return undefined;
+		throw error;
+	})))).filter((role): role is V1ClusterRole => role !== undefined).map(role => [role.metadata?.name ?? '', role]));
 	const roles: BoundRole[] = [];
 	for (const name of roleNames) {
-		let role: V1ClusterRole;
-		try {
-			role = await client.readClusterRole(name);
-		} catch (error) {
-			if (error instanceof MultusError && error.kind === 'NotFound') continue; // a binding to a missing role grants nothing
-			throw error;
-		}
+		const role = rolesByName.get(name);
+		if (!role) continue; // a binding to a missing role grants nothing
 		roles.push({
 			name,
 			rules: role.rules ?? [],
