@@ -67,6 +67,7 @@ function applyJsonPatch(document: Json, operations: JsonPatchOperation[]): Json 
 		if (last === undefined) throw new PatchFailed('whole-document operations are not used');
 		let parent: Json | undefined = result;
 		for (const token of path) parent = child(parent, token);
+		if (operation.op === 'remove') throw new PatchFailed('the plan never removes');
 		const value = structuredClone(operation.value) as Json;
 		if (operation.op === 'test') {
 			const current = child(parent, last);
