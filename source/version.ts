@@ -2,7 +2,7 @@
 declare const __MULTUS_VERSION__: string | undefined;
 declare const __MULTUS_COMMIT__: string | undefined;
 
-import {readFileSync} from 'node:fs';
+import {existsSync, readFileSync} from 'node:fs';
 import {execFileSync} from 'node:child_process';
 import {fileURLToPath} from 'node:url';
 import path from 'node:path';
@@ -21,7 +21,9 @@ export function versionInfo(): VersionInfo {
 		cached = {version: __MULTUS_VERSION__, commit: __MULTUS_COMMIT__};
 		return cached;
 	}
-	const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+	// dist/cli.js, dist/bundle/cli.js or source/version.ts: the checkout is the nearest folder with our package.json.
+	let root = path.dirname(fileURLToPath(import.meta.url));
+	for (let i = 0; i < 4 && !existsSync(path.join(root, 'package.json')); i++) root = path.dirname(root);
 	let version = '0.0.0-dev';
 	let commit = 'unknown';
 	try {

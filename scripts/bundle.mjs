@@ -1,0 +1,34 @@
+#!/usr/bin/env node
+// Bundles source/ into dist/bundle/ (ESM, code-split at the CLI's lazy imports) for bin/kubectl-multus:
+// loading one pre-linked file per command instead of hundreds of modules halves the start-up of `doctor`,
+// and `--help` still loads only the CLI chunk. Release binaries use scripts/build-sea.mjs instead.
+import * as esbuild from 'esbuild';
+import path from 'node:path';
+import {fileURLToPath} from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+await esbuild.build({
+	entryPoints: [path.join(root, 'source/cli.tsx')],
+	absWorkingDir: root,
+	outdir: path.join(root, 'dist/bundle'),
+	bundle: true,
+	splitting: true,
+	platform: 'node',
+	format: 'esm',
+	target: 'node22',
+	jsx: 'automatic',
+	legalComments: 'none',
+	logLevel: 'warning',
+	// Packages that resolve `require` dynamically stay CommonJS-compatible through this banner.
+	banner: {js: "import {createRequire as __multusCreateRequire} from 'node:module'; const require = __multusCreateRequire(import.meta.url);"},
+	plugins: [
+		{
+			name: 'stub-react-devtools-core',
+			setup(build) {
+				build.onResolve({filter: /^react-devtools-core$/}, () => ({path: 'react-devtools-core', namespace: 'stub'}));
+				build.onLoad({filter: /.*/, namespace: 'stub'}, () => ({contents: 'export default {initialize() {}, connectToDevTools() {}};'}));
+			},
+		},
+	],
+	define: {'process.env.NODE_ENV': '"production"'},
+});
