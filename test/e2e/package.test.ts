@@ -96,19 +96,21 @@ describe('release packaging (scripts/package)', () => {
 	});
 
 	test('krew installs every platform from the manifest and its archive, LICENSE included', async () => {
-		for (const platform of platforms) {
-			const [os = '', arch = ''] = platform.split('-');
-			const krewRoot = await mkdtemp(path.join(tmpdir(), `multus-krew-${platform}-`));
-			await run(
-				path.join(krewBin, 'krew'),
-				['install', `--manifest=${path.join(manifestDir, 'multus.yaml')}`, `--archive=${path.join(repoRoot, 'dist', archiveOf(platform))}`],
-				{env: {...process.env, KREW_ROOT: krewRoot, KREW_OS: os, KREW_ARCH: arch, KREW_NO_UPGRADE_CHECK: '1'}, maxBuffer: 1 << 24},
-			);
-			const store = path.join(krewRoot, 'store/multus', manifest.spec.version);
-			const exe = os === 'windows' ? 'kubectl-multus.exe' : 'kubectl-multus';
-			const completer = os === 'windows' ? 'kubectl_complete-multus.cmd' : 'kubectl_complete-multus';
-			for (const file of [exe, completer, 'LICENSE']) assert.ok(existsSync(path.join(store, file)), `${platform}: ${file} not installed`);
-		}
+		await Promise.all(
+			platforms.map(async platform => {
+				const [os = '', arch = ''] = platform.split('-');
+				const krewRoot = await mkdtemp(path.join(tmpdir(), `multus-krew-${platform}-`));
+				const archive = path.join(repoRoot, 'dist', archiveOf(platform));
+				await run(path.join(krewBin, 'krew'), ['install', `--manifest=${path.join(manifestDir, 'multus.yaml')}`, `--archive=${archive}`], {
+					env: {...process.env, KREW_ROOT: krewRoot, KREW_OS: os, KREW_ARCH: arch, KREW_NO_UPGRADE_CHECK: '1'},
+					maxBuffer: 1 << 24,
+				});
+				const store = path.join(krewRoot, 'store/multus', manifest.spec.version);
+				const exe = os === 'windows' ? 'kubectl-multus.exe' : 'kubectl-multus';
+				const completer = os === 'windows' ? 'kubectl_complete-multus.cmd' : 'kubectl_complete-multus';
+				for (const file of [exe, completer, 'LICENSE']) assert.ok(existsSync(path.join(store, file)), `${platform}: ${file} not installed`);
+			}),
+		);
 	});
 
 	test('kubectl multus version runs the krew-installed executable and prints version and commit', async () => {
