@@ -27,6 +27,15 @@ export interface AccessAnswer {
 	reason: string | undefined;
 }
 
+function isStatusObject(body: unknown): boolean {
+	try {
+		const value: unknown = typeof body === 'string' ? JSON.parse(body) : body;
+		return typeof value === 'object' && value !== null && (value as {kind?: unknown}).kind === 'Status';
+	} catch {
+		return false;
+	}
+}
+
 export type WatchEvent<T> = {type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK'; object: T};
 
 /**
@@ -60,12 +69,25 @@ export class KubeClient {
 
 	/** GET /version; also proves that the server speaks Kubernetes. */
 	async serverVersion(): Promise<string> {
-		const info = await this.call('read the server version', () => this.version.getCode());
-		if (!info || typeof info.gitVersion !== 'string') {
-			throw new MultusError('NotKubernetes', `${this.server} answered /version without a Kubernetes version`, {
-				hint: 'the kubeconfig points at something that is not a Kubernetes API server; check the cluster URL',
-			});
+		const notKubernetes = (what: string) => new MultusError('NotKubernetes', `${this.server} is not a Kubernetes API server: it answered /version ${what}`, {
+			hint: 'the kubeconfig points at something else (a web server, a proxy, the wrong port); check the cluster URL (kubectl cluster-info)',
+		});
+		let info: Awaited<ReturnType<VersionApi['getCode']>> | undefined;
+		try {
+			info = await this.call('read the server version', () => this.version.getCode());
+		} catch (error) {
+			// An API server always serves /version, and answers errors (401, 403) with a JSON Status; a 404, or another
+			// error below 500 that is not JSON (an HTML page), comes from something that is not Kubernetes.
+			const cause = error instanceof MultusError ? (error.cause as {body?: unknown; headers?: Record<string, string>} | undefined) : undefined;
+			const contentType = cause?.headers?.['content-type'] ?? '';
+			const json = contentType.includes('json') || isStatusObject(cause?.body);
+			if (error instanceof MultusError && error.status !== undefined && (error.status === 404 || (error.status < 500 && !json))) {
+				throw notKubernetes(`with HTTP ${error.status}${json ? '' : ` (${contentType || 'no content type'})`}`);
+			}
+			if (error instanceof MultusError && error.kind === 'Unreachable' && /JSON|Unexpected token|parse/i.test(error.message)) throw notKubernetes('with something that is not JSON');
+			throw error;
 		}
+		if (!info || typeof info.gitVersion !== 'string') throw notKubernetes('without a Kubernetes version');
 		return info.gitVersion;
 	}
 

@@ -1,7 +1,7 @@
 import {existsSync, readFileSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import {KubeConfig} from '@kubernetes/client-node';
+import {KubeConfig, type User} from '@kubernetes/client-node';
 import {MultusError, usageError} from '../errors.js';
 import type {ConnectionOptions} from '../options.js';
 
@@ -18,6 +18,26 @@ export interface ConnectionInfo {
 
 function configError(message: string, hint: string): MultusError {
 	return new MultusError('Config', message, {hint});
+}
+
+/** A failure while preparing a request's credentials: the user's exec plugin, or a file the user entry names. */
+function credentialError(error: unknown, userName: string, user: User | null): MultusError {
+	if (error instanceof MultusError) return error;
+	const reason = (error instanceof Error ? error.message : String(error)).trim() || 'no error message';
+	if (user?.exec) {
+		const command = [user.exec.command, ...(user.exec.args ?? [])].join(' ');
+		return new MultusError('Unauthorized', `the credential plugin of kubeconfig user "${userName}" failed (${command}): ${reason}`, {
+			cause: error,
+			hint: 'log in again the way that plugin expects (kubectl get ns shows the same error), then retry',
+		});
+	}
+	if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'EACCES') {
+		return configError(`cannot read a file named by kubeconfig user "${userName}": ${reason}`, 'fix the path in users[].user of the kubeconfig, or log in again');
+	}
+	return new MultusError('Unauthorized', `cannot prepare the credentials of kubeconfig user "${userName}": ${reason}`, {
+		cause: error,
+		hint: 'check users[].user in the kubeconfig (kubectl config view), or log in again',
+	});
 }
 
 function kubeconfigFiles(options: ConnectionOptions): {files: string[]; source: string} {
@@ -110,6 +130,10 @@ export function loadKubeConfig(options: ConnectionOptions): {kc: KubeConfig; inf
 	} catch {
 		throw configError(`cluster "${cluster.name}" has an invalid server URL "${cluster.server}"`, 'fix clusters[].cluster.server in the kubeconfig');
 	}
+	if (cluster.server.startsWith('http:') && !cluster.skipTLSVerify) {
+		// client-node refuses plain HTTP unless TLS verification is off (kubectl would send it); say so up front.
+		throw configError(`cluster "${cluster.name}" has a plain-http server URL (${cluster.server}), which client-node refuses without insecure-skip-tls-verify`, 'use the https:// address of the API server (kubectl cluster-info shows it)');
+	}
 
 	if (options.asGroups.length > 0 && options.as === undefined) {
 		throw usageError('--as-group needs --as', 'kubectl also requires --as when impersonating groups');
@@ -120,15 +144,28 @@ export function loadKubeConfig(options: ConnectionOptions): {kc: KubeConfig; inf
 		throw usageError('only one --as-group is supported', 'impersonate one group at a time, or bind the permissions to a single group');
 	}
 	const timeoutMs = options.requestTimeoutMs;
-	if (options.as !== undefined || timeoutMs > 0) {
-		const apply = kc.applySecurityAuthentication.bind(kc);
-		kc.applySecurityAuthentication = async context => {
+	const apply = kc.applySecurityAuthentication.bind(kc);
+	kc.applySecurityAuthentication = async context => {
+		try {
 			await apply(context);
-			if (options.as !== undefined) context.setHeaderParam('Impersonate-User', options.as);
-			if (options.asGroups[0] !== undefined) context.setHeaderParam('Impersonate-Group', options.asGroups[0]);
-			if (options.asUid !== undefined) context.setHeaderParam('Impersonate-Uid', options.asUid);
-			// Watches build their own abort signal; this only bounds ordinary requests.
-			if (timeoutMs > 0) context.setSignal(AbortSignal.timeout(timeoutMs));
+		} catch (error) {
+			throw credentialError(error, userName ?? '', kc.getCurrentUser());
+		}
+		if (options.as !== undefined) context.setHeaderParam('Impersonate-User', options.as);
+		if (options.asGroups[0] !== undefined) context.setHeaderParam('Impersonate-Group', options.asGroups[0]);
+		if (options.asUid !== undefined) context.setHeaderParam('Impersonate-Uid', options.asUid);
+		// Watches build their own abort signal (and idle timeout); this only bounds ordinary requests.
+		if (timeoutMs > 0 && new URL(context.getUrl()).searchParams.get('watch') !== 'true') context.setSignal(AbortSignal.timeout(timeoutMs));
+	};
+	if (timeoutMs > 0) {
+		// An aborted fetch leaves undici's connection attempt (TCP and TLS handshake) running until undici's own 10 s
+		// connect timeout, which keeps the process alive long after it reported the timeout: bound it by ours too.
+		const dispatcherOptions = kc.createDispatcherOptions.bind(kc);
+		kc.createDispatcherOptions = (cluster, agentOptions) => {
+			const options = dispatcherOptions(cluster, agentOptions);
+			if (options.type === 'agent' || options.type === 'proxy') return {...options, connect: {...options.connect, timeout: timeoutMs}};
+			if (options.type === 'none') return {type: 'agent', connect: {keepAlive: true, keepAliveInitialDelay: 30_000, timeout: timeoutMs}};
+			return options;
 		};
 	}
 	return {

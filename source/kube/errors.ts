@@ -34,8 +34,10 @@ function causeChain(error: unknown): Array<{code?: string; message?: string; nam
 export function httpStatus(error: unknown): number | undefined {
 	if (error instanceof MultusError) return error.status;
 	const candidate = error as {code?: unknown; statusCode?: unknown} | undefined;
-	if (typeof candidate?.code === 'number') return candidate.code;
-	if (typeof candidate?.statusCode === 'number') return candidate.statusCode;
+	// Only HTTP statuses: a DOMException (an aborted or timed-out fetch) also has a numeric `code`, 20 or 23.
+	const isStatus = (value: unknown): value is number => typeof value === 'number' && value >= 100 && value <= 599;
+	if (isStatus(candidate?.code)) return candidate.code;
+	if (isStatus(candidate?.statusCode)) return candidate.statusCode;
 	return undefined;
 }
 
