@@ -160,13 +160,24 @@ export class KubeClient {
 	}
 
 	/** RFC 6902 JSON patch of a ClusterRole; `test` operations make it fail with Conflict when the role changed. */
-	patchClusterRole(name: string, operations: JsonPatchOperation[], dryRun: boolean): Promise<V1ClusterRole> {
-		return this.call(`patch ClusterRole ${name}${dryRun ? ' (server-side dry run)' : ''}`, () =>
-			this.rbac.patchClusterRole(
-				{name, body: operations, fieldManager, ...(dryRun ? {dryRun: 'All'} : {})},
-				setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
-			),
-		);
+	async patchClusterRole(name: string, operations: JsonPatchOperation[], dryRun: boolean): Promise<V1ClusterRole> {
+		try {
+			return await this.call(`patch ClusterRole ${name}${dryRun ? ' (server-side dry run)' : ''}`, () =>
+				this.rbac.patchClusterRole(
+					{name, body: operations, fieldManager, ...(dryRun ? {dryRun: 'All'} : {})},
+					setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
+				),
+			);
+		} catch (error) {
+			// A failed `test` operation comes back as a bare 422 Invalid ("the server rejected our request due to an
+			// error in our request"), like a malformed patch: the role's resourceVersion tells the two apart.
+			const guard = operations.find(op => op.op === 'test' && op.path === '/metadata/resourceVersion');
+			const tested = guard && 'value' in guard ? guard.value : undefined;
+			if (!(error instanceof MultusError) || error.kind !== 'Invalid' || typeof tested !== 'string') throw error;
+			const now = (await this.readClusterRole(name)).metadata?.resourceVersion;
+			if (now === tested) throw error;
+			throw new MultusError('Conflict', `ClusterRole ${name} changed since it was read (resourceVersion ${tested}, now ${now})`, {status: 409, cause: error});
+		}
 	}
 
 	/** What `kubectl rollout restart` sends: a strategic-merge patch of the pod template's restartedAt annotation. */
