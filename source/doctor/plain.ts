@@ -1,6 +1,6 @@
 import {doctorReducer, initialState, type DoctorEvent, type DoctorState} from './machine.js';
 import {stepIds, stepTitles, type Outcome, type StepId} from './model.js';
-import {connectLines, detectLines, findLines, planLines, rolloutLines, summaryLines, verifyLines, type Line} from './present.js';
+import {confirmAnswerLine, connectLines, detectLines, failureLine, findLines, patchedLine, planLines, restartedLine, rolloutLines, summaryLines, verifyLines, type Line} from './present.js';
 import {runDoctorFlow} from './runner.js';
 import {renderLine} from '../ui/ansi.js';
 import type {DoctorOptions} from '../options.js';
@@ -46,16 +46,16 @@ export async function runPlainDoctor(
 				print(planLines(state.plan, state.diagnosis));
 				break;
 			case 'confirm-answered':
-				print([[{text: event.yes ? (options.yes ? 'yes (--yes)' : 'yes') : 'no', style: event.yes ? 'ok' : 'warn'}]]);
+				print([confirmAnswerLine(event.yes, options.yes)]);
 				break;
 			case 'conflict':
 				print([[{text: event.note, style: 'warn'}]]);
 				break;
 			case 'patched':
-				print([[{text: `✔ patched ClusterRole ${event.patch.role} (resourceVersion ${event.patch.resourceVersion})`, style: 'ok'}]]);
+				print([patchedLine(event.patch)]);
 				break;
 			case 'restarted':
-				print([[{text: `✔ restart requested at ${event.restart.restartedAt} (generation ${event.restart.generation})`, style: 'ok'}]]);
+				print([restartedLine(event.restart)]);
 				break;
 			case 'rollout-progress': {
 				// Like kubectl rollout status: print each distinct status message once.
@@ -70,7 +70,7 @@ export async function runPlainDoctor(
 				print(verifyLines(state.verification, state.found));
 				break;
 			case 'failed':
-				print([[{text: `✖ ${event.failure.message}`, style: 'bad'}]]);
+				print([failureLine(event.failure)]);
 				break;
 			case 'finished':
 				if (text) {

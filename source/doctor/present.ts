@@ -1,7 +1,7 @@
 import {describeRule} from '../multus/rbac.js';
 import {formatDuration} from '../duration.js';
 import type {DoctorState} from './machine.js';
-import type {Diagnosis, Found, LogEvidence, Plan, RolloutView, Verification} from './model.js';
+import type {Diagnosis, FailureInfo, Found, LogEvidence, PatchResult, Plan, RestartResult, RolloutView, StepId, Verification} from './model.js';
 
 // What each step says, as styled lines. The Ink views and the plain printer both render these, so the words
 // are written once; only the drawing differs.
@@ -16,7 +16,7 @@ export type Line = Segment[];
 const s = (text: string, style: Style = 'plain'): Segment => ({text, style});
 const line = (...segments: Array<Segment | string>): Line => segments.map(seg => (typeof seg === 'string' ? s(seg) : seg));
 
-export const marks = {ok: '✔', bad: '✖', warn: '!', pending: '·', add: '+'} as const;
+export const marks = {ok: '✔', bad: '✖', warn: '!', pending: '·', add: '+', skipped: '–'} as const;
 
 export function connectLines(state: DoctorState): Line[] {
 	const c = state.connection;
@@ -127,24 +127,36 @@ export function ruleDiff(plan: Plan, diagnosis: Diagnosis): {current: RuleDiffRo
 	return {current, needed, after};
 }
 
-export function planLines(plan: Plan | undefined, diagnosis: Diagnosis | undefined): Line[] {
-	if (!plan || !diagnosis) return [];
-	const diff = ruleDiff(plan, diagnosis);
-	const lines: Line[] = [line(s(`ClusterRole ${plan.role} now:`, 'bold'))];
-	for (const row of diff.current) lines.push(line(`    ${row.text}`));
-	lines.push(line(s('Multus needs:', 'bold')));
-	for (const row of diff.needed) {
-		lines.push(line(s(`    ${row.text}`, row.mark === '+' ? (row.text.startsWith(marks.bad) ? 'bad' : 'warn') : 'plain'), s(`  ${row.why ?? ''}`, 'dim')));
-	}
-	lines.push(line(s('Change (only additions; nothing removed or widened):', 'bold')));
-	for (const rule of plan.patch.missing) lines.push(line(s(`  ${marks.add} ${describeRule(rule)}`, 'add')));
-	lines.push(line(s('JSON patch:', 'dim')));
+/** The headings of the rule comparison, shared by the plain listing and the side-by-side view. */
+export function ruleDiffHeadings(plan: Plan): {current: string; needed: string; change: string} {
+	return {current: `ClusterRole ${plan.role} now:`, needed: 'Multus needs:', change: 'Change (only additions; nothing removed or widened):'};
+}
+
+/** One row of "Multus needs": missing blocking rules are bad, missing advisory ones a warning. */
+export function neededRowStyle(row: RuleDiffRow): Style {
+	return row.mark === '+' ? (row.text.startsWith(marks.bad) ? 'bad' : 'warn') : 'plain';
+}
+
+/** The rules the patch adds. */
+export function planChangeLines(plan: Plan): Line[] {
+	return [line(s(ruleDiffHeadings(plan).change, 'bold')), ...plan.patch.missing.map(rule => line(s(`  ${marks.add} ${describeRule(rule)}`, 'add')))];
+}
+
+/** The exact request: the JSON patch and the same fix as a file for kubectl auth reconcile. */
+export function planPatchLines(plan: Plan): Line[] {
+	const lines: Line[] = [line(s('JSON patch:', 'dim'))];
 	for (const op of plan.operations.filter(op => !op.path.startsWith('/metadata/annotations'))) {
 		lines.push(line(s(`    ${JSON.stringify(op)}`, 'dim')));
 	}
 	lines.push(line(s('    + annotations kubectl-multus.dev/previous-rules and kubectl-multus.dev/change (for undo)', 'dim')));
 	lines.push(line(s('Same fix for kubectl auth reconcile -f - :', 'dim')));
 	for (const yamlLine of plan.reconcileYaml.trimEnd().split('\n')) lines.push(line(s(`    ${yamlLine}`, 'dim')));
+	return lines;
+}
+
+/** Whether the plan may be applied here: who manages the role, the caller's permissions, the server's dry run. */
+export function planCheckLines(plan: Plan): Line[] {
+	const lines: Line[] = [];
 	if (plan.owner) lines.push(line(s(`${marks.warn} managed by ${plan.owner.name}: a manual patch would be reverted. Fix at the source: ${plan.owner.fix}`, 'warn')));
 	if (plan.autoupdateDisabled) lines.push(line(s(`${marks.warn} rbac.authorization.kubernetes.io/autoupdate: "false": the doctor will not write this role`, 'warn')));
 	for (const permission of plan.permissions) {
@@ -152,6 +164,103 @@ export function planLines(plan: Plan | undefined, diagnosis: Diagnosis | undefin
 	}
 	if (plan.serverDryRun === 'passed') lines.push(line(s(`${marks.ok} server-side dry run accepted the patch`, 'dim')));
 	return lines;
+}
+
+export function planLines(plan: Plan | undefined, diagnosis: Diagnosis | undefined): Line[] {
+	if (!plan || !diagnosis) return [];
+	const diff = ruleDiff(plan, diagnosis);
+	const headings = ruleDiffHeadings(plan);
+	const lines: Line[] = [line(s(headings.current, 'bold'))];
+	for (const row of diff.current) lines.push(line(`    ${row.text}`));
+	lines.push(line(s(headings.needed, 'bold')));
+	for (const row of diff.needed) lines.push(line(s(`    ${row.text}`, neededRowStyle(row)), s(`  ${row.why ?? ''}`, 'dim')));
+	return [...lines, ...planChangeLines(plan), ...planPatchLines(plan), ...planCheckLines(plan)];
+}
+
+/** What answering yes does, before it is done: the question, then each change in order. */
+export function confirmLines(plan: Plan, found: Found | undefined, restart: boolean): {question: Line; effects: Line[]} {
+	const ds = found ? `${found.daemonSet.namespace}/${found.daemonSet.name}` : 'the Multus DaemonSet';
+	const effects: Line[] = [
+		line(s('1. ', 'dim'), 'patch ClusterRole ', s(plan.role, 'bold'), ': ', s(plan.patch.missing.map(rule => `${marks.add} ${describeRule(rule)}`).join('; '), 'add')),
+		restart
+			? line(s('2. ', 'dim'), 'restart DaemonSet ', s(ds, 'bold'), s(' (rolling, as kubectl rollout restart), watch the rollout, then verify', 'dim'))
+			: line(s('2. ', 'dim'), `no restart (--no-restart): DaemonSet ${ds} keeps its pods; then verify`),
+	];
+	return {question: line(s(`Apply this change to ClusterRole ${plan.role}?`, 'bold'), ' [y/N]'), effects};
+}
+
+export function confirmAnswerLine(yes: boolean, viaFlag: boolean): Line {
+	return line(s(yes ? (viaFlag ? 'yes (--yes)' : 'yes') : 'no', yes ? 'ok' : 'warn'));
+}
+
+export function patchedLine(patch: PatchResult): Line {
+	return line(s(`${marks.ok} patched ClusterRole ${patch.role} (resourceVersion ${patch.resourceVersion})`, 'ok'));
+}
+
+export function restartedLine(restart: RestartResult): Line {
+	return line(s(`${marks.ok} restart requested at ${restart.restartedAt} (generation ${restart.generation})`, 'ok'));
+}
+
+export function failureLine(failure: FailureInfo): Line {
+	return line(s(`${marks.bad} ${failure.message}`, 'bad'));
+}
+
+/** The title line of the terminal UI: where we are, and what mode changes nothing. */
+export function headerLine(state: DoctorState, mode: {context: string | undefined; check: boolean; dryRun: string}): Line {
+	const context = state.connection?.context ?? mode.context;
+	return line(
+		s('kubectl multus doctor', 'bold'),
+		context ? s(`  context ${context}`, 'accent') : s('  current context', 'dim'),
+		mode.check ? s('  --check: diagnose only', 'warn') : '',
+		mode.dryRun !== 'none' ? s(`  --dry-run=${mode.dryRun}: changes nothing`, 'warn') : '',
+	);
+}
+
+/** Quit without waiting for the cancelled step (second Ctrl-C): what the cluster was left like. */
+export function quitLine(clusterState: string): Line {
+	return line(s(`${marks.bad} quit without waiting. `, 'bad'), clusterState);
+}
+
+/** The outcome, with a mark so that it reads the same without colour. */
+export function outcomeLine(outcome: {exitCode: number; message: string}): Line {
+	return line(s(`${outcome.exitCode === 0 ? marks.ok : marks.bad} ${outcome.message}`, outcome.exitCode === 0 ? 'ok' : 'bad'));
+}
+
+/** After a Ctrl-C: the running step stops at its next safe point; a second Ctrl-C soon after quits at once. */
+export function cancellingLine(quitArmed: boolean): Line {
+	return line(s(`cancelling: stopping at the next safe point (${quitArmed ? 'Ctrl-C again' : 'Ctrl-C twice'} to quit now)`, 'warn'));
+}
+
+/** A finished step folded to one line, for the step list. Undefined when the step has nothing to say. */
+export function stepSummaryLine(state: DoctorState, step: StepId, viaFlag = false): Line | undefined {
+	switch (step) {
+		case 'connect': {
+			const c = state.connection;
+			return c ? line(s(c.context, 'bold'), s(`  ${c.server}, ${c.serverVersion}, user ${c.impersonating ?? c.user}`, 'dim')) : undefined;
+		}
+		case 'find': {
+			const found = state.found;
+			if (!found) return undefined;
+			const ds = found.daemonSet;
+			return line(s(`${ds.namespace}/${ds.name}`, 'bold'), ` ${ds.mode}`, s(`  ${found.ready}/${found.desired} ready, ServiceAccount ${ds.namespace}:${ds.serviceAccount}`, 'dim'));
+		}
+		case 'detect':
+			return state.diagnosis ? line(s(state.diagnosis.summary, state.diagnosis.verdict === 'healthy' ? 'ok' : 'bad')) : undefined;
+		case 'plan':
+			return state.plan && !state.plan.patch.empty
+				? line(s(`${marks.add} ${state.plan.patch.missing.map(describeRule).join('; ')}`, 'add'), s(` on ClusterRole ${state.plan.role}`, 'dim'))
+				: undefined;
+		case 'confirm':
+			return state.confirm.state === 'answered' && state.confirm.answer !== undefined ? confirmAnswerLine(state.confirm.answer, viaFlag) : undefined;
+		case 'patch':
+			return state.patch ? patchedLine(state.patch) : undefined;
+		case 'restart':
+			return state.restart ? restartedLine(state.restart) : undefined;
+		case 'rollout':
+			return state.rollout ? rolloutHeadline(state.rollout) : undefined;
+		case 'verify':
+			return state.verification ? verifyLines(state.verification, state.found).at(-1) : undefined;
+	}
 }
 
 export function rolloutHeadline(rollout: RolloutView): Line {
@@ -163,10 +272,13 @@ export function rolloutHeadline(rollout: RolloutView): Line {
 	);
 }
 
+export const rolloutGlyphs = {done: '█', new: '▒', old: '░'} as const;
+
+export const rolloutLegend: Line = line(s(`${rolloutGlyphs.done} updated and ready  ${rolloutGlyphs.new} new, not ready  ${rolloutGlyphs.old} old`, 'dim'));
+
 /** A compact grid of nodes, one character each, wrapped to `width`: █ done, ▒ new not ready, ░ old. */
 export function rolloutGrid(rollout: RolloutView, width: number, maxRows = 4): string[] {
-	const glyph = {done: '█', new: '▒', old: '░'} as const;
-	const cells = rollout.progress.cells.map(cell => glyph[cell]).join('');
+	const cells = rollout.progress.cells.map(cell => rolloutGlyphs[cell]).join('');
 	const cols = Math.max(10, width);
 	const rows: string[] = [];
 	for (let i = 0; i < cells.length && rows.length < maxRows; i += cols) rows.push(cells.slice(i, i + cols));
@@ -174,16 +286,35 @@ export function rolloutGrid(rollout: RolloutView, width: number, maxRows = 4): s
 	return rows;
 }
 
+export function rolloutStatusLine(rollout: RolloutView): Line {
+	return line(s(rollout.status.message, rollout.status.done ? 'ok' : 'plain'));
+}
+
+/** The nodes the rollout still waits on, with kubectl's reasons; at most five, then a count. */
+export function rolloutPendingLines(rollout: RolloutView): Line[] {
+	const p = rollout.progress;
+	if (rollout.status.done || p.pendingTotal === 0) return [];
+	const lines: Line[] = [line(s(`waiting on ${p.pendingTotal} node(s):`, 'dim'))];
+	for (const pending of p.pending.slice(0, 5)) lines.push(line(s(`    ${pending.node}  ${pending.pod ?? ''}  ${pending.reason}`, 'dim')));
+	if (p.pendingTotal > 5) lines.push(line(s(`    … and ${p.pendingTotal - 5} more`, 'dim')));
+	return lines;
+}
+
 export function rolloutLines(rollout: RolloutView | undefined): Line[] {
 	if (!rollout) return [];
-	const lines: Line[] = [rolloutHeadline(rollout), line(s(rollout.status.message, rollout.status.done ? 'ok' : 'plain'))];
+	return [rolloutHeadline(rollout), rolloutStatusLine(rollout), ...rolloutPendingLines(rollout)];
+}
+
+/** One line per node for small clusters: its glyph, its name, and why it is not done yet. */
+export function rolloutNodeLines(rollout: RolloutView): Line[] {
 	const p = rollout.progress;
-	if (!rollout.status.done && p.pendingTotal > 0) {
-		lines.push(line(s(`waiting on ${p.pendingTotal} node(s):`, 'dim')));
-		for (const pending of p.pending.slice(0, 5)) lines.push(line(s(`    ${pending.node}  ${pending.pod ?? ''}  ${pending.reason}`, 'dim')));
-		if (p.pendingTotal > 5) lines.push(line(s(`    … and ${p.pendingTotal - 5} more`, 'dim')));
-	}
-	return lines;
+	const reasons = new Map(p.pending.map(pending => [pending.node, pending]));
+	return p.cells.map((cell, index) => {
+		const node = p.nodes[index] ?? `node ${index + 1}`;
+		const pending = reasons.get(node);
+		const why = cell === 'done' ? 'updated and ready' : pending ? `${pending.pod ?? ''}  ${pending.reason}`.trim() : cell === 'new' ? 'new, not ready' : 'old pod, not yet replaced';
+		return line(s(`${rolloutGlyphs[cell]} `, cell === 'done' ? 'ok' : cell === 'new' ? 'warn' : 'dim'), node, s(`  ${why}`, 'dim'));
+	});
 }
 
 export function verifyLines(verification: Verification | undefined, found: Found | undefined): Line[] {
@@ -206,4 +337,10 @@ export function summaryLines(state: DoctorState): Line[] {
 	for (const note of state.notes) lines.push(line(s(note, 'warn')));
 	if (state.failure?.hint) lines.push(line(s(`fix: ${state.failure.hint}`, 'warn')));
 	return lines;
+}
+
+/** summaryLines without what the outcome message already says (a cancel's cluster state, a failure's fix). */
+export function summaryLinesBesides(state: DoctorState, outcome: {message: string}): Line[] {
+	const failure = state.failure?.hint && outcome.message.includes(state.failure.hint) ? {...state.failure, hint: undefined} : state.failure;
+	return summaryLines({...state, notes: state.notes.filter(note => !outcome.message.includes(note)), failure});
 }

@@ -61,6 +61,8 @@ export interface RolloutProgress {
 	pendingTotal: number;
 	/** Per-node cells for a compact grid: 'done' (new and ready), 'new' (new, not ready), 'old', 'gone'. */
 	cells: Array<'done' | 'new' | 'old'>;
+	/** The node of each cell, in the same order. */
+	nodes: string[];
 }
 
 function isPodReady(pod: V1Pod): boolean {
@@ -89,6 +91,7 @@ export function rolloutProgress(ds: V1DaemonSet, pods: Iterable<V1Pod>, limit = 
 	const generation = String(ds.metadata?.generation ?? '');
 	const pending: PendingNode[] = [];
 	const cells: RolloutProgress['cells'] = [];
+	const nodes: string[] = [];
 	let pendingTotal = 0;
 	const sorted = [...pods].sort((a, b) => (a.spec?.nodeName ?? '').localeCompare(b.spec?.nodeName ?? ''));
 	for (const pod of sorted) {
@@ -96,6 +99,7 @@ export function rolloutProgress(ds: V1DaemonSet, pods: Iterable<V1Pod>, limit = 
 		const ready = isPodReady(pod);
 		const cell = isNew ? (ready ? 'done' : 'new') : 'old';
 		cells.push(cell);
+		nodes.push(pod.spec?.nodeName ?? '(unscheduled)');
 		if (cell === 'done') continue;
 		pendingTotal++;
 		if (pending.length < limit) {
@@ -114,5 +118,6 @@ export function rolloutProgress(ds: V1DaemonSet, pods: Iterable<V1Pod>, limit = 
 		pending,
 		pendingTotal,
 		cells,
+		nodes,
 	};
 }

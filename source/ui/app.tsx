@@ -1,0 +1,52 @@
+import {useState} from 'react';
+import {useApp, useWindowSize} from 'ink';
+import {ThemeProvider} from '@inkjs/ui';
+import type {DoctorOptions} from '../options.js';
+import {DoctorView} from './components/doctor-view.js';
+import {useDoctorKeys} from './hooks/use-doctor-keys.js';
+import {useDoctor, type DoctorFlow} from './hooks/use-doctor.js';
+import {useStepLog} from './hooks/use-step-log.js';
+import {useTick} from './hooks/use-tick.js';
+import {ThemeContext, themeFor} from './theme.js';
+
+export interface AppProps {
+	readonly options: DoctorOptions;
+	/** The flow to drive; the real runner unless a test scripts one. */
+	readonly flow?: DoctorFlow;
+	/** Called with the exit code once the outcome (or a quit) is on screen, just before the app exits. */
+	readonly onExit?: (code: number) => void;
+}
+
+/** The interactive doctor: the flow's state in, the screen out; keys go through the key map to the flow. */
+export function App({options, flow, onExit}: AppProps) {
+	const {exit} = useApp();
+	const {columns, rows} = useWindowSize();
+	const [detailsRequested, setDetailsRequested] = useState(false);
+	const doctor = useDoctor({
+		options,
+		...(flow ? {flow} : {}),
+		onExit(code) {
+			onExit?.(code);
+			exit(code);
+		},
+	});
+	useDoctorKeys({...doctor, toggleDetails: () => setDetailsRequested(shown => !shown)});
+	const log = useStepLog(doctor.state);
+	// The rollout's elapsed time moves between watch events too.
+	useTick(1000, doctor.state.current === 'rollout' && !doctor.state.outcome);
+	const theme = themeFor(options.color);
+	return (
+		<ThemeContext value={theme}>
+			<ThemeProvider theme={theme.inkUi}>
+				<DoctorView
+					state={doctor.state}
+					log={log}
+					size={{columns, rows, detailsRequested}}
+					mode={{context: options.connection.context, check: options.check, dryRun: options.dryRun, restart: options.restart, yes: options.yes}}
+					quitArmed={doctor.quitArmed}
+					quit={doctor.quit}
+				/>
+			</ThemeProvider>
+		</ThemeContext>
+	);
+}

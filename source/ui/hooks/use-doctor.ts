@@ -1,0 +1,120 @@
+import {useCallback, useEffect, useMemo, useReducer, useRef, useState} from 'react';
+import {doctorReducer, initialState, type DoctorEvent, type DoctorState} from '../../doctor/machine.js';
+import type {Outcome, StepId} from '../../doctor/model.js';
+import {clusterStateAfterCancel, runDoctorFlow, type DoctorIO} from '../../doctor/runner.js';
+import {ExitCode} from '../../exit-codes.js';
+import type {DoctorOptions} from '../../options.js';
+import {interruptWindowMs} from '../keys.js';
+import {withStoppedStep} from '../layout.js';
+
+/** The doctor flow the UI drives; the runner in production, a script of events in component tests. */
+export type DoctorFlow = (options: DoctorOptions, io: DoctorIO) => Promise<Outcome>;
+
+/** The exit code of a quit by a second Ctrl-C (128 + SIGINT, as shells report it). */
+export const quitExitCode = 130;
+
+export interface DoctorControls {
+	/** The doctor's state as the screen shows it. */
+	state: DoctorState;
+	/** The answer to the confirm prompt. Ignored when nothing is being asked. */
+	answer(yes: boolean): void;
+	/** Ctrl-C: the first cancels the running step; a second within the window quits at once. */
+	interrupt(): void;
+	/** True for the window after a Ctrl-C, while a second one quits. */
+	quitArmed: boolean;
+	/** Set when the user quit without waiting: the cluster's state at that moment, in one sentence. */
+	quit: {clusterState: string} | undefined;
+}
+
+interface UseDoctorOptions {
+	options: DoctorOptions;
+	flow?: DoctorFlow;
+	/** Called once, after the frame with the outcome (or the quit) has been committed. */
+	onExit(code: number): void;
+}
+
+/** Runs the doctor flow once, feeding its events to the reducer, and turns key commands into answers and cancels. */
+export function useDoctor({options, flow = runDoctorFlow, onExit}: UseDoctorOptions): DoctorControls {
+	const [state, dispatchToReact] = useReducer(doctorReducer, undefined, initialState);
+	// The runner reads the state right after dispatching (getState), before React renders: keep it current here.
+	const latest = useRef<DoctorState>(state);
+	const controller = useRef(new AbortController());
+	const pendingConfirm = useRef<((yes: boolean) => void) | undefined>(undefined);
+	const lastInterrupt = useRef(Number.NEGATIVE_INFINITY);
+	const started = useRef(false);
+	const exited = useRef(false);
+	const onExitRef = useRef(onExit);
+	onExitRef.current = onExit;
+	const [quitArmed, setQuitArmed] = useState(false);
+	const [quit, setQuit] = useState<{clusterState: string} | undefined>(undefined);
+	const [cancelledStep, setCancelledStep] = useState<StepId | undefined>(undefined);
+
+	const dispatch = useCallback((event: DoctorEvent) => {
+		if (event.type === 'finished' && event.outcome.verdict === 'cancelled') setCancelledStep(latest.current.current);
+		latest.current = doctorReducer(latest.current, event);
+		dispatchToReact(event);
+	}, []);
+
+	useEffect(() => {
+		if (started.current) return;
+		started.current = true;
+		const io: DoctorIO = {
+			dispatch,
+			getState: () => latest.current,
+			confirm: async () => {
+				if (options.yes) return true;
+				return new Promise<boolean>(resolve => {
+					pendingConfirm.current = resolve;
+				});
+			},
+			signal: controller.current.signal,
+		};
+		flow(options, io).catch((error: unknown) => {
+			// The runner turns every failure into an outcome; this is the last resort for a bug in it.
+			const message = error instanceof Error ? error.message : String(error);
+			dispatch({type: 'failed', failure: {step: latest.current.current ?? 'connect', kind: 'Internal', message, hint: undefined}});
+			dispatch({type: 'finished', outcome: {verdict: 'failed', exitCode: ExitCode.ProblemFound, message}});
+		});
+	}, [dispatch, flow, options]);
+
+	// Stop the flow's watches and requests when the UI goes away.
+	useEffect(() => () => controller.current.abort(), []);
+
+	useEffect(() => {
+		if (!quitArmed) return;
+		const timer = setTimeout(() => setQuitArmed(false), interruptWindowMs);
+		return () => clearTimeout(timer);
+	}, [quitArmed]);
+
+	const exitCode = quit ? quitExitCode : state.outcome?.exitCode;
+	useEffect(() => {
+		if (exitCode === undefined || exited.current) return;
+		exited.current = true;
+		onExitRef.current(exitCode);
+	}, [exitCode]);
+
+	const answer = useCallback((yes: boolean) => {
+		const resolve = pendingConfirm.current;
+		pendingConfirm.current = undefined;
+		resolve?.(yes);
+	}, []);
+
+	const interrupt = useCallback(() => {
+		if (latest.current.outcome) return;
+		const now = Date.now();
+		if (now - lastInterrupt.current <= interruptWindowMs) {
+			setQuit({clusterState: clusterStateAfterCancel(latest.current)});
+			return;
+		}
+		lastInterrupt.current = now;
+		setQuitArmed(true);
+		if (controller.current.signal.aborted) return;
+		dispatch({type: 'cancel-requested'});
+		controller.current.abort();
+		// A question being asked is answered "no": the runner then sees the abort and reports the cancel.
+		answer(false);
+	}, [answer, dispatch]);
+
+	const shown = useMemo(() => withStoppedStep(state, quit ? state.current : cancelledStep), [state, quit, cancelledStep]);
+	return {state: shown, answer, interrupt, quitArmed, quit};
+}

@@ -1,0 +1,47 @@
+import type {Key} from 'ink';
+
+// Every key the doctor answers to, in one map; components and hooks ask this module, never compare keys themselves.
+
+export type Command = 'interrupt' | 'confirm-yes' | 'confirm-no' | 'toggle-details';
+
+/** Where the user is: what the keys mean depends on it. */
+export type KeyContext = 'running' | 'confirm';
+
+interface Binding {
+	/** The typed character, exactly (case matters: y and Y are listed apart). */
+	input?: string;
+	ctrl?: boolean;
+	/** A named key Ink reports as a flag. */
+	special?: 'return' | 'escape';
+}
+
+export const keyBindings: Record<Command, Binding[]> = {
+	interrupt: [{input: 'c', ctrl: true}],
+	'confirm-yes': [{input: 'y'}, {input: 'Y'}],
+	'confirm-no': [{input: 'n'}, {input: 'N'}, {special: 'return'}, {special: 'escape'}],
+	'toggle-details': [{input: 'd'}],
+};
+
+const commandsIn: Record<KeyContext, Command[]> = {
+	running: ['interrupt'],
+	confirm: ['interrupt', 'confirm-yes', 'confirm-no', 'toggle-details'],
+};
+
+/** Within this time a second Ctrl-C quits at once instead of waiting for the cancelled step. */
+export const interruptWindowMs = 2000;
+
+function matches(binding: Binding, input: string, key: Key): boolean {
+	if (binding.special) return key[binding.special];
+	return input === binding.input && Boolean(binding.ctrl) === key.ctrl && !key.meta;
+}
+
+/** The command a key press means in `context`, if any. */
+export function commandFor(input: string, key: Key, context: KeyContext): Command | undefined {
+	return commandsIn[context].find(command => keyBindings[command].some(binding => matches(binding, input, key)));
+}
+
+/** The one-line key help shown under the steps. */
+export const keyHints: Record<KeyContext, string> = {
+	running: 'Ctrl-C cancel',
+	confirm: 'y apply · n, Enter or Esc decline · d show or hide the JSON patch · Ctrl-C cancel',
+};

@@ -1,0 +1,223 @@
+import {renderView} from './view.js';
+import assert from 'node:assert/strict';
+import {afterEach, describe, test} from 'node:test';
+import {cleanup} from 'ink-testing-library';
+import {frameOf, hasAnsi, linesWiderThan, waitForFrame} from '../helpers/ink.js';
+import {
+	checkRun,
+	fixedRun,
+	largeRollout,
+	patchToRollout,
+	stateAfter,
+	untilConfirm,
+	afterDecline,
+} from '../helpers/doctor-fixtures.js';
+import type {DoctorEvent} from '../../source/doctor/machine.js';
+
+afterEach(() => {
+	cleanup();
+});
+
+const upTo = (events: DoctorEvent[], type: DoctorEvent['type'], nth = 1): DoctorEvent[] => {
+	let seen = 0;
+	const index = events.findIndex(event => event.type === type && ++seen === nth);
+	assert.notEqual(index, -1, `no ${type} event`);
+	return events.slice(0, index + 1);
+};
+
+const lineWith = (frame: string, text: string): string => {
+	const line = frame.split('\n').find(candidate => candidate.includes(text));
+	assert.ok(line, `no line with ${JSON.stringify(text)} in:\n${frame}`);
+	return line;
+};
+
+describe('each step, from the state the reducer builds', () => {
+	test('connect: header, a spinner on the running step, the rest pending', () => {
+		const frame = frameOf(renderView(stateAfter(upTo(untilConfirm, 'step-started'))));
+		assert.match(frame, /^kubectl multus doctor {2}current context/);
+		assert.doesNotMatch(lineWith(frame, 'Connect'), /[✔✖·–] Connect/, 'the running step has a spinner, not a mark');
+		for (const title of ['Find Multus', 'Detect', 'Current vs needed', 'Confirm', 'Patch', 'Restart', 'Rollout', 'Verify']) {
+			assert.match(lineWith(frame, title), new RegExp(`^· ${title}`));
+		}
+	});
+
+	test('find: the connection folds to one line, the DaemonSet evidence shows while finding', () => {
+		const frame = frameOf(renderView(stateAfter(upTo(untilConfirm, 'found'))));
+		assert.match(frame, /kubectl multus doctor {2}context kwok-ui/);
+		assert.match(lineWith(frame, '✔ Connect'), /kwok-ui {2}https:\/\/127\.0\.0\.1:32758, v1\.36\.3, user kwok-ui/);
+		assert.match(frame, /DaemonSet kube-system\/kube-multus-ds {2}thick/);
+		assert.match(frame, /pods 3\/3 ready {2}ServiceAccount kube-system:multus/);
+		assert.match(frame, /ClusterRole multus via ClusterRoleBinding multus/);
+	});
+
+	test('detect: the three kinds of evidence and the verdict', () => {
+		const frame = frameOf(renderView(stateAfter(upTo(untilConfirm, 'diagnosed'))));
+		assert.match(frame, /✖ logs: 24 forbidden list line\(s\) in 3 of 3 sampled pod\(s\)/);
+		assert.match(frame, /✖ access review: system:serviceaccount:kube-system:multus cannot list pods at cluster scope/);
+		assert.match(frame, /✖ access review: system:serviceaccount:kube-system:multus cannot watch pods at cluster scope/);
+		assert.match(frame, /✖ rules: missing pods \[""\]: list, watch/);
+		assert.match(frame, /Broken: the thick daemon's pod informer cannot list or watch pods/);
+		// Find is finished and folds to one line: its image line is gone.
+		assert.match(lineWith(frame, '✔ Find Multus'), /kube-system\/kube-multus-ds thick {2}3\/3 ready/);
+		assert.doesNotMatch(frame, /image k8snetworkplumbingwg/);
+	});
+
+	test('confirm: the diff, the change, the checks, and the explicit question with what a yes does', () => {
+		const frame = frameOf(renderView(stateAfter(untilConfirm)));
+		assert.match(frame, /ClusterRole multus now:/);
+		assert.match(frame, /Multus needs:/);
+		assert.match(frame, /\+ ✖ pods \[""\]: list, watch/);
+		assert.match(frame, /Change \(only additions; nothing removed or widened\):\n\s+\+ pods \[""\]: list, watch/);
+		assert.match(frame, /✔ you can patch ClusterRole multus/);
+		assert.match(frame, /^\? Confirm/m, 'waiting for the user: a question mark, not a spinner');
+		assert.match(frame, /1\. patch ClusterRole multus: \+ pods \[""\]: list, watch/);
+		assert.match(frame, /2\. restart DaemonSet kube-system\/kube-multus-ds/);
+		assert.match(frame, /Apply this change to ClusterRole multus\? \[y\/N\]/);
+		assert.match(frame, /y apply · n, Enter or Esc decline/);
+		assert.doesNotMatch(frame, /JSON patch:/, 'the raw patch waits for the d key');
+	});
+
+	test('confirm with --no-restart says the DaemonSet is not restarted', () => {
+		const frame = frameOf(renderView(stateAfter(untilConfirm), {mode: {restart: false}}));
+		assert.match(frame, /no restart \(--no-restart\): DaemonSet kube-system\/kube-multus-ds keeps its pods/);
+		assert.doesNotMatch(frame, /2\. restart DaemonSet/);
+	});
+
+	test('confirm with details requested shows the JSON patch and the reconcile YAML', () => {
+		const frame = frameOf(renderView(stateAfter(untilConfirm), {columns: 120, detailsRequested: true}));
+		assert.match(frame, /\{"op":"add","path":"\/rules\/-","value":\{"apiGroups":\[""\],"resources":\["pods"\],"verbs":\["list","watch"\]\}\}/);
+		assert.match(frame, /Same fix for kubectl auth reconcile -f - :/);
+	});
+
+	test('patch and restart fold to one line each once the rollout runs; the rollout shows one line per node', () => {
+		const frame = frameOf(renderView(stateAfter([...untilConfirm, ...patchToRollout]), {columns: 120}));
+		assert.match(lineWith(frame, '✔ Confirm'), /yes/);
+		assert.match(lineWith(frame, '✔ Patch'), /✔ patched ClusterRole multus \(resourceVersion 289\)/);
+		assert.match(lineWith(frame, '✔ Restart'), /restart requested at 2026-11-24T22:20:10Z \(generation 2\)/);
+		assert.match(frame, /1\/3 updated {2}2\/3 ready {2}2\/3 available/);
+		assert.match(frame, /█ node-000000 {2}updated and ready/);
+		assert.match(frame, /░ node-000001 {2}kube-multus-ds-6prrj {2}old pod terminating/);
+		assert.match(frame, /░ node-000002 {2}kube-multus-ds-s55d4 {2}old pod, not yet replaced/);
+		assert.match(frame, /1 out of 3 new pods have been updated/);
+		// Once applied, the plan keeps its diff but not the raw patch or the permission checks.
+		assert.match(frame, /Multus needs:/);
+		assert.doesNotMatch(frame, /JSON patch:|you can patch ClusterRole/);
+	});
+
+	test('the rollout of 1000 nodes is a grid sized to the width, not 1000 lines', () => {
+		const state = stateAfter([...untilConfirm, ...patchToRollout, {type: 'rollout-progress', rollout: largeRollout(1000, 400)}]);
+		const frame = frameOf(renderView(state, {columns: 100}));
+		assert.match(frame, /410\/1000 updated {2}990\/1000 ready/);
+		assert.ok(frame.split('\n').length < 60, `frame has ${frame.split('\n').length} lines`);
+		assert.doesNotMatch(frame, /node-000500/, 'no line per node');
+		const gridRows = frame.split('\n').filter(line => /^ {4}[█▒░]{20,}/.test(line));
+		assert.ok(gridRows.length >= 2 && gridRows.length <= 4, `grid rows: ${gridRows.length}`);
+		assert.ok(gridRows.every(row => [...row].length <= 100));
+		assert.match(frame, /█ updated and ready {2}▒ new, not ready {2}░ old/);
+		assert.match(frame, /waiting on 600 node\(s\):/);
+		assert.match(frame, /… and 595 more/);
+	});
+
+	test('verify and the summary: the proof, what changed, how to undo, the outcome', () => {
+		const frame = frameOf(renderView(stateAfter(fixedRun)));
+		assert.match(frame, /✔ access review: system:serviceaccount:kube-system:multus can list pods at cluster scope/);
+		assert.match(frame, /✔ new pods' logs: no forbidden lines in 3 pod\(s\)/);
+		assert.match(frame, /✔ verified/);
+		assert.match(frame, /Changed:\n {2}\+ ClusterRole multus: pods \[""\]: list, watch/);
+		assert.match(frame, /Undo: kubectl multus undo/);
+		assert.match(frame, /✔ Fixed: system:serviceaccount:kube-system:multus can list and watch pods cluster-wide/);
+		assert.match(lineWith(frame, '✔ Rollout'), /3\/3 updated {2}3\/3 ready {2}3\/3 available {2}339ms/);
+	});
+
+	test('finished steps stay compact: one line each, evidence only for detect, plan and verify', () => {
+		const frame = frameOf(renderView(stateAfter(fixedRun), {columns: 120}));
+		for (const title of ['Connect', 'Find Multus', 'Confirm', 'Patch', 'Restart', 'Rollout']) {
+			const index = frame.split('\n').findIndex(line => line.startsWith(`✔ ${title}`));
+			const next = frame.split('\n')[index + 1] ?? '';
+			assert.match(next, /^[✔✖·–?] /, `${title} is one line, followed by the next step: ${JSON.stringify(next)}`);
+		}
+
+		assert.ok(frame.split('\n').length <= 50, `the final frame has ${frame.split('\n').length} lines`);
+	});
+
+	test('after a decline or --check, the plan keeps the patch and YAML to copy', () => {
+		for (const events of [[...untilConfirm, ...afterDecline], checkRun]) {
+			const frame = frameOf(renderView(stateAfter(events)));
+			assert.match(frame, /JSON patch:/);
+			assert.match(frame, /kind: ClusterRole/);
+			assert.match(frame, /✖ (Declined: nothing was changed|Problem found \(--check: nothing changed\))/);
+			assert.match(lineWith(frame, 'Patch'), /^– Patch/);
+		}
+	});
+
+	test('a failed step is marked, says why, and the outcome is red', () => {
+		const failed: DoctorEvent[] = [
+			...upTo(untilConfirm, 'found'),
+			{type: 'step-started', step: 'detect'},
+			{type: 'failed', failure: {step: 'detect', kind: 'Unreachable', message: 'cannot reach https://127.0.0.1:32758: connect ECONNREFUSED', hint: 'is the cluster up?'}},
+			{type: 'finished', outcome: {verdict: 'failed', exitCode: 3, message: 'cannot reach https://127.0.0.1:32758: connect ECONNREFUSED'}},
+		];
+		const instance = renderView(stateAfter(failed));
+		const frame = frameOf(instance);
+		assert.match(frame, /^✖ Detect\n {4}✖ cannot reach https:\/\/127\.0\.0\.1:32758: connect ECONNREFUSED/m);
+		assert.match(frame, /fix: is the cluster up\?/);
+		assert.match(lineWith(instance.lastFrame() ?? '', '✖ cannot reach https://127.0.0.1:32758: connect ECONNREFUSED\u001B'), /\u001B\[31m/);
+	});
+});
+
+describe('colour and width', () => {
+	test('NO_COLOR: not one escape sequence, while the colour theme does colour the same state', () => {
+		for (const events of [untilConfirm, fixedRun]) {
+			const plain = renderView(stateAfter(events), {color: false}).lastFrame() ?? '';
+			assert.ok(!hasAnsi(plain), `escape in: ${JSON.stringify(plain.slice(plain.indexOf('\u001B') - 20, plain.indexOf('\u001B') + 20))}`);
+			assert.ok(hasAnsi(renderView(stateAfter(events), {color: true}).lastFrame() ?? ''), 'the colour theme emits colour (FORCE_COLOR is set by the helpers)');
+		}
+	});
+
+	test('the missing rule is highlighted in the diff; covered rules are not', () => {
+		const frame = renderView(stateAfter(untilConfirm)).lastFrame() ?? '';
+		const row = frame.split('\n').find(line => line.includes('✖ pods [""]: list, watch'));
+		assert.ok(row, 'the missing row');
+		assert.match(row, /\u001B\[1m/, 'bold');
+		assert.match(row, /\u001B\[31m\+ ✖ /, 'red, with its + mark');
+		const covered = frame.split('\n').find(line => line.includes('✔ pods [""]: get'));
+		assert.ok(covered);
+		assert.doesNotMatch(covered, /\u001B\[31m|\u001B\[1m/);
+		// Without colour the mark still says it: + for what will be added.
+		const plainFrame = renderView(stateAfter(untilConfirm), {color: false}).lastFrame() ?? '';
+		assert.match(plainFrame, /\+ ✖ pods \[""\]: list, watch/);
+		assert.match(plainFrame, / {2}✔ pods \[""\]: get/);
+	});
+
+	test('side by side from 100 columns, stacked below', () => {
+		const wide = frameOf(renderView(stateAfter(untilConfirm), {columns: 120}));
+		assert.match(wide, /ClusterRole multus now: +Multus needs:/);
+		const narrow = frameOf(renderView(stateAfter(untilConfirm), {columns: 99}));
+		assert.doesNotMatch(narrow, /ClusterRole multus now: +Multus needs:/);
+		assert.ok(narrow.indexOf('Multus needs:') > narrow.indexOf('events ["", "events.k8s.io"]: create, patch, update'), 'needed comes after the current rules');
+	});
+
+	test('40 columns: every state fits, wrapped, nothing side by side', async () => {
+		const states = [
+			stateAfter(untilConfirm),
+			stateAfter([...untilConfirm, ...patchToRollout]),
+			stateAfter([...untilConfirm, ...patchToRollout, {type: 'rollout-progress', rollout: largeRollout(1000, 400)}]),
+			stateAfter(fixedRun),
+			stateAfter(checkRun),
+		];
+		for (const state of states) {
+			const instance = renderView(state, {columns: 40, detailsRequested: true});
+			// eslint-disable-next-line no-await-in-loop
+			const frame = await waitForFrame(instance, 'kubectl multus doctor');
+			assert.deepEqual(linesWiderThan(frame, 40), [], frame);
+			assert.doesNotMatch(frame, /now: +Multus needs:/);
+		}
+	});
+
+	test('narrow terminals wrap long evidence under its text, not under the mark', () => {
+		const frame = frameOf(renderView(stateAfter(upTo(untilConfirm, 'diagnosed')), {columns: 40}));
+		const lines = frame.split('\n');
+		const index = lines.findIndex(line => line.includes('✖ access review:'));
+		assert.match(lines[index + 1]!, /^ {6}\S/, `continuation: ${JSON.stringify(lines[index + 1])}`);
+	});
+});
