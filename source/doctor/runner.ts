@@ -14,7 +14,7 @@ import {
 } from '../multus/discovery.js';
 import {aggregationSources, describeRule, missingRules, planRolePatch, rulesCover} from '../multus/rbac.js';
 import {advisoryRules, blockingRules, requiredRules} from '../multus/requirements.js';
-import {daemonSetRolloutStatus, rolloutProgress} from '../multus/rollout.js';
+import {daemonSetRolloutStatus, podTemplateGeneration, rolloutProgress} from '../multus/rollout.js';
 import type {DoctorOptions} from '../options.js';
 import {formatDuration} from '../duration.js';
 import {accessEvidence, logEvidence, selectorOf} from './evidence.js';
@@ -39,7 +39,7 @@ function outcome(verdict: Outcome['verdict'], exitCode: number, message: string)
 }
 
 function podIsNew(ds: V1DaemonSet, pod: V1Pod): boolean {
-	return pod.metadata?.labels?.['pod-template-generation'] === String(ds.metadata?.generation ?? '') && !pod.metadata?.deletionTimestamp;
+	return pod.metadata?.labels?.['pod-template-generation'] === podTemplateGeneration(ds) && !pod.metadata?.deletionTimestamp;
 }
 
 /** Runs the doctor from Connect to Verify, dispatching an event at every change; returns the outcome. */

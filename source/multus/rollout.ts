@@ -84,11 +84,20 @@ export function podNotReadyReason(pod: V1Pod): string {
 }
 
 /**
+ * The value of the pod-template-generation label the DaemonSet controller puts on pods of the current template.
+ * It counts template changes only (the apiserver keeps it in an annotation), so it falls behind
+ * metadata.generation as soon as anything else in the spec changed once (updateStrategy, minReadySeconds).
+ */
+export function podTemplateGeneration(ds: V1DaemonSet): string {
+	return ds.metadata?.annotations?.['deprecated.daemonset.template.generation'] ?? String(ds.metadata?.generation ?? '');
+}
+
+/**
  * How far a restart got, node by node: a pod counts as new when its pod-template-generation label (set by the
- * DaemonSet controller) equals the DaemonSet's generation.
+ * DaemonSet controller) equals the DaemonSet's template generation.
  */
 export function rolloutProgress(ds: V1DaemonSet, pods: Iterable<V1Pod>, limit = 10): RolloutProgress {
-	const generation = String(ds.metadata?.generation ?? '');
+	const generation = podTemplateGeneration(ds);
 	const pending: PendingNode[] = [];
 	const cells: RolloutProgress['cells'] = [];
 	const nodes: string[] = [];
