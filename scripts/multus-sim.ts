@@ -100,9 +100,10 @@ function write(pod: SimPod, lines: Array<[stream: 'stdout' | 'stderr', text: str
 }
 
 const accessCache = new Map<string, {list: boolean; watch: boolean; at: number}>();
-async function access(user: string, groups: string[]): Promise<{list: boolean; watch: boolean}> {
+// A daemon that starts asks the API server afresh (its first list); retries share one answer per tick.
+async function access(user: string, groups: string[], fresh = false): Promise<{list: boolean; watch: boolean}> {
 	const cached = accessCache.get(user);
-	if (cached && Date.now() - cached.at < tickMs / 2) return cached;
+	if (!fresh && cached && Date.now() - cached.at < tickMs / 2) return cached;
 	const ask = async (verb: string) =>
 		(await authz.createSubjectAccessReview({body: {spec: {user, groups, resourceAttributes: {verb, resource: 'pods', group: ''}}}})).status?.allowed === true;
 	const [list, watch] = await Promise.all([ask('list'), ask('watch')]);
@@ -163,15 +164,15 @@ async function start(pod: V1Pod): Promise<void> {
 	} catch (error) {
 		if ((error as {code?: number}).code !== 409) console.error(`Logs for ${key}: ${String(error)}`);
 	}
-	await step(sim);
+	await step(sim, true);
 }
 
-async function step(pod: SimPod): Promise<void> {
+async function step(pod: SimPod, starting = false): Promise<void> {
 	if (!pod.thick || pod.synced) return;
 	const now = Date.now();
 	if (now < pod.nextErrorAt) return;
 	const groups = ['system:serviceaccounts', `system:serviceaccounts:${pod.namespace}`, 'system:authenticated'];
-	const allowed = await access(pod.user, groups);
+	const allowed = await access(pod.user, groups, starting);
 	const at = new Date();
 	if (allowed.list && allowed.watch) {
 		pod.synced = true;

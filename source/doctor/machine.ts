@@ -112,7 +112,10 @@ export function doctorReducer(state: DoctorState, event: DoctorEvent): DoctorSta
 			return {...state, cancelling: true};
 		case 'failed':
 			return {...state, steps: {...state.steps, [event.failure.step]: 'failed'}, failure: event.failure};
-		case 'finished':
-			return {...state, steps: finishCurrent(state), current: undefined, outcome: event.outcome};
+		case 'finished': {
+			// A step that was running when the flow stopped did not finish: cancelled or failed, not done.
+			const stopped = event.outcome.verdict === 'cancelled' || event.outcome.verdict === 'failed';
+			return {...state, steps: finishCurrent(state, stopped ? 'failed' : 'done'), current: undefined, outcome: event.outcome};
+		}
 	}
 }

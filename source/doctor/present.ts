@@ -326,13 +326,18 @@ export function verifyLines(verification: Verification | undefined, found: Found
 	];
 }
 
+/** How to revert a patch the doctor applied. */
+export function undoHint(role: string, context?: string): string {
+	return `kubectl multus undo${context ? ` --context ${context}` : ''}   (restores the previous rules of ClusterRole ${role}, recorded in its kubectl-multus.dev/previous-rules annotation)`;
+}
+
 export function summaryLines(state: DoctorState): Line[] {
 	const lines: Line[] = [];
 	if (state.patch && !state.patch.dryRun) {
 		lines.push(line(s('Changed:', 'bold')));
 		for (const rule of state.plan?.patch.missing ?? []) lines.push(line(s(`  ${marks.add} ClusterRole ${state.patch.role}: ${describeRule(rule)}`, 'add')));
 		if (state.restart) lines.push(line(`  restarted DaemonSet ${state.found?.daemonSet.namespace}/${state.found?.daemonSet.name} at ${state.restart.restartedAt}`));
-		if (state.verification) lines.push(line(s(`Undo: ${state.verification.undo}`, 'dim')));
+		lines.push(line(s(`Undo: ${state.verification?.undo ?? undoHint(state.patch.role)}`, 'dim')));
 	}
 	for (const note of state.notes) lines.push(line(s(note, 'warn')));
 	if (state.failure?.hint) lines.push(line(s(`fix: ${state.failure.hint}`, 'warn')));
