@@ -35,7 +35,7 @@ describe('interactive doctor in a terminal', () => {
 		const code = await terminal.waitForExit();
 		const screen = terminal.screen();
 		assert.equal(code, 0, screen);
-		assert.match(screen, /successfully rolled out/);
+		assert.match(screen, /Rollout\s+3\/3 updated\s+3\/3 ready\s+3\/3 available/);
 		assert.match(screen, /Fixed:/);
 		const after = snapshot('multus', 'kube-system', 'kube-multus-ds');
 		assert.deepEqual(after.rules, [...before.rules, {apiGroups: [''], resources: ['pods'], verbs: ['list', 'watch']}]);
