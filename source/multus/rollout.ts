@@ -77,10 +77,19 @@ export function podNotReadyReason(pod: V1Pod): string {
 	const terminated = pod.status?.containerStatuses?.find(c => c.state?.terminated)?.state?.terminated;
 	if (terminated?.reason) return terminated.reason;
 	const unschedulable = pod.status?.conditions?.find(c => c.type === 'PodScheduled' && c.status === 'False');
-	if (unschedulable) return unschedulable.reason ?? 'not scheduled';
+	// The scheduler's first sentence says why ("0/4 nodes are available: 1 Insufficient cpu, ...").
+	if (unschedulable) return [unschedulable.reason ?? 'not scheduled', unschedulable.message?.split('. ')[0]].filter(Boolean).join(': ');
 	const notReady = pod.status?.conditions?.find(c => c.type === 'Ready' && c.status !== 'True');
 	if (notReady?.reason) return notReady.message ? `${notReady.reason}: ${notReady.message}` : notReady.reason;
 	return pod.status?.phase ? `${pod.status.phase}, not ready` : 'not ready';
+}
+
+/** The node a pod is on, or, for a DaemonSet pod not scheduled yet, the node its affinity pins it to. */
+function podNode(pod: V1Pod): string {
+	if (pod.spec?.nodeName) return pod.spec.nodeName;
+	const terms = pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? [];
+	const pinned = terms.flatMap(term => term.matchFields ?? []).find(field => field.key === 'metadata.name' && field.operator === 'In');
+	return pinned?.values?.[0] ?? '(unscheduled)';
 }
 
 /**
@@ -102,18 +111,18 @@ export function rolloutProgress(ds: V1DaemonSet, pods: Iterable<V1Pod>, limit = 
 	const cells: RolloutProgress['cells'] = [];
 	const nodes: string[] = [];
 	let pendingTotal = 0;
-	const sorted = [...pods].sort((a, b) => (a.spec?.nodeName ?? '').localeCompare(b.spec?.nodeName ?? ''));
+	const sorted = [...pods].sort((a, b) => podNode(a).localeCompare(podNode(b)));
 	for (const pod of sorted) {
 		const isNew = pod.metadata?.labels?.['pod-template-generation'] === generation && !pod.metadata?.deletionTimestamp;
 		const ready = isPodReady(pod);
 		const cell = isNew ? (ready ? 'done' : 'new') : 'old';
 		cells.push(cell);
-		nodes.push(pod.spec?.nodeName ?? '(unscheduled)');
+		nodes.push(podNode(pod));
 		if (cell === 'done') continue;
 		pendingTotal++;
 		if (pending.length < limit) {
 			pending.push({
-				node: pod.spec?.nodeName ?? '(unscheduled)',
+				node: podNode(pod),
 				pod: pod.metadata?.name,
 				reason: isNew ? podNotReadyReason(pod) : pod.metadata?.deletionTimestamp ? 'old pod terminating' : 'old pod, not yet replaced',
 			});
