@@ -21,6 +21,7 @@ import {accessEvidence, logEvidence, selectorOf} from './evidence.js';
 import type {DoctorEvent, DoctorState} from './machine.js';
 import type {BoundRole, Diagnosis, Found, Outcome, PermissionCheck, Plan, RolloutView, StepId} from './model.js';
 import {changeRecord, recordOperations, reconcileYaml} from './record.js';
+import {undoHint} from './present.js';
 
 /** What the flow needs from whoever drives it (the Ink app, the plain printer, or JSON output). */
 export interface DoctorIO {
@@ -168,7 +169,7 @@ export async function runDoctorFlow(options: DoctorOptions, io: DoctorIO): Promi
 			? await logEvidence(client, podsToCheck, found.daemonSet.container, options.logBytes, signal)
 			: {...emptyLogs(), state: 'unavailable' as const, errors: restartedDs ? ['no new pods to read'] : ['not restarted: old pods keep their old log lines']};
 		const passed = access.list.allowed && access.watch.allowed && logs.count === 0;
-		const undo = `kubectl multus undo${options.connection.context ? ` --context ${options.connection.context}` : ''}   (restores the previous rules of ClusterRole ${patched.role}, recorded in its kubectl-multus.dev/previous-rules annotation)`;
+		const undo = undoHint(patched.role, options.connection.context);
 		dispatch({type: 'verified', verification: {access, logs, passed, undo}});
 		if (!passed) {
 			const why = !access.list.allowed || !access.watch.allowed
@@ -536,6 +537,8 @@ async function watchRollout(client: KubeClient, found: Found, restarted: V1Daemo
 						setTimeout(() => void startDsWatch(retryRv), error ? Math.min(1000 * reconnects, 5000) : 0);
 					},
 				);
+				// The rollout may have settled while this watch was connecting: do not leave it open.
+				if (settled) dsWatch.abort();
 			} catch (error) {
 				if (settled) return;
 				if (error instanceof MultusError && error.kind === 'NotFound') {
@@ -576,6 +579,7 @@ async function watchRollout(client: KubeClient, found: Found, restarted: V1Daemo
 						setTimeout(() => void startPodWatch(error?.kind === 'Gone' ? undefined : lastRv), error ? 1000 : 0);
 					},
 				);
+				if (settled) podWatch.abort();
 			} catch {
 				if (!settled) setTimeout(() => void startPodWatch(undefined), 1000);
 			}
