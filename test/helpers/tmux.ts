@@ -5,8 +5,11 @@ import {tmpdir} from 'node:os';
 import path from 'node:path';
 
 export interface TerminalSession {
-	screen(): string;
+	/** The screen and its scrollback as text; with `escapes`, the colours and attributes too (capture-pane -e). */
+	screen(options?: {escapes?: boolean}): string;
 	send(...keys: string[]): void;
+	/** Resizes the terminal, as a user dragging the window would. */
+	resize(columns: number, rows: number): void;
 	waitForScreen(pattern: RegExp, timeoutMs?: number): Promise<string>;
 	waitForExit(timeoutMs?: number): Promise<number>;
 	kill(): void;
@@ -25,11 +28,14 @@ export function startTerminal(command: string[], env: NodeJS.ProcessEnv, size = 
 		.filter(([key, value]) => value !== undefined && /^(PATH|KUBECONFIG|NO_COLOR|HOME|TERM|CLUSTER_NAME|KUBECTL_MULTUS_CACHE|XDG_CACHE_HOME)$/.test(key))
 		.map(([key, value]) => `export ${key}=${shellQuote(value!)};`)
 		.join(' ');
-	const script = `${exports} ${command.map(shellQuote).join(' ')}; echo $? > ${shellQuote(exitFile)}; sleep 600`;
+	// A terminal session is a person at a keyboard, even when the suite runs in CI: Ink and the CLI treat CI=true
+	// as non-interactive, and a tmux server started from CI would pass it on.
+	const script = `unset CI CONTINUOUS_INTEGRATION; ${exports} ${command.map(shellQuote).join(' ')}; echo $? > ${shellQuote(exitFile)}; sleep 600`;
 	execFileSync('tmux', ['new-session', '-d', '-s', name, '-x', String(size.columns), '-y', String(size.rows), 'bash', '-c', script], {env: {...process.env, TERM: 'xterm-256color'}});
 	const session: TerminalSession = {
-		screen: () => execFileSync('tmux', ['capture-pane', '-p', '-t', name, '-S', '-200']).toString(),
+		screen: options => execFileSync('tmux', ['capture-pane', '-p', ...(options?.escapes ? ['-e'] : []), '-t', name, '-S', '-200']).toString(),
 		send: (...keys) => execFileSync('tmux', ['send-keys', '-t', name, ...keys]),
+		resize: (columns, rows) => execFileSync('tmux', ['resize-window', '-t', name, '-x', String(columns), '-y', String(rows)]),
 		async waitForScreen(pattern, timeoutMs = 60_000) {
 			const deadline = Date.now() + timeoutMs;
 			for (;;) {
