@@ -3,6 +3,15 @@ import assert from 'node:assert/strict';
 import {after, describe, test} from 'node:test';
 import {applyScenario, deleteScenario, kubectl, kubectlJson, waitFor} from '../helpers/cluster.js';
 
+/** The pod's log, or undefined while the log simulator has not published it yet (kubectl says "no logs found"). */
+function podLog(pod: string): string | undefined {
+	try {
+		return kubectl(['-n', 'kube-system', 'logs', pod, '-c', 'kube-multus']);
+	} catch {
+		return undefined;
+	}
+}
+
 const multus = 'system:serviceaccount:kube-system:multus';
 
 function sar(verb: string): boolean {
@@ -26,8 +35,8 @@ describe('local cluster', () => {
 		assert.equal(sar('get'), true);
 		const pod = kubectlJson(['-n', 'kube-system', 'get', 'pods', '-l', 'name=multus']).items[0].metadata.name;
 		const log = await waitFor('forbidden line in kubectl logs', () => {
-			const text = kubectl(['-n', 'kube-system', 'logs', pod, '-c', 'kube-multus']);
-			return text.includes('cannot list resource "pods"') && text;
+			const text = podLog(pod);
+			return text?.includes('cannot list resource "pods"') && text;
 		});
 		assert.match(log, /pods is forbidden: User "system:serviceaccount:kube-system:multus" cannot list resource "pods" in API group "" at the cluster scope/);
 		assert.match(log, /multus-daemon started/);
@@ -40,8 +49,8 @@ describe('local cluster', () => {
 		assert.equal(sar('watch'), true);
 		const pod = kubectlJson(['-n', 'kube-system', 'get', 'pods', '-l', 'name=multus']).items[0].metadata.name;
 		const log = await waitFor('informer sync in kubectl logs', () => {
-			const text = kubectl(['-n', 'kube-system', 'logs', pod, '-c', 'kube-multus']);
-			return text.includes('pod informer cache synced') && text;
+			const text = podLog(pod);
+			return text?.includes('pod informer cache synced') && text;
 		});
 		assert.doesNotMatch(log, /forbidden/);
 	});
