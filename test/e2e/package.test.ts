@@ -126,6 +126,23 @@ describe('release packaging (scripts/package)', () => {
 		assert.match(completion.stdout, /^--context\n:4\n/);
 	});
 
+	test('kubectl multus doctor --check through the krew-installed executable diagnoses the local cluster', async t => {
+		const {kubectl, env} = await installWithKrew();
+		const cluster = await import('../helpers/cluster.js');
+		cluster.applyScenario('broken-thick');
+		t.after(() => cluster.deleteScenario('broken-thick'));
+		const result = await new Promise<{code: number | null; stdout: string; stderr: string}>(resolve => {
+			execFile(kubectl, ['multus', 'doctor', '--check', '-o', 'json'], {env: {...env, KUBECONFIG: cluster.kubeconfig}}, (error, stdout, stderr) =>
+				resolve({code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr}));
+		});
+		assert.equal(result.code, 1, result.stderr);
+		const report = JSON.parse(result.stdout);
+		assert.equal(report.verdict, 'problem');
+		assert.equal(report.tool.commit, build.commit);
+		assert.deepEqual(report.findings.accessReview, {list: false, watch: false});
+		assert.deepEqual(report.plan.addText, ['pods [""]: list, watch']);
+	});
+
 	test('darwin executables carry a valid ad-hoc signature over every page', async () => {
 		for (const platform of ['darwin-arm64', 'darwin-amd64']) {
 			const report = verifySignature(await readFile(path.join(repoRoot, 'dist/package', platform, 'kubectl-multus')));
