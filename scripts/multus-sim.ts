@@ -7,12 +7,16 @@
 // again and again with the reflector's backoff, in the format of the client-go its image tag shipped with
 // (multus-facts.md section 3a); once allowed, it logs a successful informer sync and goes quiet, just as the
 // real reflector recovers. Thin pods log the thin entrypoint's lines. A pod template annotation
-// `kubectl-multus.test/extra-log` appends literal lines (for look-alike scenarios).
+// `kubectl-multus.test/extra-log` appends literal lines (for look-alike scenarios). A thick daemon whose mounted
+// config enables per-node certificates ("perNodeCertificate": {"enabled": true}) is system:multus:<node> in group
+// system:multus instead of its ServiceAccount, as the real daemon is.
 import {appendFileSync, mkdirSync, rmSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {parseArgs} from 'node:util';
+import {perNodeCertificateEnabled} from '../source/multus/discovery.js';
 import {
 	AuthorizationV1Api,
+	CoreV1Api,
 	CustomObjectsApi,
 	KubeConfig,
 	Watch,
@@ -26,6 +30,7 @@ const dir = values.dir!;
 mkdirSync(dir, {recursive: true});
 const authz = kc.makeApiClient(AuthorizationV1Api);
 const custom = kc.makeApiClient(CustomObjectsApi);
+const core = kc.makeApiClient(CoreV1Api);
 const tickMs = Number(values.tick);
 
 type Format = 'klog-0.27' | 'klog-0.29' | 'klog-0.32' | 'klog-0.34';
@@ -37,6 +42,7 @@ interface SimPod {
 	file: string;
 	thick: boolean;
 	user: string;
+	groups: string[];
 	format: Format;
 	nextErrorAt: number;
 	backoffMs: number;
@@ -112,6 +118,21 @@ async function access(user: string, groups: string[], fresh = false): Promise<{l
 	return answer;
 }
 
+/** The daemon config, inline in the command or in a mounted ConfigMap, enables per-node certificates. */
+async function perNodeCertificates(pod: V1Pod, command: string): Promise<boolean> {
+	if (perNodeCertificateEnabled(command)) return true;
+	for (const volume of pod.spec?.volumes ?? []) {
+		if (!volume.configMap?.name) continue;
+		try {
+			const cm = await core.readNamespacedConfigMap({namespace: pod.metadata!.namespace!, name: volume.configMap.name});
+			if (Object.values(cm.data ?? {}).some(perNodeCertificateEnabled)) return true;
+		} catch {
+			// A missing ConfigMap keeps the pod from starting for real; here it just means no such setting.
+		}
+	}
+	return false;
+}
+
 async function start(pod: V1Pod): Promise<void> {
 	const meta = pod.metadata!;
 	const key = `${meta.namespace}/${meta.name}`;
@@ -125,10 +146,17 @@ async function start(pod: V1Pod): Promise<void> {
 	const sim: SimPod = {
 		namespace: meta.namespace!, name: meta.name!, uid: meta.uid!, node: pod.spec?.nodeName ?? '', file,
 		thick: /multus-daemon/.test(command) || (!/thin_entrypoint|entrypoint\.sh/.test(command) && /thick/.test(multus.image ?? '')),
-		user: `system:serviceaccount:${meta.namespace}:${sa}`, format: formatFor(multus.image ?? ''),
-		nextErrorAt: 0, backoffMs: 800, synced: false, startedAt: Date.now(), syncFailureLogged: false,
+		user: `system:serviceaccount:${meta.namespace}:${sa}`,
+		groups: ['system:serviceaccounts', `system:serviceaccounts:${meta.namespace}`, 'system:authenticated'],
+		format: formatFor(multus.image ?? ''),
+		nextErrorAt: Number.POSITIVE_INFINITY, backoffMs: 800, synced: false, startedAt: Date.now(), syncFailureLogged: false,
 	};
 	pods.set(key, sim);
+	if (sim.thick && (await perNodeCertificates(pod, command))) {
+		sim.user = `system:multus:${sim.node}`;
+		sim.groups = ['system:multus', 'system:authenticated'];
+	}
+	sim.nextErrorAt = 0; // the ticker leaves a pod alone until its identity is known
 	writeFileSync(file, '');
 	const now = new Date();
 	if (sim.thick) {
@@ -171,8 +199,7 @@ async function step(pod: SimPod, starting = false): Promise<void> {
 	if (!pod.thick || pod.synced) return;
 	const now = Date.now();
 	if (now < pod.nextErrorAt) return;
-	const groups = ['system:serviceaccounts', `system:serviceaccounts:${pod.namespace}`, 'system:authenticated'];
-	const allowed = await access(pod.user, groups, starting);
+	const allowed = await access(pod.user, pod.groups, starting);
 	const at = new Date();
 	if (allowed.list && allowed.watch) {
 		pod.synced = true;

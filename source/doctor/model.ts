@@ -110,6 +110,10 @@ export interface Plan {
 	blocked: 'managed' | 'autoupdate' | undefined;
 	/** YAML for `kubectl auth reconcile -f -` (the same fix, as a file). */
 	reconcileYaml: string;
+	/** The whole ClusterRole after the fix, for a GitOps repository (`--emit manifest`). */
+	manifestYaml: string;
+	/** When the bound role is aggregated: which source role is patched instead, and why that one. */
+	aggregate?: {role: string; source: string; sources: string[]; why: string};
 	/** The JSON patch sent, including the change-record annotations. */
 	operations: JsonPatchOperation[];
 	permissions: PermissionCheck[];

@@ -37,7 +37,7 @@ export function findLines(found: Found | undefined): Line[] {
 	];
 	if (found.roles.length === 0) lines.push(line(s(`${marks.bad} no ClusterRole is bound to ${found.identity.user}`, 'bad')));
 	// Roles reached only through the built-in groups every ServiceAccount is in: one line, not a list.
-	const viaGroupsOnly = (role: Found['roles'][number]) => role.name.startsWith('system:') && role.grants.every(g => g.via.startsWith('Group system:'));
+	const viaGroupsOnly = (role: Found['roles'][number]) => role.name.startsWith('system:') && role.grants.every(g => g.shared);
 	const builtin = found.roles.filter(viaGroupsOnly);
 	for (const role of found.roles.filter(role => !viaGroupsOnly(role))) {
 		lines.push(
@@ -51,7 +51,9 @@ export function findLines(found: Found | undefined): Line[] {
 	}
 	if (builtin.length) lines.push(line(s(`+ ${builtin.length} built-in role(s) every ServiceAccount gets through its groups (${builtin.map(r => r.name.replace(/^system:/, '')).join(', ')})`, 'dim')));
 	for (const note of found.lookalikeBindings) lines.push(line(s(`${marks.warn} ${note}`, 'warn')));
-	if (ds.perNodeCertificates) lines.push(line(s(`${marks.warn} per-node certificates: the daemon authenticates as system:multus:<node>`, 'warn')));
+	if (ds.perNodeCertificates) {
+		lines.push(line(s(`${marks.warn} per-node certificates: each daemon authenticates as system:multus:<node> in group system:multus, not as its ServiceAccount; checked as ${found.identity.user}`, 'warn')));
+	}
 	return lines;
 }
 
@@ -157,6 +159,9 @@ export function planPatchLines(plan: Plan): Line[] {
 /** Whether the plan may be applied here: who manages the role, the caller's permissions, the server's dry run. */
 export function planCheckLines(plan: Plan): Line[] {
 	const lines: Line[] = [];
+	if (plan.aggregate) {
+		lines.push(line(s(`${marks.warn} ClusterRole ${plan.aggregate.role} is aggregated from ${plan.aggregate.sources.join(', ')}: patching source ${plan.aggregate.source} (${plan.aggregate.why}); the aggregation controller copies the rule into ${plan.aggregate.role}`, 'warn')));
+	}
 	if (plan.owner) lines.push(line(s(`${marks.warn} managed by ${plan.owner.name}: a manual patch would be reverted. Fix at the source: ${plan.owner.fix}`, 'warn')));
 	if (plan.autoupdateDisabled) lines.push(line(s(`${marks.warn} rbac.authorization.kubernetes.io/autoupdate: "false": the doctor will not write this role`, 'warn')));
 	for (const permission of plan.permissions) {

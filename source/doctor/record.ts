@@ -57,3 +57,34 @@ export function reconcileYaml(roleName: string, missing: V1PolicyRule[]): string
 		rules: missing.map(rule => ({apiGroups: rule.apiGroups, resources: rule.resources, verbs: rule.verbs})),
 	});
 }
+
+/**
+ * The whole ClusterRole with the fix applied, for a GitOps repository or `kubectl apply -f` / `kubectl auth
+ * reconcile -f`: name, labels and annotations (without kubectl's last-applied copy), aggregationRule if any,
+ * then the rules. Server-owned metadata (uid, resourceVersion, managedFields, ...) is left out.
+ */
+export function roleManifest(role: V1ClusterRole, rulesAfter: V1PolicyRule[]): string {
+	const annotations = Object.fromEntries(
+		Object.entries(role.metadata?.annotations ?? {}).filter(([key]) => key !== 'kubectl.kubernetes.io/last-applied-configuration'),
+	);
+	const labels = role.metadata?.labels ?? {};
+	const metadata = {
+		name: role.metadata?.name,
+		...(Object.keys(labels).length > 0 ? {labels} : {}),
+		...(Object.keys(annotations).length > 0 ? {annotations} : {}),
+	};
+	// Through JSON: client-node's model objects become plain data, without undefined members.
+	return stringify(JSON.parse(JSON.stringify({
+		apiVersion: 'rbac.authorization.k8s.io/v1',
+		kind: 'ClusterRole',
+		metadata,
+		...(role.aggregationRule ? {aggregationRule: role.aggregationRule} : {}),
+		rules: rulesAfter,
+	})) as unknown);
+}
+
+/** The JSON patch of the rules alone, for `kubectl patch clusterrole NAME --type=json --patch-file FILE`: no change
+ * record and no resourceVersion guard (a file in a repository outlives any resourceVersion); the rule tests stay. */
+export function rulesPatchJson(operations: JsonPatchOperation[]): string {
+	return JSON.stringify(operations.filter(op => !op.path.startsWith('/metadata/')), null, 2) + '\n';
+}

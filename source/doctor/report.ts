@@ -27,6 +27,9 @@ export function doctorReport(state: DoctorState) {
 					version: found.daemonSet.version ?? null,
 					serviceAccount: `${found.daemonSet.namespace}:${found.daemonSet.serviceAccount}`,
 					user: found.identity.user,
+					groups: found.identity.groups,
+					perNodeCertificates: found.daemonSet.perNodeCertificates,
+					managedBy: found.daemonSetOwner ?? null,
 					pods: {desired: found.desired, ready: found.ready},
 					clusterRoles: found.roles.map(role => ({
 						name: role.name,
@@ -64,6 +67,7 @@ export function doctorReport(state: DoctorState) {
 					rulesAfter: plan.patch.after,
 					jsonPatch: plan.operations,
 					reconcileYaml: plan.reconcileYaml,
+					aggregate: plan.aggregate ?? null,
 					managedBy: plan.owner ?? null,
 					blocked: plan.blocked ?? null,
 					permissions: plan.permissions.map(p => ({permission: p.description, allowed: p.allowed, grant: p.grant})),

@@ -1,13 +1,15 @@
-import type {V1ClusterRole, V1DaemonSet, V1Pod, V1PolicyRule} from '@kubernetes/client-node';
+import type {V1ClusterRole, V1ConfigMap, V1DaemonSet, V1Pod, V1PolicyRule} from '@kubernetes/client-node';
 import {MultusError, usageError} from '../errors.js';
 import {ExitCode} from '../exit-codes.js';
 import {KubeClient} from '../kube/client.js';
 import {loadKubeConfig} from '../kube/config.js';
 import {
-	grantsForServiceAccount,
+	grantsForIdentity,
 	lookalikeBindings,
 	managedBy,
+	mountedConfigMaps,
 	optedOutOfAutoupdate,
+	perNodeCertificateIdentity,
 	recogniseMultus,
 	serviceAccountIdentity,
 	type MultusDaemonSet,
@@ -20,7 +22,7 @@ import {formatDuration} from '../duration.js';
 import {accessEvidence, logEvidence, selectorOf} from './evidence.js';
 import type {DoctorEvent, DoctorState} from './machine.js';
 import type {BoundRole, Diagnosis, Found, Outcome, PermissionCheck, Plan, RolloutView, StepId} from './model.js';
-import {changeRecord, recordOperations, reconcileYaml} from './record.js';
+import {changeRecord, recordOperations, reconcileYaml, roleManifest} from './record.js';
 import {undoHint} from './present.js';
 
 /** What the flow needs from whoever drives it (the Ink app, the plain printer, or JSON output). */
@@ -81,10 +83,16 @@ export async function runDoctorFlow(options: DoctorOptions, io: DoctorIO): Promi
 
 		// 4-6. Plan, confirm, patch; a concurrent change to the role sends us back to the plan.
 		let patched: {role: string; rulesAfter: V1PolicyRule[]} | undefined;
+		let applied: Plan | undefined;
 		for (let attempt = 1; !patched; attempt++) {
 			start('plan');
 			const plan = await makePlan(client, found, diagnosis, options);
+			applied = plan;
 			dispatch({type: 'planned', plan});
+			if (plan.patch.empty && options.check) {
+				for (const id of ['confirm', 'patch', 'restart', 'rollout', 'verify'] as const) dispatch({type: 'step-skipped', step: id});
+				return finish(outcome('problem', ExitCode.ProblemFound, `Problem found (--check: nothing changed): ClusterRole ${plan.role} already grants the rules, yet the access review denies list/watch on pods.`));
+			}
 			if (plan.patch.empty) {
 				dispatch({type: 'note', note: `ClusterRole ${plan.role} already grants what is needed; nothing to patch.`});
 				patched = {role: plan.role, rulesAfter: plan.patch.before};
@@ -129,6 +137,9 @@ export async function runDoctorFlow(options: DoctorOptions, io: DoctorIO): Promi
 				throw error;
 			}
 		}
+
+		// The aggregation controller copies a patched source into the aggregate asynchronously: let it, before verifying.
+		if (applied?.aggregate && !applied.patch.empty) await waitForAggregation(client, applied.aggregate.role, blockingRules(found.daemonSet.mode), signal);
 
 		// 7. Restart and watch
 		const dsName = `${found.daemonSet.namespace}/${found.daemonSet.name}`;
@@ -264,10 +275,25 @@ async function findMultus(client: KubeClient, options: DoctorOptions): Promise<F
 			'pick one with -n NAMESPACE and/or --daemonset NAME, and consider removing the duplicate install',
 		);
 	}
-	const {ds, multus} = candidates[0]!;
-	const identity = serviceAccountIdentity(multus.namespace, multus.serviceAccount);
+	const {ds} = candidates[0]!;
+	let {multus} = candidates[0]!;
+	// The thick daemon's config (a mounted ConfigMap) may turn on per-node certificates: read it, best effort.
+	if (multus.mode === 'thick' && !multus.perNodeCertificates) {
+		const configMaps = await Promise.all(mountedConfigMaps(ds).map(name => client.readConfigMap(multus.namespace, name).catch(() => undefined)));
+		const withConfig = recogniseMultus(ds, configMaps.filter((cm): cm is V1ConfigMap => cm !== undefined));
+		if (withConfig?.perNodeCertificates) multus = {...multus, perNodeCertificates: true};
+	}
+	let identity = serviceAccountIdentity(multus.namespace, multus.serviceAccount);
+	if (multus.perNodeCertificates) {
+		// Every node's daemon is its own user in the same group: one node's identity stands for all.
+		const pod = (await client.listPods(multus.namespace, selectorOf(ds), 1)).items[0];
+		identity = perNodeCertificateIdentity(pod?.spec?.nodeName ?? 'unscheduled');
+	}
 	const bindings = await client.listClusterRoleBindings();
-	const grants = grantsForServiceAccount(bindings, multus.namespace, multus.serviceAccount);
+	const grants = grantsForIdentity(bindings, identity);
+	// An operator that owns the DaemonSet renders and reconciles its RBAC too, even where the role carries no marker.
+	const daemonSetOwner = managedBy(ds.metadata);
+	const operator = daemonSetOwner?.kind === 'operator' ? daemonSetOwner : undefined;
 	const roleNames = [...new Set(grants.map(g => g.role))];
 	// One request for all roles, whatever the number of bindings (a cluster has hundreds of roles, not millions).
 	const rolesByName = new Map((roleNames.length > 1 ? await client.listClusterRoles() : await Promise.all(roleNames.map(name => client.readClusterRole(name).catch(error => {
@@ -282,7 +308,7 @@ async function findMultus(client: KubeClient, options: DoctorOptions): Promise<F
 			name,
 			rules: role.rules ?? [],
 			resourceVersion: role.metadata?.resourceVersion,
-			owner: managedBy(role.metadata),
+			owner: managedBy(role.metadata) ?? operator,
 			autoupdateDisabled: optedOutOfAutoupdate(role),
 			grants: grants.filter(g => g.role === name),
 		});
@@ -295,7 +321,7 @@ async function findMultus(client: KubeClient, options: DoctorOptions): Promise<F
 		identity,
 		roles,
 		lookalikeBindings: lookalikeBindings(bindings, multus.namespace, multus.serviceAccount),
-		daemonSetOwner: managedBy(ds.metadata),
+		daemonSetOwner,
 	};
 }
 
@@ -353,24 +379,36 @@ async function makePlan(client: KubeClient, found: Found, diagnosis: Diagnosis, 
 		});
 	}
 	// Prefer the role that already grants something on pods: it is the one that "means" multus's pod access.
-	// Only roles bound to the ServiceAccount itself are candidates: never a built-in role shared through a group.
-	const direct = found.roles.filter(role => role.grants.some(g => !g.via.startsWith('Group ')));
+	// Only roles bound to the daemon's identity (its ServiceAccount, or the system:multus group of per-node
+	// certificates) are candidates: never a built-in role shared through system:authenticated and the like.
+	const direct = found.roles.filter(role => role.grants.some(g => !g.shared));
 	if (direct.length === 0) {
-		throw new MultusError('Invalid', `no ClusterRole is bound to ServiceAccount ${found.daemonSet.namespace}:${found.daemonSet.serviceAccount} itself (only through groups)`, {
+		throw new MultusError('Invalid', `no ClusterRole is bound to ${found.daemonSet.perNodeCertificates ? 'Group system:multus or User ' + found.identity.user : `ServiceAccount ${found.daemonSet.namespace}:${found.daemonSet.serviceAccount}`} itself (only through shared groups)`, {
 			hint: `bind one: kubectl create clusterrole multus-pods --verb=get,list,watch --resource=pods && kubectl create clusterrolebinding multus-pods --clusterrole=multus-pods --serviceaccount=${found.daemonSet.namespace}:${found.daemonSet.serviceAccount}`,
 		});
 	}
-	const preferred = direct.find(role => role.rules.some(rule => (rule.apiGroups ?? []).includes('') && (rule.resources ?? []).some(r => r === 'pods' || r === '*'))) ?? direct[0]!;
+	const preferred = direct.find(role => rulesOnPods(role.rules)) ?? direct[0]!;
 	let role = await client.readClusterRole(preferred.name);
-	// Aggregated roles are rebuilt by the controller from their sources: patch a source instead.
+	let aggregate: Plan['aggregate'];
+	// Aggregated roles are rebuilt by the controller from their sources: patch a source instead, the one that
+	// holds the pods rules (the role that "means" pod access), else the first by name.
 	if (role.aggregationRule) {
-		const sources = aggregationSources(role, await client.listClusterRoles());
-		const source = sources.find(s => !s.aggregationRule);
+		const sources = aggregationSources(role, await client.listClusterRoles()).filter(s => !s.aggregationRule);
+		const withPods = sources.filter(s => rulesOnPods(s.rules ?? []));
+		const source = withPods[0] ?? sources[0];
 		if (!source) {
 			throw new MultusError('Invalid', `ClusterRole ${preferred.name} is aggregated and has no source role to patch`, {
 				hint: `create a ClusterRole with pods list/watch and a label matching ${preferred.name}'s aggregationRule`,
 			});
 		}
+		const sourceName = source.metadata?.name ?? '';
+		const names = sources.map(s => s.metadata?.name ?? '');
+		const why = withPods.length === 1
+			? 'the only source with rules on pods'
+			: withPods.length > 1
+				? `the first by name of the sources with rules on pods (${withPods.map(s => s.metadata?.name).join(', ')})`
+				: `no source has rules on pods; the first source by name`;
+		aggregate = {role: preferred.name, source: sourceName, sources: names, why};
 		role = source;
 	}
 	const name = role.metadata?.name ?? preferred.name;
@@ -397,10 +435,27 @@ async function makePlan(client: KubeClient, found: Found, diagnosis: Diagnosis, 
 		autoupdateDisabled,
 		blocked,
 		reconcileYaml: reconcileYaml(name, patch.missing),
+		manifestYaml: roleManifest(role, patch.after),
+		...(aggregate ? {aggregate} : {}),
 		operations,
 		permissions,
 		serverDryRun,
 	};
+}
+
+/** True when a rule of `rules` names pods (or every resource) in the core group. */
+function rulesOnPods(rules: V1PolicyRule[]): boolean {
+	return rules.some(rule => (rule.apiGroups ?? []).includes('') && (rule.resources ?? []).some(r => r === 'pods' || r === '*'));
+}
+
+/** Waits (at most 15 s) until the aggregate ClusterRole covers `needed`, as it does once the controller re-aggregates. */
+async function waitForAggregation(client: KubeClient, aggregate: string, needed: V1PolicyRule[], signal: AbortSignal): Promise<void> {
+	const deadline = Date.now() + 15_000;
+	while (Date.now() < deadline && !signal.aborted) {
+		const rules = (await client.readClusterRole(aggregate)).rules ?? [];
+		if (needed.every(rule => rulesCover(rules, rule))) return;
+		await new Promise(resolve => setTimeout(resolve, 250));
+	}
 }
 
 /** SelfSubjectAccessReviews for everything the fix does, each with the rule an admin would grant. */

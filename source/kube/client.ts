@@ -10,6 +10,7 @@ import {
 	type KubeConfig,
 	type V1ClusterRole,
 	type V1ClusterRoleBinding,
+	type V1ConfigMap,
 	type V1DaemonSet,
 	type V1Pod,
 	type V1ResourceAttributes,
@@ -121,6 +122,10 @@ export class KubeClient {
 
 	listClusterRoles(labelSelector?: string): Promise<V1ClusterRole[]> {
 		return this.call('list ClusterRoles', async () => (await this.rbac.listClusterRole(labelSelector ? {labelSelector} : {})).items);
+	}
+
+	readConfigMap(namespace: string, name: string): Promise<V1ConfigMap> {
+		return this.call(`read ConfigMap ${namespace}/${name}`, () => this.core.readNamespacedConfigMap({namespace, name}));
 	}
 
 	/** Pods of a DaemonSet by its selector, in its namespace only, at most `limit` when given. */

@@ -1,4 +1,4 @@
-import type {V1ClusterRole, V1ClusterRoleBinding, V1Container, V1DaemonSet, V1ObjectMeta} from '@kubernetes/client-node';
+import type {V1ClusterRole, V1ClusterRoleBinding, V1ConfigMap, V1Container, V1DaemonSet, V1ObjectMeta} from '@kubernetes/client-node';
 import type {MultusMode} from './requirements.js';
 
 /** A DaemonSet recognised as Multus, with how we recognised it. */
@@ -39,8 +39,25 @@ export function multusMode(container: V1Container): MultusMode {
 	return /thick/i.test(container.image ?? '') ? 'thick' : 'thin';
 }
 
-/** Recognises a Multus DaemonSet by image, labels, container name or command; undefined when it is not one. */
-export function recogniseMultus(ds: V1DaemonSet): MultusDaemonSet | undefined {
+/** The daemon config's `"perNodeCertificate": {"enabled": true}`, in a config file or inline in a script. */
+export function perNodeCertificateEnabled(text: string): boolean {
+	return /"perNodeCertificate"\s*:\s*\{[^}]*"enabled"\s*:\s*true/.test(text);
+}
+
+/** Names of the ConfigMaps the DaemonSet's pods mount (where the thick daemon's config lives). */
+export function mountedConfigMaps(ds: V1DaemonSet): string[] {
+	const names = (ds.spec?.template.spec?.volumes ?? []).flatMap(volume => [
+		...(volume.configMap?.name ? [volume.configMap.name] : []),
+		...(volume.projected?.sources ?? []).flatMap(source => (source.configMap?.name ? [source.configMap.name] : [])),
+	]);
+	return [...new Set(names)];
+}
+
+/**
+ * Recognises a Multus DaemonSet by image, labels, container name or command; undefined when it is not one.
+ * `configMaps` are those it mounts (see mountedConfigMaps), read for the per-node certificate setting.
+ */
+export function recogniseMultus(ds: V1DaemonSet, configMaps: V1ConfigMap[] = []): MultusDaemonSet | undefined {
 	const spec = ds.spec?.template.spec;
 	const containers = spec?.containers ?? [];
 	const evidence: string[] = [];
@@ -57,7 +74,10 @@ export function recogniseMultus(ds: V1DaemonSet): MultusDaemonSet | undefined {
 	// A label alone is weak (any app can be called multus); require something about the container too.
 	if (!container) return undefined;
 	const image = container.image ?? '';
-	const perNodeCertificates = containers.some(c => /perNodeCertificate|per-node-certificate/i.test(commandLine(c)));
+	const mounted = new Set(mountedConfigMaps(ds));
+	const perNodeCertificates =
+		containers.some(c => perNodeCertificateEnabled(commandLine(c))) ||
+		configMaps.some(cm => mounted.has(cm.metadata?.name ?? '') && Object.values(cm.data ?? {}).some(perNodeCertificateEnabled));
 	return {
 		namespace: ds.metadata?.namespace ?? '',
 		name: ds.metadata?.name ?? '',
@@ -79,39 +99,62 @@ export function serviceAccountIdentity(namespace: string, name: string): {user: 
 	};
 }
 
-/** A binding that grants the ServiceAccount a ClusterRole, and how it names the ServiceAccount. */
+/** The group every per-node Multus certificate carries (the certificate's organisation). */
+export const perNodeCertificateGroup = 'system:multus';
+
+/** The user and groups of a daemon with per-node certificates on `node` (CN system:multus:<node>, O system:multus). */
+export function perNodeCertificateIdentity(node: string): {user: string; groups: string[]} {
+	return {user: `${perNodeCertificateGroup}:${node}`, groups: [perNodeCertificateGroup, 'system:authenticated']};
+}
+
+/** Groups that every authenticated user or every ServiceAccount is in: a role bound to one is not Multus's own. */
+export function isSharedGroup(group: string): boolean {
+	return /^system:(authenticated|unauthenticated|serviceaccounts(:.*)?)$/.test(group);
+}
+
+/** A binding that grants the daemon's identity a ClusterRole, and how it names that identity. */
 export interface RoleGrant {
 	binding: string;
 	role: string;
-	/** How the binding reaches the ServiceAccount: directly, or through a group it belongs to. */
+	/** How the binding reaches the identity: directly, or through a group it belongs to. */
 	via: string;
+	/** Reached only through a group shared by every user or ServiceAccount (never a role to patch). */
+	shared: boolean;
 }
 
 /**
- * ClusterRoleBindings that really name this ServiceAccount (or a group it is in), never by name guessing:
- * a binding called "multus" may point at another namespace's ServiceAccount (multus-cni #667).
+ * ClusterRoleBindings that really name this user (a ServiceAccount's user, or system:multus:<node>) or one of its
+ * groups, never by name guessing: a binding called "multus" may point at another namespace's ServiceAccount
+ * (multus-cni #667).
  */
-export function grantsForServiceAccount(bindings: V1ClusterRoleBinding[], namespace: string, name: string): RoleGrant[] {
-	const {groups} = serviceAccountIdentity(namespace, name);
+export function grantsForIdentity(bindings: V1ClusterRoleBinding[], identity: {user: string; groups: string[]}): RoleGrant[] {
+	const serviceAccount = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(identity.user);
 	const grants: RoleGrant[] = [];
 	for (const binding of bindings) {
 		if (binding.roleRef.kind !== 'ClusterRole') continue;
 		for (const subject of binding.subjects ?? []) {
 			let via: string | undefined;
-			if (subject.kind === 'ServiceAccount' && subject.name === name && subject.namespace === namespace) {
-				via = `ServiceAccount ${namespace}:${name}`;
-			} else if (subject.kind === 'Group' && groups.includes(subject.name)) {
+			let shared = false;
+			if (serviceAccount && subject.kind === 'ServiceAccount' && subject.name === serviceAccount[2] && subject.namespace === serviceAccount[1]) {
+				via = `ServiceAccount ${serviceAccount[1]}:${serviceAccount[2]}`;
+			} else if (subject.kind === 'Group' && identity.groups.includes(subject.name)) {
 				via = `Group ${subject.name}`;
-			} else if (subject.kind === 'User' && subject.name === `system:serviceaccount:${namespace}:${name}`) {
+				shared = isSharedGroup(subject.name);
+			} else if (subject.kind === 'User' && subject.name === identity.user) {
 				via = `User ${subject.name}`;
 			}
 			if (via) {
-				grants.push({binding: binding.metadata?.name ?? '', role: binding.roleRef.name, via});
+				grants.push({binding: binding.metadata?.name ?? '', role: binding.roleRef.name, via, shared});
 				break;
 			}
 		}
 	}
 	return grants;
+}
+
+/** grantsForIdentity for a ServiceAccount's token. */
+export function grantsForServiceAccount(bindings: V1ClusterRoleBinding[], namespace: string, name: string): RoleGrant[] {
+	return grantsForIdentity(bindings, serviceAccountIdentity(namespace, name));
 }
 
 /** Bindings that look like Multus's but name a different ServiceAccount: the #667 trap, worth a warning. */
@@ -179,6 +222,20 @@ export function managedBy(meta: V1ObjectMeta | undefined): Owner | undefined {
 		};
 	}
 	const controller = meta?.ownerReferences?.find(ref => ref.controller) ?? meta?.ownerReferences?.[0];
+	if (controller?.kind === 'NicClusterPolicy') {
+		return {
+			kind: 'operator',
+			name: `NVIDIA network-operator (NicClusterPolicy ${controller.name})`,
+			fix: 'change the NicClusterPolicy\'s secondaryNetwork.multus or upgrade the network-operator; it reverts manual edits',
+		};
+	}
+	if (controller?.kind === 'Network' && controller.apiVersion.startsWith('operator.openshift.io/')) {
+		return {
+			kind: 'operator',
+			name: 'OpenShift Cluster Network Operator',
+			fix: 'upgrade OpenShift (the Cluster Network Operator owns Multus\'s RBAC and reverts manual edits)',
+		};
+	}
 	if (controller) {
 		return {
 			kind: 'owner-reference',

@@ -53,7 +53,7 @@ export const found: Found = {
 			resourceVersion: '214',
 			owner: undefined,
 			autoupdateDisabled: false,
-			grants: [{binding: 'multus', role: 'multus', via: 'ServiceAccount kube-system:multus'}],
+			grants: [{binding: 'multus', role: 'multus', via: 'ServiceAccount kube-system:multus', shared: false}],
 		},
 		{
 			name: 'system:basic-user',
@@ -61,7 +61,7 @@ export const found: Found = {
 			resourceVersion: '61',
 			owner: undefined,
 			autoupdateDisabled: false,
-			grants: [{binding: 'system:basic-user', role: 'system:basic-user', via: 'Group system:authenticated'}],
+			grants: [{binding: 'system:basic-user', role: 'system:basic-user', via: 'Group system:authenticated', shared: true}],
 		},
 	],
 	lookalikeBindings: [],
@@ -112,6 +112,7 @@ export const plan: Plan = {
 	autoupdateDisabled: false,
 	blocked: undefined,
 	reconcileYaml: 'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: multus\nrules:\n  - apiGroups:\n      - ""\n    resources:\n      - pods\n    verbs:\n      - list\n      - watch\n',
+	manifestYaml: 'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: multus\nrules: []\n',
 	operations: [
 		{op: 'test', path: '/metadata/resourceVersion', value: '214'},
 		{op: 'add', path: '/rules/-', value: podsListWatch},
