@@ -6,7 +6,7 @@ import {ExitCode} from './exit-codes.js';
 import {MultusError, formatError, usageError} from './errors.js';
 import {parseDuration} from './duration.js';
 import {versionInfo} from './version.js';
-import type {ConnectionOptions, DoctorOptions, DryRun, OutputFormat} from './options.js';
+import type {ConnectionOptions, DoctorOptions, DryRun, EmitFormat, OutputFormat} from './options.js';
 
 export const helpText = `
   Diagnose and fix Multus-CNI's RBAC: the thick daemon's pod informer needs list and watch on pods.
@@ -23,6 +23,10 @@ export const helpText = `
     --dry-run[=client|server] show everything that would change, change nothing (bare --dry-run means client)
     --no-restart             patch the ClusterRole but do not restart the DaemonSet
     --force                  patch objects that another tool manages (Helm, operators, GitOps)
+    --emit patch|manifest    print the fix as a file and change nothing: patch = the RFC 6902 JSON patch for
+                             kubectl patch clusterrole NAME --type=json --patch-file FILE; manifest = the whole
+                             ClusterRole with the added rule, for kubectl apply -f or a GitOps repository
+                             (exit 1 when there is something to fix, 0 and nothing printed when healthy)
     --timeout DURATION       how long to wait for the rollout (default 5m, 0 waits forever)
     --daemonset NAME         the Multus DaemonSet (default: discovered by image, labels and command)
     --log-pods N             how many Multus pods to read logs from (default 5)
@@ -48,6 +52,7 @@ export const helpText = `
     kubectl multus doctor                 guided fix in a terminal
     kubectl multus doctor --check -o json  diagnose for automation
     kubectl multus doctor --yes           fix without asking
+    kubectl multus doctor --emit manifest > multus-clusterrole.yaml   the fixed ClusterRole for a GitOps repo
     kubectl logs ds/kube-multus-ds -n kube-system | kubectl multus scan -
 `;
 
@@ -67,6 +72,7 @@ const flagSpec = {
 	dryRun: {type: 'string'},
 	restart: {type: 'boolean', default: true},
 	force: {type: 'boolean', default: false},
+	emit: {type: 'string'},
 	timeout: {type: 'string', default: '5m'},
 	daemonset: {type: 'string'},
 	logPods: {type: 'number', default: 5},
@@ -89,6 +95,12 @@ function parseDryRun(value: string | undefined): DryRun {
 	if (value === undefined || value === 'none' || value === 'false') return 'none';
 	if (value === 'client' || value === 'server') return value;
 	throw usageError(`invalid --dry-run "${value}"`, 'use --dry-run, --dry-run=client or --dry-run=server');
+}
+
+function parseEmit(value: string | undefined): EmitFormat | undefined {
+	if (value === undefined) return undefined;
+	if (value === 'patch' || value === 'manifest') return value;
+	throw usageError(`invalid --emit "${value}"`, 'use --emit patch (RFC 6902 JSON patch) or --emit manifest (the whole ClusterRole)');
 }
 
 function positiveInteger(flag: string, value: number): number {
@@ -152,7 +164,12 @@ export async function main(argv: string[], argv0 = process.argv0): Promise<numbe
 			const output = parseOutput(flags.output);
 			const dryRun = parseDryRun(flags.dryRun);
 			if (flags.check && flags.yes) throw usageError('--check and --yes contradict each other', 'use --check to diagnose, or --yes to fix');
-			const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY) && output === 'text' && process.env['CI'] !== 'true';
+			const emit = parseEmit(flags.emit);
+			if (emit && command === 'undo') throw usageError('--emit is a doctor flag', 'kubectl multus doctor --emit patch|manifest');
+			if (emit && (flags.yes || dryRun !== 'none' || output !== 'text')) {
+				throw usageError('--emit prints the fix and changes nothing: it does not go with --yes, --dry-run or -o', 'use --emit patch|manifest alone (with --check if you like)');
+			}
+			const interactive = !emit && Boolean(process.stdin.isTTY && process.stdout.isTTY) && output === 'text' && process.env['CI'] !== 'true';
 			const options: DoctorOptions = {
 				connection,
 				output,
@@ -165,6 +182,7 @@ export async function main(argv: string[], argv0 = process.argv0): Promise<numbe
 				daemonSet: flags.daemonset,
 				logPods: positiveInteger('log-pods', flags.logPods),
 				logBytes: positiveInteger('log-bytes', flags.logBytes),
+				...(emit ? {emit} : {}),
 				interactive,
 				color: !('NO_COLOR' in process.env) && Boolean(process.stdout.isTTY),
 			};

@@ -14,6 +14,8 @@ export interface ConnectionOptions {
 }
 
 export type OutputFormat = 'text' | 'json' | 'yaml';
+/** --emit: print the fix as a file (a JSON patch, or the whole ClusterRole) instead of applying it. */
+export type EmitFormat = 'patch' | 'manifest';
 export type DryRun = 'none' | 'client' | 'server';
 
 export interface DoctorOptions {
@@ -33,6 +35,8 @@ export interface DoctorOptions {
 	/** How many multus pods to sample for logs, and how many bytes to read from each. */
 	logPods: number;
 	logBytes: number;
+	/** Print the fix as a file and change nothing (implies a check-only run). */
+	emit?: EmitFormat;
 	/** Whether the interactive Ink UI runs (a TTY on both ends and text output). */
 	interactive: boolean;
 	color: boolean;

@@ -18,7 +18,7 @@ const connectionFlags = [
 const flagsByCommand: Record<string, string[]> = {
 	doctor: [
 		...connectionFlags, '--check', '--yes', '-y', '--dry-run', '--no-restart', '--force', '--timeout', '--daemonset',
-		'--log-pods', '--log-bytes',
+		'--log-pods', '--log-bytes', '--emit',
 	],
 	undo: [...connectionFlags, '--yes', '-y', '--dry-run', '--force'],
 	scan: ['--output', '-o', '--help'],
@@ -28,6 +28,7 @@ const valuesByFlag: Record<string, string[]> = {
 	'--output': ['text', 'json', 'yaml'],
 	'-o': ['text', 'json', 'yaml'],
 	'--dry-run': ['client', 'server', 'none'],
+	'--emit': ['patch', 'manifest'],
 };
 
 /** Candidates for the word being completed, given the words before it. */

@@ -2,6 +2,9 @@ import {stringify} from 'yaml';
 import type {DoctorOptions} from '../options.js';
 import {runPlainDoctor} from '../doctor/plain.js';
 import {doctorReport} from '../doctor/report.js';
+import {rulesPatchJson} from '../doctor/record.js';
+import {ExitCode} from '../exit-codes.js';
+import {describeRule} from '../multus/rbac.js';
 
 /** `kubectl multus doctor`: the Ink UI in a terminal, otherwise the plain printer or a JSON/YAML report. */
 export async function runDoctor(options: DoctorOptions): Promise<number> {
@@ -18,6 +21,7 @@ export async function runDoctor(options: DoctorOptions): Promise<number> {
 	process.on('SIGINT', onSignal);
 	process.on('SIGTERM', onSignal);
 	try {
+		if (options.emit) return await runEmit(options, controller.signal);
 		const {outcome, state} = await runPlainDoctor(options, text => process.stdout.write(text), controller.signal);
 		if (options.output !== 'text') {
 			const report = doctorReport(state);
@@ -29,4 +33,29 @@ export async function runDoctor(options: DoctorOptions): Promise<number> {
 		process.off('SIGINT', onSignal);
 		process.off('SIGTERM', onSignal);
 	}
+}
+
+/**
+ * `doctor --emit patch|manifest`: diagnose and plan as --check does, then print the fix as a file on stdout (and how
+ * to use it on stderr). Changes nothing. Exit 1 when there is a fix to take, otherwise the check's own code.
+ */
+async function runEmit(options: DoctorOptions, signal: AbortSignal): Promise<number> {
+	const {outcome, state} = await runPlainDoctor({...options, check: true, output: 'json'}, () => {}, signal);
+	const plan = state.plan;
+	if (!plan || plan.patch.empty || outcome.verdict === 'failed' || outcome.verdict === 'cancelled') {
+		process.stderr.write(`${outcome.message}${state.failure?.hint ? `\n  fix: ${state.failure.hint}` : ''}\n`);
+		return outcome.exitCode;
+	}
+	process.stdout.write(options.emit === 'patch' ? rulesPatchJson(plan.patch.jsonPatch) : plan.manifestYaml);
+	const use = options.emit === 'patch'
+		? `kubectl patch clusterrole ${plan.role} --type=json --patch-file FILE`
+		: 'kubectl apply -f FILE (or kubectl auth reconcile -f FILE)';
+	const added = plan.patch.missing.map(describeRule).join('; ');
+	process.stderr.write(
+		`ClusterRole ${plan.role}: adds ${added}. Nothing was changed; apply with ${use}` +
+			(plan.aggregate ? `\n  ${plan.aggregate.role} is aggregated: this is its source ${plan.aggregate.source} (${plan.aggregate.why})` : '') +
+			(plan.owner ? `\n  managed by ${plan.owner.name}: commit it where that tool takes it from (${plan.owner.fix})` : '') +
+			'\n',
+	);
+	return ExitCode.ProblemFound;
 }
