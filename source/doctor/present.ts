@@ -49,7 +49,7 @@ export function findLines(found: Found | undefined): Line[] {
 			),
 		);
 	}
-	if (builtin.length) lines.push(line(s(`+ ${builtin.length} built-in role(s) every ServiceAccount gets through its groups (${builtin.map(r => r.name.replace(/^system:/, '')).join(', ')})`, 'dim')));
+	if (builtin.length) lines.push(line(s(`+ ${builtin.length} built-in role(s) every ${ds.perNodeCertificates ? 'authenticated user' : 'ServiceAccount'} gets through its groups (${builtin.map(r => r.name.replace(/^system:/, '')).join(', ')})`, 'dim')));
 	for (const note of found.lookalikeBindings) lines.push(line(s(`${marks.warn} ${note}`, 'warn')));
 	if (ds.perNodeCertificates) {
 		lines.push(line(s(`${marks.warn} per-node certificates: each daemon authenticates as system:multus:<node> in group system:multus, not as its ServiceAccount; checked as ${found.identity.user}`, 'warn')));
