@@ -156,7 +156,6 @@ async function start(pod: V1Pod): Promise<void> {
 		sim.user = `system:multus:${sim.node}`;
 		sim.groups = ['system:multus', 'system:authenticated'];
 	}
-	sim.nextErrorAt = 0; // the ticker leaves a pod alone until its identity is known
 	writeFileSync(file, '');
 	const now = new Date();
 	if (sim.thick) {
@@ -192,6 +191,7 @@ async function start(pod: V1Pod): Promise<void> {
 	} catch (error) {
 		if ((error as {code?: number}).code !== 409) console.error(`Logs for ${key}: ${String(error)}`);
 	}
+	sim.nextErrorAt = 0; // the ticker leaves a pod alone until its identity is known and its first (fresh) step began
 	await step(sim, true);
 }
 
@@ -199,7 +199,16 @@ async function step(pod: SimPod, starting = false): Promise<void> {
 	if (!pod.thick || pod.synced) return;
 	const now = Date.now();
 	if (now < pod.nextErrorAt) return;
-	const allowed = await access(pod.user, pod.groups, starting);
+	// One step at a time per pod: a tick during a daemon's first, fresh question must not answer it from the
+	// cache, which holds the old pods' answer from before the role changed.
+	pod.nextErrorAt = Number.POSITIVE_INFINITY;
+	let allowed: {list: boolean; watch: boolean};
+	try {
+		allowed = await access(pod.user, pod.groups, starting);
+	} catch (error) {
+		pod.nextErrorAt = now + pod.backoffMs;
+		throw error;
+	}
 	const at = new Date();
 	if (allowed.list && allowed.watch) {
 		pod.synced = true;
