@@ -5,8 +5,11 @@ import {tmpdir} from 'node:os';
 import path from 'node:path';
 
 export interface TerminalSession {
-	/** The screen and its scrollback as text; with `escapes`, the colours and attributes too (capture-pane -e). */
-	screen(options?: {escapes?: boolean}): string;
+	/**
+	 * The screen and its scrollback as text; with `escapes`, the colours and attributes too (capture-pane -e); with
+	 * `joined`, lines the terminal had to wrap (the program wrote past the last column) as one line (-J).
+	 */
+	screen(options?: {escapes?: boolean; joined?: boolean}): string;
 	send(...keys: string[]): void;
 	/** Resizes the terminal, as a user dragging the window would. */
 	resize(columns: number, rows: number): void;
@@ -33,7 +36,7 @@ export function startTerminal(command: string[], env: NodeJS.ProcessEnv, size = 
 	const script = `unset CI CONTINUOUS_INTEGRATION; ${exports} ${command.map(shellQuote).join(' ')}; echo $? > ${shellQuote(exitFile)}; sleep 600`;
 	execFileSync('tmux', ['new-session', '-d', '-s', name, '-x', String(size.columns), '-y', String(size.rows), 'bash', '-c', script], {env: {...process.env, TERM: 'xterm-256color'}});
 	const session: TerminalSession = {
-		screen: options => execFileSync('tmux', ['capture-pane', '-p', ...(options?.escapes ? ['-e'] : []), '-t', name, '-S', '-200']).toString(),
+		screen: options => execFileSync('tmux', ['capture-pane', '-p', ...(options?.escapes ? ['-e'] : []), ...(options?.joined ? ['-J'] : []), '-t', name, '-S', '-200']).toString(),
 		send: (...keys) => execFileSync('tmux', ['send-keys', '-t', name, ...keys]),
 		resize: (columns, rows) => execFileSync('tmux', ['resize-window', '-t', name, '-x', String(columns), '-y', String(rows)]),
 		async waitForScreen(pattern, timeoutMs = 60_000) {

@@ -1,0 +1,70 @@
+// The guided doctor in terminals that are not the comfortable default: 40 columns, NO_COLOR, and a window
+// resized while the rollout is drawn. It must finish, fixed, and never crash or colour against the user's wish.
+import assert from 'node:assert/strict';
+import {after, describe, test} from 'node:test';
+import {applyScenario, deleteScenario, kubectlPath, snapshot, testEnv, waitFor} from '../helpers/cluster.js';
+import {sleep, slowRollout} from '../helpers/faults.js';
+import {startTerminal} from '../helpers/tmux.js';
+
+const podsListWatch = {apiGroups: [''], resources: ['pods'], verbs: ['list', 'watch']};
+
+/** SGR sequences that set a colour (foreground or background, 16, 256 or true colour); not bold, dim or resets. */
+function colourEscapes(screen: string): string[] {
+	return [...screen.matchAll(/\u001B\[([\d;]*)m/g)].map(m => m[1]!).filter(params => params.split(';').some(p => /^(3[0-8]|4[0-8]|9[0-7]|10[0-7])$/.test(p)));
+}
+
+describe('the doctor in unusual terminals', () => {
+	after(() => deleteScenario('broken-thick'));
+
+	test('40 columns: the prompt, the rollout and the verdict fit, fixed (exit 0)', async t => {
+		applyScenario('broken-thick');
+		const before = snapshot('multus', 'kube-system', 'kube-multus-ds');
+		const terminal = startTerminal([kubectlPath, 'multus', 'doctor'], testEnv, {columns: 40, rows: 50});
+		t.after(() => terminal.kill());
+		await terminal.waitForScreen(/\[y\/N\]/);
+		terminal.send('y');
+		const code = await terminal.waitForExit();
+		const screen = terminal.screen();
+		assert.equal(code, 0, screen);
+		assert.match(screen, /Fixed:/);
+		assert.doesNotMatch(screen, /Error|TypeError|at .*\.js:\d+/, 'no stack trace');
+		// Joined, a line the terminal had to wrap shows up whole: the UI wraps its own lines to the width.
+		for (const line of terminal.screen({joined: true}).split('\n')) assert.ok([...line.trimEnd()].length <= 40, `wider than the terminal: ${line}`);
+		assert.deepEqual(snapshot('multus', 'kube-system', 'kube-multus-ds').rules, [...before.rules, podsListWatch]);
+	});
+
+	test('NO_COLOR: no colour on the screen (with colour allowed, there is some)', async t => {
+		applyScenario('broken-thick');
+		const {NO_COLOR: _noColor, ...colourful} = testEnv;
+		const screens: Record<string, string> = {};
+		for (const [name, env] of [['NO_COLOR', testEnv], ['colour', colourful]] as const) {
+			const terminal = startTerminal([kubectlPath, 'multus', 'doctor', '--check'], env);
+			t.after(() => terminal.kill());
+			assert.equal(await terminal.waitForExit(), 1, terminal.screen());
+			screens[name] = terminal.screen({escapes: true});
+		}
+		assert.match(screens['NO_COLOR']!, /Problem found \(--check: nothing changed\)/);
+		assert.deepEqual(colourEscapes(screens['NO_COLOR']!), [], 'NO_COLOR=1 and yet colour');
+		assert.ok(colourEscapes(screens['colour']!).length > 0, 'the check would see colour if there were any');
+	});
+
+	test('the window is resized during the rollout: redrawn, finishes fixed (exit 0)', async t => {
+		applyScenario('broken-thick');
+		await slowRollout('kube-system', 'kube-multus-ds', 3);
+		const before = snapshot('multus', 'kube-system', 'kube-multus-ds');
+		const terminal = startTerminal([kubectlPath, 'multus', 'doctor'], testEnv, {columns: 120, rows: 50});
+		t.after(() => terminal.kill());
+		await terminal.waitForScreen(/\[y\/N\]/);
+		terminal.send('y');
+		await waitFor('the restart', () => snapshot('multus', 'kube-system', 'kube-multus-ds').generation > before.generation);
+		for (const [columns, rows] of [[50, 30], [160, 50], [72, 24]] as const) {
+			terminal.resize(columns, rows);
+			await sleep(700);
+		}
+		const code = await terminal.waitForExit();
+		const screen = terminal.screen();
+		assert.equal(code, 0, screen);
+		assert.match(screen, /Fixed:/);
+		assert.deepEqual(snapshot('multus', 'kube-system', 'kube-multus-ds').rules, [...before.rules, podsListWatch]);
+	});
+});

@@ -1,0 +1,205 @@
+// Real faults in the middle of a doctor run on the local cluster: the API server dies during the rollout,
+// someone writes the ClusterRole while we ask, the DaemonSet disappears, a node has no room, the user presses
+// Ctrl-C. Each test asserts the exit code, what the user reads, and what the cluster looks like afterwards.
+import assert from 'node:assert/strict';
+import {after, describe, test} from 'node:test';
+import {applyScenario, canI, deleteScenario, kubectl, kubectlJson, kubectlPath, repoRoot, snapshot, testEnv, waitFor} from '../helpers/cluster.js';
+import {
+	apiserverReady,
+	createSmallNode,
+	deleteNode,
+	killComponent,
+	restartComponent,
+	restoreControlPlane,
+	sleep,
+	slowRollout,
+	startPlugin,
+} from '../helpers/faults.js';
+import {startTerminal} from '../helpers/tmux.js';
+
+const multus = 'system:serviceaccount:kube-system:multus';
+const podsListWatch = {apiGroups: [''], resources: ['pods'], verbs: ['list', 'watch']};
+const configMapsGet = {apiGroups: [''], resources: ['configmaps'], verbs: ['get']};
+
+/** A sentence as the terminal shows it: wrapped anywhere between words. */
+function phrase(text: string): RegExp {
+	return new RegExp(text.split(' ').map(word => word.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('\\s+'));
+}
+
+function multusPods(): any[] {
+	return kubectlJson(['-n', 'kube-system', 'get', 'pods', '-l', 'name=multus']).items;
+}
+
+function assertUnchanged(before: ReturnType<typeof snapshot>, after: ReturnType<typeof snapshot>): void {
+	assert.deepEqual(after.rules, before.rules, 'ClusterRole rules unchanged');
+	assert.equal(after.resourceVersion, before.resourceVersion, 'ClusterRole not written at all');
+	assert.equal(after.generation, before.generation, 'DaemonSet not restarted');
+	assert.deepEqual(after.pods, before.pods, 'same pods');
+}
+
+describe('faults during a doctor run', () => {
+	after(async () => {
+		deleteNode('faults-small');
+		for (const scenario of ['broken-thick', 'ondelete-thick']) deleteScenario(scenario);
+		// Whatever a failed test left behind: every control-plane process running again.
+		await restoreControlPlane();
+	});
+
+	test('the API server is killed and restarted during the rollout: the doctor resumes its watches and finishes (exit 0)', async t => {
+		const started = Date.now();
+		const mark = (what: string) => t.diagnostic(`${((Date.now() - started) / 1000).toFixed(1)} s: ${what}`);
+		applyScenario('broken-thick');
+		await slowRollout('kube-system', 'kube-multus-ds', 4);
+		const before = snapshot('multus', 'kube-system', 'kube-multus-ds');
+		const doctor = startPlugin(['doctor', '--yes']);
+		await doctor.waitForOutput(/\[8\/9\] Rollout/);
+		await sleep(1000);
+		assert.doesNotMatch(doctor.output(), /successfully rolled out/, 'the outage must hit a rollout in progress');
+		await killComponent('kube-apiserver');
+		mark('kube-apiserver killed');
+		assert.equal(apiserverReady(), false);
+		await sleep(2000);
+		// The controllers exit when the outage outlasts their lease (slow start under load): started again then.
+		const restarted = await restoreControlPlane();
+		assert.ok(restarted.includes('kube-apiserver'));
+		mark(`restarted ${restarted.join(', ')}`);
+		// A real control plane restarts its controllers with the apiserver; left running, the controller manager
+		// may sit on stale expectations (the rollout stalls for a minute or more) or stop collecting garbage.
+		for (const name of ['kube-controller-manager', 'kube-scheduler'] as const) {
+			if (!restarted.includes(name)) await restartComponent(name);
+		}
+		mark('controllers restarted');
+		const result = await doctor.done;
+		mark(`doctor exited ${result.code}, rollout ${/available\s+([\d.]+ ?m?s)/.exec(result.stdout)?.[1] ?? '?'}`);
+		assert.equal(result.code, 0, result.stdout + result.stderr);
+		assert.match(result.stdout, /\(watch resumed \d+×\)/);
+		assert.match(result.stdout, /daemon set "kube-multus-ds" successfully rolled out/);
+		// kwok may serve no log for a pod it learnt about around the outage (could not read): never a forbidden line.
+		assert.match(result.stdout, /new pods' logs: (no forbidden lines in [1-3] pod\(s\)|could not read)/);
+		assert.match(result.stdout, /^Fixed: /m);
+		const after = snapshot('multus', 'kube-system', 'kube-multus-ds');
+		assert.deepEqual(after.rules, [...before.rules, podsListWatch]);
+		for (const pod of multusPods()) {
+			assert.ok(!before.pods.includes(pod.metadata.name), `${pod.metadata.name} replaced`);
+			assert.equal(pod.status.conditions.find((c: any) => c.type === 'Ready')?.status, 'True');
+		}
+	});
+
+	test('the DaemonSet is deleted during the rollout: exit 5, said plainly, the patch stays', async () => {
+		applyScenario('broken-thick');
+		await slowRollout('kube-system', 'kube-multus-ds', 4);
+		const before = snapshot('multus', 'kube-system', 'kube-multus-ds');
+		const doctor = startPlugin(['doctor', '--yes']);
+		await doctor.waitForOutput(/\[8\/9\] Rollout/);
+		kubectl(['-n', 'kube-system', 'delete', 'ds', 'kube-multus-ds', '--wait=false']);
+		const result = await doctor.done;
+		assert.equal(result.code, 5, result.stdout + result.stderr);
+		assert.match(result.stdout, /DaemonSet kube-system\/kube-multus-ds was deleted during the rollout/);
+		assert.match(result.stdout, /someone removed Multus; reinstall it, then run kubectl multus doctor again/);
+		assert.match(result.stdout, /ClusterRole multus was patched and the DaemonSet restart was started/);
+		assert.deepEqual(kubectlJson(['get', 'clusterrole', 'multus']).rules, [...before.rules, podsListWatch]);
+	});
+
+	test('OnDelete update strategy: patched, no restart and no wait, said plainly; pods untouched (exit 0)', async () => {
+		deleteScenario('broken-thick');
+		// scripts/cluster apply waits with kubectl rollout status, which refuses OnDelete: apply it ourselves.
+		kubectl(['apply', '-f', `${repoRoot}/scenarios/ondelete-thick.yaml`]);
+		const nodes = kubectlJson(['get', 'nodes']).items.length;
+		await waitFor('OnDelete pods ready', () => {
+			const ds = kubectlJson(['-n', 'kube-system', 'get', 'ds', 'kube-multus-ds']);
+			return ds.status?.numberReady === nodes;
+		});
+		const before = snapshot('multus', 'kube-system', 'kube-multus-ds');
+		const started = Date.now();
+		const doctor = startPlugin(['doctor', '--yes']);
+		const result = await doctor.done;
+		assert.equal(result.code, 0, result.stdout + result.stderr);
+		assert.ok(Date.now() - started < 30_000, 'no wait for a rollout that cannot happen');
+		assert.match(result.stdout, /uses the OnDelete update strategy: a restart only replaces pods when they are deleted, so the doctor does not restart or wait/);
+		assert.match(result.stdout, /kubectl -n kube-system delete pod -l name=multus --field-selector spec\.nodeName=NODE/);
+		assert.match(result.stdout, /\[8\/9\] Rollout: skipped/);
+		assert.match(result.stdout, /^Fixed: /m);
+		const after = snapshot('multus', 'kube-system', 'kube-multus-ds');
+		assert.deepEqual(after.rules, [...before.rules, podsListWatch]);
+		assert.equal(after.generation, before.generation, 'DaemonSet not restarted');
+		assert.deepEqual(after.pods, before.pods, 'same pods');
+		assert.deepEqual(after.template, before.template);
+		deleteScenario('ondelete-thick');
+	});
+
+	test('a rollout that cannot finish: --timeout 10s gives exit 5 naming the node without room and why', async () => {
+		applyScenario('broken-thick');
+		createSmallNode('faults-small');
+		try {
+			const before = snapshot('multus', 'kube-system', 'kube-multus-ds');
+			const started = Date.now();
+			const result = await startPlugin(['doctor', '--yes', '--timeout', '10s']).done;
+			assert.equal(result.code, 5, result.stdout + result.stderr);
+			assert.ok(Date.now() - started < 40_000);
+			assert.match(result.stdout, /rollout of DaemonSet kube-system\/kube-multus-ds did not finish within 10s/);
+			assert.match(result.stdout, /Still pending on \d+ node\(s\): faults-small \(kube-multus-ds-\w+: Unschedulable: 0\/\d+ nodes are available: 1 Insufficient cpu/);
+			assert.match(result.stdout, /the ClusterRole fix is in place; the rollout continues in the background/);
+			assert.deepEqual(snapshot('multus', 'kube-system', 'kube-multus-ds').rules, [...before.rules, podsListWatch]);
+		} finally {
+			deleteNode('faults-small');
+		}
+	});
+
+	test('someone writes the ClusterRole while we ask: conflict detected, re-planned, asked again; no lost update (exit 0)', async t => {
+		applyScenario('broken-thick');
+		const before = snapshot('multus', 'kube-system', 'kube-multus-ds');
+		const terminal = startTerminal([kubectlPath, 'multus', 'doctor'], testEnv);
+		t.after(() => terminal.kill());
+		await terminal.waitForScreen(/\[y\/N\]/);
+		// Another writer, between our diff and our patch: an unrelated rule.
+		kubectl(['patch', 'clusterrole', 'multus', '--type=json', '-p', JSON.stringify([{op: 'add', path: '/rules/-', value: configMapsGet}])]);
+		terminal.send('y');
+		// The first answer is recorded, and the same question comes back for the re-read role.
+		await terminal.waitForScreen(/Confirm\s+yes[\s\S]*\[y\/N\]/);
+		assert.deepEqual(snapshot('multus', 'kube-system', 'kube-multus-ds').rules, [...before.rules, configMapsGet], 'nothing patched before the second yes');
+		terminal.send('y');
+		const code = await terminal.waitForExit();
+		const screen = terminal.screen();
+		assert.equal(code, 0, screen);
+		assert.match(screen, phrase('ClusterRole multus changed while we were asking (someone else wrote it): re-reading it and planning again.'));
+		assert.match(screen, /Fixed:/);
+		const after = snapshot('multus', 'kube-system', 'kube-multus-ds');
+		assert.deepEqual(after.rules, [...before.rules, configMapsGet, podsListWatch], 'their rule and ours, nothing lost');
+		assert.deepEqual(JSON.parse(after.annotations['kubectl-multus.dev/previous-rules']), [...before.rules, configMapsGet], 'undo would restore their change too');
+		assert.ok(canI('list', 'pods', multus) && canI('watch', 'pods', multus));
+	});
+
+	test('Ctrl-C at the confirm prompt: nothing changed, said so, exit 1', async t => {
+		applyScenario('broken-thick');
+		const before = snapshot('multus', 'kube-system', 'kube-multus-ds');
+		const terminal = startTerminal([kubectlPath, 'multus', 'doctor'], testEnv);
+		t.after(() => terminal.kill());
+		await terminal.waitForScreen(/\[y\/N\]/);
+		terminal.send('C-c');
+		const code = await terminal.waitForExit(30_000);
+		const screen = terminal.screen();
+		assert.equal(code, 1, screen);
+		assert.match(screen, phrase('Cancelled during confirm. Nothing in the cluster was changed.'));
+		assertUnchanged(before, snapshot('multus', 'kube-system', 'kube-multus-ds'));
+	});
+
+	test('Ctrl-C during the rollout: says the ClusterRole was patched and the restart continues, exit 1', async t => {
+		await slowRollout('kube-system', 'kube-multus-ds', 3);
+		const before = snapshot('multus', 'kube-system', 'kube-multus-ds');
+		const terminal = startTerminal([kubectlPath, 'multus', 'doctor'], testEnv);
+		t.after(() => terminal.kill());
+		await terminal.waitForScreen(/\[y\/N\]/);
+		terminal.send('y');
+		await waitFor('the restart', () => snapshot('multus', 'kube-system', 'kube-multus-ds').generation > before.generation);
+		await sleep(500);
+		terminal.send('C-c');
+		const code = await terminal.waitForExit(30_000);
+		const screen = terminal.screen();
+		assert.equal(code, 1, screen);
+		assert.match(screen, phrase('Cancelled during rollout. ClusterRole multus was patched and the DaemonSet restart was started; the DaemonSet controller finishes the rollout by itself'));
+		assert.deepEqual(snapshot('multus', 'kube-system', 'kube-multus-ds').rules, [...before.rules, podsListWatch]);
+		// And it does: the controller finishes the rollout without us.
+		kubectl(['-n', 'kube-system', 'rollout', 'status', 'ds/kube-multus-ds', '--timeout=60s']);
+		for (const pod of multusPods()) assert.ok(!before.pods.includes(pod.metadata.name), `${pod.metadata.name} replaced`);
+	});
+});
