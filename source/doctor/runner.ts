@@ -196,7 +196,9 @@ export async function runDoctorFlow(options: DoctorOptions, io: DoctorIO): Promi
 		}
 		const failure = error instanceof MultusError ? error : new MultusError('Internal', error instanceof Error ? error.message : String(error));
 		dispatch({type: 'failed', failure: {step, kind: failure.kind, message: failure.message, hint: failure.hint}});
-		const note = clusterStateAfterCancel(io.getState());
+		// A write that got no answer may have been applied all the same: say so, never "nothing was changed".
+		const unanswered = (failure.kind === 'Timeout' || failure.kind === 'Unreachable') && ['patch', 'restart'].includes(step);
+		const note = unanswered ? writeInDoubt(io.getState(), step) : clusterStateAfterCancel(io.getState());
 		return finish({verdict: 'failed', exitCode: failure.exitCode, message: `${failure.message}. ${note}`});
 	}
 }
@@ -219,6 +221,16 @@ export function clusterStateAfterCancel(state: DoctorState): string {
 		return `ClusterRole ${role} was patched (${state.plan?.patch.missing.map(describeRule).join('; ') ?? 'rules added'}); the DaemonSet was not restarted (its pods recover by themselves, or run kubectl -n ${state.found?.daemonSet.namespace} rollout restart ds/${state.found?.daemonSet.name}).`;
 	}
 	return 'Nothing in the cluster was changed.';
+}
+
+/** What the cluster may look like when the patch or the restart request got no answer. */
+function writeInDoubt(state: DoctorState, step: StepId): string {
+	const role = state.plan?.role ?? 'the ClusterRole';
+	const ds = state.found ? `${state.found.daemonSet.namespace}/${state.found.daemonSet.name}` : 'the DaemonSet';
+	if (step === 'patch') {
+		return `ClusterRole ${role} may or may not have been patched (the request got no answer): kubectl get clusterrole ${role} -o yaml shows it (a kubectl-multus.dev/change annotation means it was); run the doctor again once the cluster answers.`;
+	}
+	return `ClusterRole ${role} was patched; the restart of DaemonSet ${ds} may or may not have been applied (the request got no answer): kubectl -n ${state.found?.daemonSet.namespace} rollout status ds/${state.found?.daemonSet.name} shows it.`;
 }
 
 /** Decides, before asking, whether the plan may be applied at all here; returns why not, or undefined. */
