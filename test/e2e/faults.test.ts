@@ -6,11 +6,13 @@ import {after, describe, test} from 'node:test';
 import {applyScenario, canI, deleteScenario, kubectl, kubectlJson, kubectlPath, repoRoot, snapshot, testEnv, waitFor} from '../helpers/cluster.js';
 import {
 	apiserverReady,
+	componentRunning,
 	createSmallNode,
 	deleteNode,
 	killComponent,
 	restartComponent,
 	restoreControlPlane,
+	signalComponent,
 	sleep,
 	slowRollout,
 	startPlugin,
@@ -41,7 +43,8 @@ describe('faults during a doctor run', () => {
 	after(async () => {
 		deleteNode('faults-small');
 		for (const scenario of ['broken-thick', 'ondelete-thick']) deleteScenario(scenario);
-		// Whatever a failed test left behind: every control-plane process running again.
+		// Whatever a failed test left behind: every control-plane process running (and none frozen) again.
+		if (componentRunning('kube-apiserver')) signalComponent('kube-apiserver', 'SIGCONT');
 		await restoreControlPlane();
 	});
 
@@ -167,6 +170,46 @@ describe('faults during a doctor run', () => {
 		assert.deepEqual(after.rules, [...before.rules, configMapsGet, podsListWatch], 'their rule and ours, nothing lost');
 		assert.deepEqual(JSON.parse(after.annotations['kubectl-multus.dev/previous-rules']), [...before.rules, configMapsGet], 'undo would restore their change too');
 		assert.ok(canI('list', 'pods', multus) && canI('watch', 'pods', multus));
+	});
+
+	test('the API server freezes as we patch (SIGSTOP): exit 3 after --request-timeout, the patch said to be in doubt, how to check', async t => {
+		applyScenario('broken-thick');
+		const before = snapshot('multus', 'kube-system', 'kube-multus-ds');
+		const terminal = startTerminal([kubectlPath, 'multus', 'doctor', '--request-timeout', '2s'], testEnv);
+		t.after(() => terminal.kill());
+		await terminal.waitForScreen(/\[y\/N\]/);
+		signalComponent('kube-apiserver', 'SIGSTOP');
+		let code: number;
+		try {
+			terminal.send('y');
+			code = await terminal.waitForExit(30_000);
+		} finally {
+			signalComponent('kube-apiserver', 'SIGCONT');
+		}
+		const screen = terminal.screen();
+		assert.equal(code, 3, screen);
+		assert.match(screen, phrase('cannot patch ClusterRole multus: no answer from the API server at'));
+		// It cannot know whether the write landed, so it must not claim that nothing changed.
+		assert.match(screen, phrase('ClusterRole multus may or may not have been patched (the request got no answer): kubectl get clusterrole multus -o yaml shows it'));
+		assert.doesNotMatch(screen, /Nothing in the\s+cluster was changed/);
+		await waitFor('the apiserver to answer again', () => apiserverReady());
+		const after = snapshot('multus', 'kube-system', 'kube-multus-ds');
+		assert.equal(after.generation, before.generation, 'no restart after a patch in doubt');
+	});
+
+	test('SIGINT without a terminal during the rollout: stops at a safe point, says the patch and restart stand, exit 1', async () => {
+		applyScenario('broken-thick');
+		await slowRollout('kube-system', 'kube-multus-ds', 3);
+		const before = snapshot('multus', 'kube-system', 'kube-multus-ds');
+		const doctor = startPlugin(['doctor', '--yes']);
+		await doctor.waitForOutput(/\[8\/9\] Rollout/);
+		doctor.signal('SIGINT');
+		const result = await doctor.done;
+		assert.equal(result.code, 1, result.stdout + result.stderr);
+		assert.match(result.stderr, /cancelling: stopping at the next safe point \(Ctrl-C again to quit now\)/);
+		assert.match(result.stdout, /Cancelled during rollout\. ClusterRole multus was patched and the DaemonSet restart was started; the DaemonSet controller finishes the rollout by itself/);
+		assert.deepEqual(snapshot('multus', 'kube-system', 'kube-multus-ds').rules, [...before.rules, podsListWatch]);
+		kubectl(['-n', 'kube-system', 'rollout', 'status', 'ds/kube-multus-ds', '--timeout=60s']);
 	});
 
 	test('Ctrl-C at the confirm prompt: nothing changed, said so, exit 1', async t => {

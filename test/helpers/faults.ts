@@ -169,6 +169,8 @@ export interface RunningPlugin {
 	waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<string>;
 	/** Resolves when the process ends. */
 	done: Promise<RunResult>;
+	/** Signals the plugin (kubectl execs it, so the process is the plugin itself). */
+	signal(signal: NodeJS.Signals): void;
 }
 
 /** Starts `kubectl multus ARGS` without a TTY and lets the test watch its output while it runs. */
@@ -203,6 +205,7 @@ export function startPlugin(args: string[], env: NodeJS.ProcessEnv = {}, timeout
 			}
 		},
 		done,
+		signal: signal => void child.kill(signal),
 	};
 }
 
