@@ -87,7 +87,7 @@ export function toMultusError(error: unknown, action: string, server?: string): 
 	}
 	const tls = chain.find(e => typeof e.code === 'string' && tlsCodes.test(e.code));
 	if (tls) {
-		return new MultusError('Unreachable', `cannot ${action}: TLS failure talking to${serverText || ' the API server'} (${tls.code}: ${tls.message})`, {
+		return new MultusError('Unreachable', `cannot ${action}: TLS failure talking to ${server || 'the API server'} (${tls.code}: ${tls.message})`, {
 			cause: error,
 			hint: 'the kubeconfig\'s certificate-authority does not match the server; check the cluster entry of your kubeconfig',
 		});
