@@ -3,6 +3,7 @@
 // exec credential plugin that fails, a server that is not Kubernetes, Multus installed twice. Each ends with the
 // documented exit code, a message that names the problem and the fix, and no change in the cluster.
 import assert from 'node:assert/strict';
+import {rootCertificates} from 'node:tls';
 import {after, before, describe, test} from 'node:test';
 import {applyScenario, deleteScenario, runPlugin, snapshot, type RunResult} from '../helpers/cluster.js';
 import {blackHoleAfter, htmlServer, kubeconfigWith, realCluster, silentServer, writeKubeconfig} from '../helpers/faults.js';
@@ -67,6 +68,13 @@ describe('faults in what the doctor is given', () => {
 		} finally {
 			await proxy.close();
 		}
+	});
+
+	test('a certificate authority that does not match the server: exit 3, TLS failure, check the cluster entry', async () => {
+		// A real root CA, just not the one that signed this API server's certificate.
+		const wrongCa = Buffer.from(rootCertificates[0]!).toString('base64');
+		const result = await runPlugin(['doctor', '--yes', '--kubeconfig', kubeconfigWith({server: real.server, 'certificate-authority-data': wrongCa}, real.adminUser)]);
+		assertConnectFailure(result, new RegExp(`cannot read the server version: TLS failure talking to ${real.server.replaceAll('.', '\\.')} \\(UNABLE_TO_VERIFY_LEAF_SIGNATURE`), /fix: the kubeconfig's certificate-authority does not match the server/);
 	});
 
 	test('a kubeconfig that is not YAML: exit 3, the file named', async () => {
