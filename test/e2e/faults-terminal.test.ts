@@ -65,6 +65,9 @@ describe('the doctor in unusual terminals', () => {
 		const screen = terminal.screen();
 		assert.equal(code, 0, screen);
 		assert.match(screen, /Fixed:/);
+		// minReadySeconds put metadata.generation ahead of the pods' template generation: the new pods were still
+		// recognised, and their logs read.
+		assert.match(screen, /and\s+the\s+new\s+pods\s+log\s+no\s+forbidden\s+error/);
 		assert.deepEqual(snapshot('multus', 'kube-system', 'kube-multus-ds').rules, [...before.rules, podsListWatch]);
 	});
 });
