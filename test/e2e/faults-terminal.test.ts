@@ -35,9 +35,11 @@ describe('the doctor in unusual terminals', () => {
 
 	test('NO_COLOR: no colour on the screen (with colour allowed, there is some)', async t => {
 		applyScenario('broken-thick');
-		const {NO_COLOR: _noColor, ...colourful} = testEnv;
+		// The same colour-capable terminal for both runs, whatever TERM the test itself runs under: only NO_COLOR differs.
+		const colourful: NodeJS.ProcessEnv = {...testEnv, TERM: 'xterm-256color'};
+		delete colourful['NO_COLOR'];
 		const screens: Record<string, string> = {};
-		for (const [name, env] of [['NO_COLOR', testEnv], ['colour', colourful]] as const) {
+		for (const [name, env] of [['NO_COLOR', {...colourful, NO_COLOR: '1'}], ['colour', colourful]] as const) {
 			const terminal = startTerminal([kubectlPath, 'multus', 'doctor', '--check'], env);
 			t.after(() => terminal.kill());
 			assert.equal(await terminal.waitForExit(), 1, terminal.screen());
