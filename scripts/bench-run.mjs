@@ -501,6 +501,8 @@ async function clusterPhase() {
 		}
 	} finally {
 		await proxy?.close();
+		// The bench user's key dies with the cluster's CA; do not leave it lying around.
+		for (const file of ['bench-user.key', 'bench-user.csr', 'bench-user.crt']) rmSync(path.join(out, file), {force: true});
 	}
 }
 
