@@ -37,6 +37,8 @@ export interface DoctorIO {
 
 class Cancelled extends Error {}
 
+const progressIntervalMs = 150;
+
 function outcome(verdict: Outcome['verdict'], exitCode: number, message: string): Outcome {
 	return {verdict, exitCode, message};
 }
@@ -173,7 +175,9 @@ export async function runDoctorFlow(options: DoctorOptions, io: DoctorIO): Promi
 		const access = await accessEvidence(client, found.identity);
 		let podsToCheck: V1Pod[] = [];
 		if (restartedDs) {
-			const pods = await client.listPods(found.daemonSet.namespace, found.selector);
+			// Only the new template's pods, and only as many as we read logs from: never all pods of a big fleet.
+			const generation = podTemplateGeneration(restartedDs);
+			const pods = await client.listPods(found.daemonSet.namespace, `${found.selector},pod-template-generation=${generation}`, options.logPods * 2);
 			podsToCheck = pods.items.filter(pod => podIsNew(restartedDs!, pod)).slice(0, options.logPods);
 		}
 		const logs = podsToCheck.length > 0
@@ -522,16 +526,16 @@ async function watchRollout(client: KubeClient, found: Found, restarted: V1Daemo
 		finishedAt,
 		reconnects,
 	});
-	// At most 10 progress events a second, however many pods change.
+	// At most ~7 progress events a second, however many pods change (the terminal draws at most 10 frames a second).
 	const publish = (force = false) => {
 		const now = Date.now();
-		if (force || now - lastDispatch >= 100) {
+		if (force || now - lastDispatch >= progressIntervalMs) {
 			if (pendingDispatch) clearTimeout(pendingDispatch);
 			pendingDispatch = undefined;
 			lastDispatch = now;
 			io.dispatch({type: 'rollout-progress', rollout: view()});
 		} else if (!pendingDispatch) {
-			pendingDispatch = setTimeout(() => publish(true), 100 - (now - lastDispatch));
+			pendingDispatch = setTimeout(() => publish(true), progressIntervalMs - (now - lastDispatch));
 		}
 	};
 

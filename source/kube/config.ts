@@ -168,6 +168,21 @@ export function loadKubeConfig(options: ConnectionOptions): {kc: KubeConfig; inf
 			return options;
 		};
 	}
+	// client-node 2.0 builds a new undici Agent (so a new TCP+TLS connection) for every request; one doctor run would
+	// open a dozen. Reuse one per set of TLS credentials: same pool, keep-alive, far fewer handshakes.
+	type CreateDispatcher = (cluster: {server?: string} | null, agentOptions: object) => unknown; // private in client-node
+	const internals = kc as unknown as {createDispatcher: CreateDispatcher};
+	const dispatchers = new Map<string, unknown>();
+	const createDispatcher = internals.createDispatcher.bind(kc);
+	internals.createDispatcher = (cluster, agentOptions) => {
+		const material = ['ca', 'cert', 'key', 'pfx', 'passphrase', 'servername', 'rejectUnauthorized'].map(key => {
+			const value = (agentOptions as Record<string, unknown>)[key];
+			return Buffer.isBuffer(value) ? value.toString('base64') : String(value ?? '');
+		});
+		const key = JSON.stringify([cluster?.server, ...material]);
+		if (!dispatchers.has(key)) dispatchers.set(key, createDispatcher(cluster, agentOptions));
+		return dispatchers.get(key);
+	};
 	return {
 		kc,
 		info: {

@@ -111,18 +111,19 @@ export function rolloutProgress(ds: V1DaemonSet, pods: Iterable<V1Pod>, limit = 
 	const cells: RolloutProgress['cells'] = [];
 	const nodes: string[] = [];
 	let pendingTotal = 0;
-	const sorted = [...pods].sort((a, b) => podNode(a).localeCompare(podNode(b)));
-	for (const pod of sorted) {
+	// Each pod's node once, then a plain comparison: at 1000 pods and 10 updates a second this sort is hot.
+	const sorted = [...pods].map(pod => ({pod, node: podNode(pod)})).sort((a, b) => (a.node < b.node ? -1 : a.node > b.node ? 1 : 0));
+	for (const {pod, node} of sorted) {
 		const isNew = pod.metadata?.labels?.['pod-template-generation'] === generation && !pod.metadata?.deletionTimestamp;
 		const ready = isPodReady(pod);
 		const cell = isNew ? (ready ? 'done' : 'new') : 'old';
 		cells.push(cell);
-		nodes.push(podNode(pod));
+		nodes.push(node);
 		if (cell === 'done') continue;
 		pendingTotal++;
 		if (pending.length < limit) {
 			pending.push({
-				node: podNode(pod),
+				node,
 				pod: pod.metadata?.name,
 				reason: isNew ? podNotReadyReason(pod) : pod.metadata?.deletionTimestamp ? 'old pod terminating' : 'old pod, not yet replaced',
 			});

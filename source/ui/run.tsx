@@ -6,7 +6,7 @@ import {quitExitCode} from './hooks/use-doctor.js';
 
 /** Runs the doctor in the terminal UI; resolves with the exit code once the final frame is on screen. */
 export async function runInteractiveDoctor(options: DoctorOptions): Promise<number> {
-	const instance = render(<App options={options} />, {exitOnCtrlC: false, patchConsole: false});
+	const instance = render(<App options={options} />, {exitOnCtrlC: false, patchConsole: false, maxFps: 10});
 	const result = await instance.waitUntilExit();
 	const code = typeof result === 'number' ? result : ExitCode.ProblemFound;
 	// A second Ctrl-C quits now: the cancelled step may still hold a request or a watch open.

@@ -142,6 +142,7 @@ function Step({state, step, size, mode}: StepProps) {
 			title={stepTitles[step]}
 			status={state.steps[step]}
 			waiting={step === 'confirm' && isAsking(state)}
+			still={step === 'rollout'}
 			titleWidth={titleWidth}
 			summary={detail === 'summary' ? stepSummaryLine(state, step, mode.yes) : undefined}
 			inlineSummary={size.columns >= inlineSummaryMinColumns}
