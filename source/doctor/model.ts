@@ -93,9 +93,12 @@ export interface PermissionCheck {
 	verb: string;
 	group: string;
 	resource: string;
+	subresource?: string;
 	name?: string;
 	namespace?: string;
 	allowed: boolean;
+	/** Needed only to show evidence (reading logs): its absence is said, but does not stop the fix. */
+	optional?: boolean;
 	/** What an admin would grant, as a rule line. */
 	grant: string;
 }

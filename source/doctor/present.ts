@@ -165,7 +165,9 @@ export function planCheckLines(plan: Plan): Line[] {
 	if (plan.owner) lines.push(line(s(`${marks.warn} managed by ${plan.owner.name}: a manual patch would be reverted. Fix at the source: ${plan.owner.fix}`, 'warn')));
 	if (plan.autoupdateDisabled) lines.push(line(s(`${marks.warn} rbac.authorization.kubernetes.io/autoupdate: "false": the doctor will not write this role`, 'warn')));
 	for (const permission of plan.permissions) {
-		lines.push(line(s(`${permission.allowed ? marks.ok : marks.bad} you can ${permission.description}`, permission.allowed ? 'dim' : 'bad'), permission.allowed ? '' : s(`  (grant: ${permission.grant})`, 'dim')));
+		const style = permission.allowed ? 'dim' : permission.optional ? 'warn' : 'bad';
+		const mark = permission.allowed ? marks.ok : permission.optional ? marks.warn : marks.bad;
+		lines.push(line(s(`${mark} you ${permission.allowed ? 'can' : 'cannot'} ${permission.description}`, style), permission.allowed ? '' : s(`  (grant: ${permission.grant}${permission.optional ? '; the fix still works without it' : ''})`, 'dim')));
 	}
 	if (plan.serverDryRun === 'passed') lines.push(line(s(`${marks.ok} server-side dry run accepted the patch`, 'dim')));
 	return lines;

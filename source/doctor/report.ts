@@ -70,7 +70,7 @@ export function doctorReport(state: DoctorState) {
 					aggregate: plan.aggregate ?? null,
 					managedBy: plan.owner ?? null,
 					blocked: plan.blocked ?? null,
-					permissions: plan.permissions.map(p => ({permission: p.description, allowed: p.allowed, grant: p.grant})),
+					permissions: plan.permissions.map(p => ({permission: p.description, allowed: p.allowed, required: !p.optional, grant: p.grant})),
 					serverDryRun: plan.serverDryRun,
 				}
 			: null,

@@ -248,7 +248,7 @@ function gate(plan: Plan, options: DoctorOptions): Outcome | MultusError | undef
 	if (plan.blocked === 'managed' && !options.force) {
 		return outcome('managed', ExitCode.ProblemFound, `ClusterRole ${plan.role} is managed by ${plan.owner?.name}; a manual patch would be reverted. Fix it at the source: ${plan.owner?.fix}. (--force patches it anyway.)`);
 	}
-	const missing = plan.permissions.filter(permission => !permission.allowed);
+	const missing = plan.permissions.filter(permission => !permission.allowed && !permission.optional);
 	if (missing.length > 0 && options.dryRun !== 'client') {
 		return new MultusError('Forbidden', `you lack permission to apply the fix: ${missing.map(p => p.description).join('; ')}`, {
 			hint: `ask an admin to grant: ${missing.map(p => p.grant).join('; ')}`,
@@ -437,7 +437,7 @@ async function makePlan(client: KubeClient, found: Found, diagnosis: Diagnosis, 
 	const permissions = patch.empty || options.check ? [] : await preflight(client, found, name, patch.missing, options);
 	let serverDryRun = 'skipped';
 	const blocked = autoupdateDisabled ? 'autoupdate' as const : owner ? 'managed' as const : undefined;
-	if (!patch.empty && !options.check && options.dryRun !== 'client' && permissions.every(p => p.allowed) && (!blocked || (blocked === 'managed' && options.force))) {
+	if (!patch.empty && !options.check && options.dryRun !== 'client' && permissions.every(p => p.allowed || p.optional) && (!blocked || (blocked === 'managed' && options.force))) {
 		// Server-side dry run first: admission and validation see the exact patch, nothing is stored.
 		await client.patchClusterRole(name, operations, true);
 		serverDryRun = 'passed';
@@ -484,8 +484,9 @@ async function preflight(client: KubeClient, found: Found, role: string, adding:
 		checks.push({description: `patch DaemonSet ${ns}/${found.daemonSet.name}`, verb: 'patch', group: 'apps', resource: 'daemonsets', namespace: ns, name: found.daemonSet.name, grant: `daemonsets.apps "${found.daemonSet.name}" in ${ns}: patch`});
 	}
 	checks.push({description: 'create subjectaccessreviews (to verify the fix)', verb: 'create', group: 'authorization.k8s.io', resource: 'subjectaccessreviews', grant: 'subjectaccessreviews.authorization.k8s.io: create'});
+	checks.push({description: `get pods/log in ${ns} (to read the new pods' logs when verifying)`, verb: 'get', group: '', resource: 'pods', subresource: 'log', namespace: ns, optional: true, grant: `pods/log in ${ns}: get`});
 	const answers = await Promise.all(
-		checks.map(check => client.selfAccess({verb: check.verb, group: check.group, resource: check.resource, ...(check.name ? {name: check.name} : {}), ...(check.namespace ? {namespace: check.namespace} : {})})),
+		checks.map(check => client.selfAccess({verb: check.verb, group: check.group, resource: check.resource, ...(check.subresource ? {subresource: check.subresource} : {}), ...(check.name ? {name: check.name} : {}), ...(check.namespace ? {namespace: check.namespace} : {})})),
 	);
 	const results: PermissionCheck[] = checks.map((check, index) => ({...check, allowed: answers[index]!.allowed}));
 	// RBAC escalation prevention: granting a permission needs holding it, or `escalate` on the role.

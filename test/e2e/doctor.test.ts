@@ -53,6 +53,13 @@ describe('doctor on broken-thick', () => {
 			assert.equal(result.code, 1, result.stderr);
 			const report = JSON.parse(result.stdout);
 			assert.equal(report.verdict, 'dry-run');
+			// Preflight: every permission the fix uses, checked before asking; reading logs is the one optional one.
+			assert.deepEqual(report.plan.permissions.map((p: any) => [p.permission.split(' (')[0], p.allowed, p.required]), [
+				['patch ClusterRole multus', true, true],
+				['patch DaemonSet kube-system/kube-multus-ds', true, true],
+				['create subjectaccessreviews', true, true],
+				['get pods/log in kube-system', true, false],
+			]);
 			assert.equal(report.plan.serverDryRun, dryRun === '--dry-run=server' ? 'passed' : report.plan.serverDryRun);
 			assertUnchanged(before, snapshot('multus', 'kube-system', 'kube-multus-ds'));
 		});

@@ -3,6 +3,7 @@
 import {execFileSync, spawn} from 'node:child_process';
 import {closeSync, mkdtempSync, openSync, readFileSync, writeFileSync} from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import net from 'node:net';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
@@ -296,25 +297,32 @@ export async function htmlServer(status = 404): Promise<LoopbackServer> {
 }
 
 /**
- * A TCP proxy to `target` (host:port) that forwards the first `forward` connections and then turns into a black
- * hole: later connections are accepted and never answered. Each client-node request opens its own connection,
- * so this lets the doctor connect and then lose the API server in the middle of its run.
+ * An HTTPS proxy in front of the API server (at `target`, host:port) that answers the first `forward` requests and
+ * then goes silent: later requests are accepted and never answered, on new and kept-alive connections alike
+ * (the doctor reuses one connection, so the silence must be per request, not per connection). It terminates TLS
+ * with the test cluster's own serving certificate (valid for 127.0.0.1, signed by the cluster CA) and talks to
+ * the API server with the cluster's admin client certificate.
  */
 export async function blackHoleAfter(target: string, forward: number): Promise<LoopbackServer> {
 	const [host = '127.0.0.1', port = '443'] = target.split(':');
-	const sockets = new Set<net.Socket>();
+	const pki = path.join(path.dirname(kubeconfig), 'pki');
+	const cert = readFileSync(path.join(pki, 'admin.crt'));
+	const key = readFileSync(path.join(pki, 'admin.key'));
+	const ca = readFileSync(path.join(pki, 'ca.crt'));
+	const held = new Set<http.ServerResponse>();
 	let hits = 0;
-	const server = net.createServer(socket => {
+	const server = https.createServer({cert, key}, (request, response) => {
 		hits++;
-		sockets.add(socket);
-		socket.on('error', () => {});
-		socket.on('close', () => sockets.delete(socket));
-		if (hits > forward) return;
-		const upstream = net.connect(Number(port), host);
-		sockets.add(upstream);
-		upstream.on('error', () => socket.destroy());
-		upstream.on('close', () => sockets.delete(upstream));
-		socket.pipe(upstream).pipe(socket);
+		if (hits > forward) {
+			held.add(response);
+			return;
+		}
+		const upstream = https.request({host, port: Number(port), method: request.method, path: request.url, headers: {...request.headers, host: target}, cert, key, ca}, answer => {
+			response.writeHead(answer.statusCode ?? 502, answer.headers);
+			answer.pipe(response);
+		});
+		upstream.on('error', () => response.destroy());
+		request.pipe(upstream);
 	});
 	await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
 	const {port: local} = server.address() as net.AddressInfo;
@@ -322,7 +330,8 @@ export async function blackHoleAfter(target: string, forward: number): Promise<L
 		url: `https://127.0.0.1:${local}`,
 		hits: () => hits,
 		close: () => new Promise(resolve => {
-			for (const socket of sockets) socket.destroy();
+			for (const response of held) response.destroy();
+			server.closeAllConnections();
 			server.close(() => resolve());
 		}),
 	};
