@@ -17,7 +17,7 @@ import {ExitCode} from '../exit-codes.js';
 import {MultusError} from '../errors.js';
 import type {OutputFormat} from '../options.js';
 import {scanStream} from '../multus/logs.js';
-import type {FindingKind, ForbiddenVerb, LookalikeLineFinding, ScanSummary, SeenAt} from '../multus/logs.js';
+import type {FindingGroup, FindingKind, ForbiddenVerb, LookalikeLineFinding, ScanSummary, SeenAt} from '../multus/logs.js';
 
 const maxFindings = 1000;
 const readChunkBytes = 1 << 20;
@@ -31,14 +31,7 @@ export interface ScanFindingEntry {
 
 export type ScanLookalikeEntry = {line: number} & Record<string, string | number | null>;
 
-export interface ScanGroupEntry {
-	kind: FindingKind;
-	verb: string | null;
-	user: string | null;
-	count: number;
-	first: SeenAt;
-	last: SeenAt;
-}
+export type ScanGroupEntry = FindingGroup;
 
 /** Pods-forbidden lines of one user and verb (user null: old client-go's `unknown (get pods)`, which names none). */
 export interface ScanUserEntry {

@@ -1,17 +1,10 @@
 // `kubectl multus doctor` without a terminal, through kubectl's plugin mechanism, against the local cluster.
 import assert from 'node:assert/strict';
 import {after, describe, test} from 'node:test';
-import {applyScenario, canI, deleteScenario, kubectl, kubectlJson, runPlugin, snapshot} from '../helpers/cluster.js';
+import {applyScenario, canI, deleteScenario, kubectl, kubectlJson, runPlugin, snapshot, assertUnchanged} from '../helpers/cluster.js';
 
 const multus = 'system:serviceaccount:kube-system:multus';
 const podsListWatch = {apiGroups: [''], resources: ['pods'], verbs: ['list', 'watch']};
-
-function assertUnchanged(before: ReturnType<typeof snapshot>, after: ReturnType<typeof snapshot>): void {
-	assert.deepEqual(after.rules, before.rules, 'ClusterRole rules unchanged');
-	assert.equal(after.resourceVersion, before.resourceVersion, 'ClusterRole not written at all');
-	assert.equal(after.generation, before.generation, 'DaemonSet not restarted');
-	assert.deepEqual(after.pods, before.pods, 'same pods');
-}
 
 describe('doctor on broken-thick', () => {
 	after(() => deleteScenario('broken-thick'));

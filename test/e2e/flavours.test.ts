@@ -4,16 +4,9 @@ import {mkdtempSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {describe, test} from 'node:test';
-import {applyScenario, canI, deleteScenario, kubectl, kubectlJson, runPlugin, snapshot} from '../helpers/cluster.js';
+import {applyScenario, canI, deleteScenario, kubectl, kubectlJson, runPlugin, snapshot, assertUnchanged} from '../helpers/cluster.js';
 
 const podsListWatch = {apiGroups: [''], resources: ['pods'], verbs: ['list', 'watch']};
-
-function assertUnchanged(before: ReturnType<typeof snapshot>, after: ReturnType<typeof snapshot>): void {
-	assert.deepEqual(after.rules, before.rules, 'ClusterRole rules unchanged');
-	assert.equal(after.resourceVersion, before.resourceVersion, 'ClusterRole not written at all');
-	assert.equal(after.generation, before.generation, 'DaemonSet not restarted');
-	assert.deepEqual(after.pods, before.pods, 'same pods');
-}
 
 /** Our own roles: the built-in system: ones every identity gets through shared groups left out. */
 function ownRoles(report: any): any[] {

@@ -1,4 +1,5 @@
 // Helpers for end-to-end tests against the local cluster that scripts/test starts (scripts/cluster).
+import assert from 'node:assert/strict';
 import {execFileSync, spawn, spawnSync} from 'node:child_process';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
@@ -79,6 +80,14 @@ export function snapshot(role: string, namespace: string, daemonSet: string) {
 		template: ds.spec.template,
 		pods: pods as string[],
 	};
+}
+
+/** Nothing the doctor could change was changed: role rules and resourceVersion, DaemonSet generation, pods. */
+export function assertUnchanged(before: ReturnType<typeof snapshot>, after: ReturnType<typeof snapshot>): void {
+	assert.deepEqual(after.rules, before.rules, 'ClusterRole rules unchanged');
+	assert.equal(after.resourceVersion, before.resourceVersion, 'ClusterRole not written at all');
+	assert.equal(after.generation, before.generation, 'DaemonSet not restarted');
+	assert.deepEqual(after.pods, before.pods, 'same pods');
 }
 
 /** SubjectAccessReview for a ServiceAccount, via kubectl auth can-i with impersonation (admin kubeconfig). */
