@@ -88,7 +88,7 @@ export async function runDoctorFlow(options: DoctorOptions, io: DoctorIO): Promi
 		let applied: Plan | undefined;
 		for (let attempt = 1; !patched; attempt++) {
 			start('plan');
-			const plan = await makePlan(client, found, diagnosis, options);
+			const plan = await makePlan(client, found, options);
 			applied = plan;
 			dispatch({type: 'planned', plan});
 			if (plan.patch.empty && options.check) {
@@ -263,12 +263,7 @@ function gate(plan: Plan, options: DoctorOptions): Outcome | MultusError | undef
 /** Finds the one Multus DaemonSet, its ServiceAccount, and the ClusterRoles bound to it. */
 async function findMultus(client: KubeClient, options: DoctorOptions): Promise<Found> {
 	const namespace = options.connection.namespace;
-	let daemonSets: V1DaemonSet[];
-	try {
-		daemonSets = await client.listDaemonSets(namespace);
-	} catch (error) {
-		throw error;
-	}
+	const daemonSets = await client.listDaemonSets(namespace);
 	if (namespace && daemonSets.length === 0 && !(await client.namespaceExists(namespace))) {
 		throw usageError(`namespace "${namespace}" does not exist`, 'check -n (kubectl get namespaces), or leave it out to search all namespaces');
 	}
@@ -387,7 +382,7 @@ async function detect(client: KubeClient, found: Found, options: DoctorOptions, 
 }
 
 /** Chooses the role to patch, computes the minimal patch, and checks the caller may apply it. */
-async function makePlan(client: KubeClient, found: Found, diagnosis: Diagnosis, options: DoctorOptions): Promise<Plan> {
+async function makePlan(client: KubeClient, found: Found, options: DoctorOptions): Promise<Plan> {
 	const needed = blockingRules(found.daemonSet.mode);
 	if (found.roles.length === 0) {
 		throw new MultusError('Invalid', `no ClusterRole is bound to ServiceAccount ${found.daemonSet.namespace}:${found.daemonSet.serviceAccount}`, {
@@ -442,7 +437,6 @@ async function makePlan(client: KubeClient, found: Found, diagnosis: Diagnosis, 
 		await client.patchClusterRole(name, operations, true);
 		serverDryRun = 'passed';
 	}
-	void diagnosis;
 	return {
 		role: name,
 		resourceVersion,
