@@ -2,6 +2,7 @@ import {describeRule} from '../multus/rbac.js';
 import {formatDuration} from '../duration.js';
 import type {DoctorState} from './machine.js';
 import type {Diagnosis, FailureInfo, Found, LogEvidence, PatchResult, Plan, RestartResult, RolloutView, StepId, Verification} from './model.js';
+import type {RolloutProgress} from '../multus/rollout.js';
 
 // What each step says, as styled lines. The Ink views and the plain printer both render these, so the words
 // are written once; only the drawing differs.
@@ -281,7 +282,11 @@ export function rolloutHeadline(rollout: RolloutView): Line {
 
 export const rolloutGlyphs = {done: '█', new: '▒', old: '░'} as const;
 
-export const rolloutLegend: Line = line(s(`${rolloutGlyphs.done} updated and ready  ${rolloutGlyphs.new} new, not ready  ${rolloutGlyphs.old} old`, 'dim'));
+/** What the grid's glyphs mean; on large clusters the cells are counts, not in node order. */
+export function rolloutLegend(progress: RolloutProgress): Line {
+	const order = progress.byNode ? '' : '  (counted, not in node order)';
+	return line(s(`${rolloutGlyphs.done} updated and ready  ${rolloutGlyphs.new} new, not ready  ${rolloutGlyphs.old} old${order}`, 'dim'));
+}
 
 /** A compact grid of nodes, one character each, wrapped to `width`: █ done, ▒ new not ready, ░ old. */
 export function rolloutGrid(rollout: RolloutView, width: number, maxRows = 4): string[] {

@@ -16,12 +16,21 @@ import {
 } from '../multus/discovery.js';
 import {aggregationSources, describeRule, missingRules, planRolePatch, rulesCover} from '../multus/rbac.js';
 import {advisoryRules, blockingRules, requiredRules} from '../multus/requirements.js';
-import {daemonSetRolloutStatus, podTemplateGeneration, rolloutProgress} from '../multus/rollout.js';
+import {
+	daemonSetRolloutStatus,
+	podTemplateGeneration,
+	rolloutByNodeMaxNodes,
+	rolloutProgress,
+	summarisePod,
+	type PodSample,
+	type PodSummary,
+} from '../multus/rollout.js';
 import type {DoctorOptions} from '../options.js';
 import {formatDuration} from '../duration.js';
 import {accessEvidence, logEvidence, selectorOf} from './evidence.js';
 import type {DoctorEvent, DoctorState} from './machine.js';
 import type {BoundRole, Diagnosis, Found, Outcome, PermissionCheck, Plan, RolloutView, StepId} from './model.js';
+import {patchRoleResolvingDoubt, restartResolvingDoubt, StillInDoubt, type InDoubtOptions} from './in-doubt.js';
 import {changeRecord, recordOperations, reconcileYaml, roleManifest} from './record.js';
 import {undoHint} from './present.js';
 
@@ -83,6 +92,10 @@ export async function runDoctorFlow(options: DoctorOptions, io: DoctorIO): Promi
 			return finish(outcome('healthy', ExitCode.Ok, diagnosis.summary));
 		}
 
+		// A write that gets no answer is read back (until the server answers, at most --timeout) before anything
+		// is said about it: landed, or sent again.
+		const inDoubt: InDoubtOptions = {budgetMs: options.timeoutMs, signal, onNote: note => dispatch({type: 'note', note})};
+
 		// 4-6. Plan, confirm, patch; a concurrent change to the role sends us back to the plan.
 		let patched: {role: string; rulesAfter: V1PolicyRule[]} | undefined;
 		let applied: Plan | undefined;
@@ -125,7 +138,7 @@ export async function runDoctorFlow(options: DoctorOptions, io: DoctorIO): Promi
 
 			start('patch');
 			try {
-				const role = await client.patchClusterRole(plan.role, plan.operations, false);
+				const {value: role} = await patchRoleResolvingDoubt(client, plan, inDoubt);
 				patched = {role: plan.role, rulesAfter: role.rules ?? []};
 				dispatch({
 					type: 'patched',
@@ -162,7 +175,7 @@ export async function runDoctorFlow(options: DoctorOptions, io: DoctorIO): Promi
 				dispatch({type: 'step-skipped', step: 'rollout'});
 			} else {
 				const restartedAt = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
-				restartedDs = await client.restartDaemonSet(found.daemonSet.namespace, found.daemonSet.name, restartedAt, false);
+				restartedDs = (await restartResolvingDoubt(client, found.daemonSet.namespace, found.daemonSet.name, restartedAt, inDoubt)).value;
 				dispatch({type: 'restarted', restart: {restartedAt, generation: restartedDs.metadata?.generation ?? 0, dryRun: false, strategy}});
 
 				start('rollout');
@@ -195,8 +208,10 @@ export async function runDoctorFlow(options: DoctorOptions, io: DoctorIO): Promi
 		return finish(outcome('fixed', ExitCode.Ok, `Fixed: ${found.identity.user} can list and watch pods cluster-wide${logs.state === 'clean' ? ', and the new pods log no forbidden error' : ''}.`));
 	} catch (error) {
 		if (error instanceof Cancelled || (signal.aborted && !(error instanceof MultusError && error.kind !== 'Cancelled'))) {
-			dispatch({type: 'note', note: clusterStateAfterCancel(io.getState())});
-			return finish(outcome('cancelled', ExitCode.ProblemFound, `Cancelled during ${step}. ${clusterStateAfterCancel(io.getState())}`));
+			// Stopped while a write that got no answer was being read back: it is still in doubt.
+			const state = error instanceof StillInDoubt ? writeInDoubt(io.getState(), step) : clusterStateAfterCancel(io.getState());
+			dispatch({type: 'note', note: state});
+			return finish(outcome('cancelled', ExitCode.ProblemFound, `Cancelled during ${step}. ${state}`));
 		}
 		const failure = error instanceof MultusError ? error : new MultusError('Internal', error instanceof Error ? error.message : String(error));
 		dispatch({type: 'failed', failure: {step, kind: failure.kind, message: failure.message, hint: failure.hint}});
@@ -502,50 +517,107 @@ async function preflight(client: KubeClient, found: Found, role: string, adding:
 	return results;
 }
 
+/** How many of the pods holding the rollout back a look fetches on a large cluster (each of old and new). */
+const pendingSampleSize = 10;
+
 /**
- * Watches the DaemonSet until kubectl's rollout-status rules say done, with a watch (not polling) on the
- * DaemonSet and on its pods; resumes from the last resourceVersion after a dropped watch and re-lists after 410.
+ * The DaemonSet's pods as the rollout view needs them. Small clusters (or `everyPod`): every pod, a page at a
+ * time, reduced to summaries as they come. Large clusters: two small lists, old pods and new pods not running
+ * yet, which name the nodes the rollout waits on; the counts come from the DaemonSet's status.
+ */
+async function samplePods(client: KubeClient, found: Found, ds: V1DaemonSet, everyPod: boolean): Promise<PodSample> {
+	const {namespace} = found.daemonSet;
+	const generation = podTemplateGeneration(ds);
+	if (everyPod || (ds.status?.desiredNumberScheduled ?? 0) <= rolloutByNodeMaxNodes) {
+		const pods: PodSummary[] = [];
+		let continueToken: string | undefined;
+		do {
+			const page = await client.listPods(namespace, found.selector, 500, {continueToken});
+			for (const pod of page.items) pods.push(summarisePod(pod, generation));
+			continueToken = page.continueToken;
+		} while (continueToken);
+		return {pods, complete: true};
+	}
+	const [old, fresh] = await Promise.all([
+		client.listPods(namespace, `${found.selector},pod-template-generation!=${generation}`, pendingSampleSize),
+		client.listPods(namespace, `${found.selector},pod-template-generation=${generation}`, pendingSampleSize, {fieldSelector: 'status.phase!=Running'}),
+	]);
+	return {pods: [...old.items, ...fresh.items].map(pod => summarisePod(pod, generation)), complete: false};
+}
+
+/** Resolves with `promise`, or with undefined after `ms`. */
+async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+	let timer: NodeJS.Timeout | undefined;
+	const late = new Promise<undefined>(resolve => {
+		timer = setTimeout(() => resolve(undefined), ms);
+	});
+	try {
+		return await Promise.race([promise, late]);
+	} finally {
+		clearTimeout(timer);
+	}
+}
+
+/**
+ * Watches the DaemonSet until kubectl's rollout-status rules say done: one watch on the DaemonSet alone, as
+ * `kubectl rollout status` does, resumed from the last resourceVersion after a dropped watch and re-listed
+ * after 410. The pods are only looked at on demand, to name the nodes the rollout waits on: after a DaemonSet
+ * change, at most every 300 ms on small clusters and every second on large ones, every 5 s while nothing moves,
+ * and every pod once more when --timeout expires.
  */
 async function watchRollout(client: KubeClient, found: Found, restarted: V1DaemonSet, options: DoctorOptions, io: DoctorIO): Promise<V1DaemonSet> {
 	const {namespace, name} = found.daemonSet;
 	const startedAt = Date.now();
 	let ds = restarted;
-	const pods = new Map<string, V1Pod>();
+	let sample: PodSample = {pods: [], complete: false};
 	let reconnects = 0;
 	let lastDispatch = 0;
+	let lastShown = '';
 	let pendingDispatch: NodeJS.Timeout | undefined;
 	const view = (finishedAt?: number): RolloutView => ({
 		status: daemonSetRolloutStatus(ds),
-		progress: rolloutProgress(ds, pods.values()),
+		progress: rolloutProgress(ds, sample),
 		startedAt,
 		finishedAt,
 		reconnects,
 	});
-	// At most ~7 progress events a second, however many pods change (the terminal draws at most 10 frames a second).
+	// At most ~7 progress events a second, and only when what they show changed (the elapsed time ticks once a second).
 	const publish = (force = false) => {
 		const now = Date.now();
-		if (force || now - lastDispatch >= progressIntervalMs) {
-			if (pendingDispatch) clearTimeout(pendingDispatch);
-			pendingDispatch = undefined;
-			lastDispatch = now;
-			io.dispatch({type: 'rollout-progress', rollout: view()});
-		} else if (!pendingDispatch) {
-			pendingDispatch = setTimeout(() => publish(true), progressIntervalMs - (now - lastDispatch));
+		if (!force && now - lastDispatch < progressIntervalMs) {
+			pendingDispatch ??= setTimeout(() => {
+				pendingDispatch = undefined;
+				publish(true);
+			}, progressIntervalMs - (now - lastDispatch));
+			return;
 		}
+		if (pendingDispatch) clearTimeout(pendingDispatch);
+		pendingDispatch = undefined;
+		const next = view();
+		const shown = JSON.stringify([next.status.message, next.progress, reconnects, Math.floor((now - startedAt) / 1000)]);
+		if (shown === lastShown) return;
+		lastShown = shown;
+		lastDispatch = now;
+		io.dispatch({type: 'rollout-progress', rollout: next});
 	};
 
 	return new Promise<V1DaemonSet>((resolve, reject) => {
 		let settled = false;
 		let dsWatch: {abort: () => void} | undefined;
-		let podWatch: {abort: () => void} | undefined;
 		let timer: NodeJS.Timeout | undefined;
+		let lookTimer: NodeJS.Timeout | undefined;
+		let looking = false;
+		let lookAgain = false;
+		let lastLook = 0;
+		let ticker: NodeJS.Timeout | undefined;
 		const done = (error?: unknown) => {
 			if (settled) return;
 			settled = true;
 			dsWatch?.abort();
-			podWatch?.abort();
-			if (timer) clearTimeout(timer);
-			if (pendingDispatch) clearTimeout(pendingDispatch);
+			clearTimeout(timer);
+			clearTimeout(lookTimer);
+			clearInterval(ticker);
+			clearTimeout(pendingDispatch);
 			io.signal.removeEventListener('abort', onAbort);
 			if (error) reject(error);
 			else {
@@ -555,19 +627,67 @@ async function watchRollout(client: KubeClient, found: Found, restarted: V1Daemo
 		};
 		const onAbort = () => done(new Cancelled());
 		io.signal.addEventListener('abort', onAbort);
+
+		// Look at the pods, at most once per interval; a change seen during a look asks for one more after it.
+		const look = () => {
+			if (settled) return;
+			if (looking) {
+				lookAgain = true;
+				return;
+			}
+			if (lookTimer) return;
+			const wait = lastLook + ((ds.status?.desiredNumberScheduled ?? 0) <= rolloutByNodeMaxNodes ? 300 : 1000) - Date.now();
+			if (wait > 0) {
+				lookTimer = setTimeout(() => {
+					lookTimer = undefined;
+					look();
+				}, wait);
+				return;
+			}
+			looking = true;
+			lastLook = Date.now();
+			samplePods(client, found, ds, false)
+				.then(
+					next => {
+						sample = next;
+						publish();
+					},
+					// An outage shows through the DaemonSet watch; the last sample stays on screen meanwhile.
+					() => undefined,
+				)
+				.finally(() => {
+					looking = false;
+					if (lookAgain) {
+						lookAgain = false;
+						look();
+					}
+				});
+		};
+		ticker = setInterval(() => {
+			if (Date.now() - lastLook >= 5000) look();
+			publish();
+		}, 1000);
+
 		const check = () => {
 			const status = daemonSetRolloutStatus(ds);
 			if (status.error) done(new MultusError('RolloutFailed', status.error));
 			else if (status.done && (ds.status?.observedGeneration ?? 0) >= (restarted.metadata?.generation ?? 0)) done();
-			else publish();
+			else {
+				look();
+				publish();
+			}
 		};
 		if (options.timeoutMs > 0) {
 			timer = setTimeout(() => {
-				const progress = rolloutProgress(ds, pods.values());
-				const nodes = progress.pending.map(p => `${p.node} (${p.pod ?? 'no pod'}: ${p.reason})`).join(', ');
-				done(new MultusError('RolloutFailed', `rollout of DaemonSet ${namespace}/${name} did not finish within ${formatDuration(options.timeoutMs)}: ${daemonSetRolloutStatus(ds).message}${progress.pendingTotal ? ` Still pending on ${progress.pendingTotal} node(s): ${nodes}${progress.pendingTotal > progress.pending.length ? ', …' : ''}` : ''}`, {
-					hint: `the ClusterRole fix is in place; the rollout continues in the background. Look at the pending pods (kubectl -n ${namespace} describe pod POD) and wait with kubectl -n ${namespace} rollout status ds/${name}`,
-				}));
+				void (async () => {
+					// Name every node still pending, from one last look at all the pods (bounded: the cluster may be down).
+					const final = (await within(samplePods(client, found, ds, true).catch(() => undefined), 5000)) ?? sample;
+					const progress = rolloutProgress(ds, final);
+					const nodes = progress.pending.map(p => `${p.node} (${p.pod ?? 'no pod'}: ${p.reason})`).join(', ');
+					done(new MultusError('RolloutFailed', `rollout of DaemonSet ${namespace}/${name} did not finish within ${formatDuration(options.timeoutMs)}: ${daemonSetRolloutStatus(ds).message}${progress.pendingTotal ? ` Still pending on ${progress.pendingTotal} node(s): ${nodes}${progress.pendingTotal > progress.pending.length ? ', …' : ''}` : ''}`, {
+						hint: `the ClusterRole fix is in place; the rollout continues in the background. Look at the pending pods (kubectl -n ${namespace} describe pod POD) and wait with kubectl -n ${namespace} rollout status ds/${name}`,
+					}));
+				})();
 			}, options.timeoutMs);
 		}
 
@@ -618,41 +738,7 @@ async function watchRollout(client: KubeClient, found: Found, restarted: V1Daemo
 			}
 		};
 
-		const startPodWatch = async (resourceVersion: string | undefined) => {
-			if (settled) return;
-			try {
-				if (!resourceVersion) {
-					const list = await client.listPods(namespace, found.selector);
-					pods.clear();
-					for (const pod of list.items) pods.set(pod.metadata?.name ?? '', pod);
-					resourceVersion = list.resourceVersion;
-					publish();
-				}
-				let lastRv = resourceVersion;
-				podWatch = await client.watch<V1Pod>(
-					`/api/v1/namespaces/${namespace}/pods`,
-					{labelSelector: found.selector, resourceVersion},
-					event => {
-						lastRv = event.object.metadata?.resourceVersion ?? lastRv;
-						if (event.type === 'BOOKMARK') return;
-						const key = event.object.metadata?.name ?? '';
-						if (event.type === 'DELETED') pods.delete(key);
-						else pods.set(key, event.object);
-						publish();
-					},
-					error => {
-						if (settled) return;
-						setTimeout(() => void startPodWatch(error?.kind === 'Gone' ? undefined : lastRv), error ? 1000 : 0);
-					},
-				);
-				if (settled) podWatch.abort();
-			} catch {
-				if (!settled) setTimeout(() => void startPodWatch(undefined), 1000);
-			}
-		};
-
 		void startDsWatch(ds.metadata?.resourceVersion);
-		void startPodWatch(undefined);
 		check();
 	});
 }

@@ -129,10 +129,25 @@ export class KubeClient {
 	}
 
 	/** Pods of a DaemonSet by its selector, in its namespace only, at most `limit` when given. */
-	listPods(namespace: string, labelSelector: string, limit?: number): Promise<{items: V1Pod[]; resourceVersion: string | undefined}> {
-		return this.call(`list pods ${labelSelector} in ${namespace}`, async () => {
-			const list = await this.core.listNamespacedPod({namespace, labelSelector, ...(limit ? {limit} : {})});
-			return {items: list.items, resourceVersion: list.metadata?.resourceVersion};
+	listPods(
+		namespace: string,
+		labelSelector: string,
+		limit?: number,
+		page: {fieldSelector?: string; continueToken?: string} = {},
+	): Promise<{items: V1Pod[]; resourceVersion: string | undefined; continueToken: string | undefined}> {
+		return this.call(`list pods ${labelSelector}${page.fieldSelector ? ` (${page.fieldSelector})` : ''} in ${namespace}`, async () => {
+			const list = await this.core.listNamespacedPod({
+				namespace,
+				labelSelector,
+				...(limit ? {limit} : {}),
+				...(page.fieldSelector ? {fieldSelector: page.fieldSelector} : {}),
+				...(page.continueToken ? {_continue: page.continueToken} : {}),
+			});
+			return {
+				items: list.items,
+				resourceVersion: list.metadata?.resourceVersion,
+				continueToken: list.metadata?._continue || undefined,
+			};
 		});
 	}
 

@@ -51,6 +51,8 @@ export interface PendingNode {
 	reason: string;
 }
 
+export type RolloutCell = 'done' | 'new' | 'old';
+
 export interface RolloutProgress {
 	desired: number;
 	updated: number;
@@ -59,11 +61,37 @@ export interface RolloutProgress {
 	/** Nodes whose pod is old, missing, or not ready yet; at most `limit`, with the total in pendingTotal. */
 	pending: PendingNode[];
 	pendingTotal: number;
-	/** Per-node cells for a compact grid: 'done' (new and ready), 'new' (new, not ready), 'old', 'gone'. */
-	cells: Array<'done' | 'new' | 'old'>;
-	/** The node of each cell, in the same order. */
+	/** One cell per node for a compact grid: 'done' (new and available), 'new' (new, not ready), 'old'. */
+	cells: RolloutCell[];
+	/** The node of each cell, in the same order, when `byNode`; empty otherwise. */
 	nodes: string[];
+	/**
+	 * True when every pod was looked at, so the cells are node by node in name order. False on large clusters: the
+	 * cells are then counted from the DaemonSet's status (done, then new, then old) and `pending` is a sample.
+	 */
+	byNode: boolean;
 }
+
+/** One pod as the rollout view needs it: a few strings, not the whole object. */
+export interface PodSummary {
+	name: string;
+	node: string;
+	cell: RolloutCell;
+	/** Why it is not done yet; undefined when it is. */
+	reason: string | undefined;
+}
+
+/** The pods looked at last: all of the DaemonSet's (`complete`), or only a sample of those not done yet. */
+export interface PodSample {
+	pods: PodSummary[];
+	complete: boolean;
+}
+
+/**
+ * Up to this many nodes, the doctor lists every pod of the DaemonSet to draw one cell (or line) per node; above,
+ * it lists only a few of the pods holding the rollout back and counts the rest from the DaemonSet's status.
+ */
+export const rolloutByNodeMaxNodes = 50;
 
 function isPodReady(pod: V1Pod): boolean {
 	return pod.status?.conditions?.some(c => c.type === 'Ready' && c.status === 'True') ?? false;
@@ -101,42 +129,55 @@ export function podTemplateGeneration(ds: V1DaemonSet): string {
 	return ds.metadata?.annotations?.['deprecated.daemonset.template.generation'] ?? String(ds.metadata?.generation ?? '');
 }
 
+/** A pod reduced to what the rollout view shows; `generation` is the DaemonSet's podTemplateGeneration. */
+export function summarisePod(pod: V1Pod, generation: string): PodSummary {
+	const isNew = pod.metadata?.labels?.['pod-template-generation'] === generation && !pod.metadata?.deletionTimestamp;
+	const cell: RolloutCell = isNew ? (isPodReady(pod) ? 'done' : 'new') : 'old';
+	return {
+		name: pod.metadata?.name ?? '',
+		node: podNode(pod),
+		cell,
+		reason: cell === 'done' ? undefined : isNew ? podNotReadyReason(pod) : pod.metadata?.deletionTimestamp ? 'old pod terminating' : 'old pod, not yet replaced',
+	};
+}
+
+function byNodeName(a: PodSummary, b: PodSummary): number {
+	return a.node < b.node ? -1 : a.node > b.node ? 1 : 0;
+}
+
+/** Cells counted from the DaemonSet's status: kubectl's numbers, so the grid never disagrees with the headline. */
+function countedCells(ds: V1DaemonSet): RolloutCell[] {
+	const desired = ds.status?.desiredNumberScheduled ?? 0;
+	const updated = Math.min(desired, ds.status?.updatedNumberScheduled ?? 0);
+	const unavailable = Math.max(0, desired - (ds.status?.numberAvailable ?? 0));
+	// An unavailable pod is a new one not ready yet, or a node whose old pod is gone and whose new one is not
+	// counted as updated yet; the second kind is already among the old cells.
+	const fresh = Math.min(updated, unavailable);
+	return [
+		...Array<RolloutCell>(updated - fresh).fill('done'),
+		...Array<RolloutCell>(fresh).fill('new'),
+		...Array<RolloutCell>(desired - updated).fill('old'),
+	];
+}
+
 /**
- * How far a restart got, node by node: a pod counts as new when its pod-template-generation label (set by the
- * DaemonSet controller) equals the DaemonSet's template generation.
+ * How far a restart got. A pod counts as new when its pod-template-generation label (set by the DaemonSet
+ * controller) equals the DaemonSet's template generation. With a complete sample the cells are node by node;
+ * otherwise they are counted from the DaemonSet's status and the pending nodes are the sample's.
  */
-export function rolloutProgress(ds: V1DaemonSet, pods: Iterable<V1Pod>, limit = 10): RolloutProgress {
-	const generation = podTemplateGeneration(ds);
-	const pending: PendingNode[] = [];
-	const cells: RolloutProgress['cells'] = [];
-	const nodes: string[] = [];
-	let pendingTotal = 0;
-	// Each pod's node once, then a plain comparison: at 1000 pods and 10 updates a second this sort is hot.
-	const sorted = [...pods].map(pod => ({pod, node: podNode(pod)})).sort((a, b) => (a.node < b.node ? -1 : a.node > b.node ? 1 : 0));
-	for (const {pod, node} of sorted) {
-		const isNew = pod.metadata?.labels?.['pod-template-generation'] === generation && !pod.metadata?.deletionTimestamp;
-		const ready = isPodReady(pod);
-		const cell = isNew ? (ready ? 'done' : 'new') : 'old';
-		cells.push(cell);
-		nodes.push(node);
-		if (cell === 'done') continue;
-		pendingTotal++;
-		if (pending.length < limit) {
-			pending.push({
-				node,
-				pod: pod.metadata?.name,
-				reason: isNew ? podNotReadyReason(pod) : pod.metadata?.deletionTimestamp ? 'old pod terminating' : 'old pod, not yet replaced',
-			});
-		}
-	}
+export function rolloutProgress(ds: V1DaemonSet, sample: PodSample, limit = 10): RolloutProgress {
+	const sorted = [...sample.pods].sort(byNodeName);
+	const notDone = sorted.filter(pod => pod.cell !== 'done');
+	const cells = sample.complete ? sorted.map(pod => pod.cell) : countedCells(ds);
 	return {
 		desired: ds.status?.desiredNumberScheduled ?? 0,
 		updated: ds.status?.updatedNumberScheduled ?? 0,
 		ready: ds.status?.numberReady ?? 0,
 		available: ds.status?.numberAvailable ?? 0,
-		pending,
-		pendingTotal,
+		pending: notDone.slice(0, limit).map(pod => ({node: pod.node, pod: pod.name, reason: pod.reason ?? 'not ready'})),
+		pendingTotal: sample.complete ? notDone.length : cells.filter(cell => cell !== 'done').length,
 		cells,
-		nodes,
+		nodes: sample.complete ? sorted.map(pod => pod.node) : [],
+		byNode: sample.complete,
 	};
 }

@@ -3,6 +3,7 @@ import {doctorReducer, initialState, type DoctorEvent, type DoctorState} from '.
 import type {Connection, Diagnosis, Found, Outcome, PatchResult, Plan, RestartResult, RolloutView, Verification} from '../../source/doctor/model.js';
 import {clusterStateAfterCancel, type DoctorIO} from '../../source/doctor/runner.js';
 import {requiredRules} from '../../source/multus/requirements.js';
+import {rolloutByNodeMaxNodes} from '../../source/multus/rollout.js';
 import type {DoctorOptions} from '../../source/options.js';
 
 // The broken-thick scenario (scenarios/broken-thick.yaml) as the runner reported it against the local
@@ -148,6 +149,7 @@ export const rolloutMidway: RolloutView = {
 		pendingTotal: 2,
 		cells: ['done', 'old', 'old'],
 		nodes: ['node-000000', 'node-000001', 'node-000002'],
+		byNode: true,
 	},
 	startedAt,
 	finishedAt: undefined,
@@ -156,7 +158,7 @@ export const rolloutMidway: RolloutView = {
 
 export const rolloutDone: RolloutView = {
 	status: {message: 'daemon set "kube-multus-ds" successfully rolled out', done: true, error: undefined},
-	progress: {desired: 3, updated: 3, ready: 3, available: 3, pending: [], pendingTotal: 0, cells: ['done', 'done', 'done'], nodes: ['node-000000', 'node-000001', 'node-000002']},
+	progress: {desired: 3, updated: 3, ready: 3, available: 3, pending: [], pendingTotal: 0, cells: ['done', 'done', 'done'], nodes: ['node-000000', 'node-000001', 'node-000002'], byNode: true},
 	startedAt,
 	finishedAt: startedAt + 339,
 	reconnects: 0,
@@ -164,6 +166,7 @@ export const rolloutDone: RolloutView = {
 
 /** A rollout of `nodes` nodes, `done` of them replaced and ready, the next `fresh` new but not ready yet. */
 export function largeRollout(nodes: number, done: number, fresh = 10): RolloutView {
+	const byNode = nodes <= rolloutByNodeMaxNodes;
 	const names = Array.from({length: nodes}, (_, index) => `node-${String(index).padStart(6, '0')}`);
 	const cells = names.map((_, index) => (index < done ? 'done' : index < done + fresh ? 'new' : 'old') as 'done' | 'new' | 'old');
 	const pending = names
@@ -171,7 +174,8 @@ export function largeRollout(nodes: number, done: number, fresh = 10): RolloutVi
 		.filter((_, index) => cells[index] !== 'done');
 	return {
 		status: {message: `Waiting for daemon set "kube-multus-ds" rollout to finish: ${done + fresh} out of ${nodes} new pods have been updated...`, done: false, error: undefined},
-		progress: {desired: nodes, updated: done + fresh, ready: nodes - fresh, available: nodes - fresh, pending: pending.slice(0, 10), pendingTotal: pending.length, cells, nodes: names},
+		// As the runner builds it: node by node up to rolloutByNodeMaxNodes, counted (done, new, old) beyond.
+		progress: {desired: nodes, updated: done + fresh, ready: nodes - fresh, available: nodes - fresh, pending: pending.slice(0, 10), pendingTotal: pending.length, cells, nodes: byNode ? names : [], byNode},
 		startedAt,
 		finishedAt: undefined,
 		reconnects: 0,
