@@ -3,10 +3,13 @@
 // loading one pre-linked file per command instead of hundreds of modules halves the start-up of `doctor`,
 // and `--help` still loads only the CLI chunk. Release binaries use scripts/build-sea.mjs instead.
 import * as esbuild from 'esbuild';
+import {rmSync} from 'node:fs';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+// Chunk names change with their content: start empty so old chunks do not pile up.
+rmSync(path.join(root, 'dist/bundle'), {recursive: true, force: true});
 await esbuild.build({
 	entryPoints: [path.join(root, 'source/cli.tsx')],
 	absWorkingDir: root,

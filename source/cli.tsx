@@ -2,63 +2,17 @@
 // Entry: parse flags, pick the command, exit with its code. Heavy modules (Ink, client-node) load lazily
 // so that `--help` and `version` start fast.
 import {enableCompileCache} from 'node:module';
-import meow from 'meow';
 import {ExitCode} from './exit-codes.js';
 import {MultusError, formatError, usageError} from './errors.js';
 import {parseDuration} from './duration.js';
+import {helpText} from './help.js';
 import {versionInfo} from './version.js';
 import type {ConnectionOptions, DoctorOptions, DryRun, EmitFormat, OutputFormat} from './options.js';
 
+export {helpText};
+
 // V8's compile cache for our bundle and client-node: later runs skip most of the parsing (Node 22.1+).
 enableCompileCache?.();
-
-export const helpText = `
-  Diagnose and fix Multus-CNI's RBAC: the thick daemon's pod informer needs list and watch on pods.
-
-  Usage
-    kubectl multus doctor [flags]        find Multus, detect the forbidden list/watch error, fix it and prove it
-    kubectl multus scan [FILE|-] [flags] classify Multus log text offline (kubectl logs, CRI log files, bundles)
-    kubectl multus undo [flags]          restore the ClusterRole rules that doctor replaced
-    kubectl multus version               print version and commit
-
-  Doctor flags
-    --check                  diagnose only, change nothing
-    -y, --yes                apply without asking (required to change anything without a terminal)
-    --dry-run[=client|server] show everything that would change, change nothing (bare --dry-run means client)
-    --no-restart             patch the ClusterRole but do not restart the DaemonSet
-    --force                  patch objects that another tool manages (Helm, operators, GitOps)
-    --emit patch|manifest    print the fix as a file and change nothing: patch = the RFC 6902 JSON patch for
-                             kubectl patch clusterrole NAME --type=json --patch-file FILE; manifest = the whole
-                             ClusterRole with the added rule, for kubectl apply -f or a GitOps repository
-                             (exit 1 when there is something to fix, 0 and nothing printed when healthy)
-    --timeout DURATION       how long to wait for the rollout (default 5m, 0 waits forever)
-    --daemonset NAME         the Multus DaemonSet (default: discovered by image, labels and command)
-    --log-pods N             how many Multus pods to read logs from (default 5)
-    --log-bytes N            bytes of log to read from each pod (default 262144)
-    -o, --output FORMAT      text (default), json or yaml
-
-  Connection flags (as kubectl)
-    --kubeconfig PATH        kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)
-    --context NAME           kubeconfig context
-    --cluster NAME           kubeconfig cluster
-    --user NAME              kubeconfig user
-    -n, --namespace NAME     namespace of the Multus DaemonSet (default: all namespaces)
-    --as USER                impersonate a user or service account
-    --as-group GROUP         impersonate a group (repeatable)
-    --as-uid UID             impersonate a UID
-    --request-timeout DUR    timeout of each API request (default 30s, 0 = none)
-
-  Exit codes
-    0 healthy or fixed   1 problem found and not fixed   2 usage error   3 cannot reach the cluster
-    4 missing permission   5 rollout failed or timed out
-
-  Examples
-    kubectl multus doctor                 guided fix in a terminal
-    kubectl multus doctor --check -o json  diagnose for automation
-    kubectl multus doctor --yes           fix without asking
-    kubectl multus doctor --emit manifest > multus-clusterrole.yaml   the fixed ClusterRole for a GitOps repo
-    kubectl logs ds/kube-multus-ds -n kube-system | kubectl multus scan -
-`;
 
 const flagSpec = {
 	kubeconfig: {type: 'string'},
@@ -84,6 +38,8 @@ const flagSpec = {
 	help: {type: 'boolean', shortFlag: 'h', default: false},
 	version: {type: 'boolean', default: false},
 } as const;
+
+const commands = ['doctor', 'scan', 'undo', 'version'];
 
 /** kubectl accepts a bare --dry-run (meaning client); meow needs a value, so give it one. */
 function normaliseArgv(argv: string[]): string[] {
@@ -124,6 +80,13 @@ export async function main(argv: string[], argv0 = process.argv0): Promise<numbe
 		const {runComplete} = await import('./commands/complete.js');
 		return runComplete(completer ? argv : argv.slice(1));
 	}
+	// Help alone needs no flag parser: print it before loading one (the most common first run).
+	const help = argv.length === 0 || (argv.length <= 2 && ['--help', '-h', 'help'].includes(argv.at(-1)!) && (argv.length === 1 || commands.includes(argv[0]!)));
+	if (help) {
+		process.stdout.write(helpText.trimStart());
+		return argv.length === 0 ? ExitCode.Usage : ExitCode.Ok;
+	}
+	const {default: meow} = await import('meow');
 	const cli = meow(helpText, {
 		importMeta: import.meta,
 		argv: normaliseArgv(argv),
