@@ -172,10 +172,11 @@ describe('faults during a doctor run', () => {
 		assert.ok(canI('list', 'pods', multus) && canI('watch', 'pods', multus));
 	});
 
-	test('the API server freezes as we patch (SIGSTOP): exit 3 after --request-timeout, the patch said to be in doubt, how to check', async t => {
+	test('the API server freezes as we patch (SIGSTOP): read back until --timeout, then exit 3, the patch said to be in doubt, how to check', async t => {
 		applyScenario('broken-thick');
 		const before = snapshot('multus', 'kube-system', 'kube-multus-ds');
-		const terminal = startTerminal([kubectlPath, 'multus', 'doctor', '--request-timeout', '2s'], testEnv);
+		// --timeout also bounds how long the doctor reads the role back after a write that got no answer.
+		const terminal = startTerminal([kubectlPath, 'multus', 'doctor', '--request-timeout', '2s', '--timeout', '5s'], testEnv);
 		t.after(() => terminal.kill());
 		await terminal.waitForScreen(/\[y\/N\]/);
 		signalComponent('kube-apiserver', 'SIGSTOP');
@@ -189,6 +190,8 @@ describe('faults during a doctor run', () => {
 		const screen = terminal.screen();
 		assert.equal(code, 3, screen);
 		assert.match(screen, phrase('cannot patch ClusterRole multus: no answer from the API server at'));
+		assert.match(screen, phrase('The patch of ClusterRole multus got no answer (no answer from the API server at'));
+		assert.match(screen, phrase('reading the role back to see whether it landed.'));
 		// It cannot know whether the write landed, so it must not claim that nothing changed.
 		assert.match(screen, phrase('ClusterRole multus may or may not have been patched (the request got no answer): kubectl get clusterrole multus -o yaml shows it'));
 		assert.doesNotMatch(screen, /Nothing in the\s+cluster was changed/);
