@@ -141,6 +141,11 @@ export function summarisePod(pod: V1Pod, generation: string): PodSummary {
 	};
 }
 
+/** 0 for a new pod not ready, 1 for an old pod terminating, 2 for an old pod not touched yet. */
+function urgency(pod: PodSummary): number {
+	return pod.cell === 'new' ? 0 : pod.reason === 'old pod terminating' ? 1 : 2;
+}
+
 function byNodeName(a: PodSummary, b: PodSummary): number {
 	return a.node < b.node ? -1 : a.node > b.node ? 1 : 0;
 }
@@ -167,7 +172,8 @@ function countedCells(ds: V1DaemonSet): RolloutCell[] {
  */
 export function rolloutProgress(ds: V1DaemonSet, sample: PodSample, limit = 10): RolloutProgress {
 	const sorted = [...sample.pods].sort(byNodeName);
-	const notDone = sorted.filter(pod => pod.cell !== 'done');
+	// The nodes in flight first (a new pod not ready, an old one terminating), then those not started yet.
+	const notDone = sorted.filter(pod => pod.cell !== 'done').sort((a, b) => urgency(a) - urgency(b));
 	const cells = sample.complete ? sorted.map(pod => pod.cell) : countedCells(ds);
 	return {
 		desired: ds.status?.desiredNumberScheduled ?? 0,

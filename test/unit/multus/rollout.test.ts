@@ -124,6 +124,15 @@ describe('rolloutProgress', () => {
 		assert.deepEqual([progress.desired, progress.updated, progress.ready, progress.available], [4, 2, 3, 3]);
 	});
 
+	test('pending nodes in flight come first: new pods not ready, then old ones terminating, then old ones', () => {
+		const sample = [
+			summarisePod(pod('x', 'node-a', '1', 'ready'), '2'),
+			summarisePod(pod('y', 'node-b', '1', 'terminating'), '2'),
+			summarisePod(pod('z', 'node-z', '2', 'creating'), '2'),
+		];
+		assert.deepEqual(rolloutProgress(midway, {pods: sample, complete: false}).pending.map(p => p.node), ['node-z', 'node-b', 'node-a']);
+	});
+
 	test('the pending list stops at the limit; the total does not', () => {
 		const progress = rolloutProgress(midway, {pods: summaries, complete: true}, 2);
 		assert.equal(progress.pending.length, 2);
