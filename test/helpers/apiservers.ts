@@ -37,6 +37,7 @@ async function freePort(): Promise<number> {
 
 /** One line of a kube-apiserver audit log (Metadata level), the fields the tests read. */
 export interface AuditEvent {
+	auditID: string;
 	stage: string;
 	verb: string;
 	requestURI: string;
@@ -127,6 +128,25 @@ function getStatus(url: string): Promise<number | undefined> {
 		});
 		request.on('timeout', () => request.destroy());
 		request.on('error', () => resolve(undefined));
+	});
+}
+
+/** The first line a watch at `url` (a path with its query) answers, parsed: what a client gets first. */
+export function firstWatchEvent(server: string, pathAndQuery: string): Promise<{type: string; object: {code?: number; message?: string; metadata?: {resourceVersion?: string}}}> {
+	return new Promise((resolve, reject) => {
+		const request = https.get(`${server}${pathAndQuery}`, {...adminTls(), timeout: 10_000}, response => {
+			let buffered = '';
+			response.setEncoding('utf8');
+			response.on('data', chunk => {
+				buffered += chunk;
+				const newline = buffered.indexOf('\n');
+				if (newline < 0) return;
+				request.destroy();
+				resolve(JSON.parse(buffered.slice(0, newline)));
+			});
+		});
+		request.on('timeout', () => request.destroy(new Error(`no watch event from ${pathAndQuery} in 10 s`)));
+		request.on('error', reject);
 	});
 }
 
