@@ -200,6 +200,31 @@ describe('faults during a doctor run', () => {
 		assert.equal(after.generation, before.generation, 'no restart after a patch in doubt');
 	});
 
+	test('Ctrl-C while the doctor reads back a patch that got no answer: exit 1, the patch still said to be in doubt, never "nothing was changed"', async t => {
+		applyScenario('broken-thick');
+		const before = snapshot('multus', 'kube-system', 'kube-multus-ds');
+		const terminal = startTerminal([kubectlPath, 'multus', 'doctor', '--request-timeout', '2s'], testEnv);
+		t.after(() => terminal.kill());
+		await terminal.waitForScreen(/\[y\/N\]/);
+		signalComponent('kube-apiserver', 'SIGSTOP');
+		let code: number;
+		try {
+			terminal.send('y');
+			// The patch times out after 2 s; from then on the doctor reads the role back (until --timeout, 5m).
+			await sleep(4000);
+			terminal.send('C-c');
+			code = await terminal.waitForExit(30_000);
+		} finally {
+			signalComponent('kube-apiserver', 'SIGCONT');
+		}
+		const screen = terminal.screen();
+		assert.equal(code, 1, screen);
+		assert.match(screen, phrase('Cancelled during patch. ClusterRole multus may or may not have been patched (the request got no answer): kubectl get clusterrole multus -o yaml shows it'));
+		assert.doesNotMatch(screen, /Nothing in the\s+cluster was changed/);
+		await waitFor('the apiserver to answer again', () => apiserverReady());
+		assert.equal(snapshot('multus', 'kube-system', 'kube-multus-ds').generation, before.generation, 'no restart after a patch in doubt');
+	});
+
 	test('SIGINT without a terminal during the rollout: stops at a safe point, says the patch and restart stand, exit 1', async () => {
 		applyScenario('broken-thick');
 		await slowRollout('kube-system', 'kube-multus-ds', 3);
