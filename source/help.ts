@@ -18,7 +18,8 @@ export const helpText = `
                              kubectl patch clusterrole NAME --type=json --patch-file FILE; manifest = the whole
                              ClusterRole with the added rule, for kubectl apply -f or a GitOps repository
                              (exit 1 when there is something to fix, 0 and nothing printed when healthy)
-    --timeout DURATION       how long to wait for the rollout (default 5m, 0 waits forever)
+    --timeout DURATION       how long to wait for the rollout, and for an answer after a patch or
+                             restart got none (default 5m, 0 waits forever)
     --daemonset NAME         the Multus DaemonSet (default: discovered by image, labels and command)
     --log-pods N             how many Multus pods to read logs from (default 5)
     --log-bytes N            bytes of log to read from each pod (default 262144)
