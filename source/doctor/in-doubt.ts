@@ -101,8 +101,10 @@ const defaultDelaysMs = [500, 1000, 2000, 4000, 5000];
  * Sends `write`; when it gets no answer, calls `readBack` (with backoff, until the server answers) to learn
  * whether it landed: if so, resolves with what was read back; if not, sends the write again. A resend that
  * fails on its guard (Conflict) is read back once more, since the earlier send may have landed meanwhile.
- * When the server stays silent for the whole budget, throws the write's own no-answer error, and on Ctrl-C
- * a StillInDoubt: either way the caller must say that the write may or may not have been applied.
+ * When the server stays silent for the whole budget, or a read-back fails for another reason (Forbidden,
+ * NotFound: it tells nothing about the write), throws the write's own no-answer error, and on Ctrl-C a
+ * StillInDoubt: either way the caller must say that the write may or may not have been applied. A read-back
+ * that shows someone else wrote the object throws its Conflict: the guarded write did not land.
  */
 export async function writeResolvingDoubt<T>(
 	write: () => Promise<T>,
@@ -139,7 +141,10 @@ export async function writeResolvingDoubt<T>(
 			try {
 				seen = await bounded(readBack(), deadline, signal);
 			} catch (error) {
-				if (!gotNoAnswer(error)) throw error;
+				// Someone else wrote the object: our guarded write did not land; the caller plans again.
+				if (error instanceof MultusError && error.kind === 'Conflict') throw error;
+				// Any other failure to read (Forbidden, NotFound, ...) tells nothing about the write: still in doubt.
+				if (!gotNoAnswer(error)) throw doubt;
 			}
 			if (!seen) continue;
 			if (seen.landed) {

@@ -207,6 +207,13 @@ describe('writeResolvingDoubt', () => {
 		assert.ok(Date.now() - started < 1000);
 	});
 
+	test('a read-back that fails otherwise (Forbidden) tells nothing: the write\'s own no-answer error, at once', async () => {
+		const doubt = noAnswer();
+		await assert.rejects(writeResolvingDoubt(() => Promise.reject(doubt), async () => {
+			throw new MultusError('Forbidden', 'cannot read ClusterRole multus: forbidden');
+		}, {budgetMs: 60_000, signal: never, ...fast}), (error: unknown) => error === doubt);
+	});
+
 	test('a read-back that hangs (no --request-timeout) is cut at the budget', async () => {
 		const doubt = noAnswer();
 		await assert.rejects(writeResolvingDoubt(() => Promise.reject(doubt), () => new Promise<ReadBack<string>>(() => {}), {budgetMs: 200, signal: never, ...fast}), (error: unknown) => error === doubt);
