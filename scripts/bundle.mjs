@@ -21,6 +21,10 @@ await esbuild.build({
 	target: 'node22',
 	jsx: 'automatic',
 	legalComments: 'none',
+	// No comments and ASCII only: one non-ASCII character (a ’ in a dependency's comment) makes V8 keep the
+	// whole 7 MB chunk as a two-byte string, 15 MB of memory; whitespace-free also parses faster. Names stay.
+	minifyWhitespace: true,
+	charset: 'ascii',
 	logLevel: 'warning',
 	// Packages that resolve `require` dynamically stay CommonJS-compatible through this banner.
 	banner: {js: "import {createRequire as __multusCreateRequire} from 'node:module'; const require = __multusCreateRequire(import.meta.url);"},

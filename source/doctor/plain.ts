@@ -19,7 +19,9 @@ export async function runPlainDoctor(
 	const print = (lines: Line[], indent = '    ') => {
 		if (text) for (const line of lines) write(`${indent}${renderLine(line, options.color)}\n`);
 	};
+	let lastHeader: StepId | undefined;
 	const header = (step: StepId, suffix = '') => {
+		lastHeader = step;
 		if (text) write(`${renderLine([{text: `[${stepIds.indexOf(step) + 1}/${stepIds.length}] ${stepTitles[step]}`, style: 'bold'}], options.color)}${suffix}\n`);
 	};
 	let lastRolloutMessage = '';
@@ -30,7 +32,9 @@ export async function runPlainDoctor(
 				header(event.step);
 				break;
 			case 'step-skipped':
-				header(event.step, ': skipped');
+				// A step may decide to skip itself once started (OnDelete): its header is already out.
+				if (lastHeader === event.step) print([[{text: 'skipped', style: 'dim'}]]);
+				else header(event.step, ': skipped');
 				if (event.note) print([[{text: event.note, style: 'warn'}]]);
 				break;
 			case 'connected':

@@ -282,15 +282,36 @@ export function rolloutHeadline(rollout: RolloutView): Line {
 
 export const rolloutGlyphs = {done: '█', new: '▒', old: '░'} as const;
 
-/** What the grid's glyphs mean; on large clusters the cells are counts, not in node order. */
-export function rolloutLegend(progress: RolloutProgress): Line {
-	const order = progress.byNode ? '' : '  (counted, not in node order)';
-	return line(s(`${rolloutGlyphs.done} updated and ready  ${rolloutGlyphs.new} new, not ready  ${rolloutGlyphs.old} old${order}`, 'dim'));
+/** The widest bar drawn for a large cluster: wider says nothing more, and every glyph costs a terminal frame. */
+export const rolloutBarMaxColumns = 60;
+
+/** What the glyphs mean; a bar (large clusters) says how many nodes one glyph stands for. */
+export function rolloutLegend(progress: RolloutProgress, width: number): Line {
+	const scale = progress.byNode ? '' : `  (one glyph ≈ ${Math.max(1, Math.round(progress.desired / barColumns(progress, width)))} nodes)`;
+	return line(s(`${rolloutGlyphs.done} updated and ready  ${rolloutGlyphs.new} new, not ready  ${rolloutGlyphs.old} old${scale}`, 'dim'));
 }
 
-/** A compact grid of nodes, one character each, wrapped to `width`: █ done, ▒ new not ready, ░ old. */
+function barColumns(progress: RolloutProgress, width: number): number {
+	return Math.max(1, Math.min(rolloutBarMaxColumns, width, progress.desired));
+}
+
+/**
+ * Small clusters: a grid of nodes, one glyph each in node order, wrapped to `width` (█ done, ▒ new not ready,
+ * ░ old). Large clusters: one bar of at most 60 glyphs in proportion to the counts; a count above zero always
+ * shows at least one glyph.
+ */
 export function rolloutGrid(rollout: RolloutView, width: number, maxRows = 4): string[] {
-	const cells = rollout.progress.cells.map(cell => rolloutGlyphs[cell]).join('');
+	const p = rollout.progress;
+	if (!p.byNode) {
+		const cols = barColumns(p, width);
+		const total = Math.max(1, p.counts.done + p.counts.new + p.counts.old);
+		const share = (count: number) => (count > 0 ? Math.max(1, Math.round((count / total) * cols)) : 0);
+		const fresh = share(p.counts.new);
+		const old = Math.min(cols - fresh, share(p.counts.old));
+		const done = p.counts.done > 0 ? cols - fresh - old : 0;
+		return [rolloutGlyphs.done.repeat(done) + rolloutGlyphs.new.repeat(fresh) + rolloutGlyphs.old.repeat(cols - done - fresh)];
+	}
+	const cells = p.cells.map(cell => rolloutGlyphs[cell]).join('');
 	const cols = Math.max(10, width);
 	const rows: string[] = [];
 	for (let i = 0; i < cells.length && rows.length < maxRows; i += cols) rows.push(cells.slice(i, i + cols));

@@ -46,7 +46,7 @@ export interface DoctorIO {
 
 class Cancelled extends Error {}
 
-const progressIntervalMs = 150;
+const progressIntervalMs = 500;
 
 function outcome(verdict: Outcome['verdict'], exitCode: number, message: string): Outcome {
 	return {verdict, exitCode, message};
@@ -517,8 +517,8 @@ async function preflight(client: KubeClient, found: Found, role: string, adding:
 	return results;
 }
 
-/** How many of the pods holding the rollout back a look fetches on a large cluster (each of old and new). */
-const pendingSampleSize = 10;
+/** How many of the pods holding the rollout back a look fetches on a large cluster, of old and of new (the view shows 5). */
+const pendingSampleSize = 5;
 
 /**
  * The DaemonSet's pods as the rollout view needs them. Small clusters (or `everyPod`): every pod, a page at a
@@ -562,7 +562,7 @@ async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined
  * Watches the DaemonSet until kubectl's rollout-status rules say done: one watch on the DaemonSet alone, as
  * `kubectl rollout status` does, resumed from the last resourceVersion after a dropped watch and re-listed
  * after 410. The pods are only looked at on demand, to name the nodes the rollout waits on: after a DaemonSet
- * change, at most every 300 ms on small clusters and every second on large ones, every 5 s while nothing moves,
+ * change, at most every 500 ms on small clusters and every 2 s on large ones, every 5 s while nothing moves,
  * and every pod once more when --timeout expires.
  */
 async function watchRollout(client: KubeClient, found: Found, restarted: V1DaemonSet, options: DoctorOptions, io: DoctorIO): Promise<V1DaemonSet> {
@@ -581,7 +581,7 @@ async function watchRollout(client: KubeClient, found: Found, restarted: V1Daemo
 		finishedAt,
 		reconnects,
 	});
-	// At most ~7 progress events a second, and only when what they show changed (the elapsed time ticks once a second).
+	// At most 2 progress events a second, and only when what they show changed (the UI ticks the elapsed time itself).
 	const publish = (force = false) => {
 		const now = Date.now();
 		if (!force && now - lastDispatch < progressIntervalMs) {
@@ -594,7 +594,7 @@ async function watchRollout(client: KubeClient, found: Found, restarted: V1Daemo
 		if (pendingDispatch) clearTimeout(pendingDispatch);
 		pendingDispatch = undefined;
 		const next = view();
-		const shown = JSON.stringify([next.status.message, next.progress, reconnects, Math.floor((now - startedAt) / 1000)]);
+		const shown = JSON.stringify([next.status.message, next.progress, reconnects]);
 		if (shown === lastShown) return;
 		lastShown = shown;
 		lastDispatch = now;
@@ -636,7 +636,7 @@ async function watchRollout(client: KubeClient, found: Found, restarted: V1Daemo
 				return;
 			}
 			if (lookTimer) return;
-			const wait = lastLook + ((ds.status?.desiredNumberScheduled ?? 0) <= rolloutByNodeMaxNodes ? 300 : 1000) - Date.now();
+			const wait = lastLook + ((ds.status?.desiredNumberScheduled ?? 0) <= rolloutByNodeMaxNodes ? 500 : 2000) - Date.now();
 			if (wait > 0) {
 				lookTimer = setTimeout(() => {
 					lookTimer = undefined;
@@ -663,9 +663,9 @@ async function watchRollout(client: KubeClient, found: Found, restarted: V1Daemo
 					}
 				});
 		};
+		// While nothing moves, the pods still change (a reason, a deletion): look again every 5 s.
 		ticker = setInterval(() => {
 			if (Date.now() - lastLook >= 5000) look();
-			publish();
 		}, 1000);
 
 		const check = () => {

@@ -61,13 +61,14 @@ export interface RolloutProgress {
 	/** Nodes whose pod is old, missing, or not ready yet; at most `limit`, with the total in pendingTotal. */
 	pending: PendingNode[];
 	pendingTotal: number;
-	/** One cell per node for a compact grid: 'done' (new and available), 'new' (new, not ready), 'old'. */
+	/** How many nodes are 'done' (new and available), 'new' (new, not ready) and 'old'; they add up to desired. */
+	counts: Record<RolloutCell, number>;
+	/** When `byNode`, one cell per node in node-name order, and the node of each; empty otherwise. */
 	cells: RolloutCell[];
-	/** The node of each cell, in the same order, when `byNode`; empty otherwise. */
 	nodes: string[];
 	/**
-	 * True when every pod was looked at, so the cells are node by node in name order. False on large clusters: the
-	 * cells are then counted from the DaemonSet's status (done, then new, then old) and `pending` is a sample.
+	 * True when every pod was looked at (small clusters). False on large ones: the counts then come from the
+	 * DaemonSet's status and `pending` is a sample of the nodes not done.
 	 */
 	byNode: boolean;
 }
@@ -109,6 +110,8 @@ export function podNotReadyReason(pod: V1Pod): string {
 	if (unschedulable) return [unschedulable.reason ?? 'not scheduled', unschedulable.message?.split('. ')[0]].filter(Boolean).join(': ');
 	const notReady = pod.status?.conditions?.find(c => c.type === 'Ready' && c.status !== 'True');
 	if (notReady?.reason) return notReady.message ? `${notReady.reason}: ${notReady.message}` : notReady.reason;
+	// A pod the kubelet has not started yet reads "Pending", as in kubectl get pods.
+	if (pod.status?.phase === 'Pending') return 'Pending';
 	return pod.status?.phase ? `${pod.status.phase}, not ready` : 'not ready';
 }
 
@@ -150,19 +153,15 @@ function byNodeName(a: PodSummary, b: PodSummary): number {
 	return a.node < b.node ? -1 : a.node > b.node ? 1 : 0;
 }
 
-/** Cells counted from the DaemonSet's status: kubectl's numbers, so the grid never disagrees with the headline. */
-function countedCells(ds: V1DaemonSet): RolloutCell[] {
+/** The counts from the DaemonSet's status: kubectl's numbers, so the view never disagrees with the headline. */
+function countedFromStatus(ds: V1DaemonSet): Record<RolloutCell, number> {
 	const desired = ds.status?.desiredNumberScheduled ?? 0;
 	const updated = Math.min(desired, ds.status?.updatedNumberScheduled ?? 0);
 	const unavailable = Math.max(0, desired - (ds.status?.numberAvailable ?? 0));
 	// An unavailable pod is a new one not ready yet, or a node whose old pod is gone and whose new one is not
-	// counted as updated yet; the second kind is already among the old cells.
+	// counted as updated yet; the second kind is already among the old.
 	const fresh = Math.min(updated, unavailable);
-	return [
-		...Array<RolloutCell>(updated - fresh).fill('done'),
-		...Array<RolloutCell>(fresh).fill('new'),
-		...Array<RolloutCell>(desired - updated).fill('old'),
-	];
+	return {done: updated - fresh, new: fresh, old: desired - updated};
 }
 
 /**
@@ -174,14 +173,17 @@ export function rolloutProgress(ds: V1DaemonSet, sample: PodSample, limit = 10):
 	const sorted = [...sample.pods].sort(byNodeName);
 	// The nodes in flight first (a new pod not ready, an old one terminating), then those not started yet.
 	const notDone = sorted.filter(pod => pod.cell !== 'done').sort((a, b) => urgency(a) - urgency(b));
-	const cells = sample.complete ? sorted.map(pod => pod.cell) : countedCells(ds);
+	const cells = sample.complete ? sorted.map(pod => pod.cell) : [];
+	const counts = sample.complete ? {done: 0, new: 0, old: 0} : countedFromStatus(ds);
+	if (sample.complete) for (const cell of cells) counts[cell]++;
 	return {
 		desired: ds.status?.desiredNumberScheduled ?? 0,
 		updated: ds.status?.updatedNumberScheduled ?? 0,
 		ready: ds.status?.numberReady ?? 0,
 		available: ds.status?.numberAvailable ?? 0,
 		pending: notDone.slice(0, limit).map(pod => ({node: pod.node, pod: pod.name, reason: pod.reason ?? 'not ready'})),
-		pendingTotal: sample.complete ? notDone.length : cells.filter(cell => cell !== 'done').length,
+		pendingTotal: counts.new + counts.old,
+		counts,
 		cells,
 		nodes: sample.complete ? sorted.map(pod => pod.node) : [],
 		byNode: sample.complete,

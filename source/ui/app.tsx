@@ -33,7 +33,7 @@ export function App({options, flow, onExit}: AppProps) {
 	useDoctorKeys({...doctor, toggleDetails: () => setDetailsRequested(shown => !shown)});
 	const log = useStepLog(doctor.state);
 	// The rollout's elapsed time moves between watch events too.
-	useTick(1000, doctor.state.current === 'rollout' && !doctor.state.outcome);
+	useTick(1000, doctor.state.current === 'rollout' && !doctor.state.outcome, doctor.state.rollout);
 	const theme = themeFor(options.color);
 	return (
 		<ThemeContext value={theme}>

@@ -120,6 +120,8 @@ describe('faults during a doctor run', () => {
 		assert.ok(Date.now() - started < 30_000, 'no wait for a rollout that cannot happen');
 		assert.match(result.stdout, /uses the OnDelete update strategy: a restart only replaces pods when they are deleted, so the doctor does not restart or wait/);
 		assert.match(result.stdout, /kubectl -n kube-system delete pod -l name=multus --field-selector spec\.nodeName=NODE/);
+		assert.match(result.stdout, /^\[7\/9\] Restart\n {4}skipped\n/m, 'the started step says skipped once, under its header');
+		assert.doesNotMatch(result.stdout, /Restart: skipped/);
 		assert.match(result.stdout, /\[8\/9\] Rollout: skipped/);
 		assert.match(result.stdout, /^Fixed: /m);
 		const after = snapshot('multus', 'kube-system', 'kube-multus-ds');

@@ -147,6 +147,7 @@ export const rolloutMidway: RolloutView = {
 			{node: 'node-000002', pod: 'kube-multus-ds-s55d4', reason: 'old pod, not yet replaced'},
 		],
 		pendingTotal: 2,
+		counts: {done: 1, new: 0, old: 2},
 		cells: ['done', 'old', 'old'],
 		nodes: ['node-000000', 'node-000001', 'node-000002'],
 		byNode: true,
@@ -158,7 +159,7 @@ export const rolloutMidway: RolloutView = {
 
 export const rolloutDone: RolloutView = {
 	status: {message: 'daemon set "kube-multus-ds" successfully rolled out', done: true, error: undefined},
-	progress: {desired: 3, updated: 3, ready: 3, available: 3, pending: [], pendingTotal: 0, cells: ['done', 'done', 'done'], nodes: ['node-000000', 'node-000001', 'node-000002'], byNode: true},
+	progress: {desired: 3, updated: 3, ready: 3, available: 3, pending: [], pendingTotal: 0, counts: {done: 3, new: 0, old: 0}, cells: ['done', 'done', 'done'], nodes: ['node-000000', 'node-000001', 'node-000002'], byNode: true},
 	startedAt,
 	finishedAt: startedAt + 339,
 	reconnects: 0,
@@ -175,7 +176,7 @@ export function largeRollout(nodes: number, done: number, fresh = 10): RolloutVi
 	return {
 		status: {message: `Waiting for daemon set "kube-multus-ds" rollout to finish: ${done + fresh} out of ${nodes} new pods have been updated...`, done: false, error: undefined},
 		// As the runner builds it: node by node up to rolloutByNodeMaxNodes, counted (done, new, old) beyond.
-		progress: {desired: nodes, updated: done + fresh, ready: nodes - fresh, available: nodes - fresh, pending: pending.slice(0, 10), pendingTotal: pending.length, cells, nodes: byNode ? names : [], byNode},
+		progress: {desired: nodes, updated: done + fresh, ready: nodes - fresh, available: nodes - fresh, pending: pending.slice(0, 10), pendingTotal: pending.length, counts: {done, new: fresh, old: nodes - done - fresh}, cells: byNode ? cells : [], nodes: byNode ? names : [], byNode},
 		startedAt,
 		finishedAt: undefined,
 		reconnects: 0,

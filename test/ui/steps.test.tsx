@@ -104,18 +104,26 @@ describe('each step, from the state the reducer builds', () => {
 		assert.doesNotMatch(frame, /JSON patch:|you can patch ClusterRole/);
 	});
 
-	test('the rollout of 1000 nodes is a grid sized to the width, not 1000 lines', () => {
+	test('the rollout of 1000 nodes is one bar in proportion to the counts, not 1000 lines', () => {
 		const state = stateAfter([...untilConfirm, ...patchToRollout, {type: 'rollout-progress', rollout: largeRollout(1000, 400)}]);
 		const frame = frameOf(renderView(state, {columns: 100}));
 		assert.match(frame, /410\/1000 updated {2}990\/1000 ready/);
 		assert.ok(frame.split('\n').length < 60, `frame has ${frame.split('\n').length} lines`);
 		assert.doesNotMatch(frame, /node-000500/, 'no line per node');
-		const gridRows = frame.split('\n').filter(line => /^ {4}[█▒░]{20,}/.test(line));
-		assert.ok(gridRows.length >= 2 && gridRows.length <= 4, `grid rows: ${gridRows.length}`);
-		assert.ok(gridRows.every(row => [...row].length <= 100));
-		assert.match(frame, /█ updated and ready {2}▒ new, not ready {2}░ old/);
+		const bars = frame.split('\n').filter(line => /^ {4}[█▒░]{20,}/.test(line));
+		// 400 done, 10 new (one glyph at least), 590 old, in 60 glyphs.
+		assert.deepEqual(bars, [`    ${'█'.repeat(24)}▒${'░'.repeat(35)}`]);
+		assert.match(frame, /█ updated and ready {2}▒ new, not ready {2}░ old {2}\(one glyph ≈ 17 nodes\)/);
 		assert.match(frame, /waiting on 600 node\(s\):/);
 		assert.match(frame, /… and 595 more/);
+	});
+
+	test('the rollout of 40 nodes is a grid of one glyph per node, in node order, wrapped to the width', () => {
+		const state = stateAfter([...untilConfirm, ...patchToRollout, {type: 'rollout-progress', rollout: largeRollout(40, 25, 3)}]);
+		const frame = frameOf(renderView(state, {columns: 30}));
+		const rows = frame.split('\n').filter(line => /^ {4}[█▒░]+$/.test(line));
+		assert.deepEqual(rows, [`    ${'█'.repeat(25)}▒`, `    ▒▒${'░'.repeat(12)}`]);
+		assert.doesNotMatch(frame, /one glyph ≈/);
 	});
 
 	test('verify and the summary: the proof, what changed, how to undo, the outcome', () => {

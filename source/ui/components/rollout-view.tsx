@@ -47,7 +47,7 @@ export function RolloutView({rollout, width, grid}: Props) {
 						// eslint-disable-next-line react/no-array-index-key
 						<GridRow key={index} row={row} />
 					))}
-					<LineText line={rolloutLegend(rollout.progress)} />
+					<LineText line={rolloutLegend(rollout.progress, width)} />
 				</>
 			) : (
 				<StepLines lines={rolloutNodeLines(rollout)} />

@@ -1,11 +1,14 @@
 import {useEffect, useState} from 'react';
 
-/** Re-renders every `intervalMs` while `active`: for elapsed times that change without events. */
-export function useTick(intervalMs: number, active: boolean): void {
-	const [, setTick] = useState(0);
+/**
+ * While `active`, re-renders once `intervalMs` passed without a change of `value`: for elapsed times shown
+ * between events, at no cost while events come often enough to show them anyway.
+ */
+export function useTick(intervalMs: number, active: boolean, value?: unknown): void {
+	const [tick, setTick] = useState(0);
 	useEffect(() => {
 		if (!active) return;
-		const timer = setInterval(() => setTick(tick => tick + 1), intervalMs);
-		return () => clearInterval(timer);
-	}, [intervalMs, active]);
+		const timer = setTimeout(() => setTick(count => count + 1), intervalMs);
+		return () => clearTimeout(timer);
+	}, [intervalMs, active, value, tick]);
 }
