@@ -98,6 +98,17 @@ export class KubeClient {
 		);
 	}
 
+	/**
+	 * One DaemonSet as a list of one: the list's resourceVersion is the store's current one, so a watch from it
+	 * starts now (the object's own may already be compacted away, and a watch from it would get 410 again).
+	 */
+	listDaemonSetByName(namespace: string, name: string): Promise<{daemonSet: V1DaemonSet | undefined; resourceVersion: string | undefined}> {
+		return this.call(`read DaemonSet ${namespace}/${name}`, async () => {
+			const list = await this.apps.listNamespacedDaemonSet({namespace, fieldSelector: `metadata.name=${name}`});
+			return {daemonSet: list.items[0], resourceVersion: list.metadata?.resourceVersion};
+		});
+	}
+
 	readDaemonSet(namespace: string, name: string): Promise<V1DaemonSet> {
 		return this.call(`read DaemonSet ${namespace}/${name}`, () => this.apps.readNamespacedDaemonSet({namespace, name}));
 	}

@@ -6,7 +6,6 @@ import {DoctorView} from './components/doctor-view.js';
 import {useDoctorKeys} from './hooks/use-doctor-keys.js';
 import {useDoctor, type DoctorFlow} from './hooks/use-doctor.js';
 import {useStepLog} from './hooks/use-step-log.js';
-import {useTick} from './hooks/use-tick.js';
 import {ThemeContext, themeFor} from './theme.js';
 
 export interface AppProps {
@@ -32,8 +31,6 @@ export function App({options, flow, onExit}: AppProps) {
 	});
 	useDoctorKeys({...doctor, toggleDetails: () => setDetailsRequested(shown => !shown)});
 	const log = useStepLog(doctor.state);
-	// The rollout's elapsed time moves between watch events too.
-	useTick(1000, doctor.state.current === 'rollout' && !doctor.state.outcome, doctor.state.rollout);
 	const theme = themeFor(options.color);
 	return (
 		<ThemeContext value={theme}>
