@@ -15,6 +15,8 @@ export interface DoctorState {
 	rollout: RolloutView | undefined;
 	verification: Verification | undefined;
 	notes: string[];
+	/** The last note of the step still running (a write being read back): shown under it until the step ends. */
+	liveNote: {step: StepId; note: string} | undefined;
 	failure: FailureInfo | undefined;
 	/** Set once a Ctrl-C was seen: the running step is being cancelled. */
 	cancelling: boolean;
@@ -54,6 +56,7 @@ export function initialState(): DoctorState {
 		rollout: undefined,
 		verification: undefined,
 		notes: [],
+		liveNote: undefined,
 		failure: undefined,
 		cancelling: false,
 		outcome: undefined,
@@ -107,7 +110,7 @@ export function doctorReducer(state: DoctorState, event: DoctorEvent): DoctorSta
 		case 'verified':
 			return {...state, verification: event.verification};
 		case 'note':
-			return {...state, notes: [...state.notes, event.note]};
+			return {...state, notes: [...state.notes, event.note], liveNote: state.current && !state.outcome ? {step: state.current, note: event.note} : state.liveNote};
 		case 'cancel-requested':
 			return {...state, cancelling: true};
 		case 'failed':

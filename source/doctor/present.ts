@@ -271,6 +271,11 @@ export function stepSummaryLine(state: DoctorState, step: StepId, viaFlag = fals
 	}
 }
 
+/** A note the flow made (a write read back, a step skipped and why). */
+export function noteLine(note: string): Line {
+	return line(s(note, 'warn'));
+}
+
 export function rolloutHeadline(rollout: RolloutView): Line {
 	const p = rollout.progress;
 	const elapsed = formatDuration((rollout.finishedAt ?? Date.now()) - rollout.startedAt);
@@ -372,7 +377,7 @@ export function summaryLines(state: DoctorState): Line[] {
 		if (state.restart) lines.push(line(`  restarted DaemonSet ${state.found?.daemonSet.namespace}/${state.found?.daemonSet.name} at ${state.restart.restartedAt}`));
 		lines.push(line(s(`Undo: ${state.verification?.undo ?? undoHint(state.patch.role)}`, 'dim')));
 	}
-	for (const note of state.notes) lines.push(line(s(note, 'warn')));
+	for (const note of state.notes) lines.push(noteLine(note));
 	if (state.failure?.hint) lines.push(line(s(`fix: ${state.failure.hint}`, 'warn')));
 	return lines;
 }

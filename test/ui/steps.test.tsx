@@ -104,6 +104,17 @@ describe('each step, from the state the reducer builds', () => {
 		assert.doesNotMatch(frame, /JSON patch:|you can patch ClusterRole/);
 	});
 
+	test('a note made while a step runs (a write read back) shows under that step, and goes once it is done', () => {
+		const note = 'The patch of ClusterRole multus got no answer (timeout): reading the role back to see whether it landed.';
+		const reading = stateAfter([...untilConfirm, {type: 'confirm-answered', yes: true}, {type: 'step-started', step: 'patch'}, {type: 'note', note}]);
+		const frame = frameOf(renderView(reading, {columns: 140}));
+		const lines = frame.split('\n');
+		const patchRow = lines.findIndex(line => /Patch/.test(line));
+		assert.ok(patchRow >= 0 && lines[patchRow + 1]!.includes('reading the role back'), frame);
+		const done = stateAfter([...untilConfirm, {type: 'confirm-answered', yes: true}, {type: 'step-started', step: 'patch'}, {type: 'note', note}, ...patchToRollout.slice(2)]);
+		assert.doesNotMatch(frameOf(renderView(done, {columns: 140})), /reading the role back/);
+	});
+
 	test('the rollout of 1000 nodes is one bar in proportion to the counts, not 1000 lines', () => {
 		const state = stateAfter([...untilConfirm, ...patchToRollout, {type: 'rollout-progress', rollout: largeRollout(1000, 400)}]);
 		const frame = frameOf(renderView(state, {columns: 100}));

@@ -8,6 +8,7 @@ import {
 	failureLine,
 	findLines,
 	headerLine,
+	noteLine,
 	patchedLine,
 	planChangeLines,
 	planCheckLines,
@@ -128,6 +129,7 @@ function StepDetail({state, step, size, mode}: StepProps) {
 			return (
 				<>
 					<StepLines lines={simpleLines(state, step)} />
+					{state.liveNote?.step === step && state.steps[step] === 'running' ? <LineText line={noteLine(state.liveNote.note)} /> : null}
 					{failure}
 				</>
 			);
