@@ -40,20 +40,20 @@ function GridRow({row}: {readonly row: string}) {
 export function RolloutView({rollout, width, grid}: Props) {
 	return (
 		<Box flexDirection="column" width={width}>
-			<LineText line={rolloutHeadline(rollout)} />
+			<LineText line={rolloutHeadline(rollout)} width={width} />
 			{grid ? (
 				<>
 					{rolloutGrid(rollout, width).map((row, index) => (
 						// eslint-disable-next-line react/no-array-index-key
 						<GridRow key={index} row={row} />
 					))}
-					<LineText line={rolloutLegend(rollout.progress, width)} />
+					<LineText line={rolloutLegend(rollout.progress, width)} width={width} />
 				</>
 			) : (
-				<StepLines lines={rolloutNodeLines(rollout)} />
+				<StepLines lines={rolloutNodeLines(rollout)} width={width} />
 			)}
-			<LineText line={rolloutStatusLine(rollout)} />
-			{grid ? <StepLines lines={rolloutPendingLines(rollout)} /> : null}
+			<LineText line={rolloutStatusLine(rollout)} width={width} />
+			{grid ? <StepLines lines={rolloutPendingLines(rollout)} width={width} /> : null}
 		</Box>
 	);
 }

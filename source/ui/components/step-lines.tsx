@@ -67,8 +67,39 @@ function Segments({line}: {readonly line: Line}) {
 	);
 }
 
-/** One presentation line, wrapped with a hanging indent; `base` styles the whole line (its segments add to it). */
-export function LineText({line, base}: {readonly line: Line; readonly base?: TextStyle}) {
+/**
+ * Characters one column wide in any terminal: ASCII, Latin, punctuation, arrows, box drawing and blocks, and the
+ * check marks (U+2713-2718). Not the rest of U+2600-27BF: some of those are emoji, two columns wide.
+ */
+const narrow = /^[\u0020-\u007E\u00A0-\u02FF\u2000-\u25FF\u2713-\u2718]*$/u;
+
+/**
+ * True when the line certainly fits on one row of `width` columns: it can then skip the wrapping machinery,
+ * which costs most of a frame when a view redraws many lines (the rollout).
+ */
+export function fitsOneRow(line: Line, width: number): boolean {
+	let length = 0;
+	for (const segment of line) {
+		if (!narrow.test(segment.text)) return false;
+		length += segment.text.length;
+	}
+
+	return length <= width;
+}
+
+/**
+ * One presentation line, wrapped with a hanging indent; `base` styles the whole line (its segments add to it).
+ * Given the `width` it is drawn in, a line that fits is drawn as it is.
+ */
+export function LineText({line, base, width}: {readonly line: Line; readonly base?: TextStyle; readonly width?: number}) {
+	if (width !== undefined && fitsOneRow(line, width)) {
+		return (
+			<Text wrap="truncate-end" {...base}>
+				<Segments line={line} />
+			</Text>
+		);
+	}
+
 	const rows = splitAtNewlines(line);
 	if (rows.length > 1) {
 		return (
@@ -81,12 +112,12 @@ export function LineText({line, base}: {readonly line: Line; readonly base?: Tex
 		);
 	}
 
-	const {lead, rest, width, leadWidth} = hangingIndent(line);
-	if (width === 0) return <Wrapped line={line} base={base} />;
+	const {lead, rest, width: indent, leadWidth} = hangingIndent(line);
+	if (indent === 0) return <Wrapped line={line} base={base} />;
 
 	return (
 		<Box flexDirection="row">
-			<Box width={width} flexShrink={0} paddingLeft={width - leadWidth}>
+			<Box width={indent} flexShrink={0} paddingLeft={indent - leadWidth}>
 				<Text {...base}>
 					<Segments line={lead} />
 				</Text>
@@ -98,14 +129,14 @@ export function LineText({line, base}: {readonly line: Line; readonly base?: Tex
 	);
 }
 
-/** Lines from present.ts, one under the other, wrapped to the width they are given. */
-export function StepLines({lines}: {readonly lines: Line[]}) {
+/** Lines from present.ts, one under the other, wrapped to the width they are given (`width` when known). */
+export function StepLines({lines, width}: {readonly lines: Line[]; readonly width?: number}) {
 	if (lines.length === 0) return null;
 	return (
 		<Box flexDirection="column">
 			{lines.map((line, index) => (
 				// eslint-disable-next-line react/no-array-index-key
-				<LineText key={index} line={line} />
+				<LineText key={index} line={line} {...(width === undefined ? {} : {width})} />
 			))}
 		</Box>
 	);
