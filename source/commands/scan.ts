@@ -17,7 +17,7 @@ import {ExitCode} from '../exit-codes.js';
 import {MultusError} from '../errors.js';
 import type {OutputFormat} from '../options.js';
 import {scanStream} from '../multus/logs.js';
-import type {FindingGroup, FindingKind, ForbiddenVerb, LookalikeLineFinding, ScanSummary, SeenAt} from '../multus/logs.js';
+import type {FindingGroup, ForbiddenVerb, LookalikeLineFinding, ScanSummary, SeenAt} from '../multus/logs.js';
 
 const maxFindings = 1000;
 const readChunkBytes = 1 << 20;

@@ -5,12 +5,11 @@
 // fixed restartedAt value, so neither can apply twice.
 import type {V1ClusterRole, V1DaemonSet} from '@kubernetes/client-node';
 import {MultusError} from '../errors.js';
-import type {KubeClient} from '../kube/client.js';
+import {restartedAtAnnotation, type KubeClient} from '../kube/client.js';
 import {rulesCover, type JsonPatchOperation} from '../multus/rbac.js';
 import type {Plan} from './model.js';
-import {changeAnnotation} from './record.js';
-
-export const restartedAtAnnotation = 'kubectl.kubernetes.io/restartedAt';
+import {bounded, pause} from '../timers.js';
+import {annotationPath, changeAnnotation} from './record.js';
 
 /** What a read-back shows about a write: ours is stored, nothing of ours is, or someone else wrote meanwhile. */
 export type ReadBack<T> = {landed: true; value: T; why: string} | {landed: false; why: string};
@@ -22,7 +21,7 @@ export function gotNoAnswer(error: unknown): error is MultusError {
 
 /** The change-record annotation value a role patch writes (the same string the server stores when it lands). */
 export function sentChangeRecord(operations: JsonPatchOperation[]): string | undefined {
-	const escaped = `/metadata/annotations/${changeAnnotation.replaceAll('~', '~0').replaceAll('/', '~1')}`;
+	const escaped = annotationPath(changeAnnotation);
 	for (const op of operations) {
 		if (op.op !== 'add' && op.op !== 'replace') continue;
 		if (op.path === escaped && typeof op.value === 'string') return op.value;
@@ -154,37 +153,6 @@ export async function writeResolvingDoubt<T>(
 			onEvent({type: 'not-landed', why: seen.why});
 			break;
 		}
-	}
-}
-
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-	if (ms <= 0) return Promise.resolve();
-	return new Promise(resolve => {
-		const done = () => {
-			clearTimeout(timer);
-			signal.removeEventListener('abort', done);
-			resolve();
-		};
-		const timer = setTimeout(done, ms);
-		signal.addEventListener('abort', done);
-	});
-}
-
-/** `promise`, or undefined once the deadline passes or Ctrl-C comes first (a read with no --request-timeout can hang). */
-async function bounded<T>(promise: Promise<T>, deadline: number, signal: AbortSignal): Promise<T | undefined> {
-	promise.catch(() => {});
-	let timer: NodeJS.Timeout | undefined;
-	let onAbort: (() => void) | undefined;
-	const stop = new Promise<undefined>(resolve => {
-		if (Number.isFinite(deadline)) timer = setTimeout(() => resolve(undefined), Math.max(0, deadline - Date.now()));
-		onAbort = () => resolve(undefined);
-		signal.addEventListener('abort', onAbort);
-	});
-	try {
-		return await Promise.race([promise, stop]);
-	} finally {
-		clearTimeout(timer);
-		if (onAbort) signal.removeEventListener('abort', onAbort);
 	}
 }
 

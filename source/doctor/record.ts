@@ -16,8 +16,9 @@ export interface ChangeRecord {
 	rulesAfter: V1PolicyRule[];
 }
 
-function escapePointer(key: string): string {
-	return key.replaceAll('~', '~0').replaceAll('/', '~1');
+/** The JSON pointer (RFC 6901) to one annotation of an object. */
+export function annotationPath(key: string): string {
+	return `/metadata/annotations/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`;
 }
 
 /** JSON patch operations that record the change on the role, to send in the same patch as the rules. */
@@ -27,7 +28,7 @@ export function recordOperations(role: V1ClusterRole, record: ChangeRecord, prev
 		[changeAnnotation]: JSON.stringify(record),
 	};
 	if (!role.metadata?.annotations) return [{op: 'add', path: '/metadata/annotations', value: values}];
-	return Object.entries(values).map(([key, value]) => ({op: 'add' as const, path: `/metadata/annotations/${escapePointer(key)}`, value}));
+	return Object.entries(values).map(([key, value]) => ({op: 'add' as const, path: annotationPath(key), value}));
 }
 
 export function changeRecord(added: V1PolicyRule[], rulesAfter: V1PolicyRule[], daemonSet: string): ChangeRecord {

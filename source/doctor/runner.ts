@@ -19,7 +19,7 @@ import {advisoryRules, blockingRules, requiredRules} from '../multus/requirement
 import {
 	daemonSetRolloutStatus,
 	podTemplateGeneration,
-	rolloutByNodeMaxNodes,
+	rolloutIsByNode,
 	rolloutProgress,
 	summarisePod,
 	type PodSample,
@@ -27,6 +27,7 @@ import {
 } from '../multus/rollout.js';
 import type {DoctorOptions} from '../options.js';
 import {formatDuration} from '../duration.js';
+import {bounded, pause} from '../timers.js';
 import {accessEvidence, logEvidence, selectorOf} from './evidence.js';
 import type {DoctorEvent, DoctorState} from './machine.js';
 import type {BoundRole, Diagnosis, Found, Outcome, PermissionCheck, Plan, RolloutView, StepId} from './model.js';
@@ -47,13 +48,13 @@ export interface DoctorIO {
 class Cancelled extends Error {}
 
 /**
- * How often the rollout's progress is shown: twice a second node by node, once a second on large clusters (k9s
- * refreshes every 2 s). Each frame of the terminal UI costs a few ms of CPU; the end is shown at once either way.
+ * How often the rollout's progress is shown and the pods are looked at: node by node twice a second; on large
+ * clusters progress once a second (k9s refreshes every 2 s) and the pods every 2 s. Each frame of the terminal UI
+ * costs a few ms of CPU; the end is shown at once either way.
  */
-function progressIntervalMs(ds: V1DaemonSet): number {
-	return (ds.status?.desiredNumberScheduled ?? 0) <= rolloutByNodeMaxNodes ? 500 : 1000;
+function rolloutCadence(ds: V1DaemonSet): {progressMs: number; lookMs: number} {
+	return rolloutIsByNode(ds) ? {progressMs: 500, lookMs: 500} : {progressMs: 1000, lookMs: 2000};
 }
-
 function outcome(verdict: Outcome['verdict'], exitCode: number, message: string): Outcome {
 	return {verdict, exitCode, message};
 }
@@ -485,7 +486,7 @@ async function waitForAggregation(client: KubeClient, aggregate: string, needed:
 	while (Date.now() < deadline && !signal.aborted) {
 		const rules = (await client.readClusterRole(aggregate)).rules ?? [];
 		if (needed.every(rule => rulesCover(rules, rule))) return;
-		await new Promise(resolve => setTimeout(resolve, 250));
+		await pause(250, signal);
 	}
 }
 
@@ -534,7 +535,7 @@ const pendingSampleSize = 5;
 async function samplePods(client: KubeClient, found: Found, ds: V1DaemonSet, everyPod: boolean): Promise<PodSample> {
 	const {namespace} = found.daemonSet;
 	const generation = podTemplateGeneration(ds);
-	if (everyPod || (ds.status?.desiredNumberScheduled ?? 0) <= rolloutByNodeMaxNodes) {
+	if (everyPod || rolloutIsByNode(ds)) {
 		const pods: PodSummary[] = [];
 		let continueToken: string | undefined;
 		do {
@@ -549,19 +550,6 @@ async function samplePods(client: KubeClient, found: Found, ds: V1DaemonSet, eve
 		client.listPods(namespace, `${found.selector},pod-template-generation=${generation}`, pendingSampleSize, {fieldSelector: 'status.phase!=Running'}),
 	]);
 	return {pods: [...old.items, ...fresh.items].map(pod => summarisePod(pod, generation)), complete: false};
-}
-
-/** Resolves with `promise`, or with undefined after `ms`. */
-async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
-	let timer: NodeJS.Timeout | undefined;
-	const late = new Promise<undefined>(resolve => {
-		timer = setTimeout(() => resolve(undefined), ms);
-	});
-	try {
-		return await Promise.race([promise, late]);
-	} finally {
-		clearTimeout(timer);
-	}
 }
 
 /**
@@ -590,7 +578,7 @@ async function watchRollout(client: KubeClient, found: Found, restarted: V1Daemo
 	// At most one or two progress events a second, and only when what they show changed (the elapsed seconds count).
 	const publish = (force = false) => {
 		const now = Date.now();
-		const interval = progressIntervalMs(ds);
+		const interval = rolloutCadence(ds).progressMs;
 		if (!force && now - lastDispatch < interval) {
 			pendingDispatch ??= setTimeout(() => {
 				pendingDispatch = undefined;
@@ -633,6 +621,7 @@ async function watchRollout(client: KubeClient, found: Found, restarted: V1Daemo
 			}
 		};
 		const onAbort = () => done(new Cancelled());
+		const deleted = () => new MultusError('RolloutFailed', `DaemonSet ${namespace}/${name} was deleted during the rollout`, {hint: 'someone removed Multus; reinstall it, then run kubectl multus doctor again'});
 		io.signal.addEventListener('abort', onAbort);
 
 		// Look at the pods, at most once per interval; a change seen during a look asks for one more after it.
@@ -643,7 +632,7 @@ async function watchRollout(client: KubeClient, found: Found, restarted: V1Daemo
 				return;
 			}
 			if (lookTimer) return;
-			const wait = lastLook + ((ds.status?.desiredNumberScheduled ?? 0) <= rolloutByNodeMaxNodes ? 500 : 2000) - Date.now();
+			const wait = lastLook + rolloutCadence(ds).lookMs - Date.now();
 			if (wait > 0) {
 				lookTimer = setTimeout(() => {
 					lookTimer = undefined;
@@ -690,7 +679,7 @@ async function watchRollout(client: KubeClient, found: Found, restarted: V1Daemo
 			timer = setTimeout(() => {
 				void (async () => {
 					// Name every node still pending, from one last look at all the pods (bounded: the cluster may be down).
-					const final = (await within(samplePods(client, found, ds, true).catch(() => undefined), 5000)) ?? sample;
+					const final = (await bounded(samplePods(client, found, ds, true).catch(() => undefined), Date.now() + 5000)) ?? sample;
 					const progress = rolloutProgress(ds, final);
 					const nodes = progress.pending.map(p => `${p.node} (${p.pod ?? 'no pod'}: ${p.reason})`).join(', ');
 					done(new MultusError('RolloutFailed', `rollout of DaemonSet ${namespace}/${name} did not finish within ${formatDuration(options.timeoutMs)}: ${daemonSetRolloutStatus(ds).message}${progress.pendingTotal ? ` Still pending on ${progress.pendingTotal} node(s): ${nodes}${progress.pendingTotal > progress.pending.length ? ', …' : ''}` : ''}`, {
@@ -720,7 +709,7 @@ async function watchRollout(client: KubeClient, found: Found, restarted: V1Daemo
 						lastRv = event.object.metadata?.resourceVersion ?? lastRv;
 						if (event.type === 'BOOKMARK') return;
 						if (event.type === 'DELETED') {
-							done(new MultusError('RolloutFailed', `DaemonSet ${namespace}/${name} was deleted during the rollout`, {hint: 'someone removed Multus; reinstall it, then run kubectl multus doctor again'}));
+							done(deleted());
 							return;
 						}
 						ds = event.object;
@@ -740,7 +729,7 @@ async function watchRollout(client: KubeClient, found: Found, restarted: V1Daemo
 			} catch (error) {
 				if (settled) return;
 				if (error instanceof MultusError && error.kind === 'NotFound') {
-					done(new MultusError('RolloutFailed', `DaemonSet ${namespace}/${name} was deleted during the rollout`, {hint: 'someone removed Multus; reinstall it, then run kubectl multus doctor again'}));
+					done(deleted());
 					return;
 				}
 				// The API server is unreachable: keep trying until the timeout, as kubectl rollout status does.

@@ -39,6 +39,9 @@ function isStatusObject(body: unknown): boolean {
 
 export type WatchEvent<T> = {type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK'; object: T};
 
+/** The pod-template annotation `kubectl rollout restart` sets; changing it replaces every pod. */
+export const restartedAtAnnotation = 'kubectl.kubernetes.io/restartedAt';
+
 /**
  * The thin Kubernetes layer: one method per API call the doctor makes, each mapping failures to a MultusError
  * once. Nothing here decides anything.
@@ -213,7 +216,7 @@ export class KubeClient {
 
 	/** What `kubectl rollout restart` sends: a strategic-merge patch of the pod template's restartedAt annotation. */
 	restartDaemonSet(namespace: string, name: string, restartedAt: string, dryRun: boolean): Promise<V1DaemonSet> {
-		const body = {spec: {template: {metadata: {annotations: {'kubectl.kubernetes.io/restartedAt': restartedAt}}}}};
+		const body = {spec: {template: {metadata: {annotations: {[restartedAtAnnotation]: restartedAt}}}}};
 		return this.call(`restart DaemonSet ${namespace}/${name}${dryRun ? ' (server-side dry run)' : ''}`, () =>
 			this.apps.patchNamespacedDaemonSet(
 				{namespace, name, body, fieldManager, ...(dryRun ? {dryRun: 'All'} : {})},

@@ -94,6 +94,11 @@ export interface PodSample {
  */
 export const rolloutByNodeMaxNodes = 50;
 
+/** True when the rollout of `ds` is small enough to follow node by node (see rolloutByNodeMaxNodes). */
+export function rolloutIsByNode(ds: V1DaemonSet): boolean {
+	return (ds.status?.desiredNumberScheduled ?? 0) <= rolloutByNodeMaxNodes;
+}
+
 function isPodReady(pod: V1Pod): boolean {
 	return pod.status?.conditions?.some(c => c.type === 'Ready' && c.status === 'True') ?? false;
 }

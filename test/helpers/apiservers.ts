@@ -7,25 +7,7 @@ import {closeSync, mkdirSync, openSync, readFileSync, writeFileSync} from 'node:
 import https from 'node:https';
 import net from 'node:net';
 import path from 'node:path';
-import YAML from 'yaml';
-import {clusterDir, sleep} from './faults.js';
-
-const pki = path.join(clusterDir, 'pki');
-const adminTls = () => ({cert: readFileSync(path.join(pki, 'admin.crt')), key: readFileSync(path.join(pki, 'admin.key')), ca: readFileSync(path.join(pki, 'ca.crt'))});
-
-interface Component {
-	name: string;
-	binary: string;
-	args: string[];
-	workDir: string;
-}
-
-function component(name: string): Component {
-	const config = YAML.parseAllDocuments(readFileSync(path.join(clusterDir, 'kwok.yaml'), 'utf8'))[0]!.toJS() as {components: Component[]};
-	const found = config.components.find(c => c.name === name);
-	if (!found) throw new Error(`no component ${name} in ${clusterDir}/kwok.yaml`);
-	return found;
-}
+import {adminTls, clusterDir, component, forwardRequest, sleep} from './faults.js';
 
 async function freePort(): Promise<number> {
 	const server = net.createServer();
@@ -287,7 +269,6 @@ export interface LosingProxy {
  * the API server with the cluster's admin client certificate.
  */
 export async function losingProxy(target: string, matches: (method: string, url: string) => boolean, lose: 'answer' | 'request'): Promise<LosingProxy> {
-	const [host = '127.0.0.1', port = '443'] = target.split(':');
 	const {cert, key, ca} = adminTls();
 	const seen: RequestSeen[] = [];
 	let armed = true;
@@ -303,7 +284,7 @@ export async function losingProxy(target: string, matches: (method: string, url:
 			request.socket.destroy();
 			return;
 		}
-		const upstream = https.request({host, port: Number(port), method: request.method, path: request.url, headers: {...request.headers, host: target}, agent}, answer => {
+		forwardRequest(target, request, response, {agent}, answer => {
 			entry.status = answer.statusCode;
 			if (drop) {
 				// Read the whole answer (the write is done), then close the doctor's connection without a word.
@@ -319,8 +300,6 @@ export async function losingProxy(target: string, matches: (method: string, url:
 			response.flushHeaders();
 			answer.pipe(response);
 		});
-		upstream.on('error', () => response.destroy());
-		request.pipe(upstream);
 	});
 	await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
 	const {port: local} = server.address() as net.AddressInfo;

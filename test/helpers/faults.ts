@@ -8,12 +8,12 @@ import net from 'node:net';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
-import {kubeconfig, kubectl, kubectlPath, repoRoot, testEnv, type RunResult} from './cluster.js';
+import {kubeconfig, kubectl, kubectlPath, testEnv, type RunResult} from './cluster.js';
 
 /** The kwok cluster's directory: its kwok.yaml, pids/, logs/ and the component binaries under bin/. */
 export const clusterDir = path.dirname(kubeconfig);
 
-interface Component {
+export interface Component {
 	name: string;
 	binary: string;
 	args: string[];
@@ -24,7 +24,8 @@ interface Component {
 export const controlPlane = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok-controller'] as const;
 export type ComponentName = (typeof controlPlane)[number];
 
-function component(name: ComponentName): Component {
+/** A process of the kwok cluster (control plane or etcd) as its kwok.yaml starts it. */
+export function component(name: string): Component {
 	const config = YAML.parseAllDocuments(readFileSync(path.join(clusterDir, 'kwok.yaml'), 'utf8'))[0]!.toJS() as {components: Component[]};
 	const found = config.components.find(c => c.name === name);
 	if (!found) throw new Error(`no component ${name} in ${clusterDir}/kwok.yaml`);
@@ -296,6 +297,23 @@ export async function htmlServer(status = 404): Promise<LoopbackServer> {
 	};
 }
 
+/** The test cluster's admin client certificate and its CA: what a test proxy talks to the API server with. */
+export function adminTls(): {cert: Buffer; key: Buffer; ca: Buffer} {
+	const pki = path.join(clusterDir, 'pki');
+	return {cert: readFileSync(path.join(pki, 'admin.crt')), key: readFileSync(path.join(pki, 'admin.key')), ca: readFileSync(path.join(pki, 'ca.crt'))};
+}
+
+/**
+ * Sends a request a test proxy received on to the API server at `target` (host:port), over TLS with `tls`
+ * (certificates or an agent), and hands its answer to `onAnswer`; a failed upstream request drops the client's.
+ */
+export function forwardRequest(target: string, request: http.IncomingMessage, response: http.ServerResponse, tls: https.RequestOptions, onAnswer: (answer: http.IncomingMessage) => void): void {
+	const [host = '127.0.0.1', port = '443'] = target.split(':');
+	const upstream = https.request({host, port: Number(port), method: request.method, path: request.url, headers: {...request.headers, host: target}, ...tls}, onAnswer);
+	upstream.on('error', () => response.destroy());
+	request.pipe(upstream);
+}
+
 /**
  * An HTTPS proxy in front of the API server (at `target`, host:port) that answers the first `forward` requests and
  * then goes silent: later requests are accepted and never answered, on new and kept-alive connections alike
@@ -304,11 +322,7 @@ export async function htmlServer(status = 404): Promise<LoopbackServer> {
  * the API server with the cluster's admin client certificate.
  */
 export async function blackHoleAfter(target: string, forward: number): Promise<LoopbackServer> {
-	const [host = '127.0.0.1', port = '443'] = target.split(':');
-	const pki = path.join(path.dirname(kubeconfig), 'pki');
-	const cert = readFileSync(path.join(pki, 'admin.crt'));
-	const key = readFileSync(path.join(pki, 'admin.key'));
-	const ca = readFileSync(path.join(pki, 'ca.crt'));
+	const {cert, key, ca} = adminTls();
 	const held = new Set<http.ServerResponse>();
 	let hits = 0;
 	const server = https.createServer({cert, key}, (request, response) => {
@@ -317,12 +331,10 @@ export async function blackHoleAfter(target: string, forward: number): Promise<L
 			held.add(response);
 			return;
 		}
-		const upstream = https.request({host, port: Number(port), method: request.method, path: request.url, headers: {...request.headers, host: target}, cert, key, ca}, answer => {
+		forwardRequest(target, request, response, {cert, key, ca}, answer => {
 			response.writeHead(answer.statusCode ?? 502, answer.headers);
 			answer.pipe(response);
 		});
-		upstream.on('error', () => response.destroy());
-		request.pipe(upstream);
 	});
 	await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
 	const {port: local} = server.address() as net.AddressInfo;

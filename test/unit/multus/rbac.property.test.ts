@@ -9,7 +9,6 @@ import {
 	planRolePatch,
 	ruleCovers,
 	rulesCover,
-	type JsonPatchOperation,
 	type RolePatchPlan,
 } from '../../../source/multus/rbac.js';
 import {
