@@ -1,14 +1,19 @@
 #!/usr/bin/env node
-// Bundles source/cli.tsx into one classic script that a Node single executable application (SEA) can run.
+// Bundles the CLI for a Node single executable application (SEA) as two classic scripts: the SEA's main, from
+// source/entry.ts, which answers `--help` alone; and the CLI, from source/cli.tsx, an asset that the main compiles
+// only for anything else (source/sea/load-cli.ts). A SEA parses its whole main at every start, so a 3 MB main
+// cost `--help` about 30 ms.
 //
 // Node 22's SEA main must be a CommonJS script whose `require` sees only builtins, but Ink and yoga use
-// top-level await. So: esbuild bundles to ESM (top-level await allowed, the lazy `import('./commands/x.js')`
+// top-level await. So the CLI is bundled as ESM (top-level await allowed, the lazy `import('./commands/x.js')`
 // calls are inlined because their specifiers are static strings), the few `import ... from 'node:x'` lines
-// left are rewritten to `require`, and the whole bundle is wrapped in an async function.
+// left are rewritten to `require`, and the whole bundle is wrapped in an async function, itself inside a function
+// of the CommonJS names (require, __filename, __dirname) that the loader passes in.
 // See docs/distribution.md and shared/research/distribution.md §3.2.
 //
 // Usage: node scripts/build-sea.mjs [--out dist/sea/sea-main.cjs] [--no-minify]
-// Prints the build info (version, commit, bytes) as JSON on stdout.
+// Writes the main there and the CLI next to it (cli.cjs); prints the build info (version, commit, bytes, the SEA
+// assets) as JSON on stdout, and writes it to build-info.json next to them.
 import * as esbuild from 'esbuild';
 import {execFileSync} from 'node:child_process';
 import {mkdirSync, readFileSync, writeFileSync} from 'node:fs';
@@ -100,16 +105,45 @@ ${code}
 // ASCII only, either way: one non-ASCII character (a glyph in the help, a ’ in a comment) makes V8 hold the whole
 // script as a two-byte string, twice the memory, and read it more slowly at every start.
 script = (await esbuild.transform(script, {minify, legalComments: 'none', target: 'node22', charset: 'ascii'})).code;
+// Wrapped after minifying, which would drop a function expression that nothing calls.
+script = `(function (require, __filename, __dirname) {${script}\n})`;
+
+// The main: the entry, with ./cli.js replaced by the loader of the asset above.
+const seaLoader = {
+	name: 'cli-from-sea-asset',
+	setup(build) {
+		build.onResolve({filter: /^\.\/cli\.js$/}, () => ({path: path.join(root, 'source/sea/load-cli.ts')}));
+	},
+};
+const main = await esbuild.build({
+	entryPoints: [path.join(root, 'source/entry.ts')],
+	absWorkingDir: root,
+	bundle: true,
+	platform: 'node',
+	format: 'cjs',
+	target: 'node22',
+	minify,
+	legalComments: 'none',
+	charset: 'ascii',
+	write: false,
+	logLevel: 'warning',
+	plugins: [seaLoader],
+});
+const mainScript = main.outputFiles[0].text.replace(/^#!.*\n/, '');
 
 mkdirSync(path.dirname(out), {recursive: true});
-writeFileSync(out, script);
+writeFileSync(out, mainScript);
+const cliOut = path.join(path.dirname(out), 'cli.cjs');
+writeFileSync(cliOut, script);
 const inputs = Object.keys(result.metafile.inputs);
 const info = {
 	version,
 	commit,
 	bytes: Buffer.byteLength(script),
+	mainBytes: Buffer.byteLength(mainScript),
 	commands: inputs.filter(file => file.startsWith('source/commands/')).sort(),
 	out: path.relative(root, out),
+	cli: path.relative(root, cliOut),
 };
 writeFileSync(path.join(path.dirname(out), 'build-info.json'), JSON.stringify(info, null, '\t') + '\n');
 process.stdout.write(JSON.stringify(info) + '\n');

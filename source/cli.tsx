@@ -1,15 +1,12 @@
-#!/usr/bin/env node
-// Entry: parse flags, pick the command, exit with its code. Heavy modules (Ink, client-node) load lazily
-// so that `--help` and `version` start fast.
+// The CLI: parse flags, pick the command, exit with its code. source/entry.ts loads it when the arguments ask for
+// more than the usage text. Heavy modules (Ink, client-node) load lazily so that `version` and `scan` start fast.
 import {enableCompileCache} from 'node:module';
 import {ExitCode} from './exit-codes.js';
 import {MultusError, formatError, usageError} from './errors.js';
 import {parseDuration} from './duration.js';
-import {helpText} from './help.js';
+import {commands, helpText, invokedAsCompleter} from './help.js';
 import {versionInfo} from './version.js';
 import type {ConnectionOptions, DoctorOptions, DryRun, EmitFormat, OutputFormat} from './options.js';
-
-export {helpText};
 
 // V8's compile cache for our bundle and client-node: later runs skip most of the parsing (Node 22.1+).
 enableCompileCache?.();
@@ -39,8 +36,6 @@ const flagSpec = {
 	version: {type: 'boolean', default: false},
 } as const;
 
-const commands = ['doctor', 'scan', 'undo', 'version'];
-
 /** kubectl accepts a bare --dry-run (meaning client); meow needs a value, so give it one. */
 function normaliseArgv(argv: string[]): string[] {
 	return argv.map(arg => (arg === '--dry-run' ? '--dry-run=client' : arg));
@@ -68,23 +63,12 @@ function positiveInteger(flag: string, value: number): number {
 	return value;
 }
 
-/** True when started under kubectl's completion name (kubectl_complete-multus[.exe], e.g. a symlink to this binary). */
-export function invokedAsCompleter(argv0: string): boolean {
-	return /^kubectl_complete-/.test(argv0.split(/[\\/]/).at(-1) ?? '');
-}
-
 export async function main(argv: string[], argv0 = process.argv0): Promise<number> {
 	// Completion words are partial ("--con"), so they must reach the completer before meow rejects them as flags.
 	const completer = invokedAsCompleter(argv0);
 	if (completer || argv[0] === '__complete') {
 		const {runComplete} = await import('./commands/complete.js');
 		return runComplete(completer ? argv : argv.slice(1));
-	}
-	// Help alone needs no flag parser: print it before loading one (the most common first run).
-	const help = argv.length === 0 || (argv.length <= 2 && ['--help', '-h', 'help'].includes(argv.at(-1)!) && (argv.length === 1 || commands.includes(argv[0]!)));
-	if (help) {
-		process.stdout.write(helpText.trimStart());
-		return argv.length === 0 ? ExitCode.Usage : ExitCode.Ok;
 	}
 	const {default: meow} = await import('meow');
 	const cli = meow(helpText, {
@@ -161,16 +145,8 @@ export async function main(argv: string[], argv0 = process.argv0): Promise<numbe
 			return runDoctor(options);
 		}
 		default:
-			throw usageError(`unknown command "${command}"`, 'run kubectl multus --help to see the commands: doctor, scan, undo, version');
+			throw usageError(`unknown command "${command}"`, `run kubectl multus --help to see the commands: ${commands.join(', ')}`);
 	}
-}
-
-// `kubectl multus ... | head`: a closed pipe is not an error.
-for (const stream of [process.stdout, process.stderr]) {
-	stream.on('error', (error: NodeJS.ErrnoException) => {
-		if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-		throw error;
-	});
 }
 
 main(process.argv.slice(2)).then(

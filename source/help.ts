@@ -1,4 +1,26 @@
-// The usage text, on its own so that `--help` loads nothing else.
+// The usage text, and when the arguments ask for nothing else: on its own, so that `--help` loads nothing else
+// (source/entry.ts answers it before the CLI loads).
+import {ExitCode} from './exit-codes.js';
+
+/** The commands, in the order the usage text lists them. */
+export const commands = ['doctor', 'scan', 'undo', 'version'] as const;
+
+/** True when started under kubectl's completion name (kubectl_complete-multus[.exe], e.g. a symlink to this binary). */
+export function invokedAsCompleter(argv0: string): boolean {
+	return /^kubectl_complete-/.test(argv0.split(/[\\/]/).at(-1) ?? '');
+}
+
+/**
+ * The exit code when the arguments ask for the usage text and nothing else (`--help`, `-h` or `help`, alone or
+ * after a command; or no arguments at all, a usage error as kubectl's own commands make it), else undefined.
+ * Any other argument goes to the flag parser, which prints the same text for `--help` among other flags.
+ */
+export function helpOnly(argv: readonly string[], argv0: string): ExitCode | undefined {
+	if (invokedAsCompleter(argv0)) return undefined;
+	if (argv.length === 0) return ExitCode.Usage;
+	const asks = argv.length <= 2 && ['--help', '-h', 'help'].includes(argv.at(-1)!) && (argv.length === 1 || (commands as readonly string[]).includes(argv[0]!));
+	return asks ? ExitCode.Ok : undefined;
+}
 export const helpText = `
   Diagnose and fix Multus-CNI's RBAC: the thick daemon's pod informer needs list and watch on pods.
 

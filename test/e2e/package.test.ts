@@ -120,6 +120,9 @@ describe('release packaging (scripts/package)', () => {
 		assert.equal(stdout, `kubectl-multus ${packageVersion} (commit ${build.commit}, node 22.23.2)\n`);
 		const help = await run(kubectl, ['multus', '--help'], {env});
 		assert.match(help.stdout, /kubectl multus doctor/);
+		// --help is answered by the small main; anything else compiles the CLI asset, from its V8 code cache here.
+		const cache = await run(kubectl, ['multus', 'version'], {env: {...env, KUBECTL_MULTUS_CODE_CACHE: 'report'}});
+		assert.equal(cache.stderr, 'code cache: accepted\n');
 		// Run as kubectl_complete-multus (the caveats' symlink), the same binary answers kubectl's completion.
 		await symlink('kubectl-multus', path.join(binDir, 'kubectl_complete-multus'));
 		const completion = await run(kubectl, ['__complete', 'multus', 'doctor', '--con'], {env});

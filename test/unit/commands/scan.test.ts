@@ -35,7 +35,7 @@ function run(command: string, args: string[], stdin?: string | NodeJS.ReadableSt
 }
 
 function scan(args: string[], stdin?: string | NodeJS.ReadableStream): Promise<Run> {
-	return run(process.execPath, ['--import', 'tsx', 'source/cli.tsx', 'scan', ...args], stdin);
+	return run(process.execPath, ['--import', 'tsx', 'source/entry.ts', 'scan', ...args], stdin);
 }
 
 const user = 'system:serviceaccount:kube-system:multus';
