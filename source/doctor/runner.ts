@@ -49,11 +49,12 @@ class Cancelled extends Error {}
 
 /**
  * How often the rollout's progress is shown and the pods are looked at: node by node twice a second; on large
- * clusters progress once a second (k9s refreshes every 2 s) and the pods every 2 s. Each frame of the terminal UI
- * costs a few ms of CPU; the end is shown at once either way.
+ * clusters every 2 s, as k9s refreshes. Each frame of the terminal UI costs a few ms of CPU (Ink redraws the whole
+ * live area), so on a large cluster the view refreshing once a second would cost more than the watch itself
+ * (BENCHMARKS.md). The end is shown at once either way.
  */
 function rolloutCadence(ds: V1DaemonSet): {progressMs: number; lookMs: number} {
-	return rolloutIsByNode(ds) ? {progressMs: 500, lookMs: 500} : {progressMs: 1000, lookMs: 2000};
+	return rolloutIsByNode(ds) ? {progressMs: 500, lookMs: 500} : {progressMs: 2000, lookMs: 2000};
 }
 function outcome(verdict: Outcome['verdict'], exitCode: number, message: string): Outcome {
 	return {verdict, exitCode, message};
