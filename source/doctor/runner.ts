@@ -19,6 +19,7 @@ import {advisoryRules, blockingRules, requiredRules} from '../multus/requirement
 import {
 	daemonSetRolloutStatus,
 	podTemplateGeneration,
+	rolloutCadence,
 	rolloutIsByNode,
 	rolloutProgress,
 	summarisePod,
@@ -47,15 +48,6 @@ export interface DoctorIO {
 
 class Cancelled extends Error {}
 
-/**
- * How often the rollout's progress is shown and the pods are looked at: node by node twice a second; on large
- * clusters every 2 s, as k9s refreshes. Each frame of the terminal UI costs a few ms of CPU (Ink redraws the whole
- * live area), so on a large cluster the view refreshing once a second would cost more than the watch itself
- * (BENCHMARKS.md). The end is shown at once either way.
- */
-function rolloutCadence(ds: V1DaemonSet): {progressMs: number; lookMs: number} {
-	return rolloutIsByNode(ds) ? {progressMs: 500, lookMs: 500} : {progressMs: 2000, lookMs: 2000};
-}
 function outcome(verdict: Outcome['verdict'], exitCode: number, message: string): Outcome {
 	return {verdict, exitCode, message};
 }
@@ -557,7 +549,7 @@ async function samplePods(client: KubeClient, found: Found, ds: V1DaemonSet, eve
  * Watches the DaemonSet until kubectl's rollout-status rules say done: one watch on the DaemonSet alone, as
  * `kubectl rollout status` does, resumed from the last resourceVersion after a dropped watch and re-listed
  * after 410. The pods are only looked at on demand, to name the nodes the rollout waits on: after a DaemonSet
- * change, at most every 500 ms on small clusters and every 2 s on large ones, every 5 s while nothing moves,
+ * change, at most every 500 ms on small clusters and every 2-5 s on large ones (rolloutCadence), every 5 s while nothing moves,
  * and every pod once more when --timeout expires.
  */
 async function watchRollout(client: KubeClient, found: Found, restarted: V1DaemonSet, options: DoctorOptions, io: DoctorIO): Promise<V1DaemonSet> {

@@ -99,6 +99,20 @@ export function rolloutIsByNode(ds: V1DaemonSet): boolean {
 	return (ds.status?.desiredNumberScheduled ?? 0) <= rolloutByNodeMaxNodes;
 }
 
+/**
+ * How often the doctor shows the rollout's progress and looks at the pods that hold it back, in ms. Node by node,
+ * twice a second. Above that, the counts at an interval that grows with the fleet, 5 ms a node between 1 and 5 s
+ * (k9s refreshes every 2 s), and the pods every 2 s or at that interval if longer. The watch's own cost grows with
+ * the nodes (each one's pod changes the DaemonSet's status), while each frame of the terminal UI costs about the
+ * same at any size (5-15 ms of CPU: Ink redraws the whole live area) and each look two lists of 5 pods; so the
+ * view's share stays small next to the watch (BENCHMARKS.md). The end is shown at once either way.
+ */
+export function rolloutCadence(ds: V1DaemonSet): {progressMs: number; lookMs: number} {
+	if (rolloutIsByNode(ds)) return {progressMs: 500, lookMs: 500};
+	const progressMs = Math.min(5000, Math.max(1000, 5 * (ds.status?.desiredNumberScheduled ?? 0)));
+	return {progressMs, lookMs: Math.max(2000, progressMs)};
+}
+
 function isPodReady(pod: V1Pod): boolean {
 	return pod.status?.conditions?.some(c => c.type === 'Ready' && c.status === 'True') ?? false;
 }

@@ -6,6 +6,7 @@ import {
 	daemonSetRolloutStatus,
 	podNotReadyReason,
 	podTemplateGeneration,
+	rolloutCadence,
 	rolloutProgress,
 	summarisePod,
 	type PodSummary,
@@ -167,6 +168,32 @@ describe('rolloutProgress', () => {
 				assert.ok(done <= Math.min(updated, available), `${done} done of ${updated} updated, ${available} available`);
 				assert.equal(old, Math.max(0, desired - updated));
 				assert.equal(progress.pendingTotal, desired - done);
+			}),
+		);
+	});
+});
+
+describe('rolloutCadence: how often the view refreshes and the pods are looked at', () => {
+	const at = (nodes: number) => rolloutCadence(daemonSet({desiredNumberScheduled: nodes}));
+
+	test('node by node (up to 50 nodes) twice a second', () => {
+		assert.deepEqual(at(3), {progressMs: 500, lookMs: 500});
+		assert.deepEqual(at(50), {progressMs: 500, lookMs: 500});
+	});
+
+	test('above, 5 ms a node between 1 and 5 s; the pods every 2 s or as slowly as the counts', () => {
+		assert.deepEqual(at(51), {progressMs: 1000, lookMs: 2000});
+		assert.deepEqual(at(100), {progressMs: 1000, lookMs: 2000});
+		assert.deepEqual(at(400), {progressMs: 2000, lookMs: 2000});
+		assert.deepEqual(at(1000), {progressMs: 5000, lookMs: 5000});
+		assert.deepEqual(at(20_000), {progressMs: 5000, lookMs: 5000});
+	});
+
+	test('never faster for a larger fleet', () => {
+		fc.assert(
+			fc.property(fc.integer({min: 0, max: 50_000}), fc.integer({min: 0, max: 50_000}), (a, b) => {
+				const [small, large] = a <= b ? [at(a), at(b)] : [at(b), at(a)];
+				return small.progressMs <= large.progressMs && small.lookMs <= large.lookMs && large.progressMs <= 5000;
 			}),
 		);
 	});
