@@ -18,6 +18,7 @@ import {aggregationSources, describeRule, missingRules, planRolePatch, rulesCove
 import {advisoryRules, blockingRules, requiredRules} from '../multus/requirements.js';
 import {
 	daemonSetRolloutStatus,
+	podIsNew,
 	podTemplateGeneration,
 	rolloutCadence,
 	rolloutIsByNode,
@@ -52,9 +53,6 @@ function outcome(verdict: Outcome['verdict'], exitCode: number, message: string)
 	return {verdict, exitCode, message};
 }
 
-function podIsNew(ds: V1DaemonSet, pod: V1Pod): boolean {
-	return pod.metadata?.labels?.['pod-template-generation'] === podTemplateGeneration(ds) && !pod.metadata?.deletionTimestamp;
-}
 
 /** Runs the doctor from Connect to Verify, dispatching an event at every change; returns the outcome. */
 export async function runDoctorFlow(options: DoctorOptions, io: DoctorIO): Promise<Outcome> {
@@ -191,7 +189,7 @@ export async function runDoctorFlow(options: DoctorOptions, io: DoctorIO): Promi
 			// Only the new template's pods, and only as many as we read logs from: never all pods of a big fleet.
 			const generation = podTemplateGeneration(restartedDs);
 			const pods = await client.listPods(found.daemonSet.namespace, `${found.selector},pod-template-generation=${generation}`, options.logPods * 2);
-			podsToCheck = pods.items.filter(pod => podIsNew(restartedDs!, pod)).slice(0, options.logPods);
+			podsToCheck = pods.items.filter(pod => podIsNew(pod, generation)).slice(0, options.logPods);
 		}
 		const logs = podsToCheck.length > 0
 			? await logEvidence(client, podsToCheck, found.daemonSet.container, options.logBytes, signal)
@@ -568,7 +566,7 @@ async function watchRollout(client: KubeClient, found: Found, restarted: V1Daemo
 		finishedAt,
 		reconnects,
 	});
-	// At most one or two progress events a second, and only when what they show changed (the elapsed seconds count).
+	// At most one progress event per rolloutCadence interval, and only when what it shows changed (the elapsed seconds count).
 	const publish = (force = false) => {
 		const now = Date.now();
 		const interval = rolloutCadence(ds).progressMs;

@@ -151,9 +151,14 @@ export function podTemplateGeneration(ds: V1DaemonSet): string {
 	return ds.metadata?.annotations?.['deprecated.daemonset.template.generation'] ?? String(ds.metadata?.generation ?? '');
 }
 
+/** True for a pod of the current template (`generation`: the DaemonSet's podTemplateGeneration) not being deleted. */
+export function podIsNew(pod: V1Pod, generation: string): boolean {
+	return pod.metadata?.labels?.['pod-template-generation'] === generation && !pod.metadata?.deletionTimestamp;
+}
+
 /** A pod reduced to what the rollout view shows; `generation` is the DaemonSet's podTemplateGeneration. */
 export function summarisePod(pod: V1Pod, generation: string): PodSummary {
-	const isNew = pod.metadata?.labels?.['pod-template-generation'] === generation && !pod.metadata?.deletionTimestamp;
+	const isNew = podIsNew(pod, generation);
 	const cell: RolloutCell = isNew ? (isPodReady(pod) ? 'done' : 'new') : 'old';
 	return {
 		name: pod.metadata?.name ?? '',

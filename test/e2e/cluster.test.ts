@@ -1,7 +1,7 @@
 // The local cluster itself: real RBAC decisions, real DaemonSet rollouts on kwok nodes, real `kubectl logs`.
 import assert from 'node:assert/strict';
 import {after, describe, test} from 'node:test';
-import {applyScenario, deleteScenario, kubectl, kubectlJson, waitFor} from '../helpers/cluster.js';
+import {applyScenario, deleteScenario, kubectl, kubectlJson, waitFor, multusServiceAccount as multus} from '../helpers/cluster.js';
 
 /** The pod's log, or undefined while the log simulator has not published it yet (kubectl says "no logs found"). */
 function podLog(pod: string): string | undefined {
@@ -12,7 +12,6 @@ function podLog(pod: string): string | undefined {
 	}
 }
 
-const multus = 'system:serviceaccount:kube-system:multus';
 
 function sar(verb: string): boolean {
 	const review = JSON.parse(

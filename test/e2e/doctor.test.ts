@@ -1,10 +1,8 @@
 // `kubectl multus doctor` without a terminal, through kubectl's plugin mechanism, against the local cluster.
 import assert from 'node:assert/strict';
 import {after, describe, test} from 'node:test';
-import {applyScenario, canI, deleteScenario, kubectl, kubectlJson, runPlugin, snapshot, assertUnchanged} from '../helpers/cluster.js';
+import {applyScenario, canI, deleteScenario, kubectl, kubectlJson, runPlugin, snapshot, assertUnchanged, multusServiceAccount as multus, podsListWatch} from '../helpers/cluster.js';
 
-const multus = 'system:serviceaccount:kube-system:multus';
-const podsListWatch = {apiGroups: [''], resources: ['pods'], verbs: ['list', 'watch']};
 
 describe('doctor on broken-thick', () => {
 	after(() => deleteScenario('broken-thick'));

@@ -3,8 +3,8 @@
 // etcd), and an HA pair behind a TCP balancer whose member the doctor talks to is killed mid-rollout. What the
 // doctor did is proven from the outside: the extra apiserver's audit log and the balancer's connection counts.
 import assert from 'node:assert/strict';
-import {describe, test} from 'node:test';
-import {applyScenario, canI, snapshot, waitFor} from '../helpers/cluster.js';
+import {describe, test, type TestContext} from 'node:test';
+import {applyScenario, canI, snapshot, waitFor, multusServiceAccount as multus, podsListWatch} from '../helpers/cluster.js';
 import {
 	etcdBump,
 	etcdCompact,
@@ -15,10 +15,8 @@ import {
 	type AuditEvent,
 	type ExtraApiserver,
 } from '../helpers/apiservers.js';
-import {kubeconfigWith, realCluster, sleep, slowRollout, startPlugin, type RunningPlugin} from '../helpers/faults.js';
+import {adminKubeconfigVia, realCluster, sleep, slowRollout, startPlugin, type RunningPlugin} from '../helpers/faults.js';
 
-const multus = 'system:serviceaccount:kube-system:multus';
-const podsListWatch = {apiGroups: [''], resources: ['pods'], verbs: ['list', 'watch']};
 const dsWatchPath = '/apis/apps/v1/namespaces/kube-system/daemonsets?watch=true&fieldSelector=metadata.name%3Dkube-multus-ds';
 
 /** The doctor's requests about the Multus DaemonSet as one API server logged them, in the order it got them. */
@@ -40,11 +38,6 @@ function doctorDaemonSetRequests(apiserver: ExtraApiserver): Array<AuditEvent & 
 		});
 }
 
-function kubeconfigFor(server: string): string {
-	const real = realCluster();
-	return kubeconfigWith({server, 'certificate-authority': real.certificateAuthority}, real.adminUser);
-}
-
 function assertFixed(before: ReturnType<typeof snapshot>, stdout: string): void {
 	assert.match(stdout, /daemon set "kube-multus-ds" successfully rolled out/);
 	assert.match(stdout, /^Fixed: /m);
@@ -55,27 +48,59 @@ function assertFixed(before: ReturnType<typeof snapshot>, stdout: string): void 
 	assert.ok(canI('list', 'pods', multus) && canI('watch', 'pods', multus));
 }
 
+/** Seconds since the test started, in its diagnostics. */
+function stopwatch(t: TestContext): (what: string) => void {
+	const started = Date.now();
+	return what => t.diagnostic(`${((Date.now() - started) / 1000).toFixed(1)} s: ${what}`);
+}
+
+/**
+ * broken-thick with a slow rollout (so that the fault hits the doctor while it watches), and an extra kube-apiserver
+ * on the cluster's etcd, started meanwhile and stopped after the test.
+ */
+async function brokenWithExtraApiserver(t: TestContext, watchCache: boolean): Promise<{before: ReturnType<typeof snapshot>; apiserver: ExtraApiserver}> {
+	const starting = startExtraApiserver({watchCache});
+	t.after(async () => (await starting.catch(() => undefined))?.stop());
+	applyScenario('broken-thick');
+	await slowRollout('kube-system', 'kube-multus-ds', 4);
+	const before = snapshot('multus', 'kube-system', 'kube-multus-ds');
+	return {before, apiserver: await starting};
+}
+
+/** `doctor --yes` through `server`, returned once its DaemonSet watch on `apiserver` is open and the rollout still runs. */
+async function doctorWatchingMidRollout(t: TestContext, server: string, apiserver: ExtraApiserver, fault: string): Promise<RunningPlugin> {
+	const doctor = startPlugin(['doctor', '--yes', '--kubeconfig', adminKubeconfigVia(server)]);
+	let finished = false;
+	void doctor.done.then(() => (finished = true));
+	t.after(() => {
+		if (!finished) doctor.signal('SIGKILL');
+	});
+	await doctor.waitForOutput(/\[8\/9\] Rollout/);
+	await waitFor('the doctor\'s DaemonSet watch', () => doctorDaemonSetRequests(apiserver).some(r => r.verb === 'watch'), 30_000);
+	await sleep(500);
+	assert.doesNotMatch(doctor.output(), /successfully rolled out/, `the ${fault} must hit a rollout in progress`);
+	return doctor;
+}
+
+/** The doctor went on after the fault: exit 0, its watch resumed, the install fixed. */
+async function assertFinishedFixed(doctor: RunningPlugin, before: ReturnType<typeof snapshot>, mark: (what: string) => void): Promise<void> {
+	const result = await doctor.done;
+	mark(`doctor exited ${result.code}`);
+	assert.equal(result.code, 0, result.stdout + result.stderr);
+	assert.match(result.stdout, /\(watch resumed \d+×\)/);
+	assertFixed(before, result.stdout);
+}
+
 describe('several API servers', () => {
 	test('410 Gone on a resumed watch: etcd compacted past the watch\'s resourceVersion while the connection was down; the doctor re-reads the DaemonSet and finishes (exit 0)', async t => {
-		const started = Date.now();
-		const mark = (what: string) => t.diagnostic(`${((Date.now() - started) / 1000).toFixed(1)} s: ${what}`);
+		const mark = stopwatch(t);
 		// Watches served from etcd itself: the watch cache of the cluster's own apiserver would answer an old
 		// resourceVersion from memory for a while, so a 410 there depends on timing.
-		const starting = startExtraApiserver({watchCache: false});
-		t.after(async () => (await starting.catch(() => undefined))?.stop());
-		applyScenario('broken-thick');
-		await slowRollout('kube-system', 'kube-multus-ds', 4);
-		const before = snapshot('multus', 'kube-system', 'kube-multus-ds');
-		const apiserver = await starting;
+		const {before, apiserver} = await brokenWithExtraApiserver(t, false);
 		const proxy = await tcpBalancer([apiserver.address]);
 		t.after(() => proxy.close());
 		mark('extra apiserver (no watch cache) and proxy up');
-		let doctor: RunningPlugin | undefined = startPlugin(['doctor', '--yes', '--kubeconfig', kubeconfigFor(proxy.url)]);
-		t.after(() => doctor?.signal('SIGKILL'));
-		await doctor.waitForOutput(/\[8\/9\] Rollout/);
-		await waitFor('the doctor\'s DaemonSet watch', () => doctorDaemonSetRequests(apiserver).some(r => r.verb === 'watch'), 30_000);
-		await sleep(500);
-		assert.doesNotMatch(doctor.output(), /successfully rolled out/, 'the cut must hit a rollout in progress');
+		const doctor = await doctorWatchingMidRollout(t, proxy.url, apiserver, 'cut');
 
 		// Down go the doctor's connections; new ones wait while etcd moves on and forgets the history before now.
 		const cutAt = new Date().toISOString();
@@ -87,12 +112,7 @@ describe('several API servers', () => {
 		proxy.release();
 		mark(`connections cut, etcd compacted at revision ${compacted}, connections let through again`);
 
-		const result = await doctor.done;
-		doctor = undefined;
-		mark(`doctor exited ${result.code}`);
-		assert.equal(result.code, 0, result.stdout + result.stderr);
-		assert.match(result.stdout, /\(watch resumed \d+×\)/);
-		assertFixed(before, result.stdout);
+		await assertFinishedFixed(doctor, before, mark);
 
 		// From the outside: after the cut the doctor resumed its watch from a resourceVersion etcd no longer has
 		// (a watch from RV starts at RV+1), then read the DaemonSet afresh: the 410 branch, not a plain resume.
@@ -111,37 +131,21 @@ describe('several API servers', () => {
 	});
 
 	test('two API servers behind a balancer: the one the doctor is connected to is killed mid-rollout; the doctor fails over and finishes (exit 0)', async t => {
-		const started = Date.now();
-		const mark = (what: string) => t.diagnostic(`${((Date.now() - started) / 1000).toFixed(1)} s: ${what}`);
-		const starting = startExtraApiserver({watchCache: true});
-		t.after(async () => (await starting.catch(() => undefined))?.stop());
-		applyScenario('broken-thick');
-		await slowRollout('kube-system', 'kube-multus-ds', 4);
-		const before = snapshot('multus', 'kube-system', 'kube-multus-ds');
-		const extra = await starting;
+		const mark = stopwatch(t);
+		const {before, apiserver: extra} = await brokenWithExtraApiserver(t, true);
 		const own = new URL(realCluster().server).host;
 		// The extra apiserver first: the doctor lands there; the cluster's own (which the controllers use) is the other.
 		const balancer = await tcpBalancer([extra.address, own]);
 		t.after(() => balancer.close());
 		mark('second apiserver and balancer up');
-		let doctor: RunningPlugin | undefined = startPlugin(['doctor', '--yes', '--kubeconfig', kubeconfigFor(balancer.url)]);
-		t.after(() => doctor?.signal('SIGKILL'));
-		await doctor.waitForOutput(/\[8\/9\] Rollout/);
-		await waitFor('the doctor\'s DaemonSet watch', () => doctorDaemonSetRequests(extra).some(r => r.verb === 'watch'), 30_000);
-		await sleep(500);
-		assert.doesNotMatch(doctor.output(), /successfully rolled out/, 'the kill must hit a rollout in progress');
+		const doctor = await doctorWatchingMidRollout(t, balancer.url, extra, 'kill');
 		assert.ok(balancer.connections(extra.address).open > 0, 'the doctor is connected to the extra apiserver');
 		assert.equal(balancer.connections(own).total, 0, 'and only to it');
 
 		await extra.kill();
 		mark('the apiserver the doctor was connected to is killed');
 
-		const result = await doctor.done;
-		doctor = undefined;
-		mark(`doctor exited ${result.code}`);
-		assert.equal(result.code, 0, result.stdout + result.stderr);
-		assert.match(result.stdout, /\(watch resumed \d+×\)/);
-		assertFixed(before, result.stdout);
+		await assertFinishedFixed(doctor, before, mark);
 		assert.ok(balancer.connections(own).total > 0, 'the doctor went on through the other apiserver');
 	});
 });

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import {rootCertificates} from 'node:tls';
 import {after, before, describe, test} from 'node:test';
 import {applyScenario, deleteScenario, runPlugin, snapshot, type RunResult} from '../helpers/cluster.js';
-import {blackHoleAfter, htmlServer, kubeconfigWith, realCluster, silentServer, writeKubeconfig} from '../helpers/faults.js';
+import {adminKubeconfigVia, blackHoleAfter, htmlServer, kubeconfigWith, realCluster, silentServer, writeKubeconfig} from '../helpers/faults.js';
 
 describe('faults in what the doctor is given', () => {
 	let baseline: ReturnType<typeof snapshot>;
@@ -53,7 +53,7 @@ describe('faults in what the doctor is given', () => {
 	test('the API server goes silent after Connect (black-holing proxy): exit 3 in Find, no answer in time, nothing changed', async () => {
 		const proxy = await blackHoleAfter(new URL(real.server).host, 1);
 		try {
-			const result = await runPlugin(['doctor', '--yes', '--request-timeout', '2s', '-o', 'json', '--kubeconfig', kubeconfigWith({...realClusterEntry, server: proxy.url}, real.adminUser)]);
+			const result = await runPlugin(['doctor', '--yes', '--request-timeout', '2s', '-o', 'json', '--kubeconfig', adminKubeconfigVia(proxy.url)]);
 			assert.equal(result.code, 3, result.stdout + result.stderr);
 			const report = JSON.parse(result.stdout);
 			assert.match(report.connection.serverVersion, /^v1\./, 'Connect went through the proxy');

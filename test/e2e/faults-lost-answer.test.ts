@@ -4,13 +4,11 @@
 // object back and go on without writing twice. Each test asserts the exit code, what the user reads, what the
 // proxy saw the doctor send, and the cluster afterwards.
 import assert from 'node:assert/strict';
-import {describe, test} from 'node:test';
-import {applyScenario, canI, kubectlJson, runPlugin, snapshot} from '../helpers/cluster.js';
-import {losingProxy, type LosingProxy, type RequestSeen} from '../helpers/apiservers.js';
-import {kubeconfigWith, realCluster} from '../helpers/faults.js';
+import {describe, test, type TestContext} from 'node:test';
+import {applyScenario, canI, kubectlJson, runPlugin, snapshot, multusServiceAccount as multus, podsListWatch} from '../helpers/cluster.js';
+import {losingProxy, type RequestSeen} from '../helpers/apiservers.js';
+import {adminKubeconfigVia, phrase, realCluster} from '../helpers/faults.js';
 
-const multus = 'system:serviceaccount:kube-system:multus';
-const podsListWatch = {apiGroups: [''], resources: ['pods'], verbs: ['list', 'watch']};
 const rolePath = '/apis/rbac.authorization.k8s.io/v1/clusterroles/multus';
 const dsPath = '/apis/apps/v1/namespaces/kube-system/daemonsets/kube-multus-ds';
 
@@ -19,16 +17,32 @@ const write = (path: string) => (method: string, url: string) => method === 'PAT
 const isWrite = (path: string) => (request: RequestSeen) => write(path)(request.method, request.url);
 const isRead = (path: string) => (request: RequestSeen) => request.method === 'GET' && (request.url === path || request.url.startsWith(`${path}?`));
 
-/** A sentence as printed: wrapped anywhere between words. */
-function phrase(text: string): RegExp {
-	return new RegExp(text.split(' ').map(word => word.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('\\s+'));
+/** The real API server's host:port, where the proxies forward. */
+const target = () => new URL(realCluster().server).host;
+
+/**
+ * broken-thick, then `doctor --yes` through a proxy that loses the request or the answer (`lose`) of the first real
+ * write of `path`; the doctor must go on to exit 0. Returns the role before, the doctor's output and what the
+ * proxy saw.
+ */
+async function doctorThroughLosingProxy(t: TestContext, path: string, lose: 'request' | 'answer'): Promise<{before: ReturnType<typeof snapshot>; output: string; requests: RequestSeen[]}> {
+	applyScenario('broken-thick');
+	const before = snapshot('multus', 'kube-system', 'kube-multus-ds');
+	const proxy = await losingProxy(target(), write(path), lose);
+	t.after(() => proxy.close());
+	const result = await runPlugin(['doctor', '--yes', '--kubeconfig', adminKubeconfigVia(proxy.url)]);
+	const output = result.stdout + result.stderr;
+	assert.equal(result.code, 0, output);
+	return {before, output, requests: proxy.requests()};
 }
 
-async function doctorThrough(proxy: LosingProxy): Promise<{code: number | null; output: string}> {
-	const real = realCluster();
-	const config = kubeconfigWith({server: proxy.url, 'certificate-authority': real.certificateAuthority}, real.adminUser);
-	const result = await runPlugin(['doctor', '--yes', '--kubeconfig', config]);
-	return {code: result.code, output: result.stdout + result.stderr};
+/** The write of `path` was sent once, applied by the API server, its answer lost, and the object read back after it. */
+function assertSentOnceAnswerLost(requests: RequestSeen[], path: string, names: {write: string; object: string}): void {
+	const writes = requests.filter(isWrite(path));
+	assert.equal(writes.length, 1, `one ${names.write} sent:\n${JSON.stringify(requests, null, 1)}`);
+	assert.equal(writes[0]!.fate, 'answer-lost');
+	assert.equal(writes[0]!.status, 200, 'the API server applied it');
+	assert.ok(requests.slice(requests.indexOf(writes[0]!)).some(isRead(path)), `${names.object} was read back`);
 }
 
 function assertFixedOnce(before: ReturnType<typeof snapshot>): void {
@@ -44,21 +58,9 @@ function assertFixedOnce(before: ReturnType<typeof snapshot>): void {
 }
 
 describe('a write whose answer is lost', () => {
-	const target = new URL(realCluster().server).host;
-
 	test('the ClusterRole patch lands and its answer is lost: read back, counted as applied, not sent again; fixed (exit 0)', async t => {
-		applyScenario('broken-thick');
-		const before = snapshot('multus', 'kube-system', 'kube-multus-ds');
-		const proxy = await losingProxy(target, write(rolePath), 'answer');
-		t.after(() => proxy.close());
-		const {code, output} = await doctorThrough(proxy);
-		assert.equal(code, 0, output);
-		const requests = proxy.requests();
-		const patches = requests.filter(isWrite(rolePath));
-		assert.equal(patches.length, 1, `one patch sent:\n${JSON.stringify(requests, null, 1)}`);
-		assert.equal(patches[0]!.fate, 'answer-lost');
-		assert.equal(patches[0]!.status, 200, 'the API server applied it');
-		assert.ok(requests.slice(requests.indexOf(patches[0]!)).some(isRead(rolePath)), 'the role was read back');
+		const {before, output, requests} = await doctorThroughLosingProxy(t, rolePath, 'answer');
+		assertSentOnceAnswerLost(requests, rolePath, {write: 'patch', object: 'the role'});
 		assert.match(output, phrase('The patch of ClusterRole multus got no answer ('));
 		assert.match(output, phrase("reading the role back to see whether it landed."));
 		assert.match(output, phrase("carries this run's change record and the added rules"));
@@ -69,13 +71,7 @@ describe('a write whose answer is lost', () => {
 	});
 
 	test('the ClusterRole patch is lost before it reaches the server: read back unchanged, sent again, applied once; fixed (exit 0)', async t => {
-		applyScenario('broken-thick');
-		const before = snapshot('multus', 'kube-system', 'kube-multus-ds');
-		const proxy = await losingProxy(target, write(rolePath), 'request');
-		t.after(() => proxy.close());
-		const {code, output} = await doctorThrough(proxy);
-		assert.equal(code, 0, output);
-		const requests = proxy.requests();
+		const {before, output, requests} = await doctorThroughLosingProxy(t, rolePath, 'request');
 		const patches = requests.filter(isWrite(rolePath));
 		assert.deepEqual(patches.map(p => p.fate), ['request-lost', 'forwarded'], JSON.stringify(requests, null, 1));
 		assert.equal(patches[1]!.status, 200);
@@ -87,18 +83,8 @@ describe('a write whose answer is lost', () => {
 	});
 
 	test('the DaemonSet restart lands and its answer is lost: read back, not restarted twice; rolled out and fixed (exit 0)', async t => {
-		applyScenario('broken-thick');
-		const before = snapshot('multus', 'kube-system', 'kube-multus-ds');
-		const proxy = await losingProxy(target, write(dsPath), 'answer');
-		t.after(() => proxy.close());
-		const {code, output} = await doctorThrough(proxy);
-		assert.equal(code, 0, output);
-		const requests = proxy.requests();
-		const restarts = requests.filter(isWrite(dsPath));
-		assert.equal(restarts.length, 1, `one restart sent:\n${JSON.stringify(requests, null, 1)}`);
-		assert.equal(restarts[0]!.fate, 'answer-lost');
-		assert.equal(restarts[0]!.status, 200, 'the API server applied it');
-		assert.ok(requests.slice(requests.indexOf(restarts[0]!)).some(isRead(dsPath)), 'the DaemonSet was read back');
+		const {before, output, requests} = await doctorThroughLosingProxy(t, dsPath, 'answer');
+		assertSentOnceAnswerLost(requests, dsPath, {write: 'restart', object: 'the DaemonSet'});
 		assert.match(output, phrase('The restart of DaemonSet kube-system/kube-multus-ds got no answer ('));
 		assert.match(output, phrase('the restart landed; only its answer was lost.'));
 		assert.match(output, /successfully rolled out/);

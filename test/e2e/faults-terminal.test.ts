@@ -2,11 +2,10 @@
 // resized while the rollout is drawn. It must finish, fixed, and never crash or colour against the user's wish.
 import assert from 'node:assert/strict';
 import {after, describe, test} from 'node:test';
-import {applyScenario, deleteScenario, kubectlPath, snapshot, testEnv, waitFor} from '../helpers/cluster.js';
+import {applyScenario, deleteScenario, kubectlPath, snapshot, testEnv, waitFor, podsListWatch} from '../helpers/cluster.js';
 import {sleep, slowRollout} from '../helpers/faults.js';
 import {startTerminal} from '../helpers/tmux.js';
 
-const podsListWatch = {apiGroups: [''], resources: ['pods'], verbs: ['list', 'watch']};
 
 /** SGR sequences that set a colour (foreground or background, 16, 256 or true colour); not bold, dim or resets. */
 function colourEscapes(screen: string): string[] {

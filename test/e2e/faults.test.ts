@@ -3,30 +3,25 @@
 // Ctrl-C. Each test asserts the exit code, what the user reads, and what the cluster looks like afterwards.
 import assert from 'node:assert/strict';
 import {after, describe, test} from 'node:test';
-import {applyScenario, canI, deleteScenario, kubectl, kubectlJson, kubectlPath, repoRoot, snapshot, testEnv, waitFor} from '../helpers/cluster.js';
+import {applyScenario, canI, deleteScenario, kubectl, kubectlJson, kubectlPath, repoRoot, snapshot, testEnv, waitFor, multusServiceAccount as multus, podsListWatch} from '../helpers/cluster.js';
 import {
 	apiserverReady,
 	componentRunning,
 	createSmallNode,
 	deleteNode,
 	killComponent,
+	phrase,
 	restartComponent,
 	restoreControlPlane,
 	signalComponent,
 	sleep,
 	slowRollout,
 	startPlugin,
+	whileApiserverStopped,
 } from '../helpers/faults.js';
 import {startTerminal} from '../helpers/tmux.js';
 
-const multus = 'system:serviceaccount:kube-system:multus';
-const podsListWatch = {apiGroups: [''], resources: ['pods'], verbs: ['list', 'watch']};
 const configMapsGet = {apiGroups: [''], resources: ['configmaps'], verbs: ['get']};
-
-/** A sentence as the terminal shows it: wrapped anywhere between words. */
-function phrase(text: string): RegExp {
-	return new RegExp(text.split(' ').map(word => word.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('\\s+'));
-}
 
 function multusPods(): any[] {
 	return kubectlJson(['-n', 'kube-system', 'get', 'pods', '-l', 'name=multus']).items;
@@ -181,14 +176,10 @@ describe('faults during a doctor run', () => {
 		const terminal = startTerminal([kubectlPath, 'multus', 'doctor', '--request-timeout', '2s', '--timeout', '5s'], testEnv);
 		t.after(() => terminal.kill());
 		await terminal.waitForScreen(/\[y\/N\]/);
-		signalComponent('kube-apiserver', 'SIGSTOP');
-		let code: number;
-		try {
+		const code = await whileApiserverStopped(() => {
 			terminal.send('y');
-			code = await terminal.waitForExit(30_000);
-		} finally {
-			signalComponent('kube-apiserver', 'SIGCONT');
-		}
+			return terminal.waitForExit(30_000);
+		});
 		const screen = terminal.screen();
 		assert.equal(code, 3, screen);
 		assert.match(screen, phrase('cannot patch ClusterRole multus: no answer from the API server at'));
@@ -208,17 +199,13 @@ describe('faults during a doctor run', () => {
 		const terminal = startTerminal([kubectlPath, 'multus', 'doctor', '--request-timeout', '2s'], testEnv);
 		t.after(() => terminal.kill());
 		await terminal.waitForScreen(/\[y\/N\]/);
-		signalComponent('kube-apiserver', 'SIGSTOP');
-		let code: number;
-		try {
+		const code = await whileApiserverStopped(async () => {
 			terminal.send('y');
 			// The patch times out after 2 s; from then on the doctor reads the role back (until --timeout, 5m).
 			await sleep(4000);
 			terminal.send('C-c');
-			code = await terminal.waitForExit(30_000);
-		} finally {
-			signalComponent('kube-apiserver', 'SIGCONT');
-		}
+			return terminal.waitForExit(30_000);
+		});
 		const screen = terminal.screen();
 		assert.equal(code, 1, screen);
 		assert.match(screen, phrase('Cancelled during patch. ClusterRole multus may or may not have been patched (the request got no answer): kubectl get clusterrole multus -o yaml shows it'));

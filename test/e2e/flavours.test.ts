@@ -4,9 +4,8 @@ import {mkdtempSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {describe, test} from 'node:test';
-import {applyScenario, canI, deleteScenario, kubectl, kubectlJson, runPlugin, snapshot, assertUnchanged} from '../helpers/cluster.js';
+import {applyScenario, canI, deleteScenario, kubectl, kubectlJson, runPlugin, snapshot, assertUnchanged, podsListWatch, multusServiceAccount} from '../helpers/cluster.js';
 
-const podsListWatch = {apiGroups: [''], resources: ['pods'], verbs: ['list', 'watch']};
 
 /** Our own roles: the built-in system: ones every identity gets through shared groups left out. */
 function ownRoles(report: any): any[] {
@@ -138,8 +137,8 @@ describe('doctor on install flavours: broken', () => {
 		const aggregate = kubectlJson(['get', 'clusterrole', 'multus-aggregate']);
 		assert.equal(aggregate.metadata.annotations?.['kubectl-multus.dev/change'], undefined, 'the aggregate itself is not written by the doctor');
 		assert.ok(aggregate.rules.some((rule: any) => JSON.stringify(rule) === JSON.stringify(podsListWatch)), 'the controller copied the rule in');
-		assert.ok(canI('list', 'pods', 'system:serviceaccount:kube-system:multus'));
-		assert.ok(canI('watch', 'pods', 'system:serviceaccount:kube-system:multus'));
+		assert.ok(canI('list', 'pods', multusServiceAccount));
+		assert.ok(canI('watch', 'pods', multusServiceAccount));
 	});
 
 	test('several-roles-thick: a wildcard NAD role and a resourceNames-restricted list do not help; minimal patch of the pods role (exit 0)', async t => {
@@ -159,15 +158,15 @@ describe('doctor on install flavours: broken', () => {
 		const after = snapshot('multus-pods', 'kube-system', 'kube-multus-ds');
 		assert.deepEqual(after.rules, [{...before.rules[0], verbs: ['get', 'update', 'list', 'watch']}, ...before.rules.slice(1)]);
 		assert.equal(kubectlJson(['get', 'clusterrole', 'multus-nads']).metadata.resourceVersion, nadsBefore);
-		assert.ok(canI('list', 'pods', 'system:serviceaccount:kube-system:multus'));
-		assert.ok(canI('watch', 'pods', 'system:serviceaccount:kube-system:multus'));
+		assert.ok(canI('list', 'pods', multusServiceAccount));
+		assert.ok(canI('watch', 'pods', multusServiceAccount));
 	});
 
 	test('per-node-cert: checks system:multus:<node> through the Group binding, not the ServiceAccount; fixes that role (exit 0)', async t => {
 		applyScenario('per-node-cert');
 		t.after(() => deleteScenario('per-node-cert'));
 		// The ServiceAccount itself may list and watch pods: a check of the ServiceAccount would call this healthy.
-		assert.ok(canI('list', 'pods', 'system:serviceaccount:kube-system:multus'));
+		assert.ok(canI('list', 'pods', multusServiceAccount));
 		const check = JSON.parse((await runPlugin(['doctor', '--check', '-o', 'json'])).stdout);
 		assert.equal(check.verdict, 'problem');
 		assert.equal(check.multus.perNodeCertificates, true);
@@ -200,7 +199,7 @@ describe('doctor --emit', () => {
 	test('--emit manifest on a Helm-managed role (rke2-thick): the whole ClusterRole, nothing changed (exit 1); kubectl apply -f - fixes it', async t => {
 		applyScenario('rke2-thick');
 		t.after(() => deleteScenario('rke2-thick'));
-		const user = 'system:serviceaccount:kube-system:multus';
+		const user = multusServiceAccount;
 		const before = snapshot('rke2-multus', 'kube-system', 'rke2-multus');
 		const result = await runPlugin(['doctor', '--emit', 'manifest']);
 		assert.equal(result.code, 1, result.stderr);
@@ -232,7 +231,7 @@ describe('doctor --emit', () => {
 	test('--emit patch on broken-thick: the rule ops as JSON, nothing changed (exit 1); kubectl patch --type=json fixes it', async t => {
 		applyScenario('broken-thick');
 		t.after(() => deleteScenario('broken-thick'));
-		const user = 'system:serviceaccount:kube-system:multus';
+		const user = multusServiceAccount;
 		const before = snapshot('multus', 'kube-system', 'kube-multus-ds');
 		const result = await runPlugin(['doctor', '--emit', 'patch']);
 		assert.equal(result.code, 1, result.stderr);

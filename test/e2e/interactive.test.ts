@@ -1,10 +1,9 @@
 // The guided doctor in a real terminal (tmux), run as `kubectl multus doctor` through kubectl's plugin mechanism.
 import assert from 'node:assert/strict';
 import {after, describe, test} from 'node:test';
-import {applyScenario, canI, deleteScenario, kubectlJson, kubectlPath, snapshot, testEnv} from '../helpers/cluster.js';
+import {applyScenario, canI, deleteScenario, kubectlJson, kubectlPath, snapshot, testEnv, multusServiceAccount as multus} from '../helpers/cluster.js';
 import {startTerminal} from '../helpers/tmux.js';
 
-const multus = 'system:serviceaccount:kube-system:multus';
 
 describe('interactive doctor in a terminal', () => {
 	after(() => deleteScenario('broken-thick'));

@@ -22,6 +22,11 @@ export const testEnv: NodeJS.ProcessEnv = {
 };
 export const kubectlPath = path.join(toolsBin, 'kubectl');
 
+/** The scenarios' Multus ServiceAccount, as RBAC names the user. */
+export const multusServiceAccount = 'system:serviceaccount:kube-system:multus';
+/** The rule the doctor adds for the thick daemon's pod informer. */
+export const podsListWatch = {apiGroups: [''], resources: ['pods'], verbs: ['list', 'watch']};
+
 /** Runs our kubectl; throws with its stderr on failure. */
 export function kubectl(args: string[], input?: string): string {
 	const result = spawnSync(kubectlPath, args, {env: testEnv, input, encoding: 'utf8'});

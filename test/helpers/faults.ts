@@ -163,6 +163,21 @@ export function sleep(ms: number): Promise<void> {
 	return new Promise(resolve => setTimeout(resolve, ms));
 }
 
+/** A sentence as printed: wrapped anywhere between words (the terminal's width or the plain path's). */
+export function phrase(text: string): RegExp {
+	return new RegExp(text.split(' ').map(word => word.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('\\s+'));
+}
+
+/** Runs `during` with the cluster's kube-apiserver frozen (SIGSTOP), and lets it go on (SIGCONT) whatever happens. */
+export async function whileApiserverStopped<T>(during: () => Promise<T>): Promise<T> {
+	signalComponent('kube-apiserver', 'SIGSTOP');
+	try {
+		return await during();
+	} finally {
+		signalComponent('kube-apiserver', 'SIGCONT');
+	}
+}
+
 // ---- the plugin as a running process, and the cluster shaped for a fault
 
 export interface RunningPlugin {
@@ -366,6 +381,12 @@ export function realCluster(): {server: string; certificateAuthority: string; ad
 	};
 	const cluster = config.clusters[0]!.cluster;
 	return {server: cluster.server, certificateAuthority: cluster['certificate-authority'], adminUser: config.users[0]!.user};
+}
+
+/** The cluster's admin credentials and CA, reaching the API server at `server` (a proxy or balancer in front of it). */
+export function adminKubeconfigVia(server: string): string {
+	const real = realCluster();
+	return kubeconfigWith({server, 'certificate-authority': real.certificateAuthority}, real.adminUser);
 }
 
 /** A kubeconfig with one cluster, one user (any client-go user entry) and a current context using both. */
