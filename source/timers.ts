@@ -2,7 +2,7 @@
 
 /** Waits `ms`, or less when `signal` aborts first. */
 export function pause(ms: number, signal?: AbortSignal): Promise<void> {
-	if (ms <= 0) return Promise.resolve();
+	if (ms <= 0 || signal?.aborted) return Promise.resolve();
 	return new Promise(resolve => {
 		const done = () => {
 			clearTimeout(timer);
@@ -20,6 +20,7 @@ export function pause(ms: number, signal?: AbortSignal): Promise<void> {
  */
 export async function bounded<T>(promise: Promise<T>, deadline: number, signal?: AbortSignal): Promise<T | undefined> {
 	promise.catch(() => {});
+	if (signal?.aborted) return undefined;
 	let timer: NodeJS.Timeout | undefined;
 	let onAbort: (() => void) | undefined;
 	const stop = new Promise<undefined>(resolve => {
