@@ -4,6 +4,7 @@ import {runPlainDoctor} from '../doctor/plain.js';
 import {doctorReport} from '../doctor/report.js';
 import {rulesPatchJson} from '../doctor/record.js';
 import {ExitCode} from '../exit-codes.js';
+import {connectKube} from '../kube/client.js';
 import {describeRule} from '../multus/rbac.js';
 
 /** `kubectl multus doctor`: the Ink UI in a terminal, otherwise the plain printer or a JSON/YAML report. */
@@ -22,7 +23,7 @@ export async function runDoctor(options: DoctorOptions): Promise<number> {
 	process.on('SIGTERM', onSignal);
 	try {
 		if (options.emit) return await runEmit(options, controller.signal);
-		const {outcome, state} = await runPlainDoctor(options, text => process.stdout.write(text), controller.signal);
+		const {outcome, state} = await runPlainDoctor(options, text => process.stdout.write(text), controller.signal, {connect: connectKube});
 		if (options.output !== 'text') {
 			const report = doctorReport(state);
 			process.stdout.write(options.output === 'json' ? JSON.stringify(report, null, 2) + '\n' : stringify(report));
@@ -40,7 +41,7 @@ export async function runDoctor(options: DoctorOptions): Promise<number> {
  * to use it on stderr). Changes nothing. Exit 1 when there is a fix to take, otherwise the check's own code.
  */
 async function runEmit(options: DoctorOptions, signal: AbortSignal): Promise<number> {
-	const {outcome, state} = await runPlainDoctor({...options, check: true, output: 'json'}, () => {}, signal);
+	const {outcome, state} = await runPlainDoctor({...options, check: true, output: 'json'}, () => {}, signal, {connect: connectKube});
 	const plan = state.plan;
 	if (!plan || plan.patch.empty || outcome.verdict === 'failed' || outcome.verdict === 'cancelled') {
 		process.stderr.write(`${outcome.message}${state.failure?.hint ? `\n  fix: ${state.failure.hint}` : ''}\n`);

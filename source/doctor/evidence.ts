@@ -1,5 +1,5 @@
 import type {V1DaemonSet, V1Pod} from '@kubernetes/client-node';
-import type {KubeClient} from '../kube/client.js';
+import type {KubeApi} from '../kube/client.js';
 import {MultusError} from '../errors.js';
 import {scanText} from '../multus/logs.js';
 import type {AccessEvidence, LogEvidence} from './model.js';
@@ -19,7 +19,7 @@ export function selectorOf(ds: V1DaemonSet): string {
 }
 
 /** SubjectAccessReview: can the daemon's identity list and watch pods at cluster scope? */
-export async function accessEvidence(client: KubeClient, identity: {user: string; groups: string[]}): Promise<AccessEvidence> {
+export async function accessEvidence(client: KubeApi, identity: {user: string; groups: string[]}): Promise<AccessEvidence> {
 	const [list, watch] = await Promise.all(
 		(['list', 'watch'] as const).map(verb => client.subjectAccess(identity.user, identity.groups, {verb, group: '', resource: 'pods'})),
 	);
@@ -31,7 +31,7 @@ export async function accessEvidence(client: KubeClient, identity: {user: string
  * lines with the same classifier `kubectl multus scan` uses.
  */
 export async function logEvidence(
-	client: KubeClient,
+	client: KubeApi,
 	pods: V1Pod[],
 	container: string,
 	limitBytes: number,

@@ -5,7 +5,7 @@
 // fixed restartedAt value, so neither can apply twice.
 import type {V1ClusterRole, V1DaemonSet} from '@kubernetes/client-node';
 import {MultusError} from '../errors.js';
-import {restartedAtAnnotation, type KubeClient} from '../kube/client.js';
+import {restartedAtAnnotation, type KubeApi} from '../kube/client.js';
 import {rulesCover, type JsonPatchOperation} from '../multus/rbac.js';
 import type {Plan} from './model.js';
 import {bounded, pause} from '../timers.js';
@@ -162,7 +162,7 @@ function reason(error: MultusError): string {
 }
 
 /** The doctor's ClusterRole patch, resolved when its answer is lost (see writeResolvingDoubt). */
-export function patchRoleResolvingDoubt(client: Pick<KubeClient, 'patchClusterRole' | 'readClusterRole'>, plan: Plan, options: InDoubtOptions): Promise<Resolved<V1ClusterRole>> {
+export function patchRoleResolvingDoubt(client: Pick<KubeApi, 'patchClusterRole' | 'readClusterRole'>, plan: Plan, options: InDoubtOptions): Promise<Resolved<V1ClusterRole>> {
 	const {onNote = () => {}} = options;
 	return writeResolvingDoubt(
 		() => client.patchClusterRole(plan.role, plan.operations, false),
@@ -179,7 +179,7 @@ export function patchRoleResolvingDoubt(client: Pick<KubeClient, 'patchClusterRo
 }
 
 /** The doctor's DaemonSet restart, resolved when its answer is lost (see writeResolvingDoubt). */
-export function restartResolvingDoubt(client: Pick<KubeClient, 'restartDaemonSet' | 'readDaemonSet'>, namespace: string, name: string, restartedAt: string, options: InDoubtOptions): Promise<Resolved<V1DaemonSet>> {
+export function restartResolvingDoubt(client: Pick<KubeApi, 'restartDaemonSet' | 'readDaemonSet'>, namespace: string, name: string, restartedAt: string, options: InDoubtOptions): Promise<Resolved<V1DaemonSet>> {
 	const {onNote = () => {}} = options;
 	return writeResolvingDoubt(
 		() => client.restartDaemonSet(namespace, name, restartedAt, false),

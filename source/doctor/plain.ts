@@ -1,7 +1,7 @@
 import {doctorReducer, initialState, type DoctorEvent, type DoctorState} from './machine.js';
 import {stepIds, stepTitles, type Outcome, type StepId} from './model.js';
 import {confirmAnswerLine, connectLines, detectLines, failureLine, findLines, patchedLine, planLines, restartedLine, rolloutLines, summaryLines, verifyLines, type Line} from './present.js';
-import {runDoctorFlow} from './runner.js';
+import {runDoctorFlow, type FlowEnv} from './runner.js';
 import {renderLine} from '../ui/ansi.js';
 import type {DoctorOptions} from '../options.js';
 
@@ -13,6 +13,7 @@ export async function runPlainDoctor(
 	options: DoctorOptions,
 	write: (text: string) => void,
 	signal: AbortSignal,
+	env: FlowEnv,
 ): Promise<{outcome: Outcome; state: DoctorState}> {
 	let state = initialState();
 	const text = options.output === 'text';
@@ -92,6 +93,6 @@ export async function runPlainDoctor(
 		getState: () => state,
 		confirm: async () => options.yes,
 		signal,
-	});
+	}, env);
 	return {outcome, state};
 }

@@ -1,8 +1,9 @@
 import type {V1ClusterRole, V1ConfigMap, V1DaemonSet, V1Pod, V1PolicyRule} from '@kubernetes/client-node';
 import {MultusError, usageError} from '../errors.js';
 import {ExitCode} from '../exit-codes.js';
-import {KubeClient} from '../kube/client.js';
-import {loadKubeConfig} from '../kube/config.js';
+import type {KubeApi} from '../kube/client.js';
+import type {ConnectionInfo} from '../kube/config.js';
+import type {ConnectionOptions} from '../options.js';
 import {
 	grantsForIdentity,
 	lookalikeBindings,
@@ -47,6 +48,14 @@ export interface DoctorIO {
 	signal: AbortSignal;
 }
 
+/** Where the flow's cluster comes from: client-node for the command (connectKube), an in-memory cluster in tests. */
+export interface FlowEnv {
+	/** The client for the connection flags; throws a MultusError (Config, Usage) the Connect step reports. */
+	connect(connection: ConnectionOptions): {client: KubeApi; info: ConnectionInfo};
+	/** Pauses between read-backs of a write that got no answer (the last one repeats); tests pass zeros. */
+	readBackDelaysMs?: number[];
+}
+
 class Cancelled extends Error {}
 
 function outcome(verdict: Outcome['verdict'], exitCode: number, message: string): Outcome {
@@ -55,7 +64,7 @@ function outcome(verdict: Outcome['verdict'], exitCode: number, message: string)
 
 
 /** Runs the doctor from Connect to Verify, dispatching an event at every change; returns the outcome. */
-export async function runDoctorFlow(options: DoctorOptions, io: DoctorIO): Promise<Outcome> {
+export async function runDoctorFlow(options: DoctorOptions, io: DoctorIO, env: FlowEnv): Promise<Outcome> {
 	const {dispatch, signal} = io;
 	let step: StepId = 'connect';
 	const start = (id: StepId) => {
@@ -71,8 +80,7 @@ export async function runDoctorFlow(options: DoctorOptions, io: DoctorIO): Promi
 	try {
 		// 1. Connect
 		start('connect');
-		const {kc, info} = loadKubeConfig(options.connection);
-		const client = new KubeClient(kc);
+		const {client, info} = env.connect(options.connection);
 		const serverVersion = await client.serverVersion();
 		dispatch({type: 'connected', connection: {...info, serverVersion}});
 
@@ -92,7 +100,7 @@ export async function runDoctorFlow(options: DoctorOptions, io: DoctorIO): Promi
 
 		// A write that gets no answer is read back (until the server answers, at most --timeout) before anything
 		// is said about it: landed, or sent again.
-		const inDoubt: InDoubtOptions = {budgetMs: options.timeoutMs, signal, onNote: note => dispatch({type: 'note', note})};
+		const inDoubt: InDoubtOptions = {budgetMs: options.timeoutMs, signal, onNote: note => dispatch({type: 'note', note}), ...(env.readBackDelaysMs ? {delaysMs: env.readBackDelaysMs} : {})};
 
 		// 4-6. Plan, confirm, patch; a concurrent change to the role sends us back to the plan.
 		let patched: {role: string; rulesAfter: V1PolicyRule[]} | undefined;
@@ -274,7 +282,7 @@ function gate(plan: Plan, options: DoctorOptions): Outcome | MultusError | undef
 }
 
 /** Finds the one Multus DaemonSet, its ServiceAccount, and the ClusterRoles bound to it. */
-async function findMultus(client: KubeClient, options: DoctorOptions): Promise<Found> {
+async function findMultus(client: KubeApi, options: DoctorOptions): Promise<Found> {
 	const namespace = options.connection.namespace;
 	const daemonSets = await client.listDaemonSets(namespace);
 	if (namespace && daemonSets.length === 0 && !(await client.namespaceExists(namespace))) {
@@ -365,7 +373,7 @@ function fallbackMultus(ds: V1DaemonSet): MultusDaemonSet {
 }
 
 /** The three independent signals: logs, access review, rules. */
-async function detect(client: KubeClient, found: Found, options: DoctorOptions, signal: AbortSignal): Promise<Diagnosis> {
+async function detect(client: KubeApi, found: Found, options: DoctorOptions, signal: AbortSignal): Promise<Diagnosis> {
 	const mode = found.daemonSet.mode;
 	const granted = found.roles.flatMap(role => role.rules);
 	const needed = blockingRules(mode);
@@ -395,7 +403,7 @@ async function detect(client: KubeClient, found: Found, options: DoctorOptions, 
 }
 
 /** Chooses the role to patch, computes the minimal patch, and checks the caller may apply it. */
-async function makePlan(client: KubeClient, found: Found, options: DoctorOptions): Promise<Plan> {
+async function makePlan(client: KubeApi, found: Found, options: DoctorOptions): Promise<Plan> {
 	const needed = blockingRules(found.daemonSet.mode);
 	if (found.roles.length === 0) {
 		throw new MultusError('Invalid', `no ClusterRole is bound to ServiceAccount ${found.daemonSet.namespace}:${found.daemonSet.serviceAccount}`, {
@@ -472,7 +480,7 @@ function rulesOnPods(rules: V1PolicyRule[]): boolean {
 }
 
 /** Waits (at most 15 s) until the aggregate ClusterRole covers `needed`, as it does once the controller re-aggregates. */
-async function waitForAggregation(client: KubeClient, aggregate: string, needed: V1PolicyRule[], signal: AbortSignal): Promise<void> {
+async function waitForAggregation(client: KubeApi, aggregate: string, needed: V1PolicyRule[], signal: AbortSignal): Promise<void> {
 	const deadline = Date.now() + 15_000;
 	while (Date.now() < deadline && !signal.aborted) {
 		const rules = (await client.readClusterRole(aggregate)).rules ?? [];
@@ -482,7 +490,7 @@ async function waitForAggregation(client: KubeClient, aggregate: string, needed:
 }
 
 /** SelfSubjectAccessReviews for everything the fix does, each with the rule an admin would grant. */
-async function preflight(client: KubeClient, found: Found, role: string, adding: V1PolicyRule[], options: DoctorOptions): Promise<PermissionCheck[]> {
+async function preflight(client: KubeApi, found: Found, role: string, adding: V1PolicyRule[], options: DoctorOptions): Promise<PermissionCheck[]> {
 	const ns = found.daemonSet.namespace;
 	const checks: Array<Omit<PermissionCheck, 'allowed'>> = [
 		{description: `patch ClusterRole ${role}`, verb: 'patch', group: 'rbac.authorization.k8s.io', resource: 'clusterroles', name: role, grant: `clusterroles.rbac.authorization.k8s.io "${role}": patch`},
@@ -523,7 +531,7 @@ const pendingSampleSize = 5;
  * time, reduced to summaries as they come. Large clusters: two small lists, old pods and new pods not running
  * yet, which name the nodes the rollout waits on; the counts come from the DaemonSet's status.
  */
-async function samplePods(client: KubeClient, found: Found, ds: V1DaemonSet, everyPod: boolean): Promise<PodSample> {
+async function samplePods(client: KubeApi, found: Found, ds: V1DaemonSet, everyPod: boolean): Promise<PodSample> {
 	const {namespace} = found.daemonSet;
 	const generation = podTemplateGeneration(ds);
 	if (everyPod || rolloutIsByNode(ds)) {
@@ -550,7 +558,7 @@ async function samplePods(client: KubeClient, found: Found, ds: V1DaemonSet, eve
  * change, at most every 500 ms on small clusters and every 2-5 s on large ones (rolloutCadence), every 5 s while nothing moves,
  * and every pod once more when --timeout expires.
  */
-async function watchRollout(client: KubeClient, found: Found, restarted: V1DaemonSet, options: DoctorOptions, io: DoctorIO): Promise<V1DaemonSet> {
+async function watchRollout(client: KubeApi, found: Found, restarted: V1DaemonSet, options: DoctorOptions, io: DoctorIO): Promise<V1DaemonSet> {
 	const {namespace, name} = found.daemonSet;
 	const startedAt = Date.now();
 	let ds = restarted;

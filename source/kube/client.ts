@@ -16,6 +16,8 @@ import {
 	type V1ResourceAttributes,
 } from '@kubernetes/client-node';
 import {MultusError} from '../errors.js';
+import type {ConnectionOptions} from '../options.js';
+import {loadKubeConfig, type ConnectionInfo} from './config.js';
 import {toMultusError} from './errors.js';
 
 export const fieldManager = 'kubectl-multus';
@@ -39,6 +41,54 @@ function isStatusObject(body: unknown): boolean {
 
 export type WatchEvent<T> = {type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK'; object: T};
 
+/** A list page of pods: the items, the list's resourceVersion, and the token of the next page. */
+export interface PodPage {
+	items: V1Pod[];
+	resourceVersion: string | undefined;
+	continueToken: string | undefined;
+}
+
+/**
+ * What the doctor asks the cluster, and nothing else: read, list, patch objects, access reviews, logs, watches.
+ * KubeClient implements it over client-node; tests use an in-memory cluster (test/helpers/fake-cluster.ts).
+ * Every failure is a MultusError with a kind.
+ */
+export interface KubeApi {
+	/** GET /version; also proves that the server speaks Kubernetes. */
+	serverVersion(): Promise<string>;
+	listDaemonSets(namespace: string | undefined): Promise<V1DaemonSet[]>;
+	/** One DaemonSet as a list of one, with the list's resourceVersion (to watch from after a 410). */
+	listDaemonSetByName(namespace: string, name: string): Promise<{daemonSet: V1DaemonSet | undefined; resourceVersion: string | undefined}>;
+	readDaemonSet(namespace: string, name: string): Promise<V1DaemonSet>;
+	namespaceExists(name: string): Promise<boolean>;
+	listClusterRoleBindings(): Promise<V1ClusterRoleBinding[]>;
+	readClusterRole(name: string): Promise<V1ClusterRole>;
+	listClusterRoles(labelSelector?: string): Promise<V1ClusterRole[]>;
+	readConfigMap(namespace: string, name: string): Promise<V1ConfigMap>;
+	/** Pods by label selector in one namespace, at most `limit` when given. */
+	listPods(namespace: string, labelSelector: string, limit?: number, page?: {fieldSelector?: string; continueToken?: string}): Promise<PodPage>;
+	/** The last `limitBytes` of a container's log (bounded read, no follow). */
+	readPodLog(namespace: string, name: string, container: string, limitBytes: number, sinceTime?: Date): Promise<string>;
+	/** SubjectAccessReview: may this user (with these groups) do this? */
+	subjectAccess(user: string, groups: string[], attributes: V1ResourceAttributes): Promise<AccessAnswer>;
+	/** SelfSubjectAccessReview: may the caller do this? */
+	selfAccess(attributes: V1ResourceAttributes): Promise<AccessAnswer>;
+	/** RFC 6902 JSON patch of a ClusterRole; a failed `test` of the resourceVersion is a Conflict. */
+	patchClusterRole(name: string, operations: JsonPatchOperation[], dryRun: boolean): Promise<V1ClusterRole>;
+	/** `kubectl rollout restart`: the pod template's restartedAt annotation set to `restartedAt`. */
+	restartDaemonSet(namespace: string, name: string, restartedAt: string, dryRun: boolean): Promise<V1DaemonSet>;
+	/**
+	 * Starts a watch; resolves once connected. `onEvent` gets each event, `onEnd` why the stream ended (undefined
+	 * for a clean close, a MultusError otherwise: Gone for 410). The caller decides whether to resume.
+	 */
+	watch<T>(
+		path: string,
+		query: Record<string, string | number | boolean | undefined>,
+		onEvent: (event: WatchEvent<T>) => void,
+		onEnd: (error: MultusError | undefined) => void,
+	): Promise<{abort: () => void}>;
+}
+
 /** The pod-template annotation `kubectl rollout restart` sets; changing it replaces every pod. */
 export const restartedAtAnnotation = 'kubectl.kubernetes.io/restartedAt';
 
@@ -46,7 +96,7 @@ export const restartedAtAnnotation = 'kubectl.kubernetes.io/restartedAt';
  * The thin Kubernetes layer: one method per API call the doctor makes, each mapping failures to a MultusError
  * once. Nothing here decides anything.
  */
-export class KubeClient {
+export class KubeClient implements KubeApi {
 	readonly server: string;
 	private readonly core: CoreV1Api;
 	private readonly apps: AppsV1Api;
@@ -148,7 +198,7 @@ export class KubeClient {
 		labelSelector: string,
 		limit?: number,
 		page: {fieldSelector?: string; continueToken?: string} = {},
-	): Promise<{items: V1Pod[]; resourceVersion: string | undefined; continueToken: string | undefined}> {
+	): Promise<PodPage> {
 		return this.call(`list pods ${labelSelector}${page.fieldSelector ? ` (${page.fieldSelector})` : ''} in ${namespace}`, async () => {
 			const list = await this.core.listNamespacedPod({
 				namespace,
@@ -265,4 +315,10 @@ export class KubeClient {
 			},
 		};
 	}
+}
+
+/** The client for kubectl's connection flags, and where it connects to (the Connect step's words). */
+export function connectKube(connection: ConnectionOptions): {client: KubeApi; info: ConnectionInfo} {
+	const {kc, info} = loadKubeConfig(connection);
+	return {client: new KubeClient(kc), info};
 }

@@ -10,8 +10,8 @@ import {ThemeContext, themeFor} from './theme.js';
 
 export interface AppProps {
 	readonly options: DoctorOptions;
-	/** The flow to drive; the real runner unless a test scripts one. */
-	readonly flow?: DoctorFlow;
+	/** The flow to drive: the runner on a cluster (ui/run.tsx), or a script in tests. */
+	readonly flow: DoctorFlow;
 	/** Called with the exit code once the outcome (or a quit) is on screen, just before the app exits. */
 	readonly onExit?: (code: number) => void;
 }
@@ -23,7 +23,7 @@ export function App({options, flow, onExit}: AppProps) {
 	const [detailsRequested, setDetailsRequested] = useState(false);
 	const doctor = useDoctor({
 		options,
-		...(flow ? {flow} : {}),
+		flow,
 		onExit(code) {
 			onExit?.(code);
 			exit(code);

@@ -1,12 +1,14 @@
 import {render} from 'ink';
 import type {DoctorOptions} from '../options.js';
 import {ExitCode} from '../exit-codes.js';
+import {runDoctorFlow} from '../doctor/runner.js';
+import {connectKube} from '../kube/client.js';
 import {App} from './app.js';
 import {quitExitCode} from './hooks/use-doctor.js';
 
 /** Runs the doctor in the terminal UI; resolves with the exit code once the final frame is on screen. */
 export async function runInteractiveDoctor(options: DoctorOptions): Promise<number> {
-	const instance = render(<App options={options} />, {exitOnCtrlC: false, patchConsole: false, maxFps: 10});
+	const instance = render(<App options={options} flow={(flowOptions, io) => runDoctorFlow(flowOptions, io, {connect: connectKube})} />, {exitOnCtrlC: false, patchConsole: false, maxFps: 10});
 	const result = await instance.waitUntilExit();
 	const code = typeof result === 'number' ? result : ExitCode.ProblemFound;
 	// A second Ctrl-C quits now: the cancelled step may still hold a request or a watch open.

@@ -1,13 +1,13 @@
 import {useCallback, useEffect, useMemo, useReducer, useRef, useState} from 'react';
 import {doctorReducer, initialState, type DoctorEvent, type DoctorState} from '../../doctor/machine.js';
 import type {Outcome, StepId} from '../../doctor/model.js';
-import {clusterStateAfterCancel, runDoctorFlow, type DoctorIO} from '../../doctor/runner.js';
+import {clusterStateAfterCancel, type DoctorIO} from '../../doctor/runner.js';
 import {ExitCode} from '../../exit-codes.js';
 import type {DoctorOptions} from '../../options.js';
 import {interruptWindowMs} from '../keys.js';
 import {withStoppedStep} from '../layout.js';
 
-/** The doctor flow the UI drives; the runner in production, a script of events in component tests. */
+/** The doctor flow the UI drives: the runner on a cluster (ui/run.tsx), a script of events in component tests. */
 export type DoctorFlow = (options: DoctorOptions, io: DoctorIO) => Promise<Outcome>;
 
 /** The exit code of a quit by a second Ctrl-C (128 + SIGINT, as shells report it). */
@@ -28,13 +28,13 @@ export interface DoctorControls {
 
 interface UseDoctorOptions {
 	options: DoctorOptions;
-	flow?: DoctorFlow;
+	flow: DoctorFlow;
 	/** Called once, after the frame with the outcome (or the quit) has been committed. */
 	onExit(code: number): void;
 }
 
 /** Runs the doctor flow once, feeding its events to the reducer, and turns key commands into answers and cancels. */
-export function useDoctor({options, flow = runDoctorFlow, onExit}: UseDoctorOptions): DoctorControls {
+export function useDoctor({options, flow, onExit}: UseDoctorOptions): DoctorControls {
 	const [state, dispatchToReact] = useReducer(doctorReducer, undefined, initialState);
 	// The runner reads the state right after dispatching (getState), before React renders: keep it current here.
 	const latest = useRef<DoctorState>(state);
