@@ -28,6 +28,7 @@ import {
 	type PodSample,
 	type PodSummary,
 } from '../multus/rollout.js';
+import {resolveRelease} from '../multus/versions.js';
 import type {DoctorOptions} from '../options.js';
 import {formatDuration} from '../duration.js';
 import {bounded, pause} from '../timers.js';
@@ -366,6 +367,7 @@ function fallbackMultus(ds: V1DaemonSet): MultusDaemonSet {
 		container: container?.name ?? '',
 		image: container?.image ?? '',
 		version: undefined,
+		release: resolveRelease(container?.image ?? ''),
 		serviceAccount: ds.spec?.template.spec?.serviceAccountName || 'default',
 		evidence: ['named with --daemonset'],
 		perNodeCertificates: false,

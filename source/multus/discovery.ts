@@ -1,5 +1,6 @@
 import type {V1ClusterRole, V1ClusterRoleBinding, V1ConfigMap, V1Container, V1DaemonSet, V1ObjectMeta} from '@kubernetes/client-node';
 import type {MultusMode} from './requirements.js';
+import {imageTag, resolveRelease, type ResolvedRelease} from './versions.js';
 
 /** A DaemonSet recognised as Multus, with how we recognised it. */
 export interface MultusDaemonSet {
@@ -10,6 +11,8 @@ export interface MultusDaemonSet {
 	image: string;
 	/** Image tag (e.g. snapshot-thick, v4.2.4-thick), or undefined when the image is pinned by digest only. */
 	version: string | undefined;
+	/** The Multus release the image runs, as read from its tag (what decides the daemon's informers and needs). */
+	release: ResolvedRelease;
 	serviceAccount: string;
 	/** What identified it (image, labels, command), for the "found Multus" evidence line. */
 	evidence: string[];
@@ -22,13 +25,6 @@ const multusLabelValues = new Set(['multus', 'rke2-multus']);
 
 function commandLine(container: V1Container): string {
 	return [...(container.command ?? []), ...(container.args ?? [])].join(' ');
-}
-
-function imageTag(image: string): string | undefined {
-	const withoutDigest = image.split('@')[0] ?? image;
-	const lastSlash = withoutDigest.lastIndexOf('/');
-	const colon = withoutDigest.indexOf(':', lastSlash + 1);
-	return colon === -1 ? (image.includes('@') ? undefined : 'latest') : withoutDigest.slice(colon + 1);
 }
 
 /** Thick runs multus-daemon; thin runs thin_entrypoint or the old entrypoint.sh. Image tags break ties. */
@@ -85,6 +81,7 @@ export function recogniseMultus(ds: V1DaemonSet, configMaps: V1ConfigMap[] = [])
 		container: container.name,
 		image,
 		version: imageTag(image),
+		release: resolveRelease(image),
 		serviceAccount: spec?.serviceAccountName || spec?.serviceAccount || 'default',
 		evidence,
 		perNodeCertificates,

@@ -10,8 +10,10 @@
 // Look-alikes (apiserver unreachable, other resources or namespaced requests forbidden, Unauthorized, multus's
 // own cache sync failure) are classified separately so they are never mistaken for this bug.
 
+import type {InformerName} from './versions.js';
+
+export type {InformerName};
 export type ForbiddenVerb = 'list' | 'watch';
-export type InformerName = 'pod' | 'net-attach-def';
 
 /** The thick daemon's pod informer is denied list or watch on pods at cluster scope: the bug this tool fixes. */
 export interface PodsForbiddenFinding {

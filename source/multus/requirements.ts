@@ -1,4 +1,5 @@
 import type {V1PolicyRule} from '@kubernetes/client-node';
+import {multusReleases, runsInformers, type InformerName, type MultusRelease} from './versions.js';
 
 /** Thick: the long-running multus-daemon with informers. Thin: the CNI binary run per pod by the runtime. */
 export type MultusMode = 'thick' | 'thin';
@@ -16,6 +17,8 @@ export interface Requirement {
 	/** Multus reads and writes pods in every namespace, so only a ClusterRole can grant these. */
 	scope: 'cluster';
 	level: RequirementLevel;
+	/** The daemon informer that needs it (its forbidden lines name this informer's type), when one does. */
+	informer?: InformerName;
 }
 
 const core = '';
@@ -28,8 +31,9 @@ function requirement(
 	resource: string,
 	verbs: string[],
 	why: string,
+	informer?: InformerName,
 ): Requirement {
-	return {rule: {apiGroups: [apiGroup], resources: [resource], verbs}, why, scope: 'cluster', level};
+	return {rule: {apiGroups: [apiGroup], resources: [resource], verbs}, why, scope: 'cluster', level, ...(informer ? {informer} : {})};
 }
 
 // The daemon's event recorder writes through the core events API only (upstream also grants events.k8s.io,
@@ -41,21 +45,40 @@ function eventRequirements(): Requirement[] {
 	];
 }
 
-function thickRequirements(): Requirement[] {
+// Thick from v4.1.0: both informers list and watch cluster-wide, and the daemon waits for their caches before it
+// serves; a denied list or watch repeats in its log for as long as it runs (v4.1.x cannot even find pods on ADD).
+// Older thick images run no informer and read pods live, so for them nothing is blocking.
+function thickRequirements(release: MultusRelease): Requirement[] {
+	const withInformers = runsInformers(release);
 	return [
-		requirement(
-			'blocking',
-			core,
-			'pods',
-			['list', 'watch'],
-			"the thick daemon's pod informer lists and watches pods cluster-wide, filtered to its node",
-		),
+		...(withInformers
+			? [
+				requirement(
+					'blocking',
+					core,
+					'pods',
+					['list', 'watch'],
+					"the thick daemon's pod informer lists and watches pods cluster-wide, filtered to its node",
+					'pod',
+				),
+				requirement(
+					'blocking',
+					nadGroup,
+					nads,
+					['list', 'watch'],
+					"the thick daemon's NetworkAttachmentDefinition informer lists and watches them cluster-wide",
+					'net-attach-def',
+				),
+			]
+			: []),
 		requirement(
 			'advisory',
 			core,
 			'pods',
 			['get'],
-			'the daemon reads a pod directly when its cache misses and before writing its network status',
+			withInformers
+				? 'the daemon reads a pod directly when its cache misses and before writing its network status'
+				: 'the daemon reads each pod on ADD and before writing its network status',
 		),
 		requirement(
 			'advisory',
@@ -64,13 +87,16 @@ function thickRequirements(): Requirement[] {
 			['update'],
 			"the daemon writes each pod's network-status annotation through the status",
 		),
-		requirement(
-			'advisory',
-			nadGroup,
-			nads,
-			['get', 'list', 'watch'],
-			"the daemon's NetworkAttachmentDefinition informer lists and watches them cluster-wide",
-		),
+		...(withInformers
+			? []
+			: [requirement('advisory', nadGroup, nads, ['get'], 'each pod ADD reads the NetworkAttachmentDefinitions it asks for')]),
+		...(release.dra
+			? [
+				// Only pods that claim DRA devices reach this code; others never do, so it never blocks the daemon.
+				requirement('advisory', 'resource.k8s.io', 'resourceclaims', ['get'], 'pods that claim DRA devices: the daemon reads their ResourceClaims'),
+				requirement('advisory', 'resource.k8s.io', 'resourceslices', ['list'], "pods that claim DRA devices: the daemon lists its node's ResourceSlices"),
+			]
+			: []),
 		...eventRequirements(),
 	];
 }
@@ -91,21 +117,31 @@ function thinRequirements(): Requirement[] {
 	];
 }
 
-/** Everything Multus in `mode` needs from its ClusterRole, blocking first. Fresh objects on every call. */
-export function requiredRules(mode: MultusMode): Requirement[] {
-	return mode === 'thick' ? thickRequirements() : thinRequirements();
+const newestRelease = multusReleases.at(-1)!;
+
+/**
+ * Everything Multus in `mode` at `release` needs from its ClusterRole, blocking first. Fresh objects on every call.
+ * Without a release, the newest known one (what a floating tag runs).
+ */
+export function requiredRules(mode: MultusMode, release: MultusRelease = newestRelease): Requirement[] {
+	return mode === 'thick' ? thickRequirements(release) : thinRequirements();
 }
 
-/** The rules whose absence causes the forbidden error the doctor fixes (thick: pods list and watch). */
-export function blockingRules(mode: MultusMode): V1PolicyRule[] {
-	return requiredRules(mode)
+/** The rules whose absence breaks the daemon (thick with informers: pods and NADs list and watch); the doctor adds these. */
+export function blockingRules(mode: MultusMode, release: MultusRelease = newestRelease): V1PolicyRule[] {
+	return requiredRules(mode, release)
 		.filter(requirement => requirement.level === 'blocking')
 		.map(requirement => requirement.rule);
 }
 
 /** The rules Multus uses whose absence is only warned about. */
-export function advisoryRules(mode: MultusMode): V1PolicyRule[] {
-	return requiredRules(mode)
+export function advisoryRules(mode: MultusMode, release: MultusRelease = newestRelease): V1PolicyRule[] {
+	return requiredRules(mode, release)
 		.filter(requirement => requirement.level === 'advisory')
 		.map(requirement => requirement.rule);
+}
+
+/** The informers the daemon runs and waits for (empty for thin, and for thick images before v4.1). */
+export function daemonInformers(mode: MultusMode, release: MultusRelease = newestRelease): InformerName[] {
+	return mode === 'thick' ? [...release.informers] : [];
 }

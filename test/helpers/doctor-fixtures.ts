@@ -3,6 +3,7 @@ import {doctorReducer, initialState, type DoctorEvent, type DoctorState} from '.
 import type {Connection, Diagnosis, Found, Outcome, PatchResult, Plan, RestartResult, RolloutView, Verification} from '../../source/doctor/model.js';
 import {clusterStateAfterCancel, type DoctorIO} from '../../source/doctor/runner.js';
 import {requiredRules} from '../../source/multus/requirements.js';
+import {resolveRelease} from '../../source/multus/versions.js';
 import {rolloutByNodeMaxNodes} from '../../source/multus/rollout.js';
 import type {DoctorOptions} from '../../source/options.js';
 
@@ -39,6 +40,7 @@ export const found: Found = {
 		container: 'kube-multus',
 		image: 'k8snetworkplumbingwg/multus-cni:snapshot-thick',
 		version: 'snapshot-thick',
+		release: resolveRelease('k8snetworkplumbingwg/multus-cni:snapshot-thick'),
 		serviceAccount: 'multus',
 		evidence: ['image k8snetworkplumbingwg/multus-cni:snapshot-thick', 'label app=multus', 'container kube-multus', 'command /usr/src/multus-cni/bin/multus-daemon'],
 		perNodeCertificates: false,

@@ -13,10 +13,15 @@ import {
 	rulesCover,
 } from '../../../source/multus/rbac.js';
 import {blockingRules, requiredRules} from '../../../source/multus/requirements.js';
+import {resolveRelease} from '../../../source/multus/versions.js';
 
 const podsListWatch: V1PolicyRule = {apiGroups: [''], resources: ['pods'], verbs: ['list', 'watch']};
-const thickBlocking = blockingRules('thick');
-const thickAll = requiredRules('thick').map(requirement => requirement.rule);
+// A tagged release with informers (master adds DRA reads, which these manifests predate).
+const v43 = resolveRelease('ghcr.io/k8snetworkplumbingwg/multus-cni:v4.3.0-thick').release;
+const thickBlocking = blockingRules('thick', v43);
+// The algorithm tests below need one thing, as the doctor did before NADs were blocking: pods list and watch.
+const podsNeed = [podsListWatch];
+const thickAll = requiredRules('thick', v43).map(requirement => requirement.rule);
 
 // ClusterRole rules as shipped (multus-facts §1 and §4).
 const nadsAll: V1PolicyRule = {apiGroups: ['k8s.cni.cncf.io'], resources: ['*'], verbs: ['*']};
@@ -175,14 +180,14 @@ describe('missingRules for the real manifests', () => {
 
 	test('verbs * on resources * covers everything', () => {
 		assert.deepEqual(missingRules([{apiGroups: ['*'], resources: ['*'], verbs: ['*']}], thickAll), []);
-		assert.deepEqual(missingRules([{apiGroups: [''], resources: ['*'], verbs: ['*']}], thickBlocking), []);
+		assert.deepEqual(missingRules([{apiGroups: [''], resources: ['*'], verbs: ['*']}], podsNeed), []);
 	});
 
 	test('pods granted only for some resourceNames is still missing', () => {
 		const named: V1PolicyRule[] = [
 			{apiGroups: [''], resources: ['pods'], resourceNames: ['kube-multus-ds'], verbs: ['get', 'list', 'watch']},
 		];
-		assert.deepEqual(missingRules(named, thickBlocking), [podsListWatch]);
+		assert.deepEqual(missingRules(named, podsNeed), [podsListWatch]);
 	});
 
 	test('regrouping: same group and verbs merge resources, same resources and verbs merge groups, sorted', () => {
@@ -213,19 +218,19 @@ describe('missingRules for the real manifests', () => {
 
 describe('extraRules', () => {
 	test('what upstream v4.1 grants beyond the thick blocking need, kept and never removed', () => {
-		assert.deepEqual(extraRules(upstreamThickV41, thickBlocking), [
+		assert.deepEqual(extraRules(upstreamThickV41, podsNeed), [
 			{apiGroups: [''], resources: ['pods'], verbs: ['get', 'update']},
 			{apiGroups: [''], resources: ['pods/status'], verbs: ['get', 'list', 'update', 'watch']},
 			{apiGroups: ['', 'events.k8s.io'], resources: ['events'], verbs: ['create', 'patch', 'update']},
 			nadsAll,
 		]);
-		assert.deepEqual(extraRules(thickBlocking, thickBlocking), []);
+		assert.deepEqual(extraRules(podsNeed, podsNeed), []);
 	});
 });
 
 describe('planRolePatch', () => {
 	test('v4.0.2: a new minimal rule, never list/watch on pods/status', () => {
-		const plan = planRolePatch(upstreamThickV402, thickBlocking, '4242');
+		const plan = planRolePatch(upstreamThickV402, podsNeed, '4242');
 		assert.equal(plan.empty, false);
 		assert.deepEqual(plan.missing, [podsListWatch]);
 		assert.deepEqual(plan.additions, [{kind: 'append-rule', rule: podsListWatch}]);
@@ -243,7 +248,7 @@ describe('planRolePatch', () => {
 			{apiGroups: [''], resources: ['pods'], verbs: ['get', 'update']},
 			{apiGroups: [''], resources: ['pods/status'], verbs: ['update']},
 		];
-		const plan = planRolePatch(rules, thickBlocking, '7');
+		const plan = planRolePatch(rules, podsNeed, '7');
 		assert.deepEqual(plan.additions, [{kind: 'append-verbs', ruleIndex: 1, verbs: ['list', 'watch']}]);
 		assert.deepEqual(plan.jsonPatch, [
 			{op: 'test', path: '/metadata/resourceVersion', value: '7'},
@@ -256,7 +261,7 @@ describe('planRolePatch', () => {
 	});
 
 	test('only the verbs still missing are appended', () => {
-		const plan = planRolePatch([{apiGroups: [''], resources: ['pods'], verbs: ['get', 'list']}], thickBlocking);
+		const plan = planRolePatch([{apiGroups: [''], resources: ['pods'], verbs: ['get', 'list']}], podsNeed);
 		assert.deepEqual(plan.additions, [{kind: 'append-verbs', ruleIndex: 0, verbs: ['watch']}]);
 		assert.deepEqual(plan.jsonPatch, [
 			{op: 'test', path: '/rules/0', value: {apiGroups: [''], resources: ['pods'], verbs: ['get', 'list']}},
@@ -272,7 +277,7 @@ describe('planRolePatch', () => {
 			[{apiGroups: [''], resources: ['pods'], nonResourceURLs: ['/healthz'], verbs: ['get']}],
 		];
 		for (const rules of wider) {
-			const plan = planRolePatch(rules, thickBlocking);
+			const plan = planRolePatch(rules, podsNeed);
 			assert.deepEqual(plan.additions, [{kind: 'append-rule', rule: podsListWatch}], describeRule(rules[0]!));
 			assert.deepEqual(plan.after, [...rules, podsListWatch]);
 		}
@@ -280,14 +285,14 @@ describe('planRolePatch', () => {
 
 	test('duplicates and set-equal lists still count as exact', () => {
 		const rules: V1PolicyRule[] = [{apiGroups: ['', ''], resources: ['pods', 'pods'], verbs: ['get']}];
-		assert.deepEqual(planRolePatch(rules, thickBlocking).additions, [
+		assert.deepEqual(planRolePatch(rules, podsNeed).additions, [
 			{kind: 'append-verbs', ruleIndex: 0, verbs: ['list', 'watch']},
 		]);
 	});
 
 	test('a ClusterRole without rules gets the rules array added', () => {
 		for (const rules of [null, undefined]) {
-			const plan = planRolePatch(rules, thickBlocking, '9');
+			const plan = planRolePatch(rules, podsNeed, '9');
 			assert.deepEqual(plan.before, []);
 			assert.deepEqual(plan.after, [podsListWatch]);
 			assert.deepEqual(plan.jsonPatch, [
@@ -299,13 +304,13 @@ describe('planRolePatch', () => {
 	});
 
 	test('an empty rules array gets /rules/-', () => {
-		const plan = planRolePatch([], thickBlocking);
+		const plan = planRolePatch([], podsNeed);
 		assert.deepEqual(plan.jsonPatch, [{op: 'add', path: '/rules/-', value: podsListWatch}]);
 	});
 
 	test('a rule without verbs gets the verbs array added', () => {
 		const rules = [{apiGroups: [''], resources: ['pods']}] as unknown as V1PolicyRule[];
-		const plan = planRolePatch(rules, thickBlocking);
+		const plan = planRolePatch(rules, podsNeed);
 		assert.deepEqual(plan.jsonPatch, [
 			{op: 'test', path: '/rules/0', value: {apiGroups: [''], resources: ['pods']}},
 			{op: 'add', path: '/rules/0/verbs', value: ['list', 'watch']},
