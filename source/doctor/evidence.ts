@@ -18,6 +18,14 @@ export function selectorOf(ds: V1DaemonSet): string {
 	return parts.join(',');
 }
 
+/** Log evidence of no pod read yet. */
+export function emptyLogEvidence(): LogEvidence {
+	return {
+		state: 'clean', podsRead: 0, podsSampled: [], bytesRead: 0, count: 0, verbs: [], users: [], nodes: [],
+		firstSeen: undefined, lastSeen: undefined, examples: [], lookalikes: [], errors: [],
+	};
+}
+
 /** SubjectAccessReview: can the daemon's identity list and watch pods at cluster scope? */
 export async function accessEvidence(client: KubeApi, identity: {user: string; groups: string[]}): Promise<AccessEvidence> {
 	const [list, watch] = await Promise.all(
@@ -37,10 +45,7 @@ export async function logEvidence(
 	limitBytes: number,
 	signal?: AbortSignal,
 ): Promise<LogEvidence> {
-	const evidence: LogEvidence = {
-		state: 'clean', podsRead: 0, podsSampled: [], bytesRead: 0, count: 0, verbs: [], users: [], nodes: [],
-		firstSeen: undefined, lastSeen: undefined, examples: [], lookalikes: [], errors: [],
-	};
+	const evidence = emptyLogEvidence();
 	const verbs = new Set<'list' | 'watch'>();
 	const users = new Set<string>();
 	const nodes = new Set<string>();

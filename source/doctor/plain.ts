@@ -90,7 +90,6 @@ export async function runPlainDoctor(
 	};
 	const outcome = await runDoctorFlow(options, {
 		dispatch,
-		getState: () => state,
 		confirm: async () => options.yes,
 		signal,
 	}, env);

@@ -3,6 +3,7 @@ import {formatDuration} from '../duration.js';
 import type {DoctorState} from './machine.js';
 import type {Diagnosis, FailureInfo, Found, LogEvidence, PatchResult, Plan, RestartResult, RolloutView, StepId, Verification} from './model.js';
 import type {RolloutProgress} from '../multus/rollout.js';
+import type {MultusDaemonSet} from '../multus/discovery.js';
 
 // What each step says, as styled lines. The Ink views and the plain printer both render these, so the words
 // are written once; only the drawing differs.
@@ -18,6 +19,138 @@ const s = (text: string, style: Style = 'plain'): Segment => ({text, style});
 const line = (...segments: Array<Segment | string>): Line => segments.map(seg => (typeof seg === 'string' ? s(seg) : seg));
 
 export const marks = {ok: '✔', bad: '✖', warn: '!', pending: '·', add: '+', skipped: '–'} as const;
+
+// What the flow says: its outcomes, notes and failures, in the user's words. The steps decide; these phrase.
+
+const dsName = (ds: {namespace: string; name: string}) => `${ds.namespace}/${ds.name}`;
+const where = (namespace: string | undefined) => (namespace ? `namespace ${namespace}` : 'any namespace');
+
+/** Where the cluster was left, as far as the flow knows it (its own facts, or a renderer's state: same names). */
+export interface ClusterFacts {
+	found?: Found | undefined;
+	plan?: Plan | undefined;
+	patch?: PatchResult | undefined;
+	restart?: RestartResult | undefined;
+	rollout?: RolloutView | undefined;
+}
+
+export const say = {
+	namespaceMissing: (namespace: string) => ({
+		message: `namespace "${namespace}" does not exist`,
+		hint: 'check -n (kubectl get namespaces), or leave it out to search all namespaces',
+	}),
+	daemonSetMissing: (name: string, namespace: string | undefined) => ({
+		message: `no DaemonSet "${name}" in ${where(namespace)}`,
+		hint: 'check the name with kubectl get ds -A',
+	}),
+	multusMissing: (namespace: string | undefined) => ({
+		message: `no Multus DaemonSet found in ${where(namespace)} (looked for multus images, app/name=multus labels, kube-multus containers, multus-daemon or thin_entrypoint commands)`,
+		hint: 'if Multus runs under another name, point at it with -n NAMESPACE --daemonset NAME',
+	}),
+	multusTwice: (installs: MultusDaemonSet[]) => ({
+		message: `Multus is installed more than once: ${installs.map(ds => `${dsName(ds)} (${ds.mode})`).join(', ')}`,
+		hint: 'pick one with -n NAMESPACE and/or --daemonset NAME, and consider removing the duplicate install',
+	}),
+	/** The evidence line of a DaemonSet taken on the user's word. */
+	namedWithFlag: 'named with --daemonset',
+
+	healthyThin: (ds: MultusDaemonSet) => `Healthy: ${dsName(ds)} runs the thin plugin, which does not list or watch pods; get/update is enough.`,
+	healthy: (user: string) => `Healthy: ${user} can list and watch pods cluster-wide.`,
+	healthyWithOldLines: (user: string, count: number) =>
+		`Healthy RBAC: ${user} can list and watch pods. The pods still show ${count} old forbidden line(s) from before the rules were fixed; the reflectors recover on their own.`,
+	broken: (denied: string[]) => `Broken: the thick daemon's pod informer cannot ${denied.join(' or ') || 'list/watch'} pods at cluster scope.`,
+
+	noRoleBound: (ds: MultusDaemonSet) => ({
+		message: `no ClusterRole is bound to ServiceAccount ${ds.namespace}:${ds.serviceAccount}`,
+		hint: `create the binding and role, for example: kubectl create clusterrole multus-pods --verb=get,list,watch --resource=pods && kubectl create clusterrolebinding multus-pods --clusterrole=multus-pods --serviceaccount=${ds.namespace}:${ds.serviceAccount}`,
+	}),
+	onlySharedRoles: (ds: MultusDaemonSet, user: string) => ({
+		message: `no ClusterRole is bound to ${ds.perNodeCertificates ? 'Group system:multus or User ' + user : `ServiceAccount ${ds.namespace}:${ds.serviceAccount}`} itself (only through shared groups)`,
+		hint: `bind one: kubectl create clusterrole multus-pods --verb=get,list,watch --resource=pods && kubectl create clusterrolebinding multus-pods --clusterrole=multus-pods --serviceaccount=${ds.namespace}:${ds.serviceAccount}`,
+	}),
+	aggregateWithoutSource: (role: string) => ({
+		message: `ClusterRole ${role} is aggregated and has no source role to patch`,
+		hint: `create a ClusterRole with pods list/watch and a label matching ${role}'s aggregationRule`,
+	}),
+	/** Why this source of an aggregated role is the one patched. */
+	aggregateSourceWhy: (withPods: string[]) =>
+		withPods.length === 1
+			? 'the only source with rules on pods'
+			: withPods.length > 1
+				? `the first by name of the sources with rules on pods (${withPods.join(', ')})`
+				: 'no source has rules on pods; the first source by name',
+	permissionPatchRole: (role: string) => ({description: `patch ClusterRole ${role}`, grant: `clusterroles.rbac.authorization.k8s.io "${role}": patch`}),
+	permissionPatchDaemonSet: (namespace: string, name: string) => ({description: `patch DaemonSet ${namespace}/${name}`, grant: `daemonsets.apps "${name}" in ${namespace}: patch`}),
+	permissionReviews: {description: 'create subjectaccessreviews (to verify the fix)', grant: 'subjectaccessreviews.authorization.k8s.io: create'},
+	permissionLogs: (namespace: string) => ({description: `get pods/log in ${namespace} (to read the new pods' logs when verifying)`, grant: `pods/log in ${namespace}: get`}),
+	permissionEscalate: (role: string, lacking: Array<{verb: string; resource: string}>) => ({
+		description: `grant ${lacking.map(atom => `${atom.verb} ${atom.resource}`).join(', ')} (RBAC lets you grant only what you hold yourself, or with escalate)`,
+		grant: `${lacking.map(atom => `pods: ${atom.verb}`).join(', ')} at cluster scope, or clusterroles.rbac.authorization.k8s.io "${role}": escalate`,
+	}),
+
+	checkAlreadyGranted: (role: string) => `Problem found (--check: nothing changed): ClusterRole ${role} already grants the rules, yet the access review denies list/watch on pods.`,
+	nothingToPatch: (role: string) => `ClusterRole ${role} already grants what is needed; nothing to patch.`,
+	checkFix: (plan: Plan) => `Problem found (--check: nothing changed). Fix: ${plan.patch.missing.map(describeRule).join('; ')} on ClusterRole ${plan.role}; run without --check to apply.`,
+	optedOut: (role: string) =>
+		`ClusterRole ${role} opted out of automatic updates (rbac.authorization.kubernetes.io/autoupdate: "false"), so the doctor does not write it, like kubectl auth reconcile. Add the rules by hand or change the annotation.`,
+	managed: (plan: Plan) => `ClusterRole ${plan.role} is managed by ${plan.owner?.name}; a manual patch would be reverted. Fix it at the source: ${plan.owner?.fix}. (--force patches it anyway.)`,
+	lackPermission: (missing: Array<{description: string; grant: string}>) => ({
+		message: `you lack permission to apply the fix: ${missing.map(p => p.description).join('; ')}`,
+		hint: `ask an admin to grant: ${missing.map(p => p.grant).join('; ')}`,
+	}),
+	dryRun: (plan: Plan, mode: string) => `Dry run (${mode}${plan.serverDryRun === 'passed' ? ', accepted by the API server' : ''}): nothing changed. Run without --dry-run to apply.`,
+	declined: (interactive: boolean) => (interactive ? 'Declined: nothing was changed.' : 'Nothing was changed: without a terminal, changes need --yes (or use --dry-run to preview).'),
+	conflict: (role: string) => `ClusterRole ${role} changed while we were asking (someone else wrote it): re-reading it and planning again.`,
+
+	noRestart: (ds: MultusDaemonSet) =>
+		`--no-restart: DaemonSet ${dsName(ds)} not restarted. Its reflectors retry with backoff and recover by themselves; restart later with kubectl -n ${ds.namespace} rollout restart ds/${ds.name}.`,
+	onDelete: (ds: MultusDaemonSet, strategy: string, selector: string) =>
+		`DaemonSet ${dsName(ds)} uses the ${strategy} update strategy: a restart only replaces pods when they are deleted, so the doctor does not restart or wait. The reflectors recover by themselves; to restart now, delete the pods node by node: kubectl -n ${ds.namespace} delete pod -l ${selector} --field-selector spec.nodeName=NODE`,
+	rolloutTimedOut: (ds: MultusDaemonSet, after: string, status: string, progress: RolloutProgress) => {
+		const nodes = progress.pending.map(p => `${p.node} (${p.pod ?? 'no pod'}: ${p.reason})`).join(', ');
+		return {
+			message: `rollout of DaemonSet ${dsName(ds)} did not finish within ${after}: ${status}${progress.pendingTotal ? ` Still pending on ${progress.pendingTotal} node(s): ${nodes}${progress.pendingTotal > progress.pending.length ? ', …' : ''}` : ''}`,
+			hint: `the ClusterRole fix is in place; the rollout continues in the background. Look at the pending pods (kubectl -n ${ds.namespace} describe pod POD) and wait with kubectl -n ${ds.namespace} rollout status ds/${ds.name}`,
+		};
+	},
+	daemonSetDeleted: (ds: {namespace: string; name: string}) => ({
+		message: `DaemonSet ${dsName(ds)} was deleted during the rollout`,
+		hint: 'someone removed Multus; reinstall it, then run kubectl multus doctor again',
+	}),
+
+	noNewPods: 'no new pods to read',
+	notRestarted: 'not restarted: old pods keep their old log lines',
+	notVerified: (denied: string[], forbiddenLines: number) =>
+		`Patched, but verification failed: ${denied.length > 0 ? `the access review still denies ${denied.join(' and ')} on pods` : `${forbiddenLines} forbidden line(s) in the new pods' logs`}.`,
+	fixed: (user: string, logsClean: boolean) => `Fixed: ${user} can list and watch pods cluster-wide${logsClean ? ', and the new pods log no forbidden error' : ''}.`,
+
+	cancelled: (step: StepId, clusterState: string) => `Cancelled during ${step}. ${clusterState}`,
+	failed: (message: string, clusterState: string) => `${message}. ${clusterState}`,
+};
+
+/** What the cluster looks like after a stop at the current point, in one sentence. */
+export function clusterStateAfterCancel(facts: ClusterFacts): string {
+	if (facts.patch && !facts.patch.dryRun) {
+		const role = facts.patch.role;
+		const ds = facts.found?.daemonSet;
+		if (facts.rollout?.finishedAt) return `ClusterRole ${role} was patched and the DaemonSet rolled out; only verification did not finish.`;
+		if (facts.restart) {
+			return `ClusterRole ${role} was patched and the DaemonSet restart was started; the DaemonSet controller finishes the rollout by itself (kubectl -n ${ds?.namespace} rollout status ds/${ds?.name}).`;
+		}
+		return `ClusterRole ${role} was patched (${facts.plan?.patch.missing.map(describeRule).join('; ') ?? 'rules added'}); the DaemonSet was not restarted (its pods recover by themselves, or run kubectl -n ${ds?.namespace} rollout restart ds/${ds?.name}).`;
+	}
+	return 'Nothing in the cluster was changed.';
+}
+
+/** What the cluster may look like when the patch (or else the restart) request got no answer. */
+export function writeInDoubt(facts: ClusterFacts, step: StepId): string {
+	const role = facts.plan?.role ?? 'the ClusterRole';
+	const ds = facts.found?.daemonSet;
+	if (step === 'patch') {
+		return `ClusterRole ${role} may or may not have been patched (the request got no answer): kubectl get clusterrole ${role} -o yaml shows it (a kubectl-multus.dev/change annotation means it was); run the doctor again once the cluster answers.`;
+	}
+	return `ClusterRole ${role} was patched; the restart of DaemonSet ${ds ? dsName(ds) : 'the DaemonSet'} may or may not have been applied (the request got no answer): kubectl -n ${ds?.namespace} rollout status ds/${ds?.name} shows it.`;
+}
 
 export function connectLines(state: DoctorState): Line[] {
 	const c = state.connection;

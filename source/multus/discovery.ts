@@ -69,6 +69,16 @@ export function recogniseMultus(ds: V1DaemonSet, configMaps: V1ConfigMap[] = [])
 	container ??= byName ?? byCommand;
 	// A label alone is weak (any app can be called multus); require something about the container too.
 	if (!container) return undefined;
+	return describeMultus(ds, container, evidence, configMaps);
+}
+
+/**
+ * A DaemonSet taken as Multus (recognised, or named by the user) described from `container`: its mode, image,
+ * version, ServiceAccount and per-node certificate setting, read the same way whichever way it was found.
+ */
+export function describeMultus(ds: V1DaemonSet, container: V1Container, evidence: string[], configMaps: V1ConfigMap[] = []): MultusDaemonSet {
+	const spec = ds.spec?.template.spec;
+	const containers = spec?.containers ?? [];
 	const image = container.image ?? '';
 	const mounted = new Set(mountedConfigMaps(ds));
 	const perNodeCertificates =

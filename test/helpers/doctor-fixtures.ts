@@ -1,7 +1,8 @@
 import type {V1PolicyRule} from '@kubernetes/client-node';
 import {doctorReducer, initialState, type DoctorEvent, type DoctorState} from '../../source/doctor/machine.js';
 import type {Connection, Diagnosis, Found, Outcome, PatchResult, Plan, RestartResult, RolloutView, Verification} from '../../source/doctor/model.js';
-import {clusterStateAfterCancel, type DoctorIO} from '../../source/doctor/runner.js';
+import {clusterStateAfterCancel, type ClusterFacts} from '../../source/doctor/present.js';
+import type {DoctorIO} from '../../source/doctor/runner.js';
 import {requiredRules} from '../../source/multus/requirements.js';
 import {resolveRelease} from '../../source/multus/versions.js';
 import {rolloutByNodeMaxNodes} from '../../source/multus/rollout.js';
@@ -295,8 +296,9 @@ function finish(io: DoctorIO, outcome: Outcome, record: FlowRecord): Outcome {
 	return outcome;
 }
 
-function cancelled(io: DoctorIO, step: string, record: FlowRecord): Outcome {
-	const note = clusterStateAfterCancel(io.getState());
+/** A cancel, said as the runner says it from what the flow did so far (`facts`). */
+function cancelled(io: DoctorIO, step: string, record: FlowRecord, facts: ClusterFacts): Outcome {
+	const note = clusterStateAfterCancel(facts);
 	io.dispatch({type: 'note', note});
 	return finish(io, {verdict: 'cancelled', exitCode: 1, message: `Cancelled during ${step}. ${note}`}, record);
 }
@@ -314,7 +316,7 @@ export function scriptedFlow(options: {holdRollout?: boolean; ignoreAbort?: bool
 		const yes = await io.confirm(plan);
 		record.answers.push(yes);
 		io.dispatch({type: 'confirm-answered', yes});
-		if (io.signal.aborted) return cancelled(io, 'confirm', record);
+		if (io.signal.aborted) return cancelled(io, 'confirm', record, {found, plan});
 		if (!yes) {
 			for (const event of afterDecline.slice(1, -1)) io.dispatch(event);
 			return finish(io, declinedOutcome, record);
@@ -326,7 +328,7 @@ export function scriptedFlow(options: {holdRollout?: boolean; ignoreAbort?: bool
 			await new Promise(resolve => {
 				io.signal.addEventListener('abort', resolve, {once: true});
 			});
-			return cancelled(io, 'rollout', record);
+			return cancelled(io, 'rollout', record, {found, plan, patch, restart, rollout: rolloutMidway});
 		}
 
 		for (const event of rolloutToEnd.slice(0, -1)) io.dispatch(event);

@@ -43,7 +43,6 @@ export async function runFlow(
 				script.onEvent?.(event, state);
 				if (script.abortWhen?.(event, state)) controller.abort();
 			},
-			getState: () => state,
 			confirm: async () => {
 				asked++;
 				return script.answer ?? true;

@@ -1,7 +1,8 @@
 import {useCallback, useEffect, useMemo, useReducer, useRef, useState} from 'react';
 import {doctorReducer, initialState, type DoctorEvent, type DoctorState} from '../../doctor/machine.js';
 import type {Outcome, StepId} from '../../doctor/model.js';
-import {clusterStateAfterCancel, type DoctorIO} from '../../doctor/runner.js';
+import {clusterStateAfterCancel} from '../../doctor/present.js';
+import type {DoctorIO} from '../../doctor/runner.js';
 import {ExitCode} from '../../exit-codes.js';
 import type {DoctorOptions} from '../../options.js';
 import {interruptWindowMs} from '../keys.js';
@@ -36,7 +37,7 @@ interface UseDoctorOptions {
 /** Runs the doctor flow once, feeding its events to the reducer, and turns key commands into answers and cancels. */
 export function useDoctor({options, flow, onExit}: UseDoctorOptions): DoctorControls {
 	const [state, dispatchToReact] = useReducer(doctorReducer, undefined, initialState);
-	// The runner reads the state right after dispatching (getState), before React renders: keep it current here.
+	// Key commands read the state between renders (a Ctrl-C right after an event): keep it current here.
 	const latest = useRef<DoctorState>(state);
 	const controller = useRef(new AbortController());
 	const pendingConfirm = useRef<((yes: boolean) => void) | undefined>(undefined);
@@ -60,7 +61,6 @@ export function useDoctor({options, flow, onExit}: UseDoctorOptions): DoctorCont
 		started.current = true;
 		const io: DoctorIO = {
 			dispatch,
-			getState: () => latest.current,
 			confirm: async () => {
 				if (options.yes) return true;
 				return new Promise<boolean>(resolve => {

@@ -287,7 +287,7 @@ describe('writes that get no answer', () => {
 	test('the server stays silent through --timeout: the patch may or may not have been applied, and the message says so', async () => {
 		const cluster = brokenThick();
 		cluster.fault('patchClusterRole', 'no-answer', {matches: args => args[2] === false});
-		const run = await runFlow(cluster, {timeoutMs: 30}, {onEvent: event => event.type === 'step-started' && event.step === 'patch' && cluster.fault('readClusterRole', 'no-answer', {times: 1000})});
+		const run = await runFlow(cluster, {timeoutMs: 30}, {onEvent: event => event.type === 'step-started' && event.step === 'patch' && cluster.fault('readClusterRole', 'no-answer', {times: Number.POSITIVE_INFINITY})});
 		assert.equal(run.outcome.verdict, 'failed');
 		assert.equal(run.state.failure?.kind, 'Timeout');
 		assert.match(run.outcome.message, /ClusterRole multus may or may not have been patched \(the request got no answer\): kubectl get clusterrole multus -o yaml shows it/);
@@ -364,5 +364,45 @@ describe('restart and rollout', () => {
 		assert.equal(run.state.failure?.kind, 'RolloutFailed');
 		assert.equal(run.state.failure?.message, 'DaemonSet kube-system/kube-multus-ds was deleted during the rollout');
 		assert.equal(cluster.openWatches(), 0, 'the watch is closed');
+	});
+});
+
+describe('find', () => {
+	test('a DaemonSet named with --daemonset that discovery does not recognise is described by the same rules', async () => {
+		const cluster = brokenThick();
+		const ds = cluster.daemonSet('kube-system', 'kube-multus-ds')!;
+		ds.metadata!.name = 'netd';
+		ds.metadata!.labels = {};
+		ds.spec!.template.metadata!.labels = {name: 'multus'};
+		ds.spec!.template.spec!.containers = [{name: 'netd', image: 'registry.example/cni/multus-netd:v4.2.0-thick', command: ['/bin/netd']}];
+		ds.spec!.template.spec!.serviceAccountName = undefined;
+		ds.spec!.template.spec!.serviceAccount = 'multus';
+		const unnamed = await runFlow(cluster, {check: true});
+		assert.equal(unnamed.state.failure?.kind, 'NotFound', 'not recognised without --daemonset');
+		const run = await runFlow(cluster, {check: true, daemonSet: 'netd'});
+		const {release, ...described} = run.state.found!.daemonSet;
+		assert.equal(release.release.version, 'v4.2.0', 'the release read from the tag');
+		assert.deepEqual(described, {
+			namespace: 'kube-system',
+			name: 'netd',
+			mode: 'thick',
+			container: 'netd',
+			image: 'registry.example/cni/multus-netd:v4.2.0-thick',
+			version: 'v4.2.0-thick',
+			serviceAccount: 'multus',
+			evidence: ['named with --daemonset'],
+			perNodeCertificates: false,
+		});
+		assert.equal(run.outcome.verdict, 'problem', run.outcome.message);
+	});
+
+	test('two Multus installs: a usage error naming both', async () => {
+		const cluster = brokenThick();
+		const second = structuredClone(cluster.daemonSet('kube-system', 'kube-multus-ds')!);
+		second.metadata!.namespace = 'multus';
+		cluster.addDaemonSet(second);
+		const run = await runFlow(cluster);
+		assert.equal(run.state.failure?.kind, 'Usage');
+		assert.equal(run.state.failure?.message, 'Multus is installed more than once: kube-system/kube-multus-ds (thick), multus/kube-multus-ds (thick)');
 	});
 });

@@ -1,0 +1,108 @@
+import type {V1ClusterRole, V1ConfigMap, V1Container, V1DaemonSet} from '@kubernetes/client-node';
+import {MultusError, usageError} from '../../errors.js';
+import type {KubeApi} from '../../kube/client.js';
+import {
+	describeMultus,
+	grantsForIdentity,
+	lookalikeBindings,
+	managedBy,
+	mountedConfigMaps,
+	optedOutOfAutoupdate,
+	perNodeCertificateIdentity,
+	recogniseMultus,
+	serviceAccountIdentity,
+	type MultusDaemonSet,
+} from '../../multus/discovery.js';
+import type {DoctorOptions} from '../../options.js';
+import {selectorOf} from '../evidence.js';
+import type {BoundRole, Found} from '../model.js';
+import {say} from '../present.js';
+import {clientOf, done, type Step} from './step.js';
+
+/** Find Multus: the one Multus DaemonSet, the identity its daemons use, and the ClusterRoles bound to it. */
+export const findStep: Step = {
+	id: 'find',
+	async run(context) {
+		const found = await findMultus(clientOf(context), context.options);
+		context.facts.found = found;
+		context.emit({type: 'found', found});
+		return done;
+	},
+};
+
+const fail = (kind: 'NotFound', words: {message: string; hint: string}) => new MultusError(kind, words.message, {hint: words.hint});
+
+/** The container a DaemonSet named with --daemonset runs Multus in: the one discovery would pick, else the first. */
+function containerOf(ds: V1DaemonSet, multus: MultusDaemonSet | undefined): V1Container {
+	const containers = ds.spec?.template.spec?.containers ?? [];
+	return containers.find(c => c.name === multus?.container) ?? containers[0] ?? {name: ''};
+}
+
+async function findMultus(client: KubeApi, options: DoctorOptions): Promise<Found> {
+	const namespace = options.connection.namespace;
+	const daemonSets = await client.listDaemonSets(namespace);
+	if (namespace && daemonSets.length === 0 && !(await client.namespaceExists(namespace))) {
+		const words = say.namespaceMissing(namespace);
+		throw usageError(words.message, words.hint);
+	}
+	let candidates = daemonSets.map(ds => ({ds, multus: recogniseMultus(ds)})).filter((c): c is {ds: V1DaemonSet; multus: MultusDaemonSet} => c.multus !== undefined);
+	if (options.daemonSet) {
+		const named = daemonSets.filter(ds => ds.metadata?.name === options.daemonSet);
+		if (named.length === 0) throw fail('NotFound', say.daemonSetMissing(options.daemonSet, namespace));
+		// Taken on the user's word: described by the same rules as a recognised one, from its first container.
+		candidates = named.map(ds => ({ds, multus: recogniseMultus(ds) ?? describeMultus(ds, containerOf(ds, undefined), [say.namedWithFlag])}));
+	}
+	if (candidates.length === 0) throw fail('NotFound', say.multusMissing(namespace));
+	if (candidates.length > 1) {
+		const words = say.multusTwice(candidates.map(c => c.multus));
+		throw usageError(words.message, words.hint);
+	}
+	const {ds} = candidates[0]!;
+	let {multus} = candidates[0]!;
+	// The thick daemon's config (a mounted ConfigMap) may turn on per-node certificates: read it, best effort.
+	if (multus.mode === 'thick' && !multus.perNodeCertificates) {
+		const configMaps = await Promise.all(mountedConfigMaps(ds).map(name => client.readConfigMap(multus.namespace, name).catch(() => undefined)));
+		const withConfig = describeMultus(ds, containerOf(ds, multus), multus.evidence, configMaps.filter((cm): cm is V1ConfigMap => cm !== undefined));
+		if (withConfig.perNodeCertificates) multus = {...multus, perNodeCertificates: true};
+	}
+	let identity = serviceAccountIdentity(multus.namespace, multus.serviceAccount);
+	if (multus.perNodeCertificates) {
+		// Every node's daemon is its own user in the same group: one node's identity stands for all.
+		const pod = (await client.listPods(multus.namespace, selectorOf(ds), 1)).items[0];
+		identity = perNodeCertificateIdentity(pod?.spec?.nodeName ?? 'unscheduled');
+	}
+	const bindings = await client.listClusterRoleBindings();
+	const grants = grantsForIdentity(bindings, identity);
+	// An operator that owns the DaemonSet renders and reconciles its RBAC too, even where the role carries no marker.
+	const daemonSetOwner = managedBy(ds.metadata);
+	const operator = daemonSetOwner?.kind === 'operator' ? daemonSetOwner : undefined;
+	const roleNames = [...new Set(grants.map(g => g.role))];
+	// One request for all roles, whatever the number of bindings (a cluster has hundreds of roles, not millions).
+	const rolesByName = new Map((roleNames.length > 1 ? await client.listClusterRoles() : await Promise.all(roleNames.map(name => client.readClusterRole(name).catch(error => {
+		if (error instanceof MultusError && error.kind === 'NotFound') return undefined;
+		throw error;
+	})))).filter((role): role is V1ClusterRole => role !== undefined).map(role => [role.metadata?.name ?? '', role]));
+	const roles: BoundRole[] = [];
+	for (const name of roleNames) {
+		const role = rolesByName.get(name);
+		if (!role) continue; // a binding to a missing role grants nothing
+		roles.push({
+			name,
+			rules: role.rules ?? [],
+			resourceVersion: role.metadata?.resourceVersion,
+			owner: managedBy(role.metadata) ?? operator,
+			autoupdateDisabled: optedOutOfAutoupdate(role),
+			grants: grants.filter(g => g.role === name),
+		});
+	}
+	return {
+		daemonSet: multus,
+		desired: ds.status?.desiredNumberScheduled ?? 0,
+		ready: ds.status?.numberReady ?? 0,
+		selector: selectorOf(ds),
+		identity,
+		roles,
+		lookalikeBindings: lookalikeBindings(bindings, multus.namespace, multus.serviceAccount),
+		daemonSetOwner,
+	};
+}
