@@ -6,6 +6,7 @@ const unitMs: Record<string, number> = {ms: 1, s: 1000, m: 60_000, h: 3_600_000}
 export function parseDuration(flag: string, text: string): number {
 	const value = text.trim();
 	if (value === '0') return 0;
+	if (value.startsWith('-')) throw usageError(`invalid --${flag} "${text}": a negative duration`, `give a duration of 0 or more, such as 30s or 5m (0 means no limit)`);
 	if (/^\d+$/.test(value)) return Number(value) * 1000; // kubectl's --request-timeout accepts bare seconds
 	const parts = [...value.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)];
 	if (parts.length === 0 || parts.map(p => p[0]).join('') !== value) {

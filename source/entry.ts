@@ -14,13 +14,13 @@ for (const stream of [process.stdout, process.stderr]) {
 	});
 }
 
-const code = helpOnly(process.argv.slice(2), process.argv0);
-if (code === undefined) {
+const help = helpOnly(process.argv.slice(2), process.argv0);
+if (help === undefined) {
 	import('./cli.js').catch((error: unknown) => {
 		process.stderr.write(`kubectl-multus: this installation is broken, the CLI did not load: ${String(error)}\nfix: reinstall kubectl-multus\n`);
 		process.exitCode = ExitCode.ProblemFound;
 	});
 } else {
-	process.stdout.write(helpText.trimStart());
-	process.exitCode = code;
+	process.stdout.write(helpText(help.command).trimStart());
+	process.exitCode = help.code;
 }

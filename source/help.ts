@@ -1,9 +1,14 @@
-// The usage text, and when the arguments ask for nothing else: on its own, so that `--help` loads nothing else
-// (source/entry.ts answers it before the CLI loads).
+// The usage texts, general and per command, written from the declarations in flags.ts; and when the arguments ask
+// for nothing else, so that `--help` loads nothing more (source/entry.ts answers it before the CLI loads).
 import {ExitCode} from './exit-codes.js';
+import {commandDeclarations, commandNames, flagDeclarations, flagSpelling, flagsOf, type CommandName, type FlagDeclaration, type FlagKey} from './flags.js';
 
 /** The commands, in the order the usage text lists them. */
-export const commands = ['doctor', 'scan', 'undo', 'version'] as const;
+export const commands = commandNames;
+
+export function isCommand(word: string | undefined): word is CommandName {
+	return (commandNames as readonly (string | undefined)[]).includes(word);
+}
 
 /** True when started under kubectl's completion name (kubectl_complete-multus[.exe], e.g. a symlink to this binary). */
 export function invokedAsCompleter(argv0: string): boolean {
@@ -11,61 +16,101 @@ export function invokedAsCompleter(argv0: string): boolean {
 }
 
 /**
- * The exit code when the arguments ask for the usage text and nothing else (`--help`, `-h` or `help`, alone or
- * after a command; or no arguments at all, a usage error as kubectl's own commands make it), else undefined.
- * Any other argument goes to the flag parser, which prints the same text for `--help` among other flags.
+ * When the arguments ask for a usage text and nothing else: `--help`, `-h` or `help` alone (the general text) or
+ * after a command, `help COMMAND` (that command's), or no arguments at all (the general text, a usage error as
+ * kubectl's own commands make it); else undefined. Any other argument goes to the flag parser, which answers
+ * `--help` among other flags the same way.
  */
-export function helpOnly(argv: readonly string[], argv0: string): ExitCode | undefined {
+export function helpOnly(argv: readonly string[], argv0: string): {command: CommandName | undefined; code: ExitCode} | undefined {
 	if (invokedAsCompleter(argv0)) return undefined;
-	if (argv.length === 0) return ExitCode.Usage;
-	const asks = argv.length <= 2 && ['--help', '-h', 'help'].includes(argv.at(-1)!) && (argv.length === 1 || (commands as readonly string[]).includes(argv[0]!));
-	return asks ? ExitCode.Ok : undefined;
+	if (argv.length === 0) return {command: undefined, code: ExitCode.Usage};
+	const [first, second] = argv;
+	const asks = (word: string | undefined) => word === '--help' || word === '-h' || word === 'help';
+	if (argv.length === 1 && asks(first)) return {command: undefined, code: ExitCode.Ok};
+	if (argv.length === 2 && isCommand(first) && asks(second)) return {command: first, code: ExitCode.Ok};
+	if (argv.length === 2 && first === 'help' && isCommand(second)) return {command: second, code: ExitCode.Ok};
+	return undefined;
 }
-export const helpText = `
-  Diagnose and fix Multus-CNI's RBAC: the thick daemon's pod informer needs list and watch on pods.
 
-  Usage
-    kubectl multus doctor [flags]        find Multus, detect the forbidden list/watch error, fix it and prove it
-    kubectl multus scan [FILE|-] [flags] classify Multus log text offline (kubectl logs, CRI log files, bundles)
-    kubectl multus undo [flags]          restore the ClusterRole rules that doctor replaced
-    kubectl multus version               print version and commit
+const helpColumn = 31;
+const width = 116;
 
-  Doctor flags
-    --check                  diagnose only, change nothing
-    -y, --yes                apply without asking (required to change anything without a terminal)
-    --dry-run[=client|server] show everything that would change, change nothing (bare --dry-run means client)
-    --no-restart             patch the ClusterRole but do not restart the DaemonSet
-    --force                  patch objects that another tool manages (Helm, operators, GitOps)
-    --emit patch|manifest    print the fix as a file and change nothing: patch = the RFC 6902 JSON patch for
-                             kubectl patch clusterrole NAME --type=json --patch-file FILE; manifest = the whole
-                             ClusterRole with the added rule, for kubectl apply -f or a GitOps repository
-                             (exit 1 when there is something to fix, 0 and nothing printed when healthy)
-    --timeout DURATION       how long to wait for the rollout, and for an answer after a patch or
-                             restart got none (default 5m, 0 waits forever)
-    --daemonset NAME         the Multus DaemonSet (default: discovered by image, labels and command)
-    --log-pods N             how many Multus pods to read logs from (default 5)
-    --log-bytes N            bytes of log to read from each pod (default 262144)
-    -o, --output FORMAT      text (default), json or yaml
+/** `-o, --output FORMAT`, `--dry-run[=client|server]`, `--no-restart`. */
+function flagLabel(key: FlagKey): string {
+	const declaration: FlagDeclaration = flagDeclarations[key];
+	const short = declaration.short ? `-${declaration.short}, ` : '';
+	const value = declaration.value === undefined ? '' : declaration.bare === undefined ? ` ${declaration.value}` : `[=${declaration.value}]`;
+	return `${short}${flagSpelling(key)}${value}`;
+}
 
-  Connection flags (as kubectl)
-    --kubeconfig PATH        kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)
-    --context NAME           kubeconfig context
-    --cluster NAME           kubeconfig cluster
-    --user NAME              kubeconfig user
-    -n, --namespace NAME     namespace of the Multus DaemonSet (default: all namespaces)
-    --as USER                impersonate a user or service account
-    --as-group GROUP         impersonate a group (repeatable)
-    --as-uid UID             impersonate a UID
-    --request-timeout DUR    timeout of each API request (default 30s, 0 = none)
+/** Words wrapped to the help's width, continuation lines under the help column. */
+function wrap(text: string, indent: number): string[] {
+	const lines: string[] = [];
+	let current = '';
+	for (const word of text.split(' ')) {
+		if (current && indent + current.length + 1 + word.length > width) {
+			lines.push(current);
+			current = word;
+		} else current = current ? `${current} ${word}` : word;
+	}
+	return [...lines, current];
+}
 
-  Exit codes
-    0 healthy or fixed   1 problem found and not fixed   2 usage error   3 cannot reach the cluster
-    4 missing permission   5 rollout failed or timed out
+function flagLine(key: FlagKey, command: CommandName | undefined): string {
+	const declaration: FlagDeclaration = flagDeclarations[key];
+	const help = (command && declaration.helpIn?.[command]) ?? declaration.help;
+	const shown = typeof declaration.default === 'string' && declaration.bare === undefined ? ` (default ${declaration.default})` : '';
+	const label = `    ${flagLabel(key)}`;
+	const [first = '', ...rest] = wrap(help + shown, helpColumn);
+	const head = label.length < helpColumn ? label.padEnd(helpColumn) + first : `${label}\n${' '.repeat(helpColumn)}${first}`;
+	return [head, ...rest.map(line => ' '.repeat(helpColumn) + line)].join('\n');
+}
 
-  Examples
-    kubectl multus doctor                 guided fix in a terminal
-    kubectl multus doctor --check -o json  diagnose for automation
-    kubectl multus doctor --yes           fix without asking
-    kubectl multus doctor --emit manifest > multus-clusterrole.yaml   the fixed ClusterRole for a GitOps repo
-    kubectl logs ds/kube-multus-ds -n kube-system | kubectl multus scan -
-`;
+function section(title: string, lines: readonly string[]): string {
+	return lines.length === 0 ? '' : `\n  ${title}\n${lines.join('\n')}\n`;
+}
+
+function table(rows: readonly (readonly [string, string])[]): string[] {
+	const column = Math.max(...rows.map(([left]) => left.length)) + 2;
+	return rows.map(([left, right]) => `    ${left.padEnd(column)}${right}`);
+}
+
+function flagSections(command: CommandName | undefined): string {
+	const keys = flagsOf(command);
+	const inGroup = (group: FlagDeclaration['group']) => keys.filter(key => (flagDeclarations[key] as FlagDeclaration).group === group).map(key => flagLine(key, command));
+	return (
+		section(command ? 'Flags' : 'Doctor flags', inGroup('command')) +
+		section(command ? 'Connection flags (as kubectl)' : 'Connection flags (doctor and undo, as kubectl)', inGroup('connection')) +
+		section('General', inGroup('general'))
+	);
+}
+
+function exitCodeSection(command: CommandName | undefined): string {
+	if (command) return section('Exit codes', table(commandDeclarations[command].exitCodes.map(([code, meaning]) => [String(code), meaning])));
+	return section('Exit codes', [
+		'    0 healthy or fixed   1 problem found and not fixed   2 usage error   3 cannot reach the cluster',
+		'    4 missing permission   5 rollout failed or timed out',
+	]);
+}
+
+function examples(command: CommandName | undefined): string {
+	const rows = command ? commandDeclarations[command].examples : commandNames.flatMap(name => commandDeclarations[name].examples.slice(0, name === 'doctor' ? 4 : 1));
+	return section('Examples', table(rows));
+}
+
+/** The general usage text (no command), or one command's. */
+export function helpText(command?: CommandName): string {
+	if (command) {
+		const {usage, about} = commandDeclarations[command];
+		return `\n  kubectl multus ${command}: ${about}.\n` + section('Usage', [`    kubectl multus ${usage}`]) + flagSections(command) + exitCodeSection(command) + examples(command);
+	}
+	const usage = table(commandNames.map(name => [`kubectl multus ${commandDeclarations[name].usage}`, commandDeclarations[name].about]));
+	return (
+		"\n  Diagnose and fix Multus-CNI's RBAC: the thick daemon's pod informer needs list and watch on pods.\n" +
+		section('Usage', usage) +
+		flagSections(undefined) +
+		exitCodeSection(undefined) +
+		examples(undefined) +
+		'\n  kubectl multus COMMAND --help shows the flags, exit codes and examples of one command.\n'
+	);
+}

@@ -1,40 +1,44 @@
+// What the commands are given: the parsed flags (their types come from the declarations in flags.ts), grouped and
+// named for the code that uses them, plus what the CLI decides from the terminal (interactive, colour).
+import type {FlagValues} from './flags.js';
+
 /** Connection flags shared by every command that talks to a cluster (kubectl's names and meanings). */
 export interface ConnectionOptions {
-	kubeconfig: string | undefined;
-	context: string | undefined;
-	cluster: string | undefined;
-	user: string | undefined;
+	kubeconfig: FlagValues['kubeconfig'];
+	context: FlagValues['context'];
+	cluster: FlagValues['cluster'];
+	user: FlagValues['user'];
 	/** -n: the namespace of the Multus DaemonSet; undefined means discover it across namespaces. */
-	namespace: string | undefined;
-	as: string | undefined;
-	asGroups: string[];
-	asUid: string | undefined;
+	namespace: FlagValues['namespace'];
+	as: FlagValues['as'];
+	asGroup: FlagValues['asGroup'];
+	asUid: FlagValues['asUid'];
 	/** Per-request timeout in ms (0 = none), from --request-timeout. */
-	requestTimeoutMs: number;
+	requestTimeoutMs: FlagValues['requestTimeout'];
 }
 
-export type OutputFormat = 'text' | 'json' | 'yaml';
+export type OutputFormat = FlagValues['output'];
 /** --emit: print the fix as a file (a JSON patch, or the whole ClusterRole) instead of applying it. */
-export type EmitFormat = 'patch' | 'manifest';
-export type DryRun = 'none' | 'client' | 'server';
+export type EmitFormat = NonNullable<FlagValues['emit']>;
+export type DryRun = FlagValues['dryRun'];
 
 export interface DoctorOptions {
 	connection: ConnectionOptions;
 	output: OutputFormat;
 	/** Diagnose only, change nothing. */
-	check: boolean;
+	check: FlagValues['check'];
 	/** Apply without asking. Without a TTY, changes happen only with --yes. */
-	yes: boolean;
+	yes: FlagValues['yes'];
 	dryRun: DryRun;
-	restart: boolean;
-	force: boolean;
+	restart: FlagValues['restart'];
+	force: FlagValues['force'];
 	/** Rollout watch timeout in ms (0 = wait forever). */
-	timeoutMs: number;
+	timeoutMs: FlagValues['timeout'];
 	/** DaemonSet name when given with --daemonset. */
-	daemonSet: string | undefined;
+	daemonSet: FlagValues['daemonset'];
 	/** How many multus pods to sample for logs, and how many bytes to read from each. */
-	logPods: number;
-	logBytes: number;
+	logPods: FlagValues['logPods'];
+	logBytes: FlagValues['logBytes'];
 	/** Print the fix as a file and change nothing (implies a check-only run). */
 	emit?: EmitFormat;
 	/** Whether the interactive Ink UI runs (a TTY on both ends and text output). */

@@ -1,56 +1,48 @@
 import {ExitCode} from '../exit-codes.js';
+import {commandDeclarations, commandNames, flagDeclarations, flagSpelling, flagsOf, type CommandName, type FlagDeclaration} from '../flags.js';
 
 // kubectl's plugin completion convention: kubectl runs `kubectl_complete-multus <args...> <partial word>` and
 // reads one candidate per line; a last line `:<n>` is a cobra ShellCompDirective.
 const directive = {default: 0, noSpace: 2, noFileComp: 4} as const;
 
-export const commands: Record<string, string> = {
-	doctor: 'find Multus, detect the RBAC problem, fix it and prove it',
-	scan: 'classify Multus log text offline',
-	undo: 'restore the rules doctor replaced',
-	version: 'print version and commit',
-};
-
-const connectionFlags = [
-	'--kubeconfig', '--context', '--cluster', '--user', '--namespace', '-n', '--as', '--as-group', '--as-uid',
-	'--request-timeout', '--output', '-o', '--help',
-];
-const flagsByCommand: Record<string, string[]> = {
-	doctor: [
-		...connectionFlags, '--check', '--yes', '-y', '--dry-run', '--no-restart', '--force', '--timeout', '--daemonset',
-		'--log-pods', '--log-bytes', '--emit',
-	],
-	undo: [...connectionFlags, '--yes', '-y', '--dry-run', '--force'],
-	scan: ['--output', '-o', '--help'],
-	version: ['--output', '-o'],
-};
-const valuesByFlag: Record<string, string[]> = {
-	'--output': ['text', 'json', 'yaml'],
-	'-o': ['text', 'json', 'yaml'],
-	'--dry-run': ['client', 'server', 'none'],
-	'--emit': ['patch', 'manifest'],
-};
+/** Every spelling of each flag a command takes (`--namespace`, `-n`), and the values completion offers after it. */
+function spellingsOf(command: CommandName | undefined): {flags: string[]; valuesByFlag: Map<string, readonly string[]>; bareFlags: Set<string>} {
+	const flags: string[] = [];
+	const valuesByFlag = new Map<string, readonly string[]>();
+	const bareFlags = new Set<string>();
+	for (const key of flagsOf(command).filter(key => command !== undefined || flagDeclarations[key].group === 'general')) {
+		const declaration: FlagDeclaration = flagDeclarations[key];
+		const spellings = [flagSpelling(key), ...(declaration.short ? [`-${declaration.short}`] : [])];
+		flags.push(...spellings);
+		if (declaration.values) for (const spelling of spellings) valuesByFlag.set(spelling, declaration.values);
+		// A flag with a bare meaning (--dry-run) takes its value only after "=": it is not offered as the next word.
+		if (declaration.values && declaration.bare !== undefined) bareFlags.add(flagSpelling(key));
+	}
+	return {flags, valuesByFlag, bareFlags};
+}
 
 /** Candidates for the word being completed, given the words before it. */
 export function completions(words: string[]): {candidates: string[]; directive: number} {
 	const partial = words.at(-1) ?? '';
 	const before = words.slice(0, -1);
-	const command = before.find(word => !word.startsWith('-'));
-	const previous = before.at(-1);
-	if (previous && valuesByFlag[previous]) {
-		return {candidates: valuesByFlag[previous].filter(v => v.startsWith(partial)), directive: directive.noFileComp};
+	const named = before.find(word => !word.startsWith('-'));
+	const command = (commandNames as readonly (string | undefined)[]).includes(named) ? (named as CommandName) : undefined;
+	const {flags, valuesByFlag, bareFlags} = spellingsOf(command);
+	const previous = before.at(-1) ?? '';
+	const values = bareFlags.has(previous) ? undefined : valuesByFlag.get(previous);
+	if (values) return {candidates: values.filter(value => value.startsWith(partial)), directive: directive.noFileComp};
+	const equals = partial.indexOf('=');
+	if (partial.startsWith('--') && equals > 0) {
+		const flag = partial.slice(0, equals);
+		const candidates = (valuesByFlag.get(flag) ?? []).map(value => `${flag}=${value}`).filter(word => word.startsWith(partial));
+		return {candidates, directive: directive.noFileComp};
 	}
-	if (!command) {
-		if (partial.startsWith('-')) return {candidates: ['--help'], directive: directive.noFileComp};
+	if (partial.startsWith('-')) return {candidates: flags.filter(flag => flag.startsWith(partial)), directive: directive.noFileComp};
+	if (named === undefined) {
 		return {
-			candidates: Object.entries(commands)
-				.filter(([name]) => name.startsWith(partial))
-				.map(([name, about]) => `${name}\t${about}`),
+			candidates: commandNames.filter(name => name.startsWith(partial)).map(name => `${name}\t${commandDeclarations[name].about}`),
 			directive: directive.noFileComp,
 		};
-	}
-	if (partial.startsWith('-')) {
-		return {candidates: (flagsByCommand[command] ?? []).filter(f => f.startsWith(partial)), directive: directive.noFileComp};
 	}
 	// scan takes a file; everything else takes flags only.
 	return {candidates: [], directive: command === 'scan' ? directive.default : directive.noFileComp};

@@ -135,13 +135,8 @@ export function loadKubeConfig(options: ConnectionOptions): {kc: KubeConfig; inf
 		throw configError(`cluster "${cluster.name}" has a plain-http server URL (${cluster.server}), which client-node refuses without insecure-skip-tls-verify`, 'use the https:// address of the API server (kubectl cluster-info shows it)');
 	}
 
-	if (options.asGroups.length > 0 && options.as === undefined) {
+	if (options.asGroup !== undefined && options.as === undefined) {
 		throw usageError('--as-group needs --as', 'kubectl also requires --as when impersonating groups');
-	}
-	if (options.asGroups.length > 1) {
-		// client-node sends headers through fetch, which folds repeated headers into one comma-joined value that the
-		// API server would read as a single group name (client-node #2474). Refuse rather than impersonate wrongly.
-		throw usageError('only one --as-group is supported', 'impersonate one group at a time, or bind the permissions to a single group');
 	}
 	const timeoutMs = options.requestTimeoutMs;
 	const apply = kc.applySecurityAuthentication.bind(kc);
@@ -152,7 +147,9 @@ export function loadKubeConfig(options: ConnectionOptions): {kc: KubeConfig; inf
 			throw credentialError(error, userName ?? '', kc.getCurrentUser());
 		}
 		if (options.as !== undefined) context.setHeaderParam('Impersonate-User', options.as);
-		if (options.asGroups[0] !== undefined) context.setHeaderParam('Impersonate-Group', options.asGroups[0]);
+		// One group only (flags.ts refuses a second --as-group): fetch folds repeated headers into one comma-joined
+		// value that the API server would read as a single group name (client-node #2474).
+		if (options.asGroup !== undefined) context.setHeaderParam('Impersonate-Group', options.asGroup);
 		if (options.asUid !== undefined) context.setHeaderParam('Impersonate-Uid', options.asUid);
 		// Watches build their own abort signal (and idle timeout); this only bounds ordinary requests.
 		if (timeoutMs > 0 && new URL(context.getUrl()).searchParams.get('watch') !== 'true') context.setSignal(AbortSignal.timeout(timeoutMs));

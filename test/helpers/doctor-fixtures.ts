@@ -266,7 +266,7 @@ export function stateAfter(events: DoctorEvent[]): DoctorState {
 
 export function doctorOptions(overrides: Partial<DoctorOptions> = {}): DoctorOptions {
 	return {
-		connection: {kubeconfig: undefined, context: undefined, cluster: undefined, user: undefined, namespace: undefined, as: undefined, asGroups: [], asUid: undefined, requestTimeoutMs: 30_000},
+		connection: {kubeconfig: undefined, context: undefined, cluster: undefined, user: undefined, namespace: undefined, as: undefined, asGroup: undefined, asUid: undefined, requestTimeoutMs: 30_000},
 		output: 'text',
 		check: false,
 		yes: false,

@@ -6,7 +6,7 @@ import {execFile} from 'node:child_process';
 import {existsSync} from 'node:fs';
 import {fileURLToPath} from 'node:url';
 import {ExitCode} from '../../../source/exit-codes.js';
-import {helpOnly, helpText, invokedAsCompleter} from '../../../source/help.js';
+import {commands, helpOnly, helpText, invokedAsCompleter} from '../../../source/help.js';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
 const launcher = `${repo}bin/kubectl-multus`;
@@ -28,10 +28,13 @@ function run(command: string, args: string[]): Promise<Run> {
 const plugin = (...args: string[]) => run(launcher, args);
 
 describe('helpOnly: the arguments that need nothing but the usage text', () => {
-	test('nothing at all is a usage error; --help, -h and help, alone or after a command, are not', () => {
-		assert.equal(helpOnly([], 'kubectl-multus'), ExitCode.Usage);
-		for (const argv of [['--help'], ['-h'], ['help'], ['doctor', '--help'], ['scan', '-h'], ['undo', 'help'], ['version', '--help']]) {
-			assert.equal(helpOnly(argv, 'kubectl-multus'), ExitCode.Ok, argv.join(' '));
+	test('nothing at all is a usage error; --help, -h and help alone ask for the general text, after a command or before it for its own', () => {
+		assert.deepEqual(helpOnly([], 'kubectl-multus'), {command: undefined, code: ExitCode.Usage});
+		for (const argv of [['--help'], ['-h'], ['help']]) {
+			assert.deepEqual(helpOnly(argv, 'kubectl-multus'), {command: undefined, code: ExitCode.Ok}, argv.join(' '));
+		}
+		for (const [argv, command] of [[['doctor', '--help'], 'doctor'], [['scan', '-h'], 'scan'], [['undo', 'help'], 'undo'], [['version', '--help'], 'version'], [['help', 'doctor'], 'doctor']] as const) {
+			assert.deepEqual(helpOnly(argv, 'kubectl-multus'), {command, code: ExitCode.Ok}, argv.join(' '));
 		}
 	});
 
@@ -55,16 +58,47 @@ describe('bin/kubectl-multus', () => {
 		assert.ok(existsSync(`${repo}dist/bundle/kubectl-multus.cjs`) && existsSync(`${repo}dist/bundle/cli.js`), 'run npm run build first');
 	});
 
-	test('--help and help after a command print the usage text and exit 0; nothing at all exits 2', async () => {
-		for (const args of [['--help'], ['-h'], ['doctor', '--help']]) {
+	test('--help prints the general usage text and exits 0; nothing at all exits 2', async () => {
+		for (const args of [['--help'], ['-h'], ['help']]) {
 			const result = await plugin(...args);
-			assert.deepEqual(result, {code: ExitCode.Ok, stdout: helpText.trimStart(), stderr: ''}, args.join(' '));
+			assert.deepEqual(result, {code: ExitCode.Ok, stdout: helpText().trimStart(), stderr: ''}, args.join(' '));
 		}
-		assert.deepEqual(await plugin(), {code: ExitCode.Usage, stdout: helpText.trimStart(), stderr: ''});
+		assert.deepEqual(await plugin(), {code: ExitCode.Usage, stdout: helpText().trimStart(), stderr: ''});
+	});
+
+	test("COMMAND --help and help COMMAND print that command's help: doctor's, scan's, undo's, version's", async () => {
+		for (const command of commands) {
+			for (const args of [[command, '--help'], [command, '-h'], ['help', command]]) {
+				const result = await plugin(...args);
+				assert.deepEqual(result, {code: ExitCode.Ok, stdout: helpText(command).trimStart(), stderr: ''}, args.join(' '));
+				assert.match(result.stdout, new RegExp(`^kubectl multus ${command}: `));
+			}
+		}
+		assert.notEqual(helpText('doctor'), helpText());
+		assert.doesNotMatch(helpText('scan'), /--timeout|--kubeconfig|--check/);
 	});
 
 	test('--help among other flags goes through the flag parser, with the same text', async () => {
-		assert.deepEqual(await plugin('doctor', '--check', '--help'), {code: ExitCode.Ok, stdout: helpText.trimStart(), stderr: ''});
+		assert.deepEqual(await plugin('doctor', '--check', '--help'), {code: ExitCode.Ok, stdout: helpText('doctor').trimStart(), stderr: ''});
+		assert.deepEqual(await plugin('--help', 'doctor'), {code: ExitCode.Ok, stdout: helpText('doctor').trimStart(), stderr: ''});
+	});
+
+	test('flag values are checked before anything is read or asked (exit 2, the flag named)', async () => {
+		for (const [args, message] of [
+			[['doctor', '--request-timeout', '-3s'], /invalid --request-timeout "-3s": a negative duration/],
+			[['doctor', '--timeout'], /--timeout needs a value/],
+			[['doctor', '--log-bytes', '1e3'], /invalid --log-bytes "1e3"/],
+			[['doctor', '--log-bytes', '0x10'], /invalid --log-bytes "0x10"/],
+			[['doctor', '-n', 'Kube_System'], /not a namespace name/],
+			[['doctor', '--daemonset', 'Multus DS'], /not a Kubernetes object name/],
+			[['scan', '--check', '-'], /--check is not a flag of kubectl multus scan/],
+			[['undo', '--timeout', '5m'], /--timeout is not a flag of kubectl multus undo/],
+		] as const) {
+			const result = await plugin(...args, '--kubeconfig', '/nonexistent/kubeconfig');
+			assert.equal(result.code, ExitCode.Usage, `${args.join(' ')}: ${result.stdout}${result.stderr}`);
+			assert.match(result.stderr, message);
+			assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
+		}
 	});
 
 	test('everything else loads the CLI: version, and a usage error that names the commands', async () => {

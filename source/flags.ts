@@ -1,0 +1,199 @@
+// The commands and every flag, declared once: name, short form, kind, default, help line, completion values and the
+// commands that take it. The flag parser (arguments.ts, through meow), the general and per-command help (help.ts),
+// shell completion (commands/complete.ts) and the options' types (options.ts) are all read from here, and a test
+// holds the README's flag table to it. Plain data with no imports: source/entry.ts reads it through help.ts to
+// answer `--help` before the CLI loads, so it must stay small and cheap to evaluate.
+
+export const commandNames = ['doctor', 'scan', 'undo', 'version'] as const;
+export type CommandName = (typeof commandNames)[number];
+
+export interface CommandDeclaration {
+	/** The usage line after `kubectl multus`. */
+	readonly usage: string;
+	/** One line: what it does (the general help and completion show it). */
+	readonly about: string;
+	/** Its exit codes, as its help lists them. */
+	readonly exitCodes: readonly (readonly [code: number, meaning: string])[];
+	readonly examples: readonly (readonly [command: string, meaning: string])[];
+}
+
+export const commandDeclarations: Record<CommandName, CommandDeclaration> = {
+	doctor: {
+		usage: 'doctor [flags]',
+		about: 'find Multus, detect the forbidden list/watch error, fix it and prove it',
+		exitCodes: [
+			[0, 'healthy, or fixed and verified'],
+			[1, 'problem found and not fixed (--check, declined, dry run, --emit, managed elsewhere, cancelled)'],
+			[2, 'usage error'],
+			[3, 'cannot reach or talk to the cluster'],
+			[4, 'you lack a permission the fix needs'],
+			[5, 'the rollout failed or timed out'],
+		],
+		examples: [
+			['kubectl multus doctor', 'guided fix in a terminal'],
+			['kubectl multus doctor --check -o json', 'diagnose for automation'],
+			['kubectl multus doctor --yes', 'fix without asking'],
+			['kubectl multus doctor --emit manifest > multus-clusterrole.yaml', 'the fixed ClusterRole for a GitOps repo'],
+		],
+	},
+	scan: {
+		usage: 'scan [FILE|-] [flags]',
+		about: 'classify Multus log text offline (kubectl logs, CRI log files, bundles)',
+		exitCodes: [
+			[0, 'no forbidden lines'],
+			[1, 'forbidden lines found'],
+			[2, 'usage error, or the input cannot be read'],
+		],
+		examples: [
+			['kubectl logs ds/kube-multus-ds -n kube-system | kubectl multus scan -', 'classify the live logs'],
+			['kubectl multus scan bundle/kube-multus-ds-x2x9z.log -o json', 'a support bundle, for automation'],
+		],
+	},
+	undo: {
+		usage: 'undo [flags]',
+		about: 'restore the ClusterRole rules that doctor replaced',
+		exitCodes: [
+			[0, 'undone'],
+			[1, 'nothing to undo, the role changed since, declined, or --check/--dry-run'],
+			[2, 'usage error'],
+			[3, 'cannot reach or talk to the cluster'],
+			[4, 'you lack a permission the undo needs'],
+		],
+		examples: [
+			['kubectl multus undo', 'show what would be restored, and ask'],
+			['kubectl multus undo --yes', 'restore without asking'],
+		],
+	},
+	version: {
+		usage: 'version [flags]',
+		about: 'print version and commit',
+		exitCodes: [[0, 'always']],
+		examples: [['kubectl multus version -o json', 'for automation']],
+	},
+};
+
+/**
+ * How a flag's value is read: `boolean` takes none (`--no-NAME` turns it off); `string` any text; `choice` one of
+ * `values`; `duration` a Go duration (5m, 1h30m; 0 = no limit); `count`
+ * and `bytes` a whole number of at least 1 written in decimal digits; `namespace` and `object` a Kubernetes
+ * namespace name (DNS-1123 label) or object name (DNS-1123 subdomain); `header` text that can be sent in an HTTP
+ * header (impersonation).
+ */
+export type FlagKind = 'boolean' | 'string' | 'choice' | 'duration' | 'count' | 'bytes' | 'namespace' | 'object' | 'header';
+
+/** Where a flag is listed in the help. */
+export type FlagGroup = 'command' | 'connection' | 'general';
+
+export interface FlagDeclaration {
+	readonly kind: FlagKind;
+	/** The one-letter form (`-n`), if any. */
+	readonly short?: string;
+	/** The placeholder of its value in the help (`DURATION`). */
+	readonly value?: string;
+	/** The default, as a user would write it (so that it is read like one); booleans default to false. */
+	readonly default?: string | boolean;
+	/** The value when the flag is given bare, without `=VALUE` (kubectl's `--dry-run` means client). */
+	readonly bare?: string;
+	/** The values a `choice` takes, and what completion offers. */
+	readonly values?: readonly string[];
+	/** Why the flag may be given only once; without it, the last of a repeated flag wins (as in kubectl). */
+	readonly once?: string;
+	/** Written `--no-NAME` in help and completion (a boolean that defaults to true). */
+	readonly negated?: boolean;
+	/** The help line. Its default, if any, is appended as "(default X)". */
+	readonly help: string;
+	/** The help line in one command's help, where the flag means something of its own there. */
+	readonly helpIn?: Partial<Record<CommandName, string>>;
+	readonly group: FlagGroup;
+	/** The commands that take it; the general flags (--help) are taken by every command and without one. */
+	readonly commands: readonly CommandName[];
+}
+
+const cluster = ['doctor', 'undo'] as const;
+const every = commandNames;
+
+/** Every flag, keyed by its name in camelCase (meow's key; the flag is its kebab-case: requestTimeout = --request-timeout). */
+export const flagDeclarations = {
+	check: {kind: 'boolean', help: 'diagnose only, change nothing', helpIn: {undo: 'show what would be restored, change nothing'}, group: 'command', commands: cluster},
+	yes: {
+		kind: 'boolean', short: 'y', help: 'apply without asking (required to change anything without a terminal)',
+		helpIn: {undo: 'restore without asking (required to change anything without a terminal)'}, group: 'command', commands: cluster,
+	},
+	dryRun: {
+		kind: 'choice', value: 'client|server', values: ['client', 'server', 'none'], bare: 'client', default: 'none',
+		help: 'show everything that would change, change nothing (bare --dry-run means client; server also sends the patch with dryRun=All)',
+		helpIn: {undo: 'show what would be restored, change nothing'}, group: 'command', commands: cluster,
+	},
+	restart: {kind: 'boolean', negated: true, default: true, help: 'patch the ClusterRole but do not restart the DaemonSet', group: 'command', commands: ['doctor']},
+	force: {
+		kind: 'boolean', help: 'patch a ClusterRole that Helm, an operator or GitOps manages (they may revert it)',
+		helpIn: {undo: 'restore even if the role changed after kubectl multus patched it'}, group: 'command', commands: cluster,
+	},
+	emit: {
+		kind: 'choice', value: 'patch|manifest', values: ['patch', 'manifest'],
+		help: 'print the fix as a file and change nothing: patch = the RFC 6902 JSON patch for kubectl patch clusterrole NAME --type=json --patch-file FILE; manifest = the whole ClusterRole with the added rule, for kubectl apply -f or a GitOps repository (exit 1 when there is something to fix, 0 and nothing printed when healthy)',
+		group: 'command', commands: ['doctor'],
+	},
+	timeout: {
+		kind: 'duration', value: 'DURATION', default: '5m',
+		help: 'how long to wait for the rollout, and for an answer after a patch or restart got none; 0 waits forever',
+		group: 'command', commands: ['doctor'],
+	},
+	daemonset: {
+		kind: 'object', value: 'NAME', help: 'the Multus DaemonSet (default: discovered by image, labels and command)',
+		helpIn: {undo: 'the DaemonSet whose change to undo, when several were changed'}, group: 'command', commands: cluster,
+	},
+	logPods: {kind: 'count', value: 'N', default: '5', help: 'how many Multus pods to read logs from', group: 'command', commands: ['doctor']},
+	logBytes: {kind: 'bytes', value: 'N', default: '262144', help: 'how many of the newest bytes of log to read from each pod', group: 'command', commands: ['doctor']},
+	output: {kind: 'choice', short: 'o', value: 'FORMAT', values: ['text', 'json', 'yaml'], default: 'text', help: 'text, json or yaml', group: 'command', commands: every},
+
+	kubeconfig: {kind: 'string', value: 'PATH', help: 'kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)', group: 'connection', commands: cluster},
+	context: {kind: 'string', value: 'NAME', help: 'kubeconfig context', group: 'connection', commands: cluster},
+	cluster: {kind: 'string', value: 'NAME', help: 'kubeconfig cluster', group: 'connection', commands: cluster},
+	user: {kind: 'string', value: 'NAME', help: 'kubeconfig user', group: 'connection', commands: cluster},
+	namespace: {kind: 'namespace', short: 'n', value: 'NAME', help: 'namespace of the Multus DaemonSet (default: all namespaces)', group: 'connection', commands: cluster},
+	as: {kind: 'header', value: 'USER', help: 'impersonate a user or service account', group: 'connection', commands: cluster},
+	asGroup: {
+		kind: 'header', value: 'GROUP', once: 'client-node cannot send the Impersonate-Group header twice',
+		help: 'impersonate a group, once (client-node cannot send the header twice); needs --as', group: 'connection', commands: cluster,
+	},
+	asUid: {kind: 'header', value: 'UID', help: 'impersonate a UID', group: 'connection', commands: cluster},
+	requestTimeout: {kind: 'duration', value: 'DURATION', default: '30s', help: 'timeout of each API request; 0 = none', group: 'connection', commands: cluster},
+
+	help: {kind: 'boolean', short: 'h', help: 'show the help (of the command, after one)', group: 'general', commands: every},
+} as const satisfies Record<string, FlagDeclaration>;
+
+export type FlagKey = keyof typeof flagDeclarations;
+
+/** The value a parsed flag has in the program, from its kind. */
+type ValueOf<D> = D extends {kind: 'boolean'}
+	? boolean
+	: D extends {kind: 'choice'; values: readonly (infer V)[]; default: string}
+		? V
+		: D extends {kind: 'choice'; values: readonly (infer V)[]}
+			? V | undefined
+			: D extends {kind: 'duration' | 'count' | 'bytes'}
+				? number
+				: string | undefined;
+
+/** Every flag's parsed value: durations in milliseconds, counts and byte counts as numbers, choices as their union. */
+export type FlagValues = {-readonly [K in FlagKey]: ValueOf<(typeof flagDeclarations)[K]>};
+
+/** `requestTimeout` -> `request-timeout`. */
+export function flagName(key: string): string {
+	return key.replace(/[A-Z]/g, letter => `-${letter.toLowerCase()}`);
+}
+
+/** The flag as the user writes it: `--no-restart` for a negated boolean, else `--NAME`. */
+export function flagSpelling(key: FlagKey): string {
+	const declaration: FlagDeclaration = flagDeclarations[key];
+	return `--${declaration.negated ? 'no-' : ''}${flagName(key)}`;
+}
+
+/** The flags a command takes (every flag when `command` is undefined: the general help), in declaration order. */
+export function flagsOf(command: CommandName | undefined): FlagKey[] {
+	return (Object.keys(flagDeclarations) as FlagKey[]).filter(key => {
+		const declaration: FlagDeclaration = flagDeclarations[key];
+		return command === undefined || declaration.commands.includes(command);
+	});
+}
