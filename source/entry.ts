@@ -6,13 +6,28 @@
 import {ExitCode} from './exit-codes.js';
 import {helpOnly, helpText} from './help.js';
 
-// `kubectl multus ... | head`: a closed pipe is not an error.
-for (const stream of [process.stdout, process.stderr]) {
+// Output that cannot be written. A reader that has gone (`kubectl multus doctor --check | head -1`) is not an error:
+// the rest of the output is dropped and the run ends with its own exit code, so `set -o pipefail` still sees a
+// problem found. Any other failure (a full disk, /dev/full) is said once on stderr, without a stack trace, and the
+// run exits 1 unless its own code says more: the output it promised was not delivered.
+const reasons: Record<string, string> = {ENOSPC: 'no space left on device', EIO: 'input/output error', EBADF: 'it is not open', EACCES: 'permission denied'};
+let outputLost = false;
+for (const [name, stream] of [['stdout', process.stdout], ['stderr', process.stderr]] as const) {
 	stream.on('error', (error: NodeJS.ErrnoException) => {
-		if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-		throw error;
+		stream.write = ((_chunk: unknown, encoding?: unknown, callback?: unknown) => {
+			const done = typeof encoding === 'function' ? encoding : callback;
+			if (typeof done === 'function') (done as () => void)();
+			return true;
+		}) as typeof stream.write;
+		if (error.code === 'EPIPE' || outputLost) return;
+		outputLost = true;
+		const reason = `${reasons[error.code ?? ''] ?? error.message}${error.code ? ` (${error.code})` : ''}`;
+		if (name === 'stdout') process.stderr.write(`error: cannot write the output to stdout: ${reason}\n  fix: write it somewhere with room (or check the device), then run again\n`);
 	});
 }
+process.on('exit', () => {
+	if (outputLost && !process.exitCode) process.exitCode = ExitCode.ProblemFound;
+});
 
 const help = helpOnly(process.argv.slice(2), process.argv0);
 if (help === undefined) {

@@ -81,10 +81,7 @@ export async function runScan(
 ): Promise<number> {
 	const summary = await scanSource(options.source, io);
 	const report = buildScanReport(summary, options.source, maxFindings);
-	// `scan ... | head` closes the pipe early; like grep, stop quietly instead of crashing on EPIPE.
-	io.stdout.on('error', (error: NodeJS.ErrnoException) => {
-		if (error.code !== 'EPIPE') throw error;
-	});
+	// A reader that has gone (`scan ... | head`) or a full disk: source/entry.ts handles write errors for every command.
 	if (options.output === 'json') io.stdout.write(JSON.stringify(report, null, 2) + '\n');
 	else if (options.output === 'yaml') io.stdout.write(stringify(report, {aliasDuplicateObjects: false, lineWidth: 0}));
 	else io.stdout.write(renderScanText(report, new Map(summary.findings.map(finding => [finding.line, finding.excerpt]))));

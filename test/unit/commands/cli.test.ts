@@ -3,7 +3,11 @@
 import {describe, test} from 'node:test';
 import assert from 'node:assert/strict';
 import {execFile} from 'node:child_process';
-import {existsSync} from 'node:fs';
+import {existsSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs';
+import {createServer, type AddressInfo, type Socket} from 'node:net';
+import {once} from 'node:events';
+import {tmpdir} from 'node:os';
+import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {ExitCode} from '../../../source/exit-codes.js';
 import {commands, helpOnly, helpText, invokedAsCompleter} from '../../../source/help.js';
@@ -109,6 +113,34 @@ describe('bin/kubectl-multus', () => {
 		assert.equal(bogus.code, ExitCode.Usage);
 		assert.equal(bogus.stdout, '');
 		assert.match(bogus.stderr, /unknown command "bogus"[\s\S]*doctor, scan, undo, version/);
+	});
+
+	test('a reader that has gone keeps the real exit code: a doctor that cannot reach its server exits 3 under pipefail, not 0', async () => {
+		// A server that accepts and never answers: the doctor has printed its first step (the write fails: nobody
+		// reads) long before it knows its outcome.
+		const sockets = new Set<Socket>();
+		const server = createServer(socket => sockets.add(socket)).listen(0, '127.0.0.1');
+		await once(server, 'listening');
+		const dir = mkdtempSync(path.join(tmpdir(), 'kubectl-multus-pipe-'));
+		const kubeconfig = path.join(dir, 'config');
+		const {port} = server.address() as AddressInfo;
+		writeFileSync(kubeconfig, `apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {server: "https://127.0.0.1:${port}", insecure-skip-tls-verify: true}\nusers:\n- name: u\n  user: {token: x}\ncontexts:\n- name: c\n  context: {cluster: c, user: u}\ncurrent-context: c\n`);
+		try {
+			const result = await run('bash', ['-c', `set -o pipefail; { sleep 0.3; "${launcher}" doctor --check --kubeconfig "${kubeconfig}" --request-timeout 1s; } | true`]);
+			assert.deepEqual(result, {code: ExitCode.Unreachable, stdout: '', stderr: ''});
+		} finally {
+			for (const socket of sockets) socket.destroy();
+			server.close();
+			rmSync(dir, {recursive: true, force: true});
+		}
+	});
+
+	test('a full disk (/dev/full) is a clear message and exit 1, not a stack trace', async () => {
+		for (const args of ['--help', 'version', 'scan README.md -o json']) {
+			const result = await run('bash', ['-c', `"${launcher}" ${args} > /dev/full`]);
+			assert.equal(result.code, ExitCode.ProblemFound, args);
+			assert.equal(result.stderr, 'error: cannot write the output to stdout: no space left on device (ENOSPC)\n  fix: write it somewhere with room (or check the device), then run again\n', args);
+		}
 	});
 
 	test('a reader that has gone (| head) is not an error, for the usage text and for the CLI', async () => {
