@@ -7,7 +7,7 @@
 //                            [--prefix none|cri|timestamps|kubectl|mixed] [--crlf] [-o FILE]
 //
 // On exit it prints to stderr one JSON line with what it wrote:
-//   {"bytes":..,"lines":..,"podsForbidden":..,"lookalikes":..,"forbiddenByVerb":{"list":..,"watch":..}}
+//   {"bytes":..,"lines":..,"podsForbidden":..,"nadsForbidden":..,"lookalikes":..,"forbiddenByVerb":{"list":..,"watch":..}}
 // so a test or benchmark can check a scanner's counts against the truth.
 import {createWriteStream} from 'node:fs';
 import {once} from 'node:events';
@@ -104,7 +104,6 @@ function makeLineFactory(random) {
 		date => `${klog('W', date, 'reflector.go:539')} k8s.io/client-go/informers/factory.go:159: failed to list *v1.Pod: Get "https://10.96.0.1:443/api/v1/pods?fieldSelector=spec.nodeName%3D${pick(nodes)}&limit=500&resourceVersion=0": dial tcp 10.96.0.1:443: connect: ${pick(['connection timed out', 'connection refused', 'no route to host'])}`,
 		date => `${klog('E', date, 'reflector.go:158')} "Unhandled Error" err="k8s.io/client-go/informers/factory.go:160: Failed to watch *v1.Pod: failed to list *v1.Pod: Get \\"https://10.96.0.1:443/api/v1/pods?limit=500&resourceVersion=0\\": net/http: TLS handshake timeout" logger="UnhandledError"`,
 		date => `${rfc3339(date)} [error] failed to sync pod informer cache`,
-		date => `${klog('E', date, 'reflector.go:205')} "Failed to watch" err="failed to list *v1.NetworkAttachmentDefinition: network-attachment-definitions.k8s.cni.cncf.io is forbidden: User \\"${user()}\\" cannot list resource \\"network-attachment-definitions\\" in API group \\"k8s.cni.cncf.io\\" at the cluster scope" logger="UnhandledError" reflector="github.com/k8snetworkplumbingwg/network-attachment-definition-client/pkg/client/informers/externalversions/factory.go:117" type="*v1.NetworkAttachmentDefinition"`,
 		date => `${klog('E', date, 'event.go:359')} Server rejected event '&v1.Event{}': 'events is forbidden: User "${user()}" cannot patch resource "events" in API group "" in the namespace "${pick(namespaces)}"' (will not retry!)`,
 		date => {
 			const ns = pick(namespaces);
@@ -128,7 +127,9 @@ function makeLineFactory(random) {
 		if (mode === 'kubectl') return `[pod/kube-multus-ds-${hex(5)}/kube-multus] `;
 		return '';
 	}
-	return {tick, benignLine, forbidden: date => pick(forbidden)(date), lookalike: date => pick(lookalikes)(date), prefix};
+	// The NAD informer's denial: a forbidden family of its own (nads-forbidden), not a look-alike.
+	const nadsForbidden = date => `${klog('E', date, 'reflector.go:205')} "Failed to watch" err="failed to list *v1.NetworkAttachmentDefinition: network-attachment-definitions.k8s.cni.cncf.io is forbidden: User \\"${user()}\\" cannot list resource \\"network-attachment-definitions\\" in API group \\"k8s.cni.cncf.io\\" at the cluster scope" logger="UnhandledError" reflector="github.com/k8snetworkplumbingwg/network-attachment-definition-client/pkg/client/informers/externalversions/factory.go:117" type="*v1.NetworkAttachmentDefinition"`;
+	return {tick, benignLine, forbidden: date => pick(forbidden)(date), lookalike: date => pick(lookalikes)(date), nadsForbidden, prefix};
 }
 
 /** Generates about `bytes` of log as batches of text; `stats` is filled as it goes. */
@@ -154,8 +155,13 @@ export function* generateLog({bytes, rate = 0.001, lookalikeRate = 0.0005, seed 
 				stats.forbiddenByVerb[verb]++;
 			}
 		} else if (roll < rate + lookalikeRate) {
-			emit(lines.prefix(prefix, date) + lines.lookalike(date));
-			stats.lookalikes++;
+			if (random() < 1 / 7) {
+				emit(lines.prefix(prefix, date) + lines.nadsForbidden(date));
+				stats.nadsForbidden++;
+			} else {
+				emit(lines.prefix(prefix, date) + lines.lookalike(date));
+				stats.lookalikes++;
+			}
 		} else {
 			emit(lines.prefix(prefix, date) + lines.benignLine(date));
 		}
@@ -196,7 +202,7 @@ async function main() {
 		return;
 	}
 	const out = values.output ? createWriteStream(values.output) : process.stdout;
-	const stats = {bytes: 0, lines: 0, podsForbidden: 0, lookalikes: 0, forbiddenByVerb: {list: 0, watch: 0}};
+	const stats = {bytes: 0, lines: 0, podsForbidden: 0, nadsForbidden: 0, lookalikes: 0, forbiddenByVerb: {list: 0, watch: 0}};
 	const options = {bytes: mb * 1024 * 1024, rate, lookalikeRate, seed, prefix: values.prefix, newline: values.crlf ? '\r\n' : '\n'};
 	for (const batch of generateLog(options, stats)) {
 		stats.bytes += Buffer.byteLength(batch);

@@ -1,30 +1,33 @@
 // `kubectl multus scan [FILE|-]`: classify Multus log text offline, streaming, in constant memory.
 //
 // -o json / -o yaml print one object, in this order (a stable shape; new keys are only ever added):
-//   findings    [{line, kind: "pods-forbidden", verb: "list"|"watch", user: string|null}]  the first 1000, in order
+//   findings    [{line, kind: "pods-forbidden"|"nads-forbidden", verb: "list"|"watch", user: string|null}]  the first
+//                 1000, in order (nads-forbidden: the daemon's NetworkAttachmentDefinition informer is denied)
 //   lookalikes  [{line, kind, ...}]  lines that resemble the bug but are not it, the first 1000, in order:
 //                 apiserver-unreachable {reason, informer}, namespaced-get-forbidden {user, namespace, pod},
 //                 other-forbidden {user, verb, resource, apiGroup, namespace}, unauthorized {informer},
 //                 informer-sync-failed {informer}   (informer is "pod", "net-attach-def" or null)
-//   summary     {source, lines, bytes, podsForbidden, lookalikes, byVerb: {list, watch},
-//                byUser: [{user, verb, count, first, last}], lookalikeGroups: [{kind, verb, user, count, first, last}],
+//   summary     {source, lines, bytes, podsForbidden, nadsForbidden, lookalikes, byVerb: {list, watch} (pods),
+//                nadsByVerb: {list, watch}, byUser: [{kind, user, verb, count, first, last}],
+//                lookalikeGroups: [{kind, verb, user, count, first, last}],
 //                first, last, truncated, maxFindings, longLines}   where first/last are {line, timestamp} or null
-//   verdict     {problem, code: "pods-forbidden"|"lookalikes-only"|"clean", message, fix}
-// Exit code: 1 when any pods-forbidden line was found, else 0; 2 when the input cannot be read.
+//   verdict     {problem, code: "pods-forbidden"|"nads-forbidden"|"lookalikes-only"|"clean", message, fix}
+//                (pods-forbidden when pods lines are there, whether or not NAD lines are too)
+// Exit code: 1 when any pods-forbidden or nads-forbidden line was found, else 0; 2 when the input cannot be read.
 import {open} from 'node:fs/promises';
 import {stringify} from 'yaml';
 import {ExitCode} from '../exit-codes.js';
 import {MultusError} from '../errors.js';
 import type {OutputFormat} from '../options.js';
 import {scanStream} from '../multus/logs.js';
-import type {FindingGroup, ForbiddenVerb, LookalikeLineFinding, ScanSummary, SeenAt} from '../multus/logs.js';
+import type {FindingGroup, ForbiddenVerb, InformerForbiddenKind, LookalikeLineFinding, ScanSummary, SeenAt} from '../multus/logs.js';
 
 const maxFindings = 1000;
 const readChunkBytes = 1 << 20;
 
 export interface ScanFindingEntry {
 	line: number;
-	kind: 'pods-forbidden';
+	kind: InformerForbiddenKind;
 	verb: ForbiddenVerb;
 	user: string | null;
 }
@@ -33,8 +36,9 @@ export type ScanLookalikeEntry = {line: number} & Record<string, string | number
 
 export type ScanGroupEntry = FindingGroup;
 
-/** Pods-forbidden lines of one user and verb (user null: old client-go's `unknown (get pods)`, which names none). */
+/** Forbidden lines of one family, user and verb (user null: old client-go's `unknown (get ...)`, which names none). */
 export interface ScanUserEntry {
+	kind: InformerForbiddenKind;
 	user: string | null;
 	verb: ForbiddenVerb;
 	count: number;
@@ -42,7 +46,7 @@ export interface ScanUserEntry {
 	last: SeenAt;
 }
 
-export type ScanVerdictCode = 'pods-forbidden' | 'lookalikes-only' | 'clean';
+export type ScanVerdictCode = 'pods-forbidden' | 'nads-forbidden' | 'lookalikes-only' | 'clean';
 
 export interface ScanReport {
 	findings: ScanFindingEntry[];
@@ -53,8 +57,10 @@ export interface ScanReport {
 		lines: number;
 		bytes: number;
 		podsForbidden: number;
+		nadsForbidden: number;
 		lookalikes: number;
 		byVerb: Record<ForbiddenVerb, number>;
+		nadsByVerb: Record<ForbiddenVerb, number>;
 		byUser: ScanUserEntry[];
 		lookalikeGroups: ScanGroupEntry[];
 		first: SeenAt | null;
@@ -141,9 +147,11 @@ export function buildScanReport(summary: ScanSummary, source: string, limit: num
 	const findings = summary.findings.map(({line, kind, verb, user}) => ({line, kind, verb, user}));
 	const lookalikes = summary.lookalikeFindings.map(lookalikeEntry);
 	const byUser = summary.groups.flatMap<ScanUserEntry>(({kind, verb, user, count, first, last}) =>
-		kind === 'pods-forbidden' && (verb === 'list' || verb === 'watch') ? [{user, verb, count, first, last}] : [],
+		(kind === 'pods-forbidden' || kind === 'nads-forbidden') && (verb === 'list' || verb === 'watch') ? [{kind, user, verb, count, first, last}] : [],
 	);
-	const lookalikeGroups = summary.groups.filter(group => group.kind !== 'pods-forbidden').map(group => ({...group}));
+	const lookalikeGroups = summary.groups
+		.filter(group => group.kind !== 'pods-forbidden' && group.kind !== 'nads-forbidden' && group.kind !== 'daemon-started' && group.kind !== 'daemon-ready')
+		.map(group => ({...group}));
 	return {
 		findings,
 		lookalikes,
@@ -152,12 +160,14 @@ export function buildScanReport(summary: ScanSummary, source: string, limit: num
 			lines: summary.lines,
 			bytes: summary.bytes,
 			podsForbidden: summary.podsForbidden,
+			nadsForbidden: summary.nadsForbidden,
 			lookalikes: summary.lookalikes,
 			byVerb: {...summary.podsForbiddenByVerb},
+			nadsByVerb: {...summary.nadsForbiddenByVerb},
 			byUser,
 			lookalikeGroups,
-			first: summary.firstPodsForbidden,
-			last: summary.lastPodsForbidden,
+			first: summary.firstForbidden,
+			last: summary.lastForbidden,
 			truncated: summary.truncated,
 			maxFindings: limit,
 			longLines: summary.longLines,
@@ -172,24 +182,32 @@ function lookalikeEntry(finding: LookalikeLineFinding): ScanLookalikeEntry {
 }
 
 function verdictOf(summary: ScanSummary): ScanReport['verdict'] {
-	if (summary.podsForbidden > 0) {
-		const verbs = (['list', 'watch'] as const).filter(verb => summary.podsForbiddenByVerb[verb] > 0).join(' and ');
+	const denied = (byVerb: Record<ForbiddenVerb, number>) => (['list', 'watch'] as const).filter(verb => byVerb[verb] > 0).join(' and ');
+	const families = [
+		...(summary.podsForbidden > 0
+			? [{what: `the pod informer is denied ${denied(summary.podsForbiddenByVerb)} on pods`, lines: summary.podsForbidden, resource: 'pods'}]
+			: []),
+		...(summary.nadsForbidden > 0
+			? [{what: `the NetworkAttachmentDefinition informer is denied ${denied(summary.nadsForbiddenByVerb)} on network-attachment-definitions`, lines: summary.nadsForbidden, resource: 'network-attachment-definitions'}]
+			: []),
+	];
+	if (families.length > 0) {
 		return {
 			problem: true,
-			code: 'pods-forbidden',
-			message: `Multus's pod informer is denied ${verbs} on pods at cluster scope (${plural(summary.podsForbidden, 'line')}): its ClusterRole lacks ${verbs} on pods.`,
-			fix: 'run `kubectl multus doctor` to add list and watch on pods to the ClusterRole bound to the Multus daemon, restart it and prove the fix',
+			code: summary.podsForbidden > 0 ? 'pods-forbidden' : 'nads-forbidden',
+			message: `Multus's ${families.map(family => `${family.what.replace(/^the /, '')} at cluster scope (${plural(family.lines, 'line')})`).join('; ')}: its ClusterRole lacks them.`,
+			fix: `run \`kubectl multus doctor\` to add list and watch on ${families.map(family => family.resource).join(' and ')} to the ClusterRole bound to the Multus daemon, restart it and prove the fix`,
 		};
 	}
 	if (summary.lookalikes > 0) {
 		return {
 			problem: false,
 			code: 'lookalikes-only',
-			message: `No pods list/watch denial; ${plural(summary.lookalikes, 'line')} look similar but point to another problem.`,
+			message: `No informer list/watch denial (pods, NetworkAttachmentDefinitions); ${plural(summary.lookalikes, 'line')} look similar but point to another problem.`,
 			fix: lookalikeFix(summary),
 		};
 	}
-	return {problem: false, code: 'clean', message: `No sign of the Multus pods RBAC problem in ${plural(summary.lines, 'line')}.`, fix: null};
+	return {problem: false, code: 'clean', message: `No sign of the Multus informer RBAC problem in ${plural(summary.lines, 'line')}.`, fix: null};
 }
 
 function lookalikeFix(summary: ScanSummary): string | null {
@@ -207,24 +225,33 @@ export function renderScanText(report: ScanReport, excerptByLine: ReadonlyMap<nu
 	const source = summary.source === '-' ? 'stdin' : summary.source;
 	out.push(`Scanned ${plural(summary.lines, 'line')} (${formatBytes(summary.bytes)}) of ${source}.`, '');
 
-	if (summary.podsForbidden > 0) {
-		out.push(`Multus is forbidden to list/watch pods at cluster scope on ${plural(summary.podsForbidden, 'line')}:`);
-		const countWidth = Math.max(...summary.byUser.map(group => plural(group.count, 'line').length));
-		for (const group of summary.byUser) {
-			const user = group.user ?? '(no user named: old client-go prints "unknown (get pods)")';
-			out.push(`  ${group.verb.padEnd(5)}  ${plural(group.count, 'line').padStart(countWidth)}  ${user}  ${span(group.first, group.last)}`);
+	const forbidden = summary.podsForbidden + summary.nadsForbidden;
+	if (forbidden > 0) {
+		const families = [
+			['pods-forbidden', summary.podsForbidden, 'pods'],
+			['nads-forbidden', summary.nadsForbidden, 'network-attachment-definitions'],
+		] as const;
+		for (const [kind, count, resource] of families) {
+			if (count === 0) continue;
+			out.push(`Multus is forbidden to list/watch ${resource} at cluster scope on ${plural(count, 'line')}:`);
+			const groups = summary.byUser.filter(group => group.kind === kind);
+			const countWidth = Math.max(...groups.map(group => plural(group.count, 'line').length));
+			for (const group of groups) {
+				const user = group.user ?? `(no user named: old client-go prints "unknown (get ${resource})")`;
+				out.push(`  ${group.verb.padEnd(5)}  ${plural(group.count, 'line').padStart(countWidth)}  ${user}  ${span(group.first, group.last)}`);
+			}
+			if (groups.length === 0) out.push(`  (${count} lines; too many distinct users to list)`);
 		}
-		if (summary.byUser.length === 0) out.push(`  (${summary.podsForbidden} lines; too many distinct users to list)`);
 		const examples = report.findings.slice(0, 20);
 		out.push('', 'Examples:');
 		const exampleWidth = String(examples.at(-1)?.line ?? 0).length;
 		for (const example of examples) {
 			out.push(`  line ${String(example.line).padStart(exampleWidth)}  ${excerptByLine.get(example.line) ?? ''}`.trimEnd());
 		}
-		if (summary.podsForbidden > examples.length) out.push(`  … and ${plural(summary.podsForbidden - examples.length, 'more line')}`);
+		if (forbidden > examples.length) out.push(`  … and ${plural(forbidden - examples.length, 'more line')}`);
 		out.push('');
 	} else {
-		out.push('No line says Multus is forbidden to list or watch pods.', '');
+		out.push('No line says Multus is forbidden to list or watch pods or NetworkAttachmentDefinitions.', '');
 	}
 
 	if (report.lookalikes.length > 0) {

@@ -1,12 +1,17 @@
 // What a Multus log line says about its API access. Pure: no I/O besides reading the stream it is given.
 //
-// The thick daemon's pod informer needs list and watch on pods at cluster scope. When RBAC denies them,
+// The thick daemon's informers need list and watch at cluster scope: on pods (its pod informer) and on
+// NetworkAttachmentDefinitions (its NAD informer). When RBAC denies them,
 // client-go prints the apiserver's message inside wrappers that changed with every client-go release (plain
 // klog, "Unhandled Error" and structured "Failed to watch" with escaped quotes), and the container runtime or
 // kubectl may add prefixes. Rather than enumerate wrappers, the classifier anchors on the invariant core
 //   pods is forbidden: User "<user>" cannot (list|watch) resource "pods" in API group "" at the cluster scope
 // with any number of backslashes before each quote, plus old client-go's watch-only
 //   Failed to watch *v1.Pod: unknown (get pods)
+// and the same for the NAD informer (`network-attachment-definitions.k8s.cni.cncf.io is forbidden: ... cannot list
+// resource "network-attachment-definitions" in API group "k8s.cni.cncf.io" at the cluster scope`).
+// The daemon's own start-up lines (multus-daemon started, API readiness check done!) are recognised too: they are
+// what proves a daemon finished starting (see proof.ts).
 // Look-alikes (apiserver unreachable, other resources or namespaced requests forbidden, Unauthorized, multus's
 // own cache sync failure) are classified separately so they are never mistaken for this bug.
 
@@ -18,12 +23,34 @@ export type ForbiddenVerb = 'list' | 'watch';
 /** The thick daemon's pod informer is denied list or watch on pods at cluster scope: the bug this tool fixes. */
 export interface PodsForbiddenFinding {
 	kind: 'pods-forbidden';
+	informer: 'pod';
 	verb: ForbiddenVerb;
 	/** The denied user; null only for the watch-only `unknown (get pods)` form, which names no user. */
 	user: string | null;
 	timestamp: string | null;
 	/** reflector: a client-go informer line; watch-unknown: old client-go's undecoded watch denial; message: the bare apiserver message in another wrapper. */
 	source: 'reflector' | 'watch-unknown' | 'message';
+}
+
+/** The thick daemon's NetworkAttachmentDefinition informer is denied list or watch on NADs at cluster scope. */
+export interface NadsForbiddenFinding {
+	kind: 'nads-forbidden';
+	informer: 'net-attach-def';
+	verb: ForbiddenVerb;
+	/** The denied user; null only for old client-go's watch-only `unknown (get ...)` form. */
+	user: string | null;
+	timestamp: string | null;
+	source: 'reflector' | 'watch-unknown' | 'message';
+}
+
+/** A daemon informer denied list or watch: the families of forbidden lines the doctor fixes. */
+export type InformerForbiddenFinding = PodsForbiddenFinding | NadsForbiddenFinding;
+export type InformerForbiddenKind = InformerForbiddenFinding['kind'];
+/** Which forbidden family each informer's denials belong to. */
+export const forbiddenKindOf: Record<InformerName, InformerForbiddenKind> = {pod: 'pods-forbidden', 'net-attach-def': 'nads-forbidden'};
+
+export function isInformerForbidden(finding: {kind: string}): finding is InformerForbiddenFinding {
+	return finding.kind === 'pods-forbidden' || finding.kind === 'nads-forbidden';
 }
 
 /** A Kubernetes API request failed on the network (timeout, refused, TLS, routing): not RBAC. */
@@ -45,7 +72,7 @@ export interface NamespacedGetForbiddenFinding {
 	timestamp: string | null;
 }
 
-/** Any other RBAC denial: another resource (NADs, events), another verb, or pods list/watch in one namespace. */
+/** Any other RBAC denial: another resource (events, NAD get), another verb, or list/watch in one namespace. */
 export interface OtherForbiddenFinding {
 	kind: 'other-forbidden';
 	user: string;
@@ -78,18 +105,26 @@ export type LookalikeFinding =
 	| OtherForbiddenFinding
 	| UnauthorizedFinding
 	| InformerSyncFailedFinding;
-export type LogClassification = PodsForbiddenFinding | LookalikeFinding;
+/** The daemon's own start-up progress (multus's logger): started, and ready to serve after its informers synced. */
+export interface DaemonLifecycleFinding {
+	kind: 'daemon-started' | 'daemon-ready';
+	timestamp: string | null;
+}
+
+export type LogClassification = InformerForbiddenFinding | LookalikeFinding | DaemonLifecycleFinding;
 export type FindingKind = LogClassification['kind'];
 
 /** A classified line: its 1-based line number and a short excerpt of its text. */
 export type LineFinding = {line: number; excerpt: string} & LogClassification;
-export type PodsForbiddenLineFinding = {line: number; excerpt: string} & PodsForbiddenFinding;
+export type InformerForbiddenLineFinding = {line: number; excerpt: string} & InformerForbiddenFinding;
+/** @deprecated the pods family alone; findings hold both informer families now. */
+export type PodsForbiddenLineFinding = InformerForbiddenLineFinding;
 export type LookalikeLineFinding = {line: number; excerpt: string} & LookalikeFinding;
 
 // Every line classifyLine recognises contains one of these (each gate below requires a longer string that
 // contains one), so the scanner classifies only lines that contain one. Short needles with a rare first byte
 // keep Buffer#indexOf on its memchr path, at several GB/s.
-const needles = ['User ', '(get p', 'Get ', 'Unauth', '[error]'] as const;
+const needles = ['User ', '(get p', '(get n', 'Get ', 'Unauth', '[error]', 'multus-daemon started', 'API readiness check done'] as const;
 const needleBuffers = needles.map(needle => Buffer.from(needle, 'latin1'));
 
 // A quote as it appears raw, JSON-escaped (\") or escaped twice (\\\").
@@ -120,6 +155,11 @@ const networkErrors = [
 // Go's url.Error: `Get "https://host/api/v1/pods?...": <error>`.
 const apiRequest = new RegExp(`Get ${q}(https?://[^\\s"\\\\/]+(/apis?(?:[/?][^\\s"\\\\]*)?))${q}: `);
 const informerSync = /\[error\] failed to sync (pod|net-attach-def) informer cache/;
+const nadResource = 'network-attachment-definitions';
+const nadGroup = 'k8s.cni.cncf.io';
+// multus's logger: `<RFC 3339> [verbose] <message>` (its lines are never klog's).
+const daemonStarted = /\[verbose\] multus-daemon started\s*$/;
+const daemonReady = /\[verbose\] API readiness check done!\s*$/;
 
 // Timestamps: kubectl --prefix, then an RFC 3339 stamp (CRI log file, kubectl --timestamps or multus's own logger);
 // else a klog header; else docker json-file's "time".
@@ -142,12 +182,19 @@ export function classifyLine(text: string): LogClassification | null {
 
 function classify(text: string): LogClassification | null {
 	const forbidden = text.includes('forbidden: User ') ? classifyForbidden(text) : null;
-	if (forbidden?.kind === 'pods-forbidden') return forbidden;
+	if (forbidden && isInformerForbidden(forbidden)) return forbidden;
 	// Old client-go cannot decode the watch denial and prints this instead; it names no user.
 	if (text.includes('unknown (get pods)') && /watch/i.test(text)) {
-		return {kind: 'pods-forbidden', verb: 'watch', user: null, timestamp: null, source: 'watch-unknown'};
+		return {kind: 'pods-forbidden', informer: 'pod', verb: 'watch', user: null, timestamp: null, source: 'watch-unknown'};
+	}
+	if (text.includes(`unknown (get ${nadResource}`) && /watch/i.test(text)) {
+		return {kind: 'nads-forbidden', informer: 'net-attach-def', verb: 'watch', user: null, timestamp: null, source: 'watch-unknown'};
 	}
 	if (forbidden) return forbidden;
+	if (text.includes('[verbose] ')) {
+		if (daemonReady.test(text)) return {kind: 'daemon-ready', timestamp: null};
+		if (daemonStarted.test(text)) return {kind: 'daemon-started', timestamp: null};
+	}
 	if (text.includes('Get ')) {
 		const unreachable = classifyUnreachable(text);
 		if (unreachable) return unreachable;
@@ -162,7 +209,7 @@ function classify(text: string): LogClassification | null {
 	return null;
 }
 
-/** Parses every RBAC denial on the line; the pods list/watch one wins, else the first. */
+/** Parses every RBAC denial on the line; an informer's list/watch (pods, NADs) wins, else the first. */
 function classifyForbidden(text: string): LogClassification | null {
 	let first: LogClassification | null = null;
 	const anchor = 'forbidden: User ';
@@ -181,7 +228,10 @@ function classifyForbidden(text: string): LogClassification | null {
 			continue;
 		}
 		if (resource === 'pods' && apiGroup === '' && clusterScope !== undefined && (verb === 'list' || verb === 'watch') && qualifiedResource === 'pods' && name === null) {
-			return {kind: 'pods-forbidden', verb, user, timestamp: null, source: isReflectorLine(text) ? 'reflector' : 'message'};
+			return {kind: 'pods-forbidden', informer: 'pod', verb, user, timestamp: null, source: isReflectorLine(text) ? 'reflector' : 'message'};
+		}
+		if (resource === nadResource && apiGroup === nadGroup && clusterScope !== undefined && (verb === 'list' || verb === 'watch') && qualifiedResource === `${nadResource}.${nadGroup}` && name === null) {
+			return {kind: 'nads-forbidden', informer: 'net-attach-def', verb, user, timestamp: null, source: isReflectorLine(text) ? 'reflector' : 'message'};
 		}
 		if (first) continue;
 		if (resource === 'pods' && apiGroup === '' && verb === 'get' && namespace !== undefined) {
@@ -194,7 +244,7 @@ function classifyForbidden(text: string): LogClassification | null {
 }
 
 function isReflectorLine(text: string): boolean {
-	return text.includes('*v1.Pod') || text.includes('reflector') || /[Ff]ailed to (?:list|watch)/.test(text);
+	return text.includes('*v1.Pod') || text.includes('*v1.NetworkAttachmentDefinition') || text.includes('reflector') || /[Ff]ailed to (?:list|watch)/.test(text);
 }
 
 function classifyUnreachable(text: string): ApiserverUnreachableFinding | null {
@@ -237,7 +287,7 @@ export function extractTimestamp(text: string): string | null {
 	}
 }
 
-const excerptAnchors = ['forbidden: User ', 'unknown (get pods)', 'Get ', ': Unauthorized', '[error]'] as const;
+const excerptAnchors = ['forbidden: User ', 'unknown (get ', 'Get ', ': Unauthorized', '[error]', '[verbose]'] as const;
 
 /** The line shortened to at most `width` characters around the part that was classified, with … where cut. */
 export function excerptOf(text: string, width = 200): string {
@@ -257,7 +307,7 @@ export function excerptOf(text: string, width = 200): string {
 }
 
 export interface ScanOptions {
-	/** How many detailed findings to keep, for pods-forbidden and for look-alikes each (default 1000). */
+	/** How many detailed findings to keep, for the informer-forbidden families and for look-alikes each (default 1000). */
 	maxFindings?: number;
 	/** How many distinct (kind, verb, user) groups to count (default 1000); later ones only add to the totals. */
 	maxGroups?: number;
@@ -285,15 +335,24 @@ export interface ScanSummary {
 	/** Lines read (a last line without a newline counts) and bytes read. */
 	lines: number;
 	bytes: number;
-	/** How many lines were pods-forbidden, and how many were look-alikes, in total. */
+	/** How many lines were pods-forbidden, nads-forbidden, and look-alikes, in total. */
 	podsForbidden: number;
+	nadsForbidden: number;
 	lookalikes: number;
 	/** Pods-forbidden lines by denied verb, and the first and last of them. */
 	podsForbiddenByVerb: Record<ForbiddenVerb, number>;
 	firstPodsForbidden: SeenAt | null;
 	lastPodsForbidden: SeenAt | null;
-	/** The first maxFindings pods-forbidden lines, in order. */
-	findings: PodsForbiddenLineFinding[];
+	/** NAD-forbidden lines by denied verb. */
+	nadsForbiddenByVerb: Record<ForbiddenVerb, number>;
+	/** The first and last line of either informer family. */
+	firstForbidden: SeenAt | null;
+	lastForbidden: SeenAt | null;
+	/** The first maxFindings lines of either informer family (pods-forbidden, nads-forbidden), in order. */
+	findings: InformerForbiddenLineFinding[];
+	/** The daemon's start-up lines: how often it started, and the last "API readiness check done!". */
+	daemonStarts: number;
+	lastDaemonReady: SeenAt | null;
 	/** The first maxFindings look-alike lines, in order. */
 	lookalikeFindings: LookalikeLineFinding[];
 	/** Counts by (kind, verb, user), in order of first appearance. */
@@ -318,11 +377,17 @@ export function createLogScanner(options: ScanOptions = {}, onFinding?: (finding
 		lines: 0,
 		bytes: 0,
 		podsForbidden: 0,
+		nadsForbidden: 0,
 		lookalikes: 0,
 		podsForbiddenByVerb: {list: 0, watch: 0},
 		firstPodsForbidden: null,
 		lastPodsForbidden: null,
+		nadsForbiddenByVerb: {list: 0, watch: 0},
+		firstForbidden: null,
+		lastForbidden: null,
 		findings: [],
+		daemonStarts: 0,
+		lastDaemonReady: null,
 		lookalikeFindings: [],
 		groups: [],
 		truncated: false,
@@ -337,12 +402,25 @@ export function createLogScanner(options: ScanOptions = {}, onFinding?: (finding
 	function record(found: LogClassification, line: number, text: string): void {
 		const finding = {line, ...found, excerpt: excerptOf(text)} as LineFinding;
 		const seen = {line, timestamp: found.timestamp};
-		if (found.kind === 'pods-forbidden') {
-			summary.podsForbidden++;
-			summary.podsForbiddenByVerb[found.verb]++;
-			summary.firstPodsForbidden ??= seen;
-			summary.lastPodsForbidden = seen;
-			if (summary.findings.length < maxFindings) summary.findings.push(finding as PodsForbiddenLineFinding);
+		if (found.kind === 'daemon-started' || found.kind === 'daemon-ready') {
+			if (found.kind === 'daemon-started') summary.daemonStarts++;
+			else summary.lastDaemonReady = seen;
+			onFinding?.(finding);
+			return;
+		}
+		if (isInformerForbidden(found)) {
+			if (found.kind === 'pods-forbidden') {
+				summary.podsForbidden++;
+				summary.podsForbiddenByVerb[found.verb]++;
+				summary.firstPodsForbidden ??= seen;
+				summary.lastPodsForbidden = seen;
+			} else {
+				summary.nadsForbidden++;
+				summary.nadsForbiddenByVerb[found.verb]++;
+			}
+			summary.firstForbidden ??= seen;
+			summary.lastForbidden = seen;
+			if (summary.findings.length < maxFindings) summary.findings.push(finding as InformerForbiddenLineFinding);
 			else summary.truncated = true;
 		} else {
 			summary.lookalikes++;

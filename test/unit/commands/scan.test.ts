@@ -80,8 +80,8 @@ describe('kubectl multus scan (the real CLI)', {concurrency: true}, () => {
 		assert.equal(report.summary.podsForbidden, 2);
 		assert.deepEqual(report.summary.byVerb, {list: 1, watch: 1});
 		assert.deepEqual(report.summary.byUser, [
-			{user, verb: 'list', count: 1, first: {line: 2, timestamp: '1109 23:47:55.914854'}, last: {line: 2, timestamp: '1109 23:47:55.914854'}},
-			{user: null, verb: 'watch', count: 1, first: {line: 5, timestamp: '2023-11-13T11:23:01.338378331-06:00'}, last: {line: 5, timestamp: '2023-11-13T11:23:01.338378331-06:00'}},
+			{kind: 'pods-forbidden', user, verb: 'list', count: 1, first: {line: 2, timestamp: '1109 23:47:55.914854'}, last: {line: 2, timestamp: '1109 23:47:55.914854'}},
+			{kind: 'pods-forbidden', user: null, verb: 'watch', count: 1, first: {line: 5, timestamp: '2023-11-13T11:23:01.338378331-06:00'}, last: {line: 5, timestamp: '2023-11-13T11:23:01.338378331-06:00'}},
 		]);
 		assert.deepEqual(report.summary.first, {line: 2, timestamp: '1109 23:47:55.914854'});
 		assert.deepEqual(report.summary.last, {line: 5, timestamp: '2023-11-13T11:23:01.338378331-06:00'});
@@ -150,12 +150,14 @@ describe('kubectl multus scan (the real CLI)', {concurrency: true}, () => {
 		let stats = '';
 		generator.stderr.setEncoding('utf8').on('data', (text: string) => (stats += text));
 		const result = await scan(['-', '-o', 'json'], generator.stdout);
-		const truth = JSON.parse(stats) as {bytes: number; lines: number; podsForbidden: number; lookalikes: number; forbiddenByVerb: {list: number; watch: number}};
+		const truth = JSON.parse(stats) as {bytes: number; lines: number; podsForbidden: number; nadsForbidden: number; lookalikes: number; forbiddenByVerb: {list: number; watch: number}};
 		const report = JSON.parse(result.stdout) as ScanReport;
 		assert.equal(result.code, 1);
 		assert.equal(report.summary.bytes, truth.bytes);
 		assert.equal(report.summary.lines, truth.lines);
 		assert.equal(report.summary.podsForbidden, truth.podsForbidden);
+		assert.equal(report.summary.nadsForbidden, truth.nadsForbidden);
+		assert.ok(truth.nadsForbidden > 0);
 		assert.equal(report.summary.lookalikes, truth.lookalikes);
 		assert.deepEqual(report.summary.byVerb, truth.forbiddenByVerb);
 	});
@@ -165,7 +167,7 @@ describe('scan report and text (pure)', () => {
 	test('clean log: verdict clean, no fix, exit-worthy findings empty', () => {
 		const report = buildScanReport(scanText(`${benign}\n${benign}\n`), 'x.log', 1000);
 		assert.deepEqual(report.findings, []);
-		assert.deepEqual(report.verdict, {problem: false, code: 'clean', message: 'No sign of the Multus pods RBAC problem in 2 lines.', fix: null});
+		assert.deepEqual(report.verdict, {problem: false, code: 'clean', message: 'No sign of the Multus informer RBAC problem in 2 lines.', fix: null});
 		const text = renderScanText(report);
 		assert.match(text, /No line says Multus is forbidden/);
 		assert.doesNotMatch(text, /Not the RBAC bug/);
@@ -188,14 +190,32 @@ describe('scan report and text (pure)', () => {
 	test('other look-alikes are described in the user\'s words', () => {
 		const log = [
 			`pods "web-1" is forbidden: User "${user}" cannot get resource "pods" in API group "" in the namespace "default"`,
-			`network-attachment-definitions.k8s.cni.cncf.io is forbidden: User "${user}" cannot list resource "network-attachment-definitions" in API group "k8s.cni.cncf.io" at the cluster scope`,
+			`network-attachment-definitions.k8s.cni.cncf.io "net1" is forbidden: User "${user}" cannot get resource "network-attachment-definitions" in API group "k8s.cni.cncf.io" in the namespace "default"`,
 			'E0101 00:00:00.000000 1 reflector.go:147] x: Failed to watch *v1.Pod: failed to list *v1.Pod: Unauthorized',
 		].join('\n');
 		const report = buildScanReport(scanText(log), 'x.log', 1000);
 		const text = renderScanText(report);
 		assert.match(text, /get on one pod forbidden in a namespace for system:serviceaccount:kube-system:multus/);
-		assert.match(text, /list network-attachment-definitions\.k8s\.cni\.cncf\.io forbidden at cluster scope/);
+		assert.match(text, /get network-attachment-definitions\.k8s\.cni\.cncf\.io forbidden in namespace default/);
 		assert.match(text, /Unauthorized: credentials rejected \(pod informer\) on line 3/);
 		assert.equal(report.verdict.code, 'lookalikes-only');
+	});
+
+	test('the NAD informer denied: its own family (nads-forbidden), a problem, exit-worthy, with its fix', () => {
+		const log = [
+			`W1201 08:49:55.078260 4639 reflector.go:569] x/factory.go:117: failed to list *v1.NetworkAttachmentDefinition: network-attachment-definitions.k8s.cni.cncf.io is forbidden: User "${user}" cannot list resource "network-attachment-definitions" in API group "k8s.cni.cncf.io" at the cluster scope`,
+			'2026-12-01T08:50:15Z [error] failed to sync net-attach-def informer cache',
+		].join('\n');
+		const summary = scanText(log);
+		const report = buildScanReport(summary, 'x.log', 1000);
+		assert.deepEqual(report.findings, [{line: 1, kind: 'nads-forbidden', verb: 'list', user}]);
+		assert.equal(report.summary.nadsForbidden, 1);
+		assert.equal(report.summary.podsForbidden, 0);
+		assert.deepEqual(report.summary.nadsByVerb, {list: 1, watch: 0});
+		assert.equal(report.verdict.code, 'nads-forbidden');
+		assert.equal(report.verdict.problem, true);
+		assert.match(report.verdict.fix ?? '', /list and watch on network-attachment-definitions/);
+		const text = renderScanText(report, new Map(summary.findings.map(finding => [finding.line, finding.excerpt])));
+		assert.match(text, /forbidden to list\/watch network-attachment-definitions at cluster scope on 1 line/);
 	});
 });

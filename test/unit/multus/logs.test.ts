@@ -27,7 +27,7 @@ describe('classifyLine: real lines from multus-facts.md §3b', () => {
 			'list',
 			kubeSystemMultus,
 		);
-		assert.deepEqual(found, {kind: 'pods-forbidden', verb: 'list', user: kubeSystemMultus, timestamp: '1109 23:47:55.914854', source: 'reflector'});
+		assert.deepEqual(found, {kind: 'pods-forbidden', informer: 'pod', verb: 'list', user: kubeSystemMultus, timestamp: '1109 23:47:55.914854', source: 'reflector'});
 	});
 
 	test('#1185 E reflector line: Failed to watch wrapping failed to list', () => {
@@ -45,7 +45,7 @@ describe('classifyLine: real lines from multus-facts.md §3b', () => {
 			'watch',
 			null,
 		);
-		assert.deepEqual(found, {kind: 'pods-forbidden', verb: 'watch', user: null, timestamp: '2023-11-13T11:23:01.338378331-06:00', source: 'watch-unknown'});
+		assert.deepEqual(found, {kind: 'pods-forbidden', informer: 'pod', verb: 'watch', user: null, timestamp: '2023-11-13T11:23:01.338378331-06:00', source: 'watch-unknown'});
 	});
 
 	test('#1361 apiserver unreachable is not the RBAC bug', () => {
@@ -174,11 +174,31 @@ describe('classifyLine: look-alikes are classified, never as pods-forbidden', ()
 		assert.equal(classifyLine('Failed to pull image: Get "https://registry.example/v2/": dial tcp 1.2.3.4:443: connect: connection refused'), null);
 	});
 
-	test('NAD informer forbidden is other-forbidden', () => {
+	test('NAD informer forbidden (list, watch; every wrapper) is nads-forbidden, its own family', () => {
 		const found = classifyLine(
 			`E0217 12:30:45.678901 1 reflector.go:205] "Failed to watch" err="failed to list *v1.NetworkAttachmentDefinition: network-attachment-definitions.k8s.cni.cncf.io is forbidden: User \\"${user}\\" cannot list resource \\"network-attachment-definitions\\" in API group \\"k8s.cni.cncf.io\\" at the cluster scope" logger="UnhandledError" type="*v1.NetworkAttachmentDefinition"`,
 		);
-		assert.deepEqual(found, {kind: 'other-forbidden', user, verb: 'list', resource: 'network-attachment-definitions', apiGroup: 'k8s.cni.cncf.io', namespace: null, timestamp: '0217 12:30:45.678901'});
+		assert.deepEqual(found, {kind: 'nads-forbidden', informer: 'net-attach-def', verb: 'list', user, timestamp: '0217 12:30:45.678901', source: 'reflector'});
+		// The real v4.2.2 daemon, built from the module: the reflector is named by its module path.
+		const real = classifyLine(
+			`W1201 08:49:55.078260    4639 reflector.go:569] pkg/mod/github.com/k8snetworkplumbingwg/network-attachment-definition-client@v1.7.5/pkg/client/informers/externalversions/factory.go:117: failed to watch *v1.NetworkAttachmentDefinition: network-attachment-definitions.k8s.cni.cncf.io is forbidden: User "${user}" cannot watch resource "network-attachment-definitions" in API group "k8s.cni.cncf.io" at the cluster scope`,
+		);
+		assert.equal(real?.kind, 'nads-forbidden');
+		assert.equal(real && 'verb' in real ? real.verb : null, 'watch');
+		const unknown = classifyLine('E0101 00:00:00.000000 1 reflector.go:148] x/factory.go:117: Failed to watch *v1.NetworkAttachmentDefinition: unknown (get network-attachment-definitions.k8s.cni.cncf.io)');
+		assert.deepEqual(unknown, {kind: 'nads-forbidden', informer: 'net-attach-def', verb: 'watch', user: null, timestamp: '0101 00:00:00.000000', source: 'watch-unknown'});
+	});
+
+	test('NADs forbidden for get, or in one namespace, stays other-forbidden (not the informer)', () => {
+		assert.equal(classifyLine(`network-attachment-definitions.k8s.cni.cncf.io "macvlan" is forbidden: User "${user}" cannot get resource "network-attachment-definitions" in API group "k8s.cni.cncf.io" in the namespace "default"`)?.kind, 'other-forbidden');
+		assert.equal(classifyLine(`network-attachment-definitions.k8s.cni.cncf.io is forbidden: User "${user}" cannot list resource "network-attachment-definitions" in API group "k8s.cni.cncf.io" in the namespace "default"`)?.kind, 'other-forbidden');
+	});
+
+	test("the daemon's own start-up lines: started and ready (after its informers' caches)", () => {
+		assert.deepEqual(classifyLine('2026-12-01T08:49:55Z [verbose] multus-daemon started'), {kind: 'daemon-started', timestamp: '2026-12-01T08:49:55Z'});
+		assert.deepEqual(classifyLine('2026-12-01T08:49:55.1Z stderr F 2026-12-01T08:49:55Z [verbose] API readiness check done!'), {kind: 'daemon-ready', timestamp: '2026-12-01T08:49:55.1Z'});
+		assert.equal(classifyLine('2026-12-01T08:49:55Z [verbose] API readiness check'), null);
+		assert.equal(classifyLine('someone wrote multus-daemon started in a sentence'), null);
 	});
 
 	test('events forbidden (core and events.k8s.io) is other-forbidden', () => {
@@ -379,6 +399,6 @@ describe('scanText and scanStream', () => {
 		});
 		const summary = scanText(text);
 		const actual = [...summary.findings, ...summary.lookalikeFindings].map((finding): [number, string] => [finding.line, finding.kind]).sort((a, b) => a[0] - b[0]);
-		assert.deepEqual(actual, reference);
+		assert.deepEqual(actual, reference.filter(([, kind]) => kind !== 'daemon-started' && kind !== 'daemon-ready'));
 	});
 });
