@@ -71,8 +71,10 @@ export async function logEvidence(
 		evidence.podsRead++;
 		evidence.bytesRead += Buffer.byteLength(result.text);
 		const summary = scanText(result.text, {maxFindings: 200});
-		if (summary.podsForbidden > 0) nodes.add(result.pod.spec?.nodeName ?? podName);
-		evidence.count += summary.podsForbidden;
+		// Every informer family the daemon prints (pods, NADs) is the bug; the verbs and users below span both.
+		const forbidden = summary.podsForbidden + summary.nadsForbidden;
+		if (forbidden > 0) nodes.add(result.pod.spec?.nodeName ?? podName);
+		evidence.count += forbidden;
 		for (const finding of summary.findings) {
 			verbs.add(finding.verb);
 			if (finding.user) users.add(finding.user);
