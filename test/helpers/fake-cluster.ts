@@ -228,6 +228,11 @@ export class FakeCluster implements KubeApi {
 		}
 	}
 
+	/** The store compacts its history: a watch from any resourceVersion before now gets 410 Gone. */
+	compact(): void {
+		this.compactedBelow = this.revision;
+	}
+
 	/** How many watches are open. */
 	openWatches(): number {
 		return this.watchers.filter(w => !w.ended).length;

@@ -2,6 +2,7 @@ import type {V1DaemonSet} from '@kubernetes/client-node';
 import {formatDuration} from '../../duration.js';
 import {MultusError} from '../../errors.js';
 import type {KubeApi} from '../../kube/client.js';
+import {watchUntil, type WatchEnd} from '../../kube/watch.js';
 import {
 	daemonSetRolloutStatus,
 	podTemplateGeneration,
@@ -66,11 +67,10 @@ async function samplePods(client: KubeApi, found: Found, ds: V1DaemonSet, everyP
 }
 
 /**
- * Watches the DaemonSet until kubectl's rollout-status rules say done: one watch on the DaemonSet alone, as
- * `kubectl rollout status` does, resumed from the last resourceVersion after a dropped watch and re-listed
- * after 410. The pods are only looked at on demand, to name the nodes the rollout waits on: after a DaemonSet
- * change, at most every 500 ms on small clusters and every 2-5 s on large ones (rolloutCadence), every 5 s while nothing moves,
- * and every pod once more when --timeout expires.
+ * Watches the DaemonSet until kubectl's rollout-status rules say done (kube/watch.ts does the watching: resume,
+ * 410 re-list, timeout). The pods are only looked at on demand, to name the nodes the rollout waits on: after a
+ * DaemonSet change, at most every 500 ms on small clusters and every 2-5 s on large ones (rolloutCadence), every
+ * 5 s while nothing moves, and every pod once more when --timeout expires.
  */
 async function watchRollout(client: KubeApi, found: Found, restarted: V1DaemonSet, options: DoctorOptions, io: {emit: (event: DoctorEvent) => void; signal: AbortSignal}): Promise<V1DaemonSet> {
 	const {namespace, name} = found.daemonSet;
@@ -81,6 +81,7 @@ async function watchRollout(client: KubeApi, found: Found, restarted: V1DaemonSe
 	let lastDispatch = 0;
 	let lastShown = '';
 	let pendingDispatch: NodeJS.Timeout | undefined;
+	let watching = true;
 	const view = (finishedAt?: number): RolloutView => ({
 		status: daemonSetRolloutStatus(ds),
 		progress: rolloutProgress(ds, sample),
@@ -90,6 +91,7 @@ async function watchRollout(client: KubeApi, found: Found, restarted: V1DaemonSe
 	});
 	// At most one progress event per rolloutCadence interval, and only when what it shows changed (the elapsed seconds count).
 	const publish = (force = false) => {
+		if (!watching) return;
 		const now = Date.now();
 		const interval = rolloutCadence(ds).progressMs;
 		if (!force && now - lastDispatch < interval) {
@@ -109,150 +111,101 @@ async function watchRollout(client: KubeApi, found: Found, restarted: V1DaemonSe
 		io.emit({type: 'rollout-progress', rollout: next});
 	};
 
-	return new Promise<V1DaemonSet>((resolve, reject) => {
-		let settled = false;
-		let dsWatch: {abort: () => void} | undefined;
-		let timer: NodeJS.Timeout | undefined;
-		let lookTimer: NodeJS.Timeout | undefined;
-		let looking = false;
-		let lookAgain = false;
-		let lastLook = 0;
-		let ticker: NodeJS.Timeout | undefined;
-		const done = (error?: unknown) => {
-			if (settled) return;
-			settled = true;
-			dsWatch?.abort();
-			clearTimeout(timer);
-			clearTimeout(lookTimer);
-			clearInterval(ticker);
-			clearTimeout(pendingDispatch);
-			io.signal.removeEventListener('abort', onAbort);
-			if (error) reject(error);
-			else {
-				io.emit({type: 'rollout-progress', rollout: view(Date.now())});
-				resolve(ds);
-			}
-		};
-		const onAbort = () => done(new Cancelled());
-		const deleted = () => {
-			const words = say.daemonSetDeleted(found.daemonSet);
-			return new MultusError('RolloutFailed', words.message, {hint: words.hint});
-		};
-		io.signal.addEventListener('abort', onAbort);
-
-		// Look at the pods, at most once per interval; a change seen during a look asks for one more after it.
-		const look = () => {
-			if (settled) return;
-			if (looking) {
-				lookAgain = true;
-				return;
-			}
-			if (lookTimer) return;
-			const wait = lastLook + rolloutCadence(ds).lookMs - Date.now();
-			if (wait > 0) {
-				lookTimer = setTimeout(() => {
-					lookTimer = undefined;
+	// Look at the pods, at most once per interval; a change seen during a look asks for one more after it.
+	let lookTimer: NodeJS.Timeout | undefined;
+	let looking = false;
+	let lookAgain = false;
+	let lastLook = 0;
+	const look = () => {
+		if (!watching) return;
+		if (looking) {
+			lookAgain = true;
+			return;
+		}
+		if (lookTimer) return;
+		const wait = lastLook + rolloutCadence(ds).lookMs - Date.now();
+		if (wait > 0) {
+			lookTimer = setTimeout(() => {
+				lookTimer = undefined;
+				look();
+			}, wait);
+			return;
+		}
+		looking = true;
+		lastLook = Date.now();
+		samplePods(client, found, ds, false)
+			.then(
+				next => {
+					sample = next;
+					publish();
+				},
+				// An outage shows through the DaemonSet watch; the last sample stays on screen meanwhile.
+				() => undefined,
+			)
+			.finally(() => {
+				looking = false;
+				if (lookAgain) {
+					lookAgain = false;
 					look();
-				}, wait);
-				return;
-			}
-			looking = true;
-			lastLook = Date.now();
-			samplePods(client, found, ds, false)
-				.then(
-					next => {
-						sample = next;
-						publish();
-					},
-					// An outage shows through the DaemonSet watch; the last sample stays on screen meanwhile.
-					() => undefined,
-				)
-				.finally(() => {
-					looking = false;
-					if (lookAgain) {
-						lookAgain = false;
-						look();
-					}
-				});
-		};
-		// The elapsed time moves while nothing else does; and the pods still change (a reason, a deletion): look
-		// again every 5 s.
-		ticker = setInterval(() => {
-			if (Date.now() - lastLook >= 5000) look();
-			publish();
-		}, 1000);
+				}
+			});
+	};
+	// The elapsed time moves while nothing else does; and the pods still change (a reason, a deletion): look
+	// again every 5 s.
+	const ticker = setInterval(() => {
+		if (Date.now() - lastLook >= 5000) look();
+		publish();
+	}, 1000);
 
-		const check = () => {
-			const status = daemonSetRolloutStatus(ds);
-			if (status.error) done(new MultusError('RolloutFailed', status.error));
-			else if (status.done && (ds.status?.observedGeneration ?? 0) >= (restarted.metadata?.generation ?? 0)) done();
-			else {
+	let end: WatchEnd<V1DaemonSet>;
+	try {
+		end = await watchUntil(client, {
+			path: `/apis/apps/v1/namespaces/${namespace}/daemonsets`,
+			name,
+			initial: restarted,
+			relist: async () => {
+				const listed = await client.listDaemonSetByName(namespace, name);
+				return {object: listed.daemonSet, resourceVersion: listed.resourceVersion};
+			},
+			settled: next => {
+				ds = next;
+				const status = daemonSetRolloutStatus(next);
+				if (status.error) return new MultusError('RolloutFailed', status.error);
+				return status.done && (next.status?.observedGeneration ?? 0) >= (restarted.metadata?.generation ?? 0);
+			},
+			onChange: () => {
 				look();
 				publish();
-			}
-		};
-		if (options.timeoutMs > 0) {
-			timer = setTimeout(() => {
-				void (async () => {
-					// Name every node still pending, from one last look at all the pods (bounded: the cluster may be down).
-					const final = (await bounded(samplePods(client, found, ds, true).catch(() => undefined), Date.now() + 5000)) ?? sample;
-					const words = say.rolloutTimedOut(found.daemonSet, formatDuration(options.timeoutMs), daemonSetRolloutStatus(ds).message, rolloutProgress(ds, final));
-					done(new MultusError('RolloutFailed', words.message, {hint: words.hint}));
-				})();
-			}, options.timeoutMs);
-		}
-
-		const startDsWatch = async (resourceVersion: string | undefined) => {
-			if (settled) return;
-			try {
-				if (!resourceVersion) {
-					// Re-list (as a list of one), and watch from the list's resourceVersion: after 410 the object's own is too old.
-					const listed = await client.listDaemonSetByName(namespace, name);
-					if (!listed.daemonSet) throw new MultusError('NotFound', `DaemonSet ${namespace}/${name} not found`);
-					ds = listed.daemonSet;
-					resourceVersion = listed.resourceVersion;
-					check();
-					if (settled) return;
-				}
-				let lastRv = resourceVersion;
-				dsWatch = await client.watch<V1DaemonSet>(
-					`/apis/apps/v1/namespaces/${namespace}/daemonsets`,
-					{fieldSelector: `metadata.name=${name}`, resourceVersion},
-					event => {
-						lastRv = event.object.metadata?.resourceVersion ?? lastRv;
-						if (event.type === 'BOOKMARK') return;
-						if (event.type === 'DELETED') {
-							done(deleted());
-							return;
-						}
-						ds = event.object;
-						check();
-					},
-					error => {
-						if (settled) return;
-						reconnects++;
-						publish(true);
-						// 410 Gone: our resourceVersion is too old, re-list. Otherwise resume from the last one we saw.
-						const retryRv = error?.kind === 'Gone' ? undefined : lastRv;
-						setTimeout(() => void startDsWatch(retryRv), error ? Math.min(1000 * reconnects, 5000) : 0);
-					},
-				);
-				// The rollout may have settled while this watch was connecting: do not leave it open.
-				if (settled) dsWatch.abort();
-			} catch (error) {
-				if (settled) return;
-				if (error instanceof MultusError && error.kind === 'NotFound') {
-					done(deleted());
-					return;
-				}
-				// The API server is unreachable: keep trying until the timeout, as kubectl rollout status does.
-				reconnects++;
+			},
+			onResume: count => {
+				reconnects = count;
 				publish(true);
-				setTimeout(() => void startDsWatch(undefined), Math.min(1000 * reconnects, 5000));
-			}
-		};
-
-		void startDsWatch(ds.metadata?.resourceVersion);
-		check();
-	});
+			},
+			timeoutMs: options.timeoutMs,
+			signal: io.signal,
+		});
+	} finally {
+		watching = false;
+		clearInterval(ticker);
+		clearTimeout(lookTimer);
+		clearTimeout(pendingDispatch);
+	}
+	ds = end.object;
+	switch (end.type) {
+		case 'settled':
+			io.emit({type: 'rollout-progress', rollout: view(Date.now())});
+			return ds;
+		case 'cancelled':
+			throw new Cancelled();
+		case 'deleted': {
+			const words = say.daemonSetDeleted(found.daemonSet);
+			throw new MultusError('RolloutFailed', words.message, {hint: words.hint});
+		}
+		case 'timeout': {
+			// Name every node still pending, from one last look at all the pods (bounded: the cluster may be down).
+			const final = (await bounded(samplePods(client, found, ds, true).catch(() => undefined), Date.now() + 5000)) ?? sample;
+			const words = say.rolloutTimedOut(found.daemonSet, formatDuration(options.timeoutMs), daemonSetRolloutStatus(ds).message, rolloutProgress(ds, final));
+			throw new MultusError('RolloutFailed', words.message, {hint: words.hint});
+		}
+	}
 }
