@@ -136,7 +136,7 @@ export const flagDeclarations = {
 	},
 	timeout: {
 		kind: 'duration', value: 'DURATION', default: '5m',
-		help: 'how long to wait for the rollout, and for an answer after a patch or restart got none; 0 waits forever',
+		help: 'how long to wait for the rollout, and for an answer after a patch or restart got none; 0 waits forever, at most 596h',
 		group: 'command', commands: ['doctor'],
 	},
 	daemonset: {
@@ -158,7 +158,7 @@ export const flagDeclarations = {
 		help: 'impersonate a group, once (client-node cannot send the header twice); needs --as', group: 'connection', commands: cluster,
 	},
 	asUid: {kind: 'header', value: 'UID', help: 'impersonate a UID', group: 'connection', commands: cluster},
-	requestTimeout: {kind: 'duration', value: 'DURATION', default: '30s', help: 'timeout of each API request; 0 = none', group: 'connection', commands: cluster},
+	requestTimeout: {kind: 'duration', value: 'DURATION', default: '30s', help: 'timeout of each API request; 0 = none, at most 596h', group: 'connection', commands: cluster},
 
 	help: {kind: 'boolean', short: 'h', help: 'show the help (of the command, after one)', group: 'general', commands: every},
 } as const satisfies Record<string, FlagDeclaration>;

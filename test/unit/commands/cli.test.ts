@@ -91,6 +91,8 @@ describe('bin/kubectl-multus', () => {
 		for (const [args, message] of [
 			[['doctor', '--request-timeout', '-3s'], /invalid --request-timeout "-3s": a negative duration/],
 			[['doctor', '--timeout'], /--timeout needs a value/],
+			[['doctor', '--timeout', '600h'], /invalid --timeout "600h": longer than a timer can keep \(at most 596h31m23s\)/],
+			[['undo', '--request-timeout', '600h'], /invalid --request-timeout "600h": longer than a timer can keep/],
 			[['doctor', '--log-bytes', '1e3'], /invalid --log-bytes "1e3"/],
 			[['doctor', '--log-bytes', '0x10'], /invalid --log-bytes "0x10"/],
 			[['doctor', '-n', 'Kube_System'], /not a namespace name/],
