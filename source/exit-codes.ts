@@ -12,5 +12,7 @@ export const ExitCode = {
 	Forbidden: 4,
 	/** The rollout failed or timed out. */
 	RolloutFailed: 5,
+	/** scan: nothing was read (the input is empty), so nothing can be said about the log. */
+	NothingRead: 6,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];

@@ -43,6 +43,7 @@ export const commandDeclarations: Record<CommandName, CommandDeclaration> = {
 			[0, 'no forbidden lines'],
 			[1, 'forbidden lines found'],
 			[2, 'usage error, or the input cannot be read'],
+			[6, 'nothing was read (the input is empty)'],
 		],
 		examples: [
 			['kubectl logs ds/kube-multus-ds -n kube-system | kubectl multus scan -', 'classify the live logs'],

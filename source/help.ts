@@ -89,7 +89,7 @@ function exitCodeSection(command: CommandName | undefined): string {
 	if (command) return section('Exit codes', table(commandDeclarations[command].exitCodes.map(([code, meaning]) => [String(code), meaning])));
 	return section('Exit codes', [
 		'    0 healthy or fixed   1 problem found and not fixed   2 usage error   3 cannot reach the cluster',
-		'    4 missing permission   5 rollout failed or timed out',
+		'    4 missing permission   5 rollout failed or timed out   6 scan: nothing was read (empty input)',
 	]);
 }
 

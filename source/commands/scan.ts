@@ -11,9 +11,9 @@
 //                nadsByVerb: {list, watch}, byUser: [{kind, user, verb, count, first, last}],
 //                lookalikeGroups: [{kind, verb, user, count, first, last}],
 //                first, last, truncated, maxFindings, longLines}   where first/last are {line, timestamp} or null
-//   verdict     {problem, code: "pods-forbidden"|"nads-forbidden"|"lookalikes-only"|"clean", message, fix}
+//   verdict     {problem, code: "pods-forbidden"|"nads-forbidden"|"lookalikes-only"|"clean"|"nothing-read", message, fix}
 //                (pods-forbidden when pods lines are there, whether or not NAD lines are too)
-// Exit code: 1 when any pods-forbidden or nads-forbidden line was found, else 0; 2 when the input cannot be read.
+// Exit code: 1 when any pods-forbidden or nads-forbidden line was found, else 0; 2 when the input cannot be read; 6 when it is empty.
 import {open} from 'node:fs/promises';
 import {stringify} from 'yaml';
 import {ExitCode} from '../exit-codes.js';
@@ -46,7 +46,8 @@ export interface ScanUserEntry {
 	last: SeenAt;
 }
 
-export type ScanVerdictCode = 'pods-forbidden' | 'nads-forbidden' | 'lookalikes-only' | 'clean';
+/** nothing-read: the input was empty (`kubectl logs` that failed, a wrong file), so it is neither clean nor not. */
+export type ScanVerdictCode = 'pods-forbidden' | 'nads-forbidden' | 'lookalikes-only' | 'clean' | 'nothing-read';
 
 export interface ScanReport {
 	findings: ScanFindingEntry[];
@@ -91,6 +92,7 @@ export async function runScan(
 	if (options.output === 'json') io.stdout.write(JSON.stringify(report, null, 2) + '\n');
 	else if (options.output === 'yaml') io.stdout.write(stringify(report, {aliasDuplicateObjects: false, lineWidth: 0}));
 	else io.stdout.write(renderScanText(report, new Map(summary.findings.map(finding => [finding.line, finding.excerpt]))));
+	if (report.verdict.code === 'nothing-read') return ExitCode.NothingRead;
 	return report.findings.length > 0 ? ExitCode.ProblemFound : ExitCode.Ok;
 }
 
@@ -172,7 +174,7 @@ export function buildScanReport(summary: ScanSummary, source: string, limit: num
 			maxFindings: limit,
 			longLines: summary.longLines,
 		},
-		verdict: verdictOf(summary),
+		verdict: verdictOf(summary, source),
 	};
 }
 
@@ -181,7 +183,15 @@ function lookalikeEntry(finding: LookalikeLineFinding): ScanLookalikeEntry {
 	return entry;
 }
 
-function verdictOf(summary: ScanSummary): ScanReport['verdict'] {
+function verdictOf(summary: ScanSummary, source: string): ScanReport['verdict'] {
+	if (summary.bytes === 0) {
+		return {
+			problem: false,
+			code: 'nothing-read',
+			message: `Nothing was read from ${source === '-' ? 'stdin' : source}: the input is empty, so it says nothing about Multus.`,
+			fix: source === '-' ? 'check the command that feeds it (kubectl logs prints its own error on stderr; -c CONTAINER, --previous)' : 'give the log file itself (it is empty), or - to read stdin',
+		};
+	}
 	const denied = (byVerb: Record<ForbiddenVerb, number>) => (['list', 'watch'] as const).filter(verb => byVerb[verb] > 0).join(' and ');
 	const families = [
 		...(summary.podsForbidden > 0
@@ -223,6 +233,7 @@ export function renderScanText(report: ScanReport, excerptByLine: ReadonlyMap<nu
 	const {summary} = report;
 	const out: string[] = [];
 	const source = summary.source === '-' ? 'stdin' : summary.source;
+	if (report.verdict.code === 'nothing-read') return `${report.verdict.message}\nFix: ${report.verdict.fix}\n`;
 	out.push(`Scanned ${plural(summary.lines, 'line')} (${formatBytes(summary.bytes)}) of ${source}.`, '');
 
 	const forbidden = summary.podsForbidden + summary.nadsForbidden;

@@ -130,6 +130,24 @@ describe('kubectl multus scan (the real CLI)', {concurrency: true}, () => {
 		assert.equal(report.summary.source, '-');
 	});
 
+	test('empty input says nothing was read, with its own exit code 6 (not clean, not 0): stdin, a file, JSON', async () => {
+		const fromStdin = await scan(['-'], '');
+		assert.deepEqual(fromStdin, {
+			code: 6,
+			stdout: 'Nothing was read from stdin: the input is empty, so it says nothing about Multus.\nFix: check the command that feeds it (kubectl logs prints its own error on stderr; -c CONTAINER, --previous)\n',
+			stderr: '',
+		});
+		const empty = join(dir, 'empty.log');
+		await writeFile(empty, '');
+		const fromFile = await scan([empty, '-o', 'json']);
+		assert.equal(fromFile.code, 6, fromFile.stderr);
+		const report = JSON.parse(fromFile.stdout) as ScanReport;
+		assert.deepEqual(report.verdict, {problem: false, code: 'nothing-read', message: `Nothing was read from ${empty}: the input is empty, so it says nothing about Multus.`, fix: 'give the log file itself (it is empty), or - to read stdin'});
+		assert.equal(report.summary.bytes, 0);
+		// One byte is something read: a lone newline is a clean (if short) log.
+		assert.equal((await scan(['-'], '\n')).code, 0);
+	});
+
 	test('a missing file is a usage error: exit 2 with the path and reason', async () => {
 		const missing = join(dir, 'nope.log');
 		const result = await scan([missing]);
