@@ -5,6 +5,7 @@ import {ExitCode} from './exit-codes.js';
 import {MultusError, formatError, usageError} from './errors.js';
 import {parseArguments} from './arguments.js';
 import {helpText, invokedAsCompleter} from './help.js';
+import {terminalSafe} from './ui/ansi.js';
 import type {ConnectionOptions, DoctorOptions} from './options.js';
 
 // V8's compile cache for our bundle and client-node: later runs skip most of the parsing (Node 22.1+).
@@ -85,7 +86,8 @@ main(process.argv.slice(2)).then(
 		process.exitCode = code;
 	},
 	(error: unknown) => {
-		process.stderr.write(formatError(error) + '\n');
+		// Error texts carry names and server answers from outside: shown safe, like every other text output.
+		process.stderr.write(terminalSafe(formatError(error)) + '\n');
 		process.exitCode = error instanceof MultusError ? error.exitCode : ExitCode.ProblemFound;
 	},
 );

@@ -52,7 +52,7 @@ export const commandDeclarations: Record<CommandName, CommandDeclaration> = {
 	},
 	undo: {
 		usage: 'undo [flags]',
-		about: 'restore the ClusterRole rules that doctor replaced',
+		about: 'take back the ClusterRole rules that doctor added',
 		exitCodes: [
 			[0, 'undone'],
 			[1, 'nothing to undo, the role changed since, declined, or --check/--dry-run'],

@@ -6,6 +6,7 @@ import {rulesPatchJson} from '../doctor/record.js';
 import {ExitCode} from '../exit-codes.js';
 import {connectKube} from '../kube/client.js';
 import {describeRule} from '../multus/rbac.js';
+import {terminalSafe} from '../ui/ansi.js';
 
 /** `kubectl multus doctor`: the Ink UI in a terminal, otherwise the plain printer or a JSON/YAML report. */
 export async function runDoctor(options: DoctorOptions): Promise<number> {
@@ -27,7 +28,7 @@ export async function runDoctor(options: DoctorOptions): Promise<number> {
 		if (options.output !== 'text') {
 			const report = doctorReport(state);
 			process.stdout.write(options.output === 'json' ? JSON.stringify(report, null, 2) + '\n' : stringify(report));
-			if (outcome.exitCode !== 0 && state.failure) process.stderr.write(`error: ${state.failure.message}${state.failure.hint ? `\n  fix: ${state.failure.hint}` : ''}\n`);
+			if (outcome.exitCode !== 0 && state.failure) process.stderr.write(terminalSafe(`error: ${state.failure.message}${state.failure.hint ? `\n  fix: ${state.failure.hint}` : ''}`) + '\n');
 		}
 		return outcome.exitCode;
 	} finally {
@@ -44,7 +45,7 @@ async function runEmit(options: DoctorOptions, signal: AbortSignal): Promise<num
 	const {outcome, state} = await runPlainDoctor({...options, check: true, output: 'json'}, () => {}, signal, {connect: connectKube});
 	const plan = state.plan;
 	if (!plan || plan.patch.empty || outcome.verdict === 'failed' || outcome.verdict === 'cancelled') {
-		process.stderr.write(`${outcome.message}${state.failure?.hint ? `\n  fix: ${state.failure.hint}` : ''}\n`);
+		process.stderr.write(terminalSafe(`${outcome.message}${state.failure?.hint ? `\n  fix: ${state.failure.hint}` : ''}`) + '\n');
 		return outcome.exitCode;
 	}
 	process.stdout.write(options.emit === 'patch' ? rulesPatchJson(plan.patch.jsonPatch) : plan.manifestYaml);
@@ -52,11 +53,11 @@ async function runEmit(options: DoctorOptions, signal: AbortSignal): Promise<num
 		? `kubectl patch clusterrole ${plan.role} --type=json --patch-file FILE`
 		: 'kubectl apply -f FILE (or kubectl auth reconcile -f FILE)';
 	const added = plan.patch.missing.map(describeRule).join('; ');
-	process.stderr.write(
+	process.stderr.write(terminalSafe(
 		`ClusterRole ${plan.role}: adds ${added}. Nothing was changed; apply with ${use}` +
 			(plan.aggregate ? `\n  ${plan.aggregate.role} is aggregated: this is its source ${plan.aggregate.source} (${plan.aggregate.why})` : '') +
 			(plan.owner ? `\n  managed by ${plan.owner.name}: commit it where that tool takes it from (${plan.owner.fix})` : '') +
 			'\n',
-	);
+	));
 	return ExitCode.ProblemFound;
 }

@@ -20,6 +20,7 @@ import {ExitCode} from '../exit-codes.js';
 import {MultusError} from '../errors.js';
 import type {OutputFormat} from '../options.js';
 import {scanStream} from '../multus/logs.js';
+import {terminalSafe} from '../ui/ansi.js';
 import type {FindingGroup, ForbiddenVerb, InformerForbiddenKind, LookalikeLineFinding, ScanSummary, SeenAt} from '../multus/logs.js';
 
 const maxFindings = 1000;
@@ -91,7 +92,8 @@ export async function runScan(
 	// A reader that has gone (`scan ... | head`) or a full disk: source/entry.ts handles write errors for every command.
 	if (options.output === 'json') io.stdout.write(JSON.stringify(report, null, 2) + '\n');
 	else if (options.output === 'yaml') io.stdout.write(stringify(report, {aliasDuplicateObjects: false, lineWidth: 0}));
-	else io.stdout.write(renderScanText(report, new Map(summary.findings.map(finding => [finding.line, finding.excerpt]))));
+	// The text quotes user names and log lines: made safe for the terminal here, where it is written (JSON/YAML stay exact).
+	else io.stdout.write(terminalSafe(renderScanText(report, new Map(summary.findings.map(finding => [finding.line, finding.excerpt])))));
 	if (report.verdict.code === 'nothing-read') return ExitCode.NothingRead;
 	return report.findings.length > 0 ? ExitCode.ProblemFound : ExitCode.Ok;
 }

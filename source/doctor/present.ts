@@ -499,7 +499,7 @@ export function verifyLines(verification: Verification | undefined, found: Found
 
 /** How to revert a patch the doctor applied. */
 export function undoHint(role: string, context?: string): string {
-	return `kubectl multus undo${context ? ` --context ${context}` : ''}   (restores the previous rules of ClusterRole ${role}, recorded in its kubectl-multus.dev/previous-rules annotation)`;
+	return `kubectl multus undo${context ? ` --context ${context}` : ''}   (removes what it added to ClusterRole ${role}, recorded in its kubectl-multus.dev/change annotation)`;
 }
 
 export function summaryLines(state: DoctorState): Line[] {

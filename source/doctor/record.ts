@@ -36,17 +36,86 @@ export function changeRecord(added: V1PolicyRule[], rulesAfter: V1PolicyRule[], 
 	return {added, at: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'), by: `kubectl-multus ${version} (${commit})`, daemonSet, rulesAfter};
 }
 
-/** The change recorded on a role, if the doctor patched it. */
-export function readRecord(role: V1ClusterRole): {record: ChangeRecord; previousRules: V1PolicyRule[]} | undefined {
-	const annotations = role.metadata?.annotations ?? {};
-	const change = annotations[changeAnnotation];
-	const previous = annotations[previousRulesAnnotation];
-	if (!change || !previous) return undefined;
-	try {
-		return {record: JSON.parse(change) as ChangeRecord, previousRules: JSON.parse(previous) as V1PolicyRule[]};
-	} catch {
-		return undefined;
+/** A change record as found on a role: none, one undo may act on, or one it must refuse (and why). */
+export type RecordReading =
+	| {state: 'none'}
+	| {state: 'malformed'; reason: string}
+	| {state: 'valid'; record: ChangeRecord};
+
+/** Bounds on what a record may hold: larger is not something the doctor wrote (annotations total 256 KiB). */
+const maxRecordChars = 262_144;
+const maxRules = 5000;
+const maxListEntries = 256;
+const maxStringChars = 1024;
+const ruleKeys = new Set(['apiGroups', 'resources', 'resourceNames', 'nonResourceURLs', 'verbs']);
+const daemonSetName = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\/[a-z0-9]([-.a-z0-9]{0,251}[a-z0-9])?$/;
+
+function isObject(value: unknown): value is Record<string, unknown> {
+	return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function boundedString(value: unknown, max = maxStringChars): value is string {
+	return typeof value === 'string' && value.length <= max;
+}
+
+/** A PolicyRule exactly as the API defines one: only its five lists, each of strings; verbs not empty. */
+function policyRuleProblem(value: unknown): string | undefined {
+	if (!isObject(value)) return 'is not an object';
+	const unknown = Object.keys(value).find(key => !ruleKeys.has(key));
+	if (unknown !== undefined) return `has an unknown field ${JSON.stringify(unknown.slice(0, 40))}`;
+	for (const key of ruleKeys) {
+		const list = value[key];
+		if (list === undefined || (list === null && key !== 'verbs')) continue;
+		if (!Array.isArray(list) || list.length > maxListEntries || !list.every(entry => boundedString(entry))) return `has a ${key} that is not a list of strings`;
 	}
+	if (!Array.isArray(value['verbs']) || value['verbs'].length === 0) return 'has no verbs';
+	return undefined;
+}
+
+function rulesProblem(value: unknown, field: string, allowEmpty: boolean): string | undefined {
+	if (!Array.isArray(value)) return `${field} is not a list of rules`;
+	if (value.length === 0 && !allowEmpty) return `${field} is empty`;
+	if (value.length > maxRules) return `${field} has ${value.length} rules (more than ${maxRules})`;
+	for (const [index, rule] of value.entries()) {
+		const problem = policyRuleProblem(rule);
+		if (problem) return `${field}[${index}] ${problem}`;
+	}
+	return undefined;
+}
+
+/**
+ * The change record on a role, validated field by field: anyone who may patch a role can write this annotation,
+ * so nothing in it is trusted, and a record that is not exactly what the doctor writes is refused with why.
+ * (The previous-rules annotation is never read: undo computes the result from the role's rules now.)
+ */
+export function readRecord(role: V1ClusterRole): RecordReading {
+	const text: unknown = role.metadata?.annotations?.[changeAnnotation];
+	if (text === undefined) return {state: 'none'};
+	const malformed = (reason: string): RecordReading => ({state: 'malformed', reason});
+	if (typeof text !== 'string') return malformed('it is not text');
+	if (text.length > maxRecordChars) return malformed(`it is ${text.length} characters long (more than ${maxRecordChars})`);
+	let value: unknown;
+	try {
+		value = JSON.parse(text);
+	} catch {
+		return malformed('it is not JSON');
+	}
+	if (!isObject(value)) return malformed(`it is ${value === null ? 'null' : Array.isArray(value) ? 'a list' : `a ${typeof value}`}, not an object`);
+	if (!boundedString(value['daemonSet'], 317) || !daemonSetName.test(value['daemonSet'])) return malformed('its daemonSet is not NAMESPACE/NAME');
+	if (!boundedString(value['at'], 64)) return malformed('its at is not a timestamp');
+	if (!boundedString(value['by'], 256)) return malformed('its by is not a short text');
+	const problem = rulesProblem(value['added'], 'added', false) ?? rulesProblem(value['rulesAfter'], 'rulesAfter', true);
+	if (problem) return malformed(`its ${problem}`);
+	return {
+		state: 'valid',
+		record: {
+			added: value['added'] as V1PolicyRule[],
+			at: value['at'],
+			by: value['by'],
+			daemonSet: value['daemonSet'],
+			rulesAfter: value['rulesAfter'] as V1PolicyRule[],
+		},
+	};
 }
 
 /** The same fix as a file for `kubectl auth reconcile -f -` (which appends missing rules and removes nothing). */

@@ -204,7 +204,7 @@ export const verification: Verification = {
 		errors: [],
 	},
 	passed: true,
-	undo: 'kubectl multus undo   (restores the previous rules of ClusterRole multus, recorded in its kubectl-multus.dev/previous-rules annotation)',
+	undo: 'kubectl multus undo   (removes what it added to ClusterRole multus, recorded in its kubectl-multus.dev/change annotation)',
 };
 
 export const fixedOutcome: Outcome = {verdict: 'fixed', exitCode: 0, message: `Fixed: ${user} can list and watch pods cluster-wide, and the new pods log no forbidden error.`};

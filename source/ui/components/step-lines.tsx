@@ -1,6 +1,7 @@
 import {Box, Text, Transform} from 'ink';
 import {marks, type Line} from '../../doctor/present.js';
 import {useTheme, type TextStyle} from '../theme.js';
+import {terminalSafe} from '../ansi.js';
 
 const markChars = Object.values(marks).join('');
 const hangingPrefix = new RegExp(`^( *(?:\\d+\\. )?(?:[${markChars}] ){0,2})`, 'u');
@@ -60,7 +61,7 @@ function Segments({line}: {readonly line: Line}) {
 				// Segments never reorder: the index is their identity.
 				// eslint-disable-next-line react/no-array-index-key
 				<Text key={index} {...theme.text[segment.style ?? 'plain']}>
-					{segment.text}
+					{terminalSafe(segment.text)}
 				</Text>
 			))}
 		</>
@@ -80,7 +81,8 @@ const narrow = /^[\u0020-\u007E\u00A0-\u02FF\u2000-\u25FF\u2713-\u2718]*$/u;
 export function fitsOneRow(line: Line, width: number): boolean {
 	let length = 0;
 	for (const segment of line) {
-		if (!narrow.test(segment.text)) return false;
+		// Escaped characters take more columns than they are long: such a line goes through the wrapping.
+		if (!narrow.test(segment.text) || terminalSafe(segment.text) !== segment.text) return false;
 		length += segment.text.length;
 	}
 

@@ -122,6 +122,28 @@ describe('kubectl multus scan (the real CLI)', {concurrency: true}, () => {
 		assert.doesNotMatch(result.stdout, /\u001b\[/, 'no colour codes');
 	});
 
+	test('text: escape sequences in user names, log lines and look-alike fields are shown escaped; JSON stays exact (issue 12, item 3)', async () => {
+		const osc = '\u001B]2;pwned\u0007';
+		const hostileUser = `system:serviceaccount:kube-system:multus${osc}\u202E`;
+		const log = [
+			`E0101 00:00:00.000000 1 reflector.go:147] k8s.io/client-go/informers/factory.go:150: failed to list *v1.Pod: pods is forbidden: User "${hostileUser}" cannot list resource "pods" in API group "" at the cluster scope`,
+			`pods "web\u001B[2J" is forbidden: User "${hostileUser}" cannot get resource "pods" in API group "" in the namespace "default\u001B[H"`,
+			`configmaps is forbidden: User "u${osc}" cannot list resource "configmaps" in API group "" at the cluster scope`,
+			'W1125 16:44:02.369229 1 reflector.go:539] k8s.io/client-go/informers/factory.go:159: failed to list *v1.Pod: Get "https://10.96.0.1:443/api/v1/pods": dial tcp 10.96.0.1:443: connect: \u001B]0;title\u0007connection refused',
+		].join('\n');
+		const text = await scan(['-'], log);
+		assert.equal(text.code, 1, text.stderr);
+		assert.doesNotMatch(text.stdout, /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u202A-\u202E]/u);
+		assert.match(text.stdout, /list +1 line +system:serviceaccount:kube-system:multus\\x1b\]2;pwned\\x07\\u202e/);
+		assert.match(text.stdout, /for system:serviceaccount:kube-system:multus\\x1b\]2;pwned\\x07\\u202e/);
+		assert.match(text.stdout, /forbidden at cluster scope for u\\x1b\]2;pwned\\x07/);
+		// The excerpt: the classifier blanks control characters in log lines; the bidi override is shown here.
+		assert.match(text.stdout, /User "system:serviceaccount:kube-system:multus \]2;pwned \\u202e" cannot list/);
+		assert.match(text.stdout, /apiserver unreachable: connection refused \(pod informer\) on line 4/);
+		const json = await scan(['-', '-o', 'json'], log);
+		assert.equal(JSON.parse(json.stdout).findings[0].user, hostileUser, 'JSON keeps the exact text');
+	});
+
 	test('- reads stdin', async () => {
 		const result = await scan(['-', '-o', 'json'], [benign, listDenied].join('\n'));
 		assert.equal(result.code, 1, result.stderr);

@@ -1,0 +1,78 @@
+import type {V1PolicyRule} from '@kubernetes/client-node';
+import {describeRule, rulesCover} from './rbac.js';
+
+/*
+ * What `kubectl multus undo` may do to a role: take away what the doctor added, and nothing else. The result is
+ * computed from the role's rules as they are now minus the recorded addition, never read from a record, so a
+ * record (which anyone who may patch the role can write) can only ever make undo remove, never grant. Pure.
+ */
+
+/** The rules undo would leave, or why it must refuse. */
+export type Revert =
+	| {ok: true; after: V1PolicyRule[]; removed: RemovedPart[]}
+	| {ok: false; reason: string};
+
+/** One part of the recorded addition, as found in the rules now: a whole rule, or verbs appended to a rule. */
+export type RemovedPart = {kind: 'rule'; index: number; rule: V1PolicyRule} | {kind: 'verbs'; index: number; verbs: string[]};
+
+type RuleList = 'apiGroups' | 'resources' | 'resourceNames' | 'nonResourceURLs';
+const ruleLists: RuleList[] = ['apiGroups', 'resources', 'resourceNames', 'nonResourceURLs'];
+
+function setOf(values: readonly string[] | null | undefined): string[] {
+	return [...new Set(values ?? [])].sort();
+}
+
+function sameSet(a: readonly string[] | null | undefined, b: readonly string[] | null | undefined): boolean {
+	return JSON.stringify(setOf(a)) === JSON.stringify(setOf(b));
+}
+
+/** Same requests: every list equal as a set (absent and empty alike), verbs too. */
+function sameRule(a: V1PolicyRule, b: V1PolicyRule): boolean {
+	return ruleLists.every(key => sameSet(a[key], b[key])) && sameSet(a.verbs, b.verbs);
+}
+
+/** The rule `added` could have been merged into by appending its verbs (what planRolePatch's append-verbs does). */
+function tookVerbs(rule: V1PolicyRule, added: V1PolicyRule): boolean {
+	if ((rule.resourceNames ?? []).length > 0 || (added.resourceNames ?? []).length > 0) return false;
+	if (!ruleLists.every(key => sameSet(rule[key], added[key]))) return false;
+	const verbs = new Set(rule.verbs ?? []);
+	return added.verbs.every(verb => verbs.has(verb)) && verbs.size > new Set(added.verbs).size;
+}
+
+/** A plain JSON copy: what the apiserver holds, without the client's model prototypes or undefined members. */
+function plain(rule: V1PolicyRule): V1PolicyRule {
+	return JSON.parse(JSON.stringify(rule)) as V1PolicyRule;
+}
+
+/**
+ * The rules of a role after taking `added` (a change record's addition) out of `current` (the role's rules now):
+ * each added rule must be there exactly, as a rule of its own or as verbs on a rule with the same groups and
+ * resources; otherwise undo refuses. The result is checked to be covered by `current`, so undo never grants.
+ */
+export function revertAddition(current: readonly V1PolicyRule[], added: readonly V1PolicyRule[]): Revert {
+	if (added.length === 0) return {ok: false, reason: 'the change record adds nothing'};
+	const after: Array<V1PolicyRule | undefined> = current.map(plain);
+	const removed: RemovedPart[] = [];
+	for (const rule of added) {
+		const whole = after.findLastIndex(existing => existing !== undefined && sameRule(existing, rule));
+		if (whole >= 0) {
+			removed.push({kind: 'rule', index: whole, rule: after[whole]!});
+			after[whole] = undefined;
+			continue;
+		}
+		const merged = after.findIndex(existing => existing !== undefined && tookVerbs(existing, rule));
+		if (merged >= 0) {
+			const existing = after[merged]!;
+			const verbs = new Set(rule.verbs);
+			after[merged] = {...existing, verbs: existing.verbs.filter(verb => !verbs.has(verb))};
+			removed.push({kind: 'verbs', index: merged, verbs: [...rule.verbs]});
+			continue;
+		}
+		return {ok: false, reason: `the recorded addition "${describeRule(rule)}" is not in its rules now`};
+	}
+	const result = after.filter((rule): rule is V1PolicyRule => rule !== undefined);
+	// By construction the result only loses requests; checked all the same, with the authorizer's own algebra.
+	const widened = result.find(rule => !rulesCover([...current], rule));
+	if (widened) return {ok: false, reason: `undo would grant "${describeRule(widened)}", which the role does not grant now`};
+	return {ok: true, after: result, removed};
+}

@@ -1,0 +1,120 @@
+import assert from 'node:assert/strict';
+import {describe, test} from 'node:test';
+import type {V1PolicyRule} from '@kubernetes/client-node';
+import fc from 'fast-check';
+import {applyPlan, breakdownRule, planRolePatch, rulesCover} from '../../../source/multus/rbac.js';
+import {revertAddition} from '../../../source/multus/revert.js';
+import {policyRulesArb, requestAtomArb, roleAndNeedArb} from '../../helpers/rbac-arbitraries.js';
+
+const podsListWatch: V1PolicyRule = {apiGroups: [''], resources: ['pods'], verbs: ['list', 'watch']};
+const upstream: V1PolicyRule[] = [
+	{apiGroups: ['k8s.cni.cncf.io'], resources: ['*'], verbs: ['*']},
+	{apiGroups: [''], resources: ['pods', 'pods/status'], verbs: ['get', 'update']},
+	{apiGroups: ['', 'events.k8s.io'], resources: ['events'], verbs: ['create', 'patch', 'update']},
+];
+const everything: V1PolicyRule = {apiGroups: ['*'], resources: ['*'], verbs: ['*']};
+
+/** Every request `after` allows, `before` allows too: nothing was granted. */
+function grantsNothingNew(before: V1PolicyRule[], after: V1PolicyRule[]): boolean {
+	return after.flatMap(rule => breakdownRule(rule)).every(atom => rulesCover(before, atom));
+}
+
+describe('revertAddition', () => {
+	test('takes an appended rule out again, leaving the other rules as they are', () => {
+		const result = revertAddition([...upstream, podsListWatch], [podsListWatch]);
+		assert.deepEqual(result, {ok: true, after: upstream, removed: [{kind: 'rule', index: 3, rule: podsListWatch}]});
+	});
+
+	test('takes appended verbs off the rule they were appended to', () => {
+		const before: V1PolicyRule[] = [{apiGroups: [''], resources: ['pods'], verbs: ['get', 'update']}];
+		const plan = planRolePatch(before, [podsListWatch]);
+		assert.equal(plan.additions[0]?.kind, 'append-verbs');
+		const result = revertAddition(plan.after, plan.missing);
+		assert.ok(result.ok);
+		assert.deepEqual(result.after, before);
+		assert.deepEqual(result.removed, [{kind: 'verbs', index: 0, verbs: ['list', 'watch']}]);
+	});
+
+	test('keeps what someone else added after the doctor', () => {
+		const theirs: V1PolicyRule = {apiGroups: [''], resources: ['configmaps'], verbs: ['get']};
+		const result = revertAddition([...upstream, podsListWatch, theirs], [podsListWatch]);
+		assert.ok(result.ok);
+		assert.deepEqual(result.after, [...upstream, theirs]);
+	});
+
+	test('refuses when the recorded addition is not in the rules (the forged record of issue 12: mallory)', () => {
+		const mallory: V1PolicyRule[] = [{apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterroles'], resourceNames: ['mallory'], verbs: ['get', 'patch']}];
+		const result = revertAddition(mallory, [podsListWatch]);
+		assert.deepEqual(result, {ok: false, reason: 'the recorded addition "pods [""]: list, watch" is not in its rules now'});
+	});
+
+	test('refuses a record that adds nothing (an empty addition would be a blank cheque for "previous rules")', () => {
+		assert.deepEqual(revertAddition(upstream, []), {ok: false, reason: 'the change record adds nothing'});
+	});
+
+	test('a recorded wildcard that is not there is refused; one that is there is only ever removed', () => {
+		assert.equal(revertAddition(upstream, [everything]).ok, false);
+		const result = revertAddition([...upstream, everything], [everything]);
+		assert.ok(result.ok);
+		assert.deepEqual(result.after, upstream);
+	});
+
+	test('verbs are taken only from a rule with exactly the same groups and resources, never from a named rule', () => {
+		const named: V1PolicyRule = {apiGroups: [''], resources: ['pods'], resourceNames: ['a'], verbs: ['get', 'list', 'watch']};
+		assert.equal(revertAddition([named], [podsListWatch]).ok, false);
+		const wider: V1PolicyRule = {apiGroups: [''], resources: ['pods', 'services'], verbs: ['get', 'list', 'watch']};
+		assert.equal(revertAddition([wider], [podsListWatch]).ok, false);
+	});
+
+	test('lists compare as sets, so a reordered rule is still recognised', () => {
+		const result = revertAddition([{apiGroups: [''], resources: ['pods'], verbs: ['watch', 'list']}], [podsListWatch]);
+		assert.deepEqual(result, {ok: true, after: [], removed: [{kind: 'rule', index: 0, rule: {apiGroups: [''], resources: ['pods'], verbs: ['watch', 'list']}}]});
+	});
+
+	test('property: undo of the doctor\'s own plan gives back the rules before it, exactly', () => {
+		fc.assert(
+			fc.property(roleAndNeedArb(), ({role, needed}) => {
+				const before = role.rules ?? [];
+				// A rule without verbs grants nothing; the doctor's append to it is then a whole new rule for undo.
+				fc.pre(before.every(rule => (rule.verbs ?? []).length > 0));
+				const plan = planRolePatch(role.rules, needed, role.metadata?.resourceVersion);
+				fc.pre(!plan.empty);
+				const result = revertAddition(applyPlan(role.rules, plan), plan.missing);
+				assert.ok(result.ok, !result.ok ? result.reason : '');
+				assert.deepEqual(result.after, JSON.parse(JSON.stringify(before)));
+			}),
+			{numRuns: 400},
+		);
+	});
+
+	test('property: for any rules and any forged addition, undo either refuses or grants nothing new', () => {
+		let accepted = 0;
+		fc.assert(
+			fc.property(policyRulesArb(), policyRulesArb(), fc.nat(), (current, forged, pick) => {
+				// Two times in three the forged addition copies a rule the role really has, so both answers occur.
+				const copied = current[pick % Math.max(current.length, 1)];
+				const added = pick % 3 === 0 || !copied ? forged : pick % 3 === 1 ? [copied] : [copied, ...forged.slice(0, 1)];
+				const result = revertAddition(current, added);
+				if (!result.ok) return;
+				accepted++;
+				assert.ok(grantsNothingNew(current, result.after));
+				assert.ok(result.after.length < current.length || result.removed.some(part => part.kind === 'verbs'));
+			}),
+			{numRuns: 600},
+		);
+		assert.ok(accepted > 50, `only ${accepted} forged records were accepted: the property proved little`);
+	});
+
+	test('property: no request the role denies now is allowed after undo', () => {
+		fc.assert(
+			fc.property(policyRulesArb(), policyRulesArb(), fc.array(requestAtomArb(), {maxLength: 8}), (current, added, requests) => {
+				const result = revertAddition([...current, ...added], added);
+				if (!result.ok) return;
+				for (const request of requests) {
+					if (!rulesCover([...current, ...added], request)) assert.equal(rulesCover(result.after, request), false);
+				}
+			}),
+			{numRuns: 400},
+		);
+	});
+});
