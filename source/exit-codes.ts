@@ -14,5 +14,7 @@ export const ExitCode = {
 	RolloutFailed: 5,
 	/** scan: nothing was read (the input is empty), so nothing can be said about the log. */
 	NothingRead: 6,
+	/** Patched (and restarted), but the daemons' own output could not prove the fix: logs unreadable, silent, or still starting. */
+	Unproven: 7,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];

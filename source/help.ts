@@ -90,6 +90,7 @@ function exitCodeSection(command: CommandName | undefined): string {
 	return section('Exit codes', [
 		'    0 healthy or fixed   1 problem found and not fixed   2 usage error   3 cannot reach the cluster',
 		'    4 missing permission   5 rollout failed or timed out   6 scan: nothing was read (empty input)',
+		'    7 patched, not proven by the daemons',
 	]);
 }
 

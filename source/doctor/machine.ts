@@ -1,4 +1,4 @@
-import {stepIds, type Connection, type Diagnosis, type FailureInfo, type Found, type Outcome, type PatchResult, type Plan, type RestartResult, type RolloutView, type StepId, type StepStatus, type Verification} from './model.js';
+import {stepIds, type Connection, type Diagnosis, type FailureInfo, type Found, type Outcome, type PatchResult, type Plan, type RestartResult, type RolloutView, type StepId, type StepStatus, type Verification, type Proof} from './model.js';
 
 /** Everything the doctor knows so far. Views render it; nothing else holds doctor state. */
 export interface DoctorState {
@@ -14,6 +14,8 @@ export interface DoctorState {
 	restart: RestartResult | undefined;
 	rollout: RolloutView | undefined;
 	verification: Verification | undefined;
+	/** The daemons' proof while the Verify step waits for it. */
+	proofProgress: Proof | undefined;
 	notes: string[];
 	/** The last note of the step still running (a write being read back): shown under it until the step ends. */
 	liveNote: {step: StepId; note: string} | undefined;
@@ -37,6 +39,7 @@ export type DoctorEvent =
 	| {type: 'restarted'; restart: RestartResult}
 	| {type: 'rollout-progress'; rollout: RolloutView}
 	| {type: 'verified'; verification: Verification}
+	| {type: 'proof-progress'; proof: Proof}
 	| {type: 'note'; note: string}
 	| {type: 'cancel-requested'}
 	| {type: 'failed'; failure: FailureInfo}
@@ -55,6 +58,7 @@ export function initialState(): DoctorState {
 		restart: undefined,
 		rollout: undefined,
 		verification: undefined,
+		proofProgress: undefined,
 		notes: [],
 		liveNote: undefined,
 		failure: undefined,
@@ -108,7 +112,9 @@ export function doctorReducer(state: DoctorState, event: DoctorEvent): DoctorSta
 		case 'rollout-progress':
 			return {...state, rollout: event.rollout};
 		case 'verified':
-			return {...state, verification: event.verification};
+			return {...state, verification: event.verification, proofProgress: undefined};
+		case 'proof-progress':
+			return {...state, proofProgress: event.proof};
 		case 'note':
 			return {...state, notes: [...state.notes, event.note], liveNote: state.current && !state.outcome ? {step: state.current, note: event.note} : state.liveNote};
 		case 'cancel-requested':

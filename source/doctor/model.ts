@@ -6,6 +6,7 @@ import type {Requirement} from '../multus/requirements.js';
 import type {JsonPatchOperation, RolePatchPlan} from '../multus/rbac.js';
 import type {RolloutProgress, RolloutStatus} from '../multus/rollout.js';
 import type {ErrorKind} from '../errors.js';
+import type {ProofState} from '../multus/proof.js';
 
 /** The doctor's steps, in order. */
 export const stepIds = ['connect', 'find', 'detect', 'plan', 'confirm', 'patch', 'restart', 'rollout', 'verify'] as const;
@@ -146,14 +147,40 @@ export interface RolloutView {
 	reconnects: number;
 }
 
+/** What one sampled daemon's own log proved (see multus/proof.ts). */
+export interface PodProof {
+	pod: string;
+	node: string;
+	state: ProofState;
+	reason: string;
+	/** From the daemon's start line to its readiness line. */
+	syncMs: number | null;
+	/** From the start of the proof to the moment the doctor saw it proven. */
+	readMs: number | null;
+}
+
+/**
+ * The proof from the daemons: new (pods the restart created, judged from their start-up lines) or running (the
+ * daemons kept running through the fix, judged from their silence past the reflector's retry gap).
+ */
+export interface Proof {
+	mode: 'new' | 'running';
+	state: ProofState;
+	/** Why, for the first pod in that state (empty while pending). */
+	reason: string;
+	pods: PodProof[];
+	waitedMs: number;
+}
+
 export interface Verification {
 	access: AccessEvidence;
 	logs: LogEvidence;
+	proof: Proof;
 	passed: boolean;
 	undo: string;
 }
 
-export type Verdict = 'healthy' | 'fixed' | 'problem' | 'declined' | 'dry-run' | 'managed' | 'failed' | 'cancelled';
+export type Verdict = 'healthy' | 'fixed' | 'unproven' | 'problem' | 'declined' | 'dry-run' | 'managed' | 'failed' | 'cancelled';
 
 export interface Outcome {
 	verdict: Verdict;

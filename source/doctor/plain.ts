@@ -1,6 +1,6 @@
 import {doctorReducer, initialState, type DoctorEvent, type DoctorState} from './machine.js';
 import {stepIds, stepTitles, type Outcome, type StepId} from './model.js';
-import {confirmAnswerLine, connectLines, detectLines, failureLine, findLines, patchedLine, planLines, restartedLine, rolloutLines, summaryLines, verifyLines, type Line} from './present.js';
+import {confirmAnswerLine, connectLines, detectLines, failureLine, findLines, patchedLine, planLines, proofLines, restartedLine, rolloutLines, summaryLines, verifyLines, type Line} from './present.js';
 import {runDoctorFlow, type FlowEnv} from './runner.js';
 import {renderLine} from '../ui/ansi.js';
 import type {DoctorOptions} from '../options.js';
@@ -25,6 +25,7 @@ export async function runPlainDoctor(
 		lastHeader = step;
 		if (text) write(`${renderLine([{text: `[${stepIds.indexOf(step) + 1}/${stepIds.length}] ${stepTitles[step]}`, style: 'bold'}], options.color)}${suffix}\n`);
 	};
+	let proofAnnounced = false;
 	let lastRolloutMessage = '';
 	const dispatch = (event: DoctorEvent) => {
 		state = doctorReducer(state, event);
@@ -71,6 +72,13 @@ export async function runPlainDoctor(
 				}
 				break;
 			}
+			case 'proof-progress':
+				// Once: the wait for the daemons' own words can take up to a minute.
+				if (!proofAnnounced) {
+					proofAnnounced = true;
+					print([proofLines(event.proof)[0]!]);
+				}
+				break;
 			case 'verified':
 				print(verifyLines(state.verification, state.found));
 				break;

@@ -1,7 +1,7 @@
 import {describeRule} from '../multus/rbac.js';
 import {formatDuration} from '../duration.js';
 import type {DoctorState} from './machine.js';
-import type {Diagnosis, FailureInfo, Found, LogEvidence, PatchResult, Plan, RestartResult, RolloutView, StepId, Verification} from './model.js';
+import type {Diagnosis, FailureInfo, Found, LogEvidence, PatchResult, Plan, Proof, RestartResult, RolloutView, StepId, Verification} from './model.js';
 import type {RolloutProgress} from '../multus/rollout.js';
 import type {MultusDaemonSet} from '../multus/discovery.js';
 
@@ -122,7 +122,19 @@ export const say = {
 	notRestarted: 'not restarted: old pods keep their old log lines',
 	notVerified: (denied: string[], forbiddenLines: number) =>
 		`Patched, but verification failed: ${denied.length > 0 ? `the access review still denies ${denied.join(' and ')} on pods` : `${forbiddenLines} forbidden line(s) in the new pods' logs`}.`,
-	fixed: (user: string, logsClean: boolean) => `Fixed: ${user} can list and watch pods cluster-wide${logsClean ? ', and the new pods log no forbidden error' : ''}.`,
+	noPodsToProve: 'no Multus pods to read',
+	logUnreadable: (reason: string) => `its log cannot be read (${reason})`,
+	proofTimedOut: (budgetMs: number, lastSeen: string) => `not proven within ${Math.round(budgetMs / 1000)} s (last seen: ${lastSeen})`,
+	fixed: (user: string, proof: Proof) => {
+		const synced = proof.pods.map(pod => pod.syncMs).filter((ms): ms is number => ms !== null);
+		const daemons = `${proof.pods.length} ${proof.pods.length === 1 ? 'daemon' : 'daemons'}`;
+		return proof.mode === 'new'
+			? `Fixed: ${user} may list and watch what Multus needs, and the ${daemons} read after the restart say so themselves: every informer synced, ready${synced.length ? ` (in ${(Math.max(...synced) / 1000).toFixed(1)} s at most)` : ''}, no forbidden line since they started.`
+			: `Fixed: ${user} may list and watch what Multus needs, and the ${daemons} read logged no forbidden line for longer than their reflector's retry gap since the patch.`;
+	},
+	proofFailed: (proof: Proof) => `Patched, but the daemons say it is not fixed: ${proof.reason}.`,
+	unproven: (proof: Proof) =>
+		`Patched, not proven: ${proof.reason}. The rules are in place; look at the daemons' logs (kubectl logs -n NAMESPACE POD) or run kubectl multus doctor --check again.`,
 
 	cancelled: (step: StepId, clusterState: string) => `Cancelled during ${step}. ${clusterState}`,
 	failed: (message: string, clusterState: string) => `${message}. ${clusterState}`,
@@ -488,12 +500,40 @@ export function rolloutNodeLines(rollout: RolloutView): Line[] {
 	});
 }
 
-export function verifyLines(verification: Verification | undefined, found: Found | undefined): Line[] {
-	if (!verification || !found) return [];
+export function verifyLines(verification: Verification | undefined, found: Found | undefined, progress?: Proof): Line[] {
+	if (!found) return [];
+	if (!verification) return progress ? proofLines(progress) : [];
+	const {proof} = verification;
 	return [
 		...accessLines(verification.access, found.identity.user),
-		...logLines(verification.logs, "new pods' logs"),
-		line(s(verification.passed ? `${marks.ok} verified` : `${marks.bad} not verified`, verification.passed ? 'ok' : 'bad')),
+		...proofLines(proof),
+		line(
+			verification.passed
+				? s(`${marks.ok} proven by the daemons themselves`, 'ok')
+				: proof.state === 'failing' || !verification.access.list.allowed || !verification.access.watch.allowed
+					? s(`${marks.bad} not fixed`, 'bad')
+					: s(`${marks.warn} patched, not proven`, 'warn'),
+		),
+	];
+}
+
+const proofMarks = {proven: marks.ok, failing: marks.bad, pending: '…', unproven: marks.warn} as const;
+const proofStyles = {proven: 'ok', failing: 'bad', pending: 'dim', unproven: 'warn'} as const;
+
+/** One line per sampled daemon: what its own log showed. */
+export function proofLines(proof: Proof): Line[] {
+	const head = proof.mode === 'new' ? "new daemons' own words" : "running daemons' own words";
+	const done = proof.pods.filter(pod => pod.state !== 'pending').length;
+	const proven = proof.pods.filter(pod => pod.state === 'proven');
+	const synced = proven.map(pod => pod.syncMs).filter((ms): ms is number => ms !== null);
+	const slowest = synced.length > 0 ? Math.max(...synced) : undefined;
+	return [
+		line(s(`${proofMarks[proof.state]} ${head}: `, proofStyles[proof.state]), `${proof.pods.filter(pod => pod.state === 'proven').length} of ${proof.pods.length} proven`, s(`  ${done < proof.pods.length ? 'waiting ' : ''}${(proof.waitedMs / 1000).toFixed(1)} s`, 'dim')),
+		// Proven daemons share one line; each other one says what its log showed.
+		...(proven.length > 0 ? [line(s(`    ${marks.ok} `, 'ok'), s(`${proven.map(pod => pod.node || pod.pod).join(', ')}: synced, ready${slowest === undefined ? '' : ` in ${(slowest / 1000).toFixed(1)} s`}, nothing denied`, 'dim'))] : []),
+		...proof.pods
+			.filter(pod => pod.state !== 'proven')
+			.map(pod => line(s(`    ${proofMarks[pod.state]} `, proofStyles[pod.state]), pod.pod, s(` on ${pod.node || '?'}: ${pod.reason}`, 'dim'))),
 	];
 }
 

@@ -94,6 +94,7 @@ export function doctorReport(state: DoctorState) {
 					passed: state.verification.passed,
 					accessReview: {list: state.verification.access.list.allowed, watch: state.verification.access.watch.allowed},
 					logs: state.verification.logs,
+					proof: state.verification.proof,
 					undo: state.verification.undo,
 				}
 			: null,

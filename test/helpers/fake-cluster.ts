@@ -108,8 +108,12 @@ export class FakeCluster implements KubeApi {
 	pods: V1Pod[] = [];
 	/** Log text per pod name; pods without an entry log nothing. */
 	readonly logs = new Map<string, string>();
-	/** The log text of pods the controller creates. */
-	newPodLog = '';
+	/**
+	 * The log text of pods the controller creates. Undefined: what a real thick daemon would print as its pod's
+	 * ServiceAccount under this cluster's RBAC at that moment (started, a denial and a sync failure per informer it
+	 * may not list and watch, then ready): see daemonLog.
+	 */
+	newPodLog: string | undefined = undefined;
 	/** SelfSubjectAccessReviews the caller is denied (all others are allowed). */
 	selfDenied: Array<Partial<V1ResourceAttributes>> = [];
 	controller: Controller = 'rolling';
@@ -352,6 +356,24 @@ export class FakeCluster implements KubeApi {
 		return this.call('subjectAccess', [user, groups, attributes], 'create a SubjectAccessReview', () => this.authorize({user, groups}, attributes));
 	}
 
+	/** The start-up a real thick daemon of `ds` prints (timestamped as kubectl logs --timestamps), under today's RBAC. */
+	daemonLog(ds: V1DaemonSet): string {
+		const sa = ds.spec?.template.spec?.serviceAccountName ?? 'default';
+		const namespace = ds.metadata?.namespace ?? '';
+		const identity = {user: `system:serviceaccount:${namespace}:${sa}`, groups: ['system:serviceaccounts', `system:serviceaccounts:${namespace}`, 'system:authenticated']};
+		const at = new Date().toISOString();
+		const lines = [`${at} ${at.replace(/\.\d+Z$/, 'Z')} [verbose] multus-daemon started`];
+		for (const [group, resource, type, informer] of [['', 'pods', '*v1.Pod', 'pod'], ['k8s.cni.cncf.io', 'network-attachment-definitions', '*v1.NetworkAttachmentDefinition', 'net-attach-def']] as const) {
+			const denied = (['list', 'watch'] as const).find(verb => !this.authorize(identity, {verb, group, resource}).allowed);
+			if (!denied) continue;
+			const qualified = group ? `${resource}.${group}` : resource;
+			lines.push(`${at} E1124 22:19:49.746123       1 reflector.go:205] "Failed to watch" err="failed to ${denied} ${type}: ${qualified} is forbidden: User \\"${identity.user}\\" cannot ${denied} resource \\"${resource}\\" in API group \\"${group}\\" at the cluster scope" logger="UnhandledError"`);
+			lines.push(`${at} ${at.replace(/\.\d+Z$/, 'Z')} [error] failed to sync ${informer} informer cache`);
+		}
+		lines.push(`${at} ${at.replace(/\.\d+Z$/, 'Z')} [verbose] API readiness check done!`);
+		return `${lines.join('\n')}\n`;
+	}
+
 	/** What RBAC would answer for `identity` from the stored bindings and roles. */
 	authorize(identity: {user: string; groups: string[]}, attributes: V1ResourceAttributes): AccessAnswer {
 		const asked: V1PolicyRule = {
@@ -427,7 +449,7 @@ export class FakeCluster implements KubeApi {
 			const first = nodes[0];
 			if (first) {
 				this.pods = this.pods.filter(pod => !(old.includes(pod) && pod.spec?.nodeName === first));
-				this.addPod(daemonPod(ds, first, generation, false), this.newPodLog);
+				this.addPod(daemonPod(ds, first, generation, false), this.newPodLog ?? this.daemonLog(ds));
 			}
 			this.updateDaemonSet(ds, d => {
 				d.status = {...d.status!, observedGeneration: d.metadata?.generation, updatedNumberScheduled: first ? 1 : 0, numberAvailable: Math.max(0, nodes.length - 1), numberReady: Math.max(0, nodes.length - 1)};
@@ -435,7 +457,7 @@ export class FakeCluster implements KubeApi {
 			return;
 		}
 		this.pods = this.pods.filter(pod => !old.includes(pod));
-		for (const node of nodes) this.addPod(daemonPod(ds, node, generation), this.newPodLog);
+		for (const node of nodes) this.addPod(daemonPod(ds, node, generation), this.newPodLog ?? this.daemonLog(ds));
 		this.updateDaemonSet(ds, d => {
 			d.status = {...d.status!, observedGeneration: d.metadata?.generation, desiredNumberScheduled: nodes.length, currentNumberScheduled: nodes.length, updatedNumberScheduled: nodes.length, numberAvailable: nodes.length, numberReady: nodes.length, numberMisscheduled: 0};
 		});

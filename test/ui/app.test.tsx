@@ -30,7 +30,7 @@ describe('the confirm prompt', () => {
 		const frame = await waitForFrame(instance, '✔ Fixed:');
 		assert.deepEqual(record.answers, [true]);
 		assert.match(frame, /✔ Confirm +yes/);
-		assert.match(frame, /✔ verified/);
+		assert.match(frame, /✔ proven by the daemons themselves/);
 		assert.doesNotMatch(frame, /Apply this change/, 'the question is gone once answered');
 		await waitFor(() => exits.length > 0, 'the exit');
 		assert.deepEqual(exits, [0]);

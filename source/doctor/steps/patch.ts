@@ -22,6 +22,7 @@ export const patchStep: Step = {
 		try {
 			const {value: role} = await patchRoleResolvingDoubt(client, plan, context.inDoubt);
 			facts.patch = {role: plan.role, resourceVersion: role.metadata?.resourceVersion, rulesAfter: role.rules ?? [], dryRun: false, attempts: facts.attempt};
+			facts.patchedAt = Date.now();
 			emit({type: 'patched', patch: facts.patch});
 		} catch (error) {
 			if (error instanceof MultusError && error.kind === 'Conflict' && facts.attempt < maxAttempts) {

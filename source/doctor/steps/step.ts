@@ -30,6 +30,8 @@ export interface FlowFacts {
 	attempt: number;
 	/** Set only when a patch was written (not when the role already granted the rules). */
 	patch?: PatchResult;
+	/** When the patch was written (the doctor's clock): a running daemon's proof counts from here. */
+	patchedAt?: number;
 	restart?: RestartResult;
 	/** The DaemonSet as last seen after the restart: its answer, then the rollout's end. */
 	restarted?: V1DaemonSet;

@@ -83,7 +83,7 @@ function simpleLines(state: DoctorState, step: StepId): Line[] {
 		case 'restart':
 			return state.restart ? [restartedLine(state.restart)] : [];
 		case 'verify':
-			return verifyLines(state.verification, state.found);
+			return verifyLines(state.verification, state.found, state.proofProgress);
 		default:
 			return [];
 	}

@@ -6,7 +6,7 @@ import {MultusError} from '../../../source/errors.js';
 import {restartedAtAnnotation} from '../../../source/kube/client.js';
 import {changeAnnotation} from '../../../source/doctor/record.js';
 import {rulesCover} from '../../../source/multus/rbac.js';
-import {brokenRules, brokenThick, healthyThick, podsListWatch} from '../../helpers/fake-multus.js';
+import {brokenRules, brokenThick, forbiddenLine, healthyThick, multusUser, podsListWatch} from '../../helpers/fake-multus.js';
 import {runFlow, type FlowRun} from '../../helpers/flow.js';
 import type {FakeCluster} from '../../helpers/fake-cluster.js';
 
@@ -28,7 +28,10 @@ describe('the whole flow', () => {
 		const run = await runFlow(cluster);
 		assert.equal(run.outcome.verdict, 'fixed', run.outcome.message);
 		assert.equal(run.outcome.exitCode, 0);
-		assert.match(run.outcome.message, /^Fixed: system:serviceaccount:kube-system:multus can list and watch pods cluster-wide, and the new pods log no forbidden error\.$/);
+		assert.match(run.outcome.message, /^Fixed: system:serviceaccount:kube-system:multus may list and watch what Multus needs, and the 3 daemons read after the restart say so themselves: every informer synced, ready \(in 0\.0 s at most\), no forbidden line since they started\.$/);
+		assert.equal(run.state.verification?.proof.state, 'proven');
+		assert.equal(run.state.verification?.proof.mode, 'new');
+		assert.deepEqual(run.state.verification?.proof.pods.map(pod => pod.state), ['proven', 'proven', 'proven']);
 		assert.equal(run.state.diagnosis?.verdict, 'broken');
 		assert.equal(run.state.diagnosis?.logs.count, 6);
 		assert.deepEqual(run.state.diagnosis?.rules.missing, [podsListWatch]);
@@ -329,15 +332,21 @@ describe('restart and rollout', () => {
 		assert.equal(run.state.steps.restart, 'skipped');
 		assert.equal(run.state.steps.rollout, 'skipped');
 		assert.match(run.notes.join('\n'), /DaemonSet kube-system\/kube-multus-ds uses the OnDelete update strategy: .* kubectl -n kube-system delete pod -l name=multus --field-selector spec\.nodeName=NODE/);
-		assert.equal(run.state.verification?.logs.state, 'unavailable');
-		assert.deepEqual(run.state.verification?.logs.errors, ['not restarted: old pods keep their old log lines']);
-		assert.equal(run.outcome.verdict, 'fixed', run.outcome.message);
-		assert.match(run.outcome.message, /^Fixed: .* can list and watch pods cluster-wide\.$/);
+		// The old pods' forbidden lines came at the same moment: no retry gap to go by, so the reflector's longest
+		// (60 s) must pass in silence, longer than this run's --timeout 2s allows: patched, not proven.
+		assert.equal(run.outcome.verdict, 'unproven', run.outcome.message);
+		assert.equal(run.outcome.exitCode, 7);
+		assert.equal(run.state.verification?.proof.mode, 'running');
+		assert.match(run.outcome.message, /^Patched, not proven: .*not proven within 2 s \(last seen: no forbidden line since the fix; waiting past its reflector's next retry/);
 	});
 
 	test('--no-restart: patched, restart and rollout skipped with a note, and no permission asked for the DaemonSet', async () => {
 		const cluster = brokenThick();
+		// The running daemons retried 100 ms apart before the fix: silence for four such gaps (plus 1 s) proves the retry came and passed.
+		for (const name of cluster.logs.keys()) cluster.logs.set(name, forbiddenLine('list', '2026-11-24T22:19:49.000000000Z') + forbiddenLine('list', '2026-11-24T22:19:49.100000000Z'));
 		const run = await runFlow(cluster, {restart: false});
+		assert.equal(run.state.verification?.proof.mode, 'running');
+		assert.match(run.outcome.message, /^Fixed: .*logged no forbidden line for longer than their reflector's retry gap since the patch\.$/);
 		assert.equal(restarts(cluster).length, 0);
 		assert.deepEqual(skipped(run), ['restart', 'rollout']);
 		assert.match(run.notes.join('\n'), /^--no-restart: DaemonSet kube-system\/kube-multus-ds not restarted\. .*kubectl -n kube-system rollout restart ds\/kube-multus-ds\.$/m);
@@ -345,12 +354,40 @@ describe('restart and rollout', () => {
 		assert.equal(run.outcome.verdict, 'fixed', run.outcome.message);
 	});
 
+	test('--no-restart, and a running daemon is still denied after the fix: not fixed, in its own words', async () => {
+		const cluster = brokenThick();
+		const later = new Date(Date.now() + 60_000).toISOString();
+		for (const name of cluster.logs.keys()) cluster.logs.set(name, forbiddenLine('list', '2026-11-24T22:19:49.000000000Z') + forbiddenLine('list', later));
+		const run = await runFlow(cluster, {restart: false});
+		assert.equal(run.outcome.verdict, 'problem', run.outcome.message);
+		assert.equal(run.outcome.exitCode, 1);
+		assert.match(run.outcome.message, /^Patched, but the daemons say it is not fixed: .*it is still denied/);
+	});
+
+	test('a new daemon that prints nothing: patched, not proven (exit 7), never clean', async () => {
+		const cluster = brokenThick();
+		cluster.newPodLog = '';
+		const run = await runFlow(cluster, {timeoutMs: 1500});
+		assert.equal(run.outcome.verdict, 'unproven', run.outcome.message);
+		assert.equal(run.outcome.exitCode, 7);
+		assert.match(run.outcome.message, /^Patched, not proven: kube-multus-ds-g2-node-a on node-a: it printed nothing in \d+ s\./);
+	});
+
+	test('a new daemon whose NAD informer is still denied: not fixed, whatever the pods rules say', async () => {
+		const cluster = brokenThick();
+		cluster.newPodLog = `${new Date().toISOString()} 2026-12-01T00:00:00Z [verbose] multus-daemon started\n${new Date().toISOString()} W1201 08:49:55.078260 4639 reflector.go:569] x/factory.go:117: failed to list *v1.NetworkAttachmentDefinition: network-attachment-definitions.k8s.cni.cncf.io is forbidden: User "${multusUser}" cannot list resource "network-attachment-definitions" in API group "k8s.cni.cncf.io" at the cluster scope\n`;
+		const run = await runFlow(cluster);
+		assert.equal(run.outcome.verdict, 'problem', run.outcome.message);
+		assert.match(run.outcome.message, /it is still denied list on network-attachment-definitions\.k8s\.cni\.cncf\.io \(its NetworkAttachmentDefinition informer\): .*cannot list resource "network-attachment-definitions"/);
+	});
+
 	test('the new pods still log the forbidden error: patched, but not verified', async () => {
 		const cluster = brokenThick();
 		cluster.newPodLog = brokenThick().logs.values().next().value!;
 		const run = await runFlow(cluster);
 		assert.equal(run.outcome.verdict, 'problem');
-		assert.match(run.outcome.message, /^Patched, but verification failed: 6 forbidden line\(s\) in the new pods' logs\.$/);
+		assert.match(run.outcome.message, /^Patched, but the daemons say it is not fixed: kube-multus-ds-g2-node-a on node-a: it is still denied list on pods \(its pod informer\): .*pods is forbidden.* \(2 such lines\)\.$/);
+		assert.equal(run.state.verification?.proof.state, 'failing');
 	});
 
 	test('the DaemonSet is deleted during the rollout: RolloutFailed, and how to recover', async () => {

@@ -1,0 +1,168 @@
+// Proof from the daemons' own words. Pure: it judges log text the caller read.
+//
+// A thick daemon from v4.1 starts its informers, waits (at most 20 s each) for their caches, logs
+// `[error] failed to sync <informer> informer cache` for any that did not sync, and then logs
+// `[verbose] API readiness check done!` (cmd/multus-daemon/main.go, pkg/server/server.go at every tag). So a
+// readiness line with no sync failure and no forbidden line before it says, in the daemon's own words, that every
+// informer it runs has synced. A denied watch shows right after the first list, so the doctor also waits a short
+// quiet window after first seeing the readiness line. A running daemon that was not restarted recovers silently at
+// its reflector's next retry: there the proof is that no forbidden line came in the longest retry gap since the fix.
+import {classifyLine, excerptOf, type LogClassification} from './logs.js';
+import type {InformerName} from './versions.js';
+
+/** What one daemon's log says about its start-up: each after the daemon's last start. */
+export interface DaemonLog {
+	/** Lines read in all. */
+	lines: number;
+	/** The last `multus-daemon started` (a daemon that restarted inside its container counts from there). */
+	startedAt: string | null;
+	/** The first `API readiness check done!` after that start. */
+	readyAt: string | null;
+	/** The first line after the start that says the daemon is failing: a denial of any family, or a cache that did not sync. */
+	failure: {kind: LogClassification['kind']; at: string | null; excerpt: string; informer: InformerName | null; verb: string | null; resource: string | null} | null;
+	/** Forbidden (or sync-failure) lines after the start. */
+	failures: number;
+	/** Timestamps of the failing lines, oldest first, at most the last 8 (to measure the reflector's retry gap). */
+	recentFailures: string[];
+}
+
+// Lines that say the daemon is not working as it should. A network error alone is not: the informer may still
+// sync within its 20 s, and if it does not, the sync-failure line says so.
+const failingKinds = new Set<LogClassification['kind']>([
+	'pods-forbidden',
+	'nads-forbidden',
+	'other-forbidden',
+	'namespaced-get-forbidden',
+	'unauthorized',
+	'informer-sync-failed',
+]);
+
+/**
+ * Reads a daemon's log (as `kubectl logs --timestamps` returns it: each line led by its runtime timestamp) for its
+ * start-up story. `since`: ignore lines stamped before it (a running daemon judged from the moment of a fix).
+ */
+export function readDaemonLog(text: string, since?: string): DaemonLog {
+	const log: DaemonLog = {lines: 0, startedAt: null, readyAt: null, failure: null, failures: 0, recentFailures: []};
+	const sinceMs = since ? Date.parse(since) : Number.NaN;
+	for (const raw of text.split('\n')) {
+		const lineText = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+		if (lineText.length === 0) continue;
+		log.lines++;
+		const found = classifyLine(lineText);
+		if (!found) continue;
+		if (!Number.isNaN(sinceMs) && found.timestamp && Date.parse(found.timestamp) < sinceMs) continue;
+		if (found.kind === 'daemon-started') {
+			// A new start: what came before belongs to the previous run of the daemon.
+			Object.assign(log, {startedAt: found.timestamp, readyAt: null, failure: null, failures: 0, recentFailures: []});
+			continue;
+		}
+		if (found.kind === 'daemon-ready') {
+			log.readyAt ??= found.timestamp ?? '';
+			continue;
+		}
+		if (!failingKinds.has(found.kind)) continue;
+		log.failures++;
+		if (found.timestamp) log.recentFailures = [...log.recentFailures, found.timestamp].slice(-8);
+		log.failure ??= {
+			kind: found.kind,
+			at: found.timestamp,
+			excerpt: excerptOf(lineText, 160),
+			informer: 'informer' in found ? found.informer ?? null : null,
+			verb: 'verb' in found ? found.verb : null,
+			resource: found.kind === 'pods-forbidden' ? 'pods' : found.kind === 'nads-forbidden' ? 'network-attachment-definitions.k8s.cni.cncf.io' : found.kind === 'other-forbidden' ? found.resource : null,
+		};
+	}
+	return log;
+}
+
+export type ProofState = 'proven' | 'failing' | 'pending' | 'unproven';
+
+export interface DaemonProof {
+	state: ProofState;
+	/** In the user's words: what the daemon's log showed. */
+	reason: string;
+	/** From the daemon's start line to its readiness line, when both carry times. */
+	syncMs: number | null;
+}
+
+export interface NewDaemonClock {
+	/** The informers this release runs (empty: nothing to sync, the readiness line alone tells). */
+	informers: InformerName[];
+	/** Milliseconds since the pod started, by the doctor's clock. */
+	sinceStartMs: number;
+	/** Milliseconds since the doctor first saw the readiness line (undefined: not seen yet). */
+	sinceReadySeenMs: number | undefined;
+	/** How long the log must stay clean after the readiness line was first seen. */
+	quietMs: number;
+	/** How long after the pod started the readiness line must be there, else the daemon is not proven. */
+	startupLimitMs: number;
+}
+
+/** The longest a daemon can take from start to its readiness line: 20 s per informer cache, plus slack. */
+export function startupLimitMs(informers: InformerName[], syncTimeoutSeconds: number): number {
+	return informers.length * syncTimeoutSeconds * 1000 + 10_000;
+}
+
+const informerWords: Record<InformerName, string> = {pod: 'pod', 'net-attach-def': 'NetworkAttachmentDefinition'};
+
+function durationBetween(from: string | null, to: string | null): number | null {
+	if (!from || !to) return null;
+	const ms = Date.parse(to) - Date.parse(from);
+	return Number.isFinite(ms) && ms >= 0 ? ms : null;
+}
+
+function failingReason(log: DaemonLog): string {
+	const failure = log.failure!;
+	const what =
+		failure.kind === 'informer-sync-failed'
+			? `its ${failure.informer ? informerWords[failure.informer] : ''} informer cache did not sync`
+			: failure.kind === 'unauthorized'
+				? 'its credentials were rejected (Unauthorized)'
+				: `it is still denied${failure.verb && failure.resource ? ` ${failure.verb} on ${failure.resource}` : ''}${failure.informer ? ` (its ${informerWords[failure.informer]} informer)` : ''}`;
+	return `${what}: ${failure.excerpt}${log.failures > 1 ? ` (${log.failures} such lines)` : ''}`;
+}
+
+/** Judges a daemon that started after the fix (a new pod of the rollout) from its log and the doctor's clock. */
+export function judgeNewDaemon(log: DaemonLog, clock: NewDaemonClock): DaemonProof {
+	const syncMs = durationBetween(log.startedAt, log.readyAt);
+	if (log.failure) return {state: 'failing', reason: failingReason(log), syncMs};
+	if (log.readyAt !== null) {
+		const synced = clock.informers.length > 0 ? `its ${clock.informers.map(informer => informerWords[informer]).join(' and ')} informers synced` : 'it runs no informer';
+		if (clock.sinceReadySeenMs !== undefined && clock.sinceReadySeenMs >= clock.quietMs) {
+			return {state: 'proven', reason: `${synced} and it is ready${syncMs !== null ? ` (${(syncMs / 1000).toFixed(1)} s after it started)` : ''}; no forbidden line since it started`, syncMs};
+		}
+		return {state: 'pending', reason: `ready; making sure no denial follows its first watch`, syncMs};
+	}
+	if (clock.sinceStartMs < clock.startupLimitMs) {
+		return {state: 'pending', reason: log.startedAt ? 'started, waiting for its informers to sync' : log.lines === 0 ? 'no output yet' : 'waiting for its start-up line', syncMs};
+	}
+	if (log.lines === 0) return {state: 'unproven', reason: `it printed nothing in ${Math.round(clock.sinceStartMs / 1000)} s`, syncMs};
+	return {
+		state: 'unproven',
+		reason: `no "API readiness check done!" line in ${Math.round(clock.sinceStartMs / 1000)} s (${log.lines} line(s) read; a daemon config with a logLevel below verbose hides it)`,
+		syncMs,
+	};
+}
+
+/** client-go's reflector backs off up to 30 s with full jitter: the longest gap between two retries. */
+export const reflectorMaxRetryGapMs = 60_000;
+
+/**
+ * How long a running daemon must stay silent after the fix for its next retry to have come and succeeded: four times
+ * its last observed retry gap (the backoff doubles, and jitter can double it again), at most the reflector's longest.
+ */
+export function recoveryWindowMs(failuresBefore: string[]): number {
+	const times = failuresBefore.map(at => Date.parse(at)).filter(Number.isFinite);
+	const gaps = times.slice(1).map((at, index) => at - times[index]!).filter(gap => gap > 0);
+	const lastGap = gaps.at(-1);
+	return lastGap === undefined ? reflectorMaxRetryGapMs : Math.min(reflectorMaxRetryGapMs, 4 * lastGap + 1000);
+}
+
+/** Judges a daemon that kept running through the fix, from its lines since the fix. */
+export function judgeRunningDaemon(logSinceFix: DaemonLog, sinceFixMs: number, windowMs: number): DaemonProof {
+	if (logSinceFix.failure) return {state: 'failing', reason: failingReason(logSinceFix), syncMs: null};
+	if (sinceFixMs >= windowMs) {
+		return {state: 'proven', reason: `no forbidden line in the ${Math.round(windowMs / 1000)} s since the fix (longer than its reflector's retry gap): it recovered`, syncMs: null};
+	}
+	return {state: 'pending', reason: `no forbidden line since the fix; waiting past its reflector's next retry (${Math.round((windowMs - sinceFixMs) / 1000)} s)`, syncMs: null};
+}

@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict';
+import {describe, test} from 'node:test';
+import {judgeNewDaemon, judgeRunningDaemon, readDaemonLog, recoveryWindowMs, reflectorMaxRetryGapMs, startupLimitMs} from '../../../source/multus/proof.js';
+
+const user = 'system:serviceaccount:kube-system:multus';
+// As `kubectl logs --timestamps` returns the real v4.2.2 daemon's output (real-daemon.md).
+const at = (seconds: number) => new Date(Date.UTC(2026, 11, 1, 8, 49, 55) + seconds * 1000).toISOString().replace('Z', '123Z');
+const started = (s: number) => `${at(s)} 2026-12-01T08:49:55Z [verbose] multus-daemon started`;
+const filtering = (s: number) => `${at(s)} 2026-12-01T08:49:55Z [verbose] Filtering pod watch for node "node-000000"`;
+const ready = (s: number) => `${at(s)} 2026-12-01T08:49:55Z [verbose] API readiness check done!`;
+const check = (s: number) => `${at(s)} 2026-12-01T08:49:55Z [verbose] API readiness check`;
+const podsDenied = (s: number) => `${at(s)} W1201 08:49:55.078260    4639 reflector.go:569] pkg/mod/k8s.io/client-go@v0.32.5/tools/cache/reflector.go:251: failed to list *v1.Pod: pods is forbidden: User "${user}" cannot list resource "pods" in API group "" at the cluster scope`;
+const nadsDenied = (s: number) => `${at(s)} E1201 08:49:55.078475    4639 reflector.go:166] "Unhandled Error" err="x/factory.go:117: Failed to watch *v1.NetworkAttachmentDefinition: failed to list *v1.NetworkAttachmentDefinition: network-attachment-definitions.k8s.cni.cncf.io is forbidden: User \\"${user}\\" cannot list resource \\"network-attachment-definitions\\" in API group \\"k8s.cni.cncf.io\\" at the cluster scope" logger="UnhandledError"`;
+const syncFailed = (s: number) => `${at(s)} 2026-12-01T08:50:15Z [error] failed to sync pod informer cache`;
+const text = (...lines: string[]) => `${lines.join('\n')}\n`;
+const clock = {informers: ['pod', 'net-attach-def'] as const, sinceStartMs: 1000, sinceReadySeenMs: 600, quietMs: 500, startupLimitMs: 50_000};
+
+describe('readDaemonLog and judgeNewDaemon: a restarted daemon in its own words', () => {
+	test('healthy start: started, ready 0.1 s later, nothing denied: proven, with its sync time', () => {
+		const log = readDaemonLog(text(started(0), filtering(0), check(0.05), ready(0.1)));
+		assert.equal(log.failure, null);
+		assert.equal(log.lines, 4);
+		const proof = judgeNewDaemon(log, {...clock, informers: [...clock.informers]});
+		assert.equal(proof.state, 'proven');
+		assert.equal(proof.syncMs, 100);
+		assert.match(proof.reason, /its pod and NetworkAttachmentDefinition informers synced and it is ready \(0\.1 s after it started\)/);
+	});
+
+	test('ready, but not yet quiet for long enough: pending (a denied watch follows the first list)', () => {
+		const log = readDaemonLog(text(started(0), ready(0.1)));
+		assert.equal(judgeNewDaemon(log, {...clock, informers: [...clock.informers], sinceReadySeenMs: 100}).state, 'pending');
+		assert.equal(judgeNewDaemon(log, {...clock, informers: [...clock.informers], sinceReadySeenMs: undefined}).state, 'pending');
+	});
+
+	test('denied (either informer), or a cache that did not sync: failing, even after its readiness line', () => {
+		for (const lines of [[started(0), podsDenied(0.1)], [started(0), nadsDenied(0.1), syncFailed(20), ready(40)], [started(0), syncFailed(20), ready(20.1)], [started(0), ready(0.1), podsDenied(0.3)]]) {
+			const proof = judgeNewDaemon(readDaemonLog(text(...lines)), {...clock, informers: [...clock.informers]});
+			assert.equal(proof.state, 'failing', lines.join('\n'));
+		}
+		const nad = judgeNewDaemon(readDaemonLog(text(started(0), nadsDenied(0.1))), {...clock, informers: [...clock.informers]});
+		assert.match(nad.reason, /still denied list on network-attachment-definitions\.k8s\.cni\.cncf\.io \(its NetworkAttachmentDefinition informer\)/);
+	});
+
+	test('only the last start counts: a daemon that restarted in its container is judged from its new start', () => {
+		const log = readDaemonLog(text(started(0), podsDenied(1), started(30), ready(30.1)));
+		assert.equal(log.failure, null);
+		assert.equal(judgeNewDaemon(log, {...clock, informers: [...clock.informers]}).state, 'proven');
+	});
+
+	test('silent or never ready within the start-up limit: unproven, never clean', () => {
+		const silent = judgeNewDaemon(readDaemonLog(''), {...clock, informers: [...clock.informers], sinceStartMs: 60_000, sinceReadySeenMs: undefined});
+		assert.equal(silent.state, 'unproven');
+		assert.match(silent.reason, /printed nothing in 60 s/);
+		const noReady = judgeNewDaemon(readDaemonLog(text(started(0), filtering(0))), {...clock, informers: [...clock.informers], sinceStartMs: 60_000, sinceReadySeenMs: undefined});
+		assert.equal(noReady.state, 'unproven');
+		assert.match(noReady.reason, /no "API readiness check done!" line in 60 s .*logLevel below verbose/);
+		assert.equal(judgeNewDaemon(readDaemonLog(''), {...clock, informers: [...clock.informers], sinceStartMs: 1000, sinceReadySeenMs: undefined}).state, 'pending');
+	});
+
+	test('the start-up limit: 20 s per informer cache, plus slack', () => {
+		assert.equal(startupLimitMs(['pod', 'net-attach-def'], 20), 50_000);
+		assert.equal(startupLimitMs([], 0), 10_000);
+	});
+});
+
+describe('judgeRunningDaemon: a daemon not restarted recovers silently', () => {
+	test('no denial since the fix for longer than its retry gap: proven; before that: pending', () => {
+		const since = at(10);
+		const log = readDaemonLog(text(podsDenied(0), podsDenied(5)), since);
+		assert.equal(log.failure, null);
+		assert.equal(judgeRunningDaemon(log, 21_000, 21_000).state, 'proven');
+		assert.equal(judgeRunningDaemon(log, 5_000, 21_000).state, 'pending');
+	});
+
+	test('a denial after the fix: failing', () => {
+		const log = readDaemonLog(text(podsDenied(0), podsDenied(15)), at(10));
+		assert.equal(judgeRunningDaemon(log, 90_000, 21_000).state, 'failing');
+	});
+
+	test('the recovery window: four times the last retry gap plus a second, at most the reflector\'s longest gap', () => {
+		assert.equal(recoveryWindowMs([at(0), at(1.3), at(3.4)]), 4 * 2100 + 1000);
+		assert.equal(recoveryWindowMs([at(0), at(45)]), reflectorMaxRetryGapMs);
+		assert.equal(recoveryWindowMs([at(0)]), reflectorMaxRetryGapMs);
+		assert.equal(recoveryWindowMs([]), reflectorMaxRetryGapMs);
+	});
+});
