@@ -1,6 +1,6 @@
 import {ExitCode} from '../../exit-codes.js';
 import {missingRules, rulesCover} from '../../multus/rbac.js';
-import {advisoryRules, blockingRules, requiredRules} from '../../multus/requirements.js';
+import {advisoryRules, blockingRules, daemonInformers, requiredRules} from '../../multus/requirements.js';
 import {accessEvidence, logEvidence} from '../evidence.js';
 import type {Diagnosis} from '../model.js';
 import {say} from '../present.js';
@@ -24,7 +24,8 @@ async function detect(context: StepContext): Promise<Diagnosis> {
 	const found = need(context.facts.found, 'Multus DaemonSet');
 	const mode = found.daemonSet.mode;
 	const granted = found.roles.flatMap(role => role.rules);
-	const needed = blockingRules(mode);
+	const release = found.daemonSet.release.release;
+	const needed = blockingRules(mode, release);
 	const [access, logs] = await Promise.all([
 		accessEvidence(client, found.identity),
 		(async () => {
@@ -32,10 +33,11 @@ async function detect(context: StepContext): Promise<Diagnosis> {
 			return logEvidence(client, pods.items.slice(0, options.logPods), found.daemonSet.container, options.logBytes, signal);
 		})(),
 	]);
-	const requirements = requiredRules(mode).map(requirement => ({...requirement, covered: rulesCover(granted, requirement.rule)}));
+	const requirements = requiredRules(mode, release).map(requirement => ({...requirement, covered: rulesCover(granted, requirement.rule)}));
 	const missing = missingRules(granted, needed);
-	const advisoryMissing = missingRules(granted, advisoryRules(mode));
-	const accessDenied = mode === 'thick' && (!access.list.allowed || !access.watch.allowed);
+	const advisoryMissing = missingRules(granted, advisoryRules(mode, release));
+	// Only a daemon that runs informers needs list and watch: a thick image before v4.1 reads pods live.
+	const accessDenied = daemonInformers(mode, release).length > 0 && (!access.list.allowed || !access.watch.allowed);
 	const broken = missing.length > 0 || accessDenied;
 	const denied = [!access.list.allowed && 'list', !access.watch.allowed && 'watch'].filter((verb): verb is string => Boolean(verb));
 	const summary = mode === 'thin'

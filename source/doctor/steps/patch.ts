@@ -32,7 +32,7 @@ export const patchStep: Step = {
 			throw error;
 		}
 		// The aggregation controller copies a patched source into the aggregate asynchronously: let it, before verifying.
-		if (plan.aggregate) await waitForAggregation(client, plan.aggregate.role, blockingRules(need(facts.found, 'Multus DaemonSet').daemonSet.mode), signal);
+		if (plan.aggregate) await waitForAggregation(client, plan.aggregate.role, blockingRules(need(facts.found, 'Multus DaemonSet').daemonSet.mode, need(facts.found, 'Multus DaemonSet').daemonSet.release.release), signal);
 		return done;
 	},
 };

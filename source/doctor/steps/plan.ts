@@ -28,7 +28,7 @@ export const planStep: Step = {
 const invalid = (words: {message: string; hint: string}) => new MultusError('Invalid', words.message, {hint: words.hint});
 
 async function makePlan(client: KubeApi, found: Found, options: DoctorOptions): Promise<Plan> {
-	const needed = blockingRules(found.daemonSet.mode);
+	const needed = blockingRules(found.daemonSet.mode, found.daemonSet.release.release);
 	if (found.roles.length === 0) throw invalid(say.noRoleBound(found.daemonSet));
 	// Prefer the role that already grants something on pods: it is the one that "means" multus's pod access.
 	// Only roles bound to the daemon's identity (its ServiceAccount, or the system:multus group of per-node

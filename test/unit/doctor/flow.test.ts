@@ -47,6 +47,27 @@ describe('the whole flow', () => {
 		assert.ok(cluster.role('multus')?.metadata?.annotations?.[changeAnnotation]);
 	});
 
+	test('the release decides: a pinned v4.0.2-thick image runs no informer, so its get/update role is healthy', async () => {
+		const cluster = brokenThick({forbiddenLogs: false});
+		cluster.daemonSets[0]!.spec!.template.spec!.containers[0]!.image = 'ghcr.io/k8snetworkplumbingwg/multus-cni:v4.0.2-thick';
+		const run = await runFlow(cluster);
+		assert.equal(run.outcome.verdict, 'healthy', run.outcome.message);
+		assert.equal(run.state.found?.daemonSet.release.release.version, 'v4.0.2');
+		assert.deepEqual(run.state.diagnosis?.rules.missing, []);
+	});
+
+	test('the NAD grant cut to get (multus-cni v4.0.2 manifest edited): pods and NADs list/watch are both added, in one patch', async () => {
+		const rules = structuredClone(brokenRules);
+		rules[0] = {apiGroups: ['k8s.cni.cncf.io'], resources: ['*'], verbs: ['get']};
+		const cluster = brokenThick({role: {metadata: {name: 'multus'}, rules}});
+		const run = await runFlow(cluster);
+		const nads = {apiGroups: ['k8s.cni.cncf.io'], resources: ['network-attachment-definitions'], verbs: ['list', 'watch']};
+		assert.deepEqual(run.state.diagnosis?.rules.missing, [podsListWatch, nads]);
+		assert.equal(patches(cluster, false).length, 1);
+		assert.ok(rulesCover(cluster.role('multus')?.rules ?? [], nads));
+		assert.equal(run.outcome.verdict, 'fixed', run.outcome.message);
+	});
+
 	test('healthy: nothing after detect runs, exit 0, nothing written', async () => {
 		const cluster = healthyThick();
 		const run = await runFlow(cluster);
