@@ -157,6 +157,10 @@ export interface PodProof {
 	syncMs: number | null;
 	/** From the start of the proof to the moment the doctor saw it proven. */
 	readMs: number | null;
+	/** The daemon's readiness line, as its log stamps it (the daemon's own moment of sync). */
+	readyAt: string | null;
+	/** When the doctor judged it proven (its clock): never before readyAt; the benchmark holds it to at most 1 s after. */
+	provenAt: string | null;
 }
 
 /**

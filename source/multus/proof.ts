@@ -83,6 +83,8 @@ export interface DaemonProof {
 	reason: string;
 	/** From the daemon's start line to its readiness line, when both carry times. */
 	syncMs: number | null;
+	/** The readiness line's time, as the log stamps it. */
+	readyAt?: string | null;
 }
 
 export interface NewDaemonClock {
@@ -129,7 +131,7 @@ export function judgeNewDaemon(log: DaemonLog, clock: NewDaemonClock): DaemonPro
 	if (log.readyAt !== null) {
 		const synced = clock.informers.length > 0 ? `its ${clock.informers.map(informer => informerWords[informer]).join(' and ')} informers synced` : 'it runs no informer';
 		if (clock.sinceReadySeenMs !== undefined && clock.sinceReadySeenMs >= clock.quietMs) {
-			return {state: 'proven', reason: `${synced} and it is ready${syncMs !== null ? ` (${(syncMs / 1000).toFixed(1)} s after it started)` : ''}; no forbidden line since it started`, syncMs};
+			return {state: 'proven', reason: `${synced} and it is ready${syncMs !== null ? ` (${(syncMs / 1000).toFixed(1)} s after it started)` : ''}; no forbidden line since it started`, syncMs, readyAt: log.readyAt};
 		}
 		return {state: 'pending', reason: `ready; making sure no denial follows its first watch`, syncMs};
 	}

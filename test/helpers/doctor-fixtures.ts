@@ -216,6 +216,8 @@ export const verification: Verification = {
 			reason: 'its pod and NetworkAttachmentDefinition informers synced and it is ready (0.1 s after it started); no forbidden line since it started',
 			syncMs: 100,
 			readMs: 600,
+			readyAt: '2026-11-24T22:20:11.100000000Z',
+			provenAt: '2026-11-24T22:20:11.700Z',
 		})),
 	},
 	passed: true,
