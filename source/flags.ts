@@ -23,12 +23,12 @@ export const commandDeclarations: Record<CommandName, CommandDeclaration> = {
 		about: 'find Multus, detect the forbidden list/watch error, fix it and prove it',
 		exitCodes: [
 			[0, 'healthy, or fixed and proven by the daemons themselves'],
-			[1, 'problem found and not fixed (--check, declined, dry run, --emit, managed elsewhere, a daemon still denied, cancelled)'],
+			[1, 'problem found and not fixed (--check, declined, dry run, --emit, managed, still denied, cancelled)'],
 			[2, 'usage error'],
 			[3, 'cannot reach or talk to the cluster'],
 			[4, 'you lack a permission the fix needs'],
 			[5, 'the rollout failed or timed out'],
-			[7, 'patched, not proven: the daemons\' logs unreadable, silent, or not ready in time'],
+			[7, 'patched, not proven: daemon logs unreadable, silent, or not ready in time'],
 		],
 		examples: [
 			['kubectl multus doctor', 'guided fix in a terminal'],
