@@ -2,6 +2,7 @@ import type {V1DaemonSet, V1Pod} from '@kubernetes/client-node';
 import type {KubeApi} from '../kube/client.js';
 import {MultusError} from '../errors.js';
 import {scanText} from '../multus/logs.js';
+import {judgeLogRead} from '../multus/log-sample.js';
 import type {AccessEvidence, LogEvidence} from './model.js';
 
 /** A label selector string from a DaemonSet's matchLabels (and simple matchExpressions). */
@@ -66,6 +67,11 @@ export async function logEvidence(
 		evidence.podsSampled.push(podName);
 		if ('error' in result) {
 			evidence.errors.push(result.error ?? 'unknown error');
+			continue;
+		}
+		const judged = judgeLogRead(result.text, limitBytes);
+		if (!judged.enough) {
+			evidence.errors.push(`${judged.reason}, pod ${podName}`);
 			continue;
 		}
 		evidence.podsRead++;

@@ -23,6 +23,7 @@ import {toMultusError} from './errors.js';
 export const fieldManager = 'kubectl-multus';
 
 import type {JsonPatchOperation} from '../multus/rbac.js';
+import {afterLogRead, startNewestLogSearch} from '../multus/log-sample.js';
 
 /** Answer of an access review: allowed, and the authorizer's reason when there is one. */
 export interface AccessAnswer {
@@ -67,7 +68,7 @@ export interface KubeApi {
 	readConfigMap(namespace: string, name: string): Promise<V1ConfigMap>;
 	/** Pods by label selector in one namespace, at most `limit` when given. */
 	listPods(namespace: string, labelSelector: string, limit?: number, page?: {fieldSelector?: string; continueToken?: string}): Promise<PodPage>;
-	/** The last `limitBytes` of a container's log (bounded read, no follow). */
+	/** The newest whole lines of a container's log that fit in `limitBytes` (bounded reads, no follow). */
 	readPodLog(namespace: string, name: string, container: string, limitBytes: number, sinceTime?: Date): Promise<string>;
 	/** SubjectAccessReview: may this user (with these groups) do this? */
 	subjectAccess(user: string, groups: string[], attributes: V1ResourceAttributes): Promise<AccessAnswer>;
@@ -215,11 +216,19 @@ export class KubeClient implements KubeApi {
 		});
 	}
 
-	/** The last `limitBytes` of a container's log (bounded read, no follow). */
+	/**
+	 * The newest whole lines of a container's log that fit in `limitBytes` (bounded reads, no follow): tailLines with
+	 * limitBytes, the line count searched by multus/log-sample.ts (limitBytes alone keeps the oldest bytes).
+	 */
 	readPodLog(namespace: string, name: string, container: string, limitBytes: number, sinceTime?: Date): Promise<string> {
 		return this.call(`read the log of pod ${namespace}/${name}`, async () => {
-			const text = await this.core.readNamespacedPodLog({name, namespace, container, limitBytes, timestamps: true, ...(sinceTime ? {sinceSeconds: Math.max(1, Math.ceil((Date.now() - sinceTime.getTime()) / 1000))} : {})});
-			return typeof text === 'string' ? text : String(text ?? '');
+			const since = sinceTime ? {sinceSeconds: Math.max(1, Math.ceil((Date.now() - sinceTime.getTime()) / 1000))} : {};
+			for (let search = startNewestLogSearch(limitBytes); ; ) {
+				const text = await this.core.readNamespacedPodLog({name, namespace, container, limitBytes, tailLines: search.tailLines, timestamps: true, ...since});
+				const step = afterLogRead(search, typeof text === 'string' ? text : String(text ?? ''));
+				if (step.done) return step.text;
+				search = step.search;
+			}
 		});
 	}
 

@@ -2,8 +2,11 @@
 // that hold the error only at their end, and a restart that cannot create its pods.
 import assert from 'node:assert/strict';
 import {spawn} from 'node:child_process';
+import {readFileSync, writeFileSync} from 'node:fs';
+import path from 'node:path';
 import {after, describe, test} from 'node:test';
-import {applyScenario, deleteScenario, testEnv} from '../helpers/cluster.js';
+import {applyScenario, deleteScenario, kubectl, kubectlJson, runPlugin, testEnv} from '../helpers/cluster.js';
+import {clusterDir} from '../helpers/faults.js';
 
 /** Runs a shell pipeline with the test cluster's environment; resolves with its exit code and output. */
 function shell(script: string): Promise<{code: number | null; stdout: string; stderr: string}> {
@@ -27,5 +30,38 @@ describe('hardening', () => {
 		assert.equal(result.code, 1, result.stdout + result.stderr);
 		assert.equal(result.stdout.split('\n').filter(Boolean).length, 1);
 		assert.equal(result.stderr, '');
+	});
+});
+
+describe('the log sample', () => {
+	after(() => deleteScenario('broken-thick'));
+
+	test('reads the newest bytes: 300 KiB of ordinary lines before the forbidden ones are still found; too small a read is not a green tick', async () => {
+		applyScenario('broken-thick');
+		const pods = kubectlJson<{items: {metadata: {name: string; uid: string}}[]}>(['get', 'pods', '-n', 'kube-system', '-l', 'app=multus', '-o', 'json']).items;
+		assert.ok(pods.length > 0);
+		// The simulator's log files, as kubectl logs serves them: 300 KiB of ordinary daemon lines go first, the
+		// forbidden lines it wrote (and keeps appending) after them.
+		const ordinary = Array.from({length: 4200}, (_, n) => `2026-11-24T22:30:00.000000000Z stderr F 2026-11-24T22:30:00Z [verbose] ordinary line ${n} of the daemon going about its work\n`).join('');
+		assert.ok(ordinary.length > 300 * 1024);
+		for (const pod of pods) {
+			const file = path.join(clusterDir, 'multus-logs', `kube-system_${pod.metadata.name}_${pod.metadata.uid}.log`);
+			const written = readFileSync(file, 'utf8');
+			assert.match(written, /pods is forbidden/);
+			writeFileSync(file, ordinary + written);
+		}
+		const head = kubectl(['logs', '-n', 'kube-system', pods[0]!.metadata.name, '--limit-bytes=262144']);
+		assert.doesNotMatch(head, /pods is forbidden/, 'the first 256 KiB hold no forbidden line');
+
+		const result = await runPlugin(['doctor', '--check', '-o', 'json']);
+		assert.equal(result.code, 1, result.stderr);
+		const logs = JSON.parse(result.stdout).findings.logs;
+		assert.equal(logs.state, 'found', JSON.stringify(logs));
+		assert.ok(logs.count >= pods.length, JSON.stringify(logs));
+
+		const tiny = await runPlugin(['doctor', '--check', '--log-bytes', '10']);
+		assert.equal(tiny.code, 1, tiny.stderr);
+		assert.match(tiny.stdout, /logs: could not read \(not enough read: 10 byte\(s\) hold no whole log line \(raise --log-bytes\), pod /);
+		assert.doesNotMatch(tiny.stdout, /no forbidden lines/);
 	});
 });
