@@ -70,9 +70,13 @@ function section(title: string, lines: readonly string[]): string {
 	return lines.length === 0 ? '' : `\n  ${title}\n${lines.join('\n')}\n`;
 }
 
+/** Two columns, the right one wrapped to the help's width under itself. */
 function table(rows: readonly (readonly [string, string])[]): string[] {
 	const column = Math.max(...rows.map(([left]) => left.length)) + 2;
-	return rows.map(([left, right]) => `    ${left.padEnd(column)}${right}`);
+	return rows.map(([left, right]) => {
+		const [first = '', ...rest] = wrap(right, 4 + column);
+		return [`    ${left.padEnd(column)}${first}`, ...rest.map(line => ' '.repeat(4 + column) + line)].join('\n');
+	});
 }
 
 function flagSections(command: CommandName | undefined): string {
