@@ -5,7 +5,7 @@ import {ExitCode} from './exit-codes.js';
 import {MultusError, formatError, usageError} from './errors.js';
 import {parseArguments} from './arguments.js';
 import {helpText, invokedAsCompleter} from './help.js';
-import {terminalSafe} from './ui/ansi.js';
+import {terminalSafe} from './ansi.js';
 import type {ConnectionOptions, DoctorOptions} from './options.js';
 
 // V8's compile cache for our bundle and client-node: later runs skip most of the parsing (Node 22.1+).

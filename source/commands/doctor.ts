@@ -1,12 +1,30 @@
 import {stringify} from 'yaml';
 import type {DoctorOptions} from '../options.js';
-import {runPlainDoctor} from '../doctor/plain.js';
+import {stateKeeper, type DoctorEvent} from '../doctor/machine.js';
+import type {Outcome} from '../doctor/model.js';
+import {plainPrinter} from '../doctor/plain.js';
 import {doctorReport} from '../doctor/report.js';
 import {rulesPatchJson} from '../doctor/record.js';
 import {ExitCode} from '../exit-codes.js';
+import {runDoctorFlow} from '../doctor/runner.js';
 import {connectKube} from '../kube/client.js';
 import {describeRule} from '../multus/rbac.js';
-import {terminalSafe} from '../ui/ansi.js';
+import {terminalSafe} from '../ansi.js';
+
+/**
+ * The doctor without a terminal: the flow's events go to every observer (the plain printer when the output is
+ * text, and the state kept for the report); changes happen only with --yes.
+ */
+async function runWithoutTerminal(options: DoctorOptions, signal: AbortSignal, observers: Array<(event: DoctorEvent) => void>) {
+	const kept = stateKeeper();
+	const all = [kept.observe, ...observers];
+	const outcome: Outcome = await runDoctorFlow(
+		options,
+		{dispatch: event => all.forEach(observe => observe(event)), confirm: async () => options.yes, signal},
+		{connect: connectKube},
+	);
+	return {outcome, state: kept.state};
+}
 
 /** `kubectl multus doctor`: the Ink UI in a terminal, otherwise the plain printer or a JSON/YAML report. */
 export async function runDoctor(options: DoctorOptions): Promise<number> {
@@ -24,7 +42,8 @@ export async function runDoctor(options: DoctorOptions): Promise<number> {
 	process.on('SIGTERM', onSignal);
 	try {
 		if (options.emit) return await runEmit(options, controller.signal);
-		const {outcome, state} = await runPlainDoctor(options, text => process.stdout.write(text), controller.signal, {connect: connectKube});
+		const printer = options.output === 'text' ? [plainPrinter(options, text => process.stdout.write(text))] : [];
+		const {outcome, state} = await runWithoutTerminal(options, controller.signal, printer);
 		if (options.output !== 'text') {
 			const report = doctorReport(state);
 			process.stdout.write(options.output === 'json' ? JSON.stringify(report, null, 2) + '\n' : stringify(report));
@@ -42,7 +61,7 @@ export async function runDoctor(options: DoctorOptions): Promise<number> {
  * to use it on stderr). Changes nothing. Exit 1 when there is a fix to take, otherwise the check's own code.
  */
 async function runEmit(options: DoctorOptions, signal: AbortSignal): Promise<number> {
-	const {outcome, state} = await runPlainDoctor({...options, check: true, output: 'json'}, () => {}, signal, {connect: connectKube});
+	const {outcome, state} = await runWithoutTerminal({...options, check: true, output: 'json'}, signal, []);
 	const plan = state.plan;
 	if (!plan || plan.patch.empty || outcome.verdict === 'failed' || outcome.verdict === 'cancelled') {
 		process.stderr.write(terminalSafe(`${outcome.message}${state.failure?.hint ? `\n  fix: ${state.failure.hint}` : ''}`) + '\n');

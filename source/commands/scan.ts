@@ -20,7 +20,7 @@ import {ExitCode} from '../exit-codes.js';
 import {MultusError} from '../errors.js';
 import type {OutputFormat} from '../options.js';
 import {scanStream} from '../multus/logs.js';
-import {terminalSafe} from '../ui/ansi.js';
+import {terminalSafe} from '../ansi.js';
 import type {FindingGroup, ForbiddenVerb, InformerForbiddenKind, LookalikeLineFinding, ScanSummary, SeenAt} from '../multus/logs.js';
 
 const maxFindings = 1000;

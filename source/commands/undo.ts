@@ -10,7 +10,7 @@ import {describeRule, type JsonPatchOperation} from '../multus/rbac.js';
 import {revertAddition} from '../multus/revert.js';
 import {granteesOf} from '../multus/subjects.js';
 import {annotationPath, changeAnnotation, previousRulesAnnotation, readRecord, type ChangeRecord} from '../doctor/record.js';
-import {terminalSafe} from '../ui/ansi.js';
+import {terminalSafe} from '../ansi.js';
 import type {DoctorOptions} from '../options.js';
 
 /** A role with a change record undo will act on: what it removes and the rules it leaves. */

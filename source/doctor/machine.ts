@@ -72,6 +72,16 @@ function finishCurrent(state: DoctorState, status: StepStatus = 'done'): DoctorS
 	return {...state.steps, [state.current]: status};
 }
 
+/**
+ * How a stopped step looks, decided here only: the step the flow was in when it stopped (a cancel, a failure, or
+ * a quit that did not wait) did not finish, even if its own work was done before the stop came: failed.
+ */
+export function withStoppedStep(state: DoctorState): DoctorState {
+	const step = state.current;
+	if (!step || (state.steps[step] !== 'done' && state.steps[step] !== 'running')) return state;
+	return {...state, steps: {...state.steps, [step]: 'failed'}};
+}
+
 /** The doctor's state machine: named events in, new state out. Pure. */
 export function doctorReducer(state: DoctorState, event: DoctorEvent): DoctorState {
 	switch (event.type) {
@@ -122,9 +132,21 @@ export function doctorReducer(state: DoctorState, event: DoctorEvent): DoctorSta
 		case 'failed':
 			return {...state, steps: {...state.steps, [event.failure.step]: 'failed'}, failure: event.failure};
 		case 'finished': {
-			// A step that was running when the flow stopped did not finish: cancelled or failed, not done.
 			const stopped = event.outcome.verdict === 'cancelled' || event.outcome.verdict === 'failed';
-			return {...state, steps: finishCurrent(state, stopped ? 'failed' : 'done'), current: undefined, outcome: event.outcome};
+			return {...(stopped ? withStoppedStep(state) : {...state, steps: finishCurrent(state)}), current: undefined, outcome: event.outcome};
 		}
 	}
+}
+
+/** An observer that keeps the state the events add up to (for the JSON/YAML report at the end). */
+export function stateKeeper(): {observe: (event: DoctorEvent) => void; readonly state: DoctorState} {
+	let state = initialState();
+	return {
+		observe(event) {
+			state = doctorReducer(state, event);
+		},
+		get state() {
+			return state;
+		},
+	};
 }

@@ -1,33 +1,26 @@
-import {doctorReducer, initialState, type DoctorEvent, type DoctorState} from './machine.js';
-import {stepIds, stepTitles, type Outcome, type StepId} from './model.js';
+import {doctorReducer, initialState, type DoctorEvent} from './machine.js';
+import {stepIds, stepTitles, type StepId} from './model.js';
 import {confirmAnswerLine, connectLines, detectLines, failureLine, findLines, patchedLine, planLines, proofLines, restartedLine, rolloutLines, summaryLines, verifyLines, type Line} from './present.js';
-import {runDoctorFlow, type FlowEnv} from './runner.js';
-import {renderLine} from '../ui/ansi.js';
+import {renderLine} from '../ansi.js';
 import type {DoctorOptions} from '../options.js';
 
 /**
- * The non-interactive doctor: the same flow and words as the terminal UI, printed as it goes (text), or one
- * report at the end (handled by the caller for json/yaml). Changes happen only with --yes.
+ * The plain printer: an observer of the flow's events that prints, as it goes, the same words as the terminal UI
+ * (text output without a terminal). It keeps its own copy of the state to phrase them; it never answers the flow.
  */
-export async function runPlainDoctor(
-	options: DoctorOptions,
-	write: (text: string) => void,
-	signal: AbortSignal,
-	env: FlowEnv,
-): Promise<{outcome: Outcome; state: DoctorState}> {
+export function plainPrinter(options: Pick<DoctorOptions, 'color' | 'yes'>, write: (text: string) => void): (event: DoctorEvent) => void {
 	let state = initialState();
-	const text = options.output === 'text';
 	const print = (lines: Line[], indent = '    ') => {
-		if (text) for (const line of lines) write(`${indent}${renderLine(line, options.color)}\n`);
+		for (const line of lines) write(`${indent}${renderLine(line, options.color)}\n`);
 	};
 	let lastHeader: StepId | undefined;
 	const header = (step: StepId, suffix = '') => {
 		lastHeader = step;
-		if (text) write(`${renderLine([{text: `[${stepIds.indexOf(step) + 1}/${stepIds.length}] ${stepTitles[step]}`, style: 'bold'}], options.color)}${suffix}\n`);
+		write(`${renderLine([{text: `[${stepIds.indexOf(step) + 1}/${stepIds.length}] ${stepTitles[step]}`, style: 'bold'}], options.color)}${suffix}\n`);
 	};
 	let proofAnnounced = false;
 	let lastRolloutMessage = '';
-	const dispatch = (event: DoctorEvent) => {
+	return (event: DoctorEvent) => {
 		state = doctorReducer(state, event);
 		switch (event.type) {
 			case 'step-started':
@@ -86,20 +79,11 @@ export async function runPlainDoctor(
 				print([failureLine(event.failure)]);
 				break;
 			case 'finished':
-				if (text) {
-					write('\n');
-					print(summaryLines(state), '');
-					write(`${renderLine([{text: event.outcome.message, style: event.outcome.exitCode === 0 ? 'ok' : 'bad'}], options.color)}\n`);
-				}
+				write('\n');
+				print(summaryLines(state), '');
+				write(`${renderLine([{text: event.outcome.message, style: event.outcome.exitCode === 0 ? 'ok' : 'bad'}], options.color)}\n`);
 				break;
 			default:
 				break;
 		}
-	};
-	const outcome = await runDoctorFlow(options, {
-		dispatch,
-		confirm: async () => options.yes,
-		signal,
-	}, env);
-	return {outcome, state};
-}
+	};}

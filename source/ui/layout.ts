@@ -28,15 +28,6 @@ export function stepDetail(state: DoctorState, step: StepId): Detail {
 	return 'summary';
 }
 
-/**
- * The step a Ctrl-C stopped, marked as not done on screen: the reducer closes the running step as done when
- * the flow finishes, a cancelled one too, and a quit leaves it running.
- */
-export function withStoppedStep(state: DoctorState, step: StepId | undefined): DoctorState {
-	if (!step || (state.steps[step] !== 'done' && state.steps[step] !== 'running')) return state;
-	return {...state, steps: {...state.steps, [step]: 'failed'}};
-}
-
 /** True while the user is being asked to apply the plan. */
 export function isAsking(state: DoctorState): boolean {
 	return state.confirm.state === 'asking' && !state.cancelling && !state.outcome;

@@ -1,7 +1,7 @@
 import {Box, Text, Transform} from 'ink';
 import {marks, type Line} from '../../doctor/present.js';
 import {useTheme, type TextStyle} from '../theme.js';
-import {terminalSafe} from '../ansi.js';
+import {terminalSafe} from '../../ansi.js';
 
 const markChars = Object.values(marks).join('');
 const hangingPrefix = new RegExp(`^( *(?:\\d+\\. )?(?:[${markChars}] ){0,2})`, 'u');

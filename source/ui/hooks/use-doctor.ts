@@ -1,12 +1,11 @@
 import {useCallback, useEffect, useMemo, useReducer, useRef, useState} from 'react';
-import {doctorReducer, initialState, type DoctorEvent, type DoctorState} from '../../doctor/machine.js';
-import type {Outcome, StepId} from '../../doctor/model.js';
+import {doctorReducer, initialState, withStoppedStep, type DoctorEvent, type DoctorState} from '../../doctor/machine.js';
+import type {Outcome} from '../../doctor/model.js';
 import {clusterStateAfterCancel} from '../../doctor/present.js';
 import type {DoctorIO} from '../../doctor/runner.js';
 import {ExitCode} from '../../exit-codes.js';
 import type {DoctorOptions} from '../../options.js';
 import {interruptWindowMs} from '../keys.js';
-import {withStoppedStep} from '../layout.js';
 
 /** The doctor flow the UI drives: the runner on a cluster (ui/run.tsx), a script of events in component tests. */
 export type DoctorFlow = (options: DoctorOptions, io: DoctorIO) => Promise<Outcome>;
@@ -48,10 +47,8 @@ export function useDoctor({options, flow, onExit}: UseDoctorOptions): DoctorCont
 	onExitRef.current = onExit;
 	const [quitArmed, setQuitArmed] = useState(false);
 	const [quit, setQuit] = useState<{clusterState: string} | undefined>(undefined);
-	const [cancelledStep, setCancelledStep] = useState<StepId | undefined>(undefined);
 
 	const dispatch = useCallback((event: DoctorEvent) => {
-		if (event.type === 'finished' && event.outcome.verdict === 'cancelled') setCancelledStep(latest.current.current);
 		latest.current = doctorReducer(latest.current, event);
 		dispatchToReact(event);
 	}, []);
@@ -115,6 +112,7 @@ export function useDoctor({options, flow, onExit}: UseDoctorOptions): DoctorCont
 		answer(false);
 	}, [answer, dispatch]);
 
-	const shown = useMemo(() => withStoppedStep(state, quit ? state.current : cancelledStep), [state, quit, cancelledStep]);
+	// A quit does not wait for the flow to finish: its step is shown stopped by the reducer's own rule.
+	const shown = useMemo(() => (quit ? withStoppedStep(state) : state), [state, quit]);
 	return {state: shown, answer, interrupt, quitArmed, quit};
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import {describe, test} from 'node:test';
 import fc from 'fast-check';
-import {renderLine, terminalSafe} from '../../../source/ui/ansi.js';
+import {renderLine, terminalSafe} from '../../../source/ansi.js';
 import {findLines, planLines} from '../../../source/doctor/present.js';
 import {planRolePatch} from '../../../source/multus/rbac.js';
 import {blockingRules} from '../../../source/multus/requirements.js';

@@ -1,4 +1,4 @@
-import type {Line, Style} from '../doctor/present.js';
+import type {Line, Style} from './doctor/present.js';
 
 /*
  * What reaches a terminal. Text from outside (cluster objects, logs, annotations, the server's /version and error
