@@ -18,6 +18,49 @@ export interface MultusDaemonSet {
 	evidence: string[];
 	/** Per-node certificate mode: the daemon authenticates as system:multus:<node>, not as the ServiceAccount. */
 	perNodeCertificates: boolean;
+	/** Whether the daemon's own start-up lines reach its pod's log (what the proof reads). */
+	daemonLog: DaemonLogSettings;
+}
+
+/**
+ * Whether multus's own logger writes the daemon's start-up lines (`multus-daemon started`, `API readiness check
+ * done!`) where `kubectl logs` sees them: only with `"logToStderr": true` and a logLevel of verbose or debug in the
+ * daemon config (multus's logger starts at panic level and, once the config is read, writes to stderr only if told
+ * to: pkg/server/server.go). client-go's reflector lines go to stderr whatever the config says.
+ */
+export interface DaemonLogSettings {
+	startupLines: 'visible' | 'hidden' | 'unknown';
+	/** The ConfigMap (and key) the daemon config came from. */
+	source?: string;
+	/** Why the lines are hidden, naming the setting. */
+	why?: string;
+}
+
+const daemonConfigKeys = ['socketDir', 'multusConfigFile', 'cniConfigDir', 'multusAutoconfigDir'];
+
+/** Reads the daemon config among the mounted ConfigMaps' values (a JSON object with the daemon's keys). */
+export function daemonLogSettings(configMaps: V1ConfigMap[]): DaemonLogSettings {
+	for (const cm of configMaps) {
+		for (const [key, value] of Object.entries(cm.data ?? {})) {
+			let config: unknown;
+			try {
+				config = JSON.parse(value);
+			} catch {
+				continue;
+			}
+			if (typeof config !== 'object' || config === null || !daemonConfigKeys.some(name => name in config)) continue;
+			const {logToStderr, logLevel} = config as {logToStderr?: unknown; logLevel?: unknown};
+			const source = `ConfigMap ${cm.metadata?.name ?? ''} (${key})`;
+			if (logToStderr !== true) {
+				return {startupLines: 'hidden', source, why: `${source} does not set "logToStderr": true, so the daemon's own lines go to no log`};
+			}
+			if (logLevel !== 'verbose' && logLevel !== 'debug') {
+				return {startupLines: 'hidden', source, why: `${source} sets logLevel ${typeof logLevel === 'string' ? JSON.stringify(logLevel) : '(none: panic)'}, which hides the daemon's start-up lines (they are verbose)`};
+			}
+			return {startupLines: 'visible', source};
+		}
+	}
+	return {startupLines: 'unknown'};
 }
 
 const multusImage = /multus(-cni|-thick)?[:@/]|hardened-multus|multus-cni|multus-thick/i;
@@ -95,6 +138,7 @@ export function describeMultus(ds: V1DaemonSet, container: V1Container, evidence
 		serviceAccount: spec?.serviceAccountName || spec?.serviceAccount || 'default',
 		evidence,
 		perNodeCertificates,
+		daemonLog: daemonLogSettings(configMaps.filter(cm => mounted.has(cm.metadata?.name ?? ''))),
 	};
 }
 

@@ -98,7 +98,15 @@ export interface NewDaemonClock {
 	quietMs: number;
 	/** How long after the pod started the readiness line must be there, else the daemon is not proven. */
 	startupLimitMs: number;
+	/**
+	 * Why the daemon's own start-up lines cannot reach its log (its config), when they cannot: then only client-go's
+	 * lines can be seen, and a daemon free of denials for hiddenSilenceMs after its start is reported, not proven.
+	 */
+	startupHidden?: string;
 }
+
+/** A denied first list shows within a second of the start; past this, silence is all a hidden-start-up daemon can say. */
+export const hiddenSilenceMs = 5000;
 
 /** The longest a daemon can take from start to its readiness line: 20 s per informer cache, plus slack. */
 export function startupLimitMs(informers: InformerName[], syncTimeoutSeconds: number): number {
@@ -134,6 +142,16 @@ export function judgeNewDaemon(log: DaemonLog, clock: NewDaemonClock): DaemonPro
 			return {state: 'proven', reason: `${synced} and it is ready${syncMs !== null ? ` (${(syncMs / 1000).toFixed(1)} s after it started)` : ''}; no forbidden line since it started`, syncMs, readyAt: log.readyAt};
 		}
 		return {state: 'pending', reason: `ready; making sure no denial follows its first watch`, syncMs};
+	}
+	if (clock.startupHidden !== undefined) {
+		if (clock.sinceStartMs >= Math.min(hiddenSilenceMs, clock.startupLimitMs)) {
+			return {
+				state: 'unproven',
+				reason: `no denial in ${Math.round(clock.sinceStartMs / 1000)} s since it started, but ${clock.startupHidden}: whether its informers synced cannot be seen. Set "logToStderr": true and "logLevel": "verbose" there to let the doctor prove it`,
+				syncMs,
+			};
+		}
+		return {state: 'pending', reason: 'no denial yet (its start-up lines are hidden by its config)', syncMs};
 	}
 	if (clock.sinceStartMs < clock.startupLimitMs) {
 		return {state: 'pending', reason: log.startedAt ? 'started, waiting for its informers to sync' : log.lines === 0 ? 'no output yet' : 'waiting for its start-up line', syncMs};

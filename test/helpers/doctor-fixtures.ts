@@ -46,6 +46,7 @@ export const found: Found = {
 		serviceAccount: 'multus',
 		evidence: ['image k8snetworkplumbingwg/multus-cni:snapshot-thick', 'label app=multus', 'container kube-multus', 'command /usr/src/multus-cni/bin/multus-daemon'],
 		perNodeCertificates: false,
+		daemonLog: {startupLines: 'visible', source: 'ConfigMap multus-daemon-config (daemon-config.json)'},
 	},
 	desired: 3,
 	ready: 3,

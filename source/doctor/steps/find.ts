@@ -59,11 +59,12 @@ async function findMultus(client: KubeApi, options: DoctorOptions): Promise<Foun
 	}
 	const {ds} = candidates[0]!;
 	let {multus} = candidates[0]!;
-	// The thick daemon's config (a mounted ConfigMap) may turn on per-node certificates: read it, best effort.
-	if (multus.mode === 'thick' && !multus.perNodeCertificates) {
+	// The thick daemon's config (a mounted ConfigMap) may turn on per-node certificates, and says whether the
+	// daemon's own lines reach its log (what Verify reads): read it, best effort.
+	if (multus.mode === 'thick') {
 		const configMaps = await Promise.all(mountedConfigMaps(ds).map(name => client.readConfigMap(multus.namespace, name).catch(() => undefined)));
 		const withConfig = describeMultus(ds, containerOf(ds, multus), multus.evidence, configMaps.filter((cm): cm is V1ConfigMap => cm !== undefined));
-		if (withConfig.perNodeCertificates) multus = {...multus, perNodeCertificates: true};
+		multus = {...multus, perNodeCertificates: multus.perNodeCertificates || withConfig.perNodeCertificates, daemonLog: withConfig.daemonLog};
 	}
 	let identity = serviceAccountIdentity(multus.namespace, multus.serviceAccount);
 	if (multus.perNodeCertificates) {

@@ -106,6 +106,7 @@ async function prove(context: StepContext, found: Found, pods: V1Pod[], mode: 'n
 						sinceReadySeenMs: seen === undefined ? undefined : now - seen,
 						quietMs: proofQuietMs,
 						startupLimitMs: Math.min(startupLimitMs(informers, release.syncTimeoutSeconds), budget),
+						...(found.daemonSet.daemonLog.startupLines === 'hidden' ? {startupHidden: found.daemonSet.daemonLog.why ?? 'its config hides them'} : {}),
 					});
 				} else {
 					if (!windows.has(name)) windows.set(name, recoveryWindowMs(readDaemonLog(text).recentFailures.filter(at => Date.parse(at) < fixAt)));

@@ -385,6 +385,19 @@ describe('restart and rollout', () => {
 		assert.match(run.outcome.message, /^Patched, but the daemons say it is not fixed: .*it is still denied/);
 	});
 
+	test('the v4.0.2 manifest\'s daemon config (no logToStderr): the new daemons are free of denials, but not proven, and the setting is named', async () => {
+		const cluster = brokenThick();
+		cluster.daemonSets[0]!.spec!.template.spec!.volumes = [{name: 'multus-daemon-config', configMap: {name: 'multus-daemon-config'}}];
+		cluster.configMaps.push({metadata: {namespace: 'kube-system', name: 'multus-daemon-config'}, data: {'daemon-config.json': JSON.stringify({socketDir: '/host/run/multus/', logLevel: 'verbose', multusConfigFile: 'auto'})}});
+		// Hidden start-up lines: a real daemon under fixed RBAC then prints nothing at all.
+		cluster.newPodLog = '';
+		const run = await runFlow(cluster);
+		assert.equal(run.state.found?.daemonSet.daemonLog.startupLines, 'hidden');
+		assert.equal(run.outcome.verdict, 'unproven', run.outcome.message);
+		assert.equal(run.outcome.exitCode, 7);
+		assert.match(run.outcome.message, /no denial in \d+ s since it started, but ConfigMap multus-daemon-config \(daemon-config\.json\) does not set "logToStderr": true/);
+	});
+
 	test('a new daemon that prints nothing: patched, not proven (exit 7), never clean', async () => {
 		const cluster = brokenThick();
 		cluster.newPodLog = '';
@@ -450,6 +463,7 @@ describe('find', () => {
 			serviceAccount: 'multus',
 			evidence: ['named with --daemonset'],
 			perNodeCertificates: false,
+			daemonLog: {startupLines: 'unknown'},
 		});
 		assert.equal(run.outcome.verdict, 'problem', run.outcome.message);
 	});

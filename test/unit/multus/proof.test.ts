@@ -84,3 +84,16 @@ describe('judgeRunningDaemon: a daemon not restarted recovers silently', () => {
 		assert.equal(recoveryWindowMs([]), reflectorMaxRetryGapMs);
 	});
 });
+
+describe('a daemon whose config hides its start-up lines (the v4.0.x manifests set no logToStderr)', () => {
+	const hidden = {...clock, informers: ['pod', 'net-attach-def'] as ('pod' | 'net-attach-def')[], sinceReadySeenMs: undefined, startupHidden: 'ConfigMap multus-daemon-config (daemon-config.json) does not set "logToStderr": true'};
+	test('silent past the first lists: reported as free of denials, but not proven, naming the setting', () => {
+		const proof = judgeNewDaemon(readDaemonLog(''), {...hidden, sinceStartMs: 6000});
+		assert.equal(proof.state, 'unproven');
+		assert.match(proof.reason, /no denial in 6 s since it started, but ConfigMap multus-daemon-config .* "logToStderr": true: whether its informers synced cannot be seen\. Set "logToStderr": true/);
+		assert.equal(judgeNewDaemon(readDaemonLog(''), {...hidden, sinceStartMs: 1000}).state, 'pending');
+	});
+	test('a denial still shows (client-go writes to stderr whatever the config): failing', () => {
+		assert.equal(judgeNewDaemon(readDaemonLog(text(podsDenied(0.1))), {...hidden, sinceStartMs: 6000}).state, 'failing');
+	});
+});
