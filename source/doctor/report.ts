@@ -85,6 +85,7 @@ export function doctorReport(state: DoctorState) {
 						updated: state.rollout.progress.updated,
 						available: state.rollout.progress.available,
 						seconds: ((state.rollout.finishedAt ?? Date.now()) - state.rollout.startedAt) / 1000,
+						finishedAt: state.rollout.finishedAt ? new Date(state.rollout.finishedAt).toISOString() : null,
 						watchResumed: state.rollout.reconnects,
 					}
 				: null,
