@@ -128,9 +128,7 @@ export const say = {
 	fixed: (user: string, proof: Proof) => {
 		const synced = proof.pods.map(pod => pod.syncMs).filter((ms): ms is number => ms !== null);
 		const daemons = `${proof.pods.length} ${proof.pods.length === 1 ? 'daemon' : 'daemons'}`;
-		return proof.mode === 'new'
-			? `Fixed: ${user} may list and watch what Multus needs, and the ${daemons} read after the restart say so themselves: every informer synced, ready${synced.length ? ` (in ${(Math.max(...synced) / 1000).toFixed(1)} s at most)` : ''}, no forbidden line since they started.`
-			: `Fixed: ${user} may list and watch what Multus needs, and the ${daemons} read logged no forbidden line for longer than their reflector's retry gap since the patch.`;
+		return `Fixed: ${user} may list and watch what Multus needs, and the ${daemons} read after the restart say so themselves: every informer synced, ready${synced.length ? ` (in ${(Math.max(...synced) / 1000).toFixed(1)} s at most)` : ''}, no forbidden line since they started.`;
 	},
 	proofFailed: (proof: Proof) => `Patched, but the daemons say it is not fixed: ${proof.reason}.`,
 	unproven: (proof: Proof) =>

@@ -6,7 +6,9 @@
 // readiness line with no sync failure and no forbidden line before it says, in the daemon's own words, that every
 // informer it runs has synced. A denied watch shows right after the first list, so the doctor also waits a short
 // quiet window after first seeing the readiness line. A running daemon that was not restarted recovers silently at
-// its reflector's next retry: there the proof is that no forbidden line came in the longest retry gap since the fix.
+// its reflector's next retry, and prints nothing when it does: no line of its own can say its informers synced. For
+// such a daemon the doctor can only show that no forbidden line came in the longest retry gap since the fix: that
+// is reported, but it is not proof (the verdict is "patched, not proven").
 import {classifyLine, excerptOf, type LogClassification} from './logs.js';
 import type {InformerName} from './versions.js';
 
@@ -178,11 +180,18 @@ export function recoveryWindowMs(failuresBefore: string[]): number {
 	return lastGap === undefined ? reflectorMaxRetryGapMs : Math.min(reflectorMaxRetryGapMs, 4 * lastGap + 1000);
 }
 
-/** Judges a daemon that kept running through the fix, from its lines since the fix. */
+/**
+ * Judges a daemon that kept running through the fix, from its lines since the fix: failing if it is still denied;
+ * never proven (its informers recover silently), but "no denial past its retry gap" once that much time has passed.
+ */
 export function judgeRunningDaemon(logSinceFix: DaemonLog, sinceFixMs: number, windowMs: number): DaemonProof {
 	if (logSinceFix.failure) return {state: 'failing', reason: failingReason(logSinceFix), syncMs: null};
 	if (sinceFixMs >= windowMs) {
-		return {state: 'proven', reason: `no forbidden line in the ${Math.round(windowMs / 1000)} s since the fix (longer than its reflector's retry gap): it recovered`, syncMs: null};
+		return {
+			state: 'unproven',
+			reason: `no forbidden line in the ${Math.round(sinceFixMs / 1000)} s since the fix, longer than its reflector's retry gap, but a daemon that was not restarted prints nothing when its informers recover: restart it to have it prove the fix`,
+			syncMs: null,
+		};
 	}
 	return {state: 'pending', reason: `no forbidden line since the fix; waiting past its reflector's next retry (${Math.round((windowMs - sinceFixMs) / 1000)} s)`, syncMs: null};
 }

@@ -367,12 +367,14 @@ describe('restart and rollout', () => {
 		for (const name of cluster.logs.keys()) cluster.logs.set(name, forbiddenLine('list', '2026-11-24T22:19:49.000000000Z') + forbiddenLine('list', '2026-11-24T22:19:49.100000000Z'));
 		const run = await runFlow(cluster, {restart: false});
 		assert.equal(run.state.verification?.proof.mode, 'running');
-		assert.match(run.outcome.message, /^Fixed: .*logged no forbidden line for longer than their reflector's retry gap since the patch\.$/);
+		// Past the retry gap and still no denial: said, but a daemon that was not restarted cannot prove it (exit 7).
+		assert.equal(run.outcome.verdict, 'unproven', run.outcome.message);
+		assert.equal(run.outcome.exitCode, 7);
+		assert.match(run.outcome.message, /^Patched, not proven: .*no forbidden line in the \d+ s since the fix, longer than its reflector's retry gap, but a daemon that was not restarted prints nothing when its informers recover/);
 		assert.equal(restarts(cluster).length, 0);
 		assert.deepEqual(skipped(run), ['restart', 'rollout']);
 		assert.match(run.notes.join('\n'), /^--no-restart: DaemonSet kube-system\/kube-multus-ds not restarted\. .*kubectl -n kube-system rollout restart ds\/kube-multus-ds\.$/m);
 		assert.ok(!cluster.callsOf('selfAccess').some(args => (args[0] as {resource?: string}).resource === 'daemonsets'));
-		assert.equal(run.outcome.verdict, 'fixed', run.outcome.message);
 	});
 
 	test('--no-restart, and a running daemon is still denied after the fix: not fixed, in its own words', async () => {

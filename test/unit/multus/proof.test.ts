@@ -64,11 +64,13 @@ describe('readDaemonLog and judgeNewDaemon: a restarted daemon in its own words'
 });
 
 describe('judgeRunningDaemon: a daemon not restarted recovers silently', () => {
-	test('no denial since the fix for longer than its retry gap: proven; before that: pending', () => {
+	test('no denial since the fix for longer than its retry gap: reported, never proven (it recovers silently); before that: pending', () => {
 		const since = at(10);
 		const log = readDaemonLog(text(podsDenied(0), podsDenied(5)), since);
 		assert.equal(log.failure, null);
-		assert.equal(judgeRunningDaemon(log, 21_000, 21_000).state, 'proven');
+		const past = judgeRunningDaemon(log, 21_000, 21_000);
+		assert.equal(past.state, 'unproven');
+		assert.match(past.reason, /no forbidden line in the 21 s since the fix, longer than its reflector's retry gap, but a daemon that was not restarted prints nothing/);
 		assert.equal(judgeRunningDaemon(log, 5_000, 21_000).state, 'pending');
 	});
 
