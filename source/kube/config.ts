@@ -1,7 +1,9 @@
+import {spawn, type ChildProcess, type SpawnOptions} from 'node:child_process';
 import {existsSync, readFileSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {KubeConfig, type User} from '@kubernetes/client-node';
+import {formatDuration} from '../duration.js';
 import {MultusError, usageError} from '../errors.js';
 import type {ConnectionOptions} from '../options.js';
 
@@ -38,6 +40,52 @@ function credentialError(error: unknown, userName: string, user: User | null): M
 		cause: error,
 		hint: 'check users[].user in the kubeconfig (kubectl config view), or log in again',
 	});
+}
+
+// Exec credential plugins: each runs in a process group of its own, bounded by --request-timeout, and is stopped
+// (the whole group) when the run gets a signal and when it exits. A plugin that hangs must neither hold the run
+// (SIGTERM printed "cancelling" and waited forever) nor outlive it (a second signal left it orphaned).
+const runningPlugins = new Set<ChildProcess>();
+const stopSignals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/** Ends a plugin's process group; `reason` becomes the credential error (client-node rejects with a child's error). */
+function stopPlugin(child: ChildProcess, reason: string | undefined): void {
+	if (reason !== undefined) child.emit('error', new Error(reason));
+	try {
+		if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+	} catch {
+		// Already gone.
+	}
+}
+
+function onStopSignal(signal: NodeJS.Signals): void {
+	for (const child of runningPlugins) stopPlugin(child, `stopped: kubectl-multus got ${signal} while the plugin ran`);
+}
+
+let exitHookInstalled = false;
+
+/** client-node's ExecAuth runs plugins with `execFn` (child_process.spawn's signature): ours, bounded. */
+function pluginSpawner(timeoutMs: number) {
+	return (command: string, args: readonly string[] | undefined, options: SpawnOptions): ChildProcess => {
+		const child = spawn(command, args ?? [], {...options, detached: true});
+		if (!exitHookInstalled) {
+			exitHookInstalled = true;
+			process.on('exit', () => {
+				for (const running of runningPlugins) stopPlugin(running, undefined);
+			});
+		}
+		if (runningPlugins.size === 0) for (const signal of stopSignals) process.on(signal, onStopSignal);
+		runningPlugins.add(child);
+		const timer = timeoutMs > 0
+			? setTimeout(() => stopPlugin(child, `it gave no credentials within ${formatDuration(timeoutMs)} (--request-timeout), so it was stopped`), timeoutMs)
+			: undefined;
+		child.once('close', () => {
+			clearTimeout(timer);
+			runningPlugins.delete(child);
+			if (runningPlugins.size === 0) for (const signal of stopSignals) process.off(signal, onStopSignal);
+		});
+		return child;
+	};
 }
 
 function kubeconfigFiles(options: ConnectionOptions): {files: string[]; source: string} {
@@ -139,6 +187,9 @@ export function loadKubeConfig(options: ConnectionOptions): {kc: KubeConfig; inf
 		throw usageError('--as-group needs --as', 'kubectl also requires --as when impersonating groups');
 	}
 	const timeoutMs = options.requestTimeoutMs;
+	// ExecAuth is not exported; it is the authenticator that runs commands (execFn).
+	const authenticators = (kc as unknown as {authenticators?: {execFn?: unknown}[]}).authenticators ?? [];
+	for (const authenticator of authenticators) if ('execFn' in authenticator) authenticator.execFn = pluginSpawner(timeoutMs);
 	const apply = kc.applySecurityAuthentication.bind(kc);
 	kc.applySecurityAuthentication = async context => {
 		try {
