@@ -24,6 +24,7 @@ export function emptyLogEvidence(): LogEvidence {
 	return {
 		state: 'clean', podsRead: 0, podsSampled: [], bytesRead: 0, count: 0, verbs: [], users: [], nodes: [],
 		firstSeen: undefined, lastSeen: undefined, examples: [], lookalikes: [], errors: [],
+		families: {'pods-forbidden': 0, 'nads-forbidden': 0},
 	};
 }
 
@@ -79,6 +80,8 @@ export async function logEvidence(
 		const summary = scanText(result.text, {maxFindings: 200});
 		// Every informer family the daemon prints (pods, NADs) is the bug; the verbs and users below span both.
 		const forbidden = summary.podsForbidden + summary.nadsForbidden;
+		evidence.families['pods-forbidden'] += summary.podsForbidden;
+		evidence.families['nads-forbidden'] += summary.nadsForbidden;
 		if (forbidden > 0) nodes.add(result.pod.spec?.nodeName ?? podName);
 		evidence.count += forbidden;
 		for (const finding of summary.findings) {

@@ -2,7 +2,9 @@ import type {V1PolicyRule} from '@kubernetes/client-node';
 import type {ConnectionInfo} from '../kube/config.js';
 import type {AccessAnswer} from '../kube/client.js';
 import type {MultusDaemonSet, Owner, RoleGrant} from '../multus/discovery.js';
-import type {Requirement} from '../multus/requirements.js';
+import type {Requirement, RequirementLevel} from '../multus/requirements.js';
+import type {AccessQuestion, CheckStatus} from '../multus/checks.js';
+import type {InformerForbiddenKind} from '../multus/logs.js';
 import type {JsonPatchOperation, RolePatchPlan} from '../multus/rbac.js';
 import type {RolloutProgress, RolloutStatus} from '../multus/rollout.js';
 import type {ErrorKind} from '../errors.js';
@@ -65,6 +67,8 @@ export interface LogEvidence {
 	examples: string[];
 	lookalikes: Array<{kind: string; count: number; example: string}>;
 	errors: string[];
+	/** Forbidden lines by informer family (pods-forbidden, nads-forbidden); `count` is their sum. */
+	families: Record<InformerForbiddenKind, number>;
 }
 
 export interface AccessEvidence {
@@ -79,7 +83,16 @@ export interface RuleEvidence {
 	advisoryMissing: V1PolicyRule[];
 }
 
+/** One declared check's result (source/doctor/checks.ts): its stable id, whether it blocks, and what it found. */
+export type CheckResult = {id: string; blocks: boolean; status: CheckStatus} & (
+	| {kind: 'access'; question: AccessQuestion; answer: AccessAnswer}
+	| {kind: 'rules'; level: RequirementLevel; missing: V1PolicyRule[]}
+	| {kind: 'logs'; family: InformerForbiddenKind; count: number}
+);
+
 export interface Diagnosis {
+	/** Every declared check, in declaration order: the verdict is broken when a blocking one failed. */
+	checks: CheckResult[];
 	logs: LogEvidence;
 	access: AccessEvidence;
 	rules: RuleEvidence;

@@ -1,9 +1,11 @@
 import {describeRule} from '../multus/rbac.js';
 import {formatDuration} from '../duration.js';
 import type {DoctorState} from './machine.js';
-import type {Diagnosis, FailureInfo, Found, LogEvidence, PatchResult, Plan, Proof, RestartResult, RolloutView, StepId, Verification} from './model.js';
+import type {CheckResult, Diagnosis, FailureInfo, Found, LogEvidence, PatchResult, Plan, Proof, RestartResult, RolloutView, StepId, Verification} from './model.js';
 import type {RolloutProgress} from '../multus/rollout.js';
 import type {MultusDaemonSet} from '../multus/discovery.js';
+import type {AccessAnswer} from '../kube/client.js';
+import type {InformerName} from '../multus/versions.js';
 
 // What each step says, as styled lines. The Ink views and the plain printer both render these, so the words
 // are written once; only the drawing differs.
@@ -24,6 +26,16 @@ export const marks = {ok: '✔', bad: '✖', warn: '!', pending: '·', add: '+',
 
 const dsName = (ds: {namespace: string; name: string}) => `${ds.namespace}/${ds.name}`;
 const where = (namespace: string | undefined) => (namespace ? `namespace ${namespace}` : 'any namespace');
+
+/** An informer the daemon runs that may not list or watch what it needs: the verbs the reviews denied. */
+export interface InformerDenial {
+	informer: InformerName;
+	resource: string;
+	verbs: string[];
+}
+
+/** The daemon's informers as the user knows them. */
+export const informerNames: Record<InformerName, string> = {pod: 'pod', 'net-attach-def': 'NetworkAttachmentDefinition'};
 
 /** Where the cluster was left, as far as the flow knows it (its own facts, or a renderer's state: same names). */
 export interface ClusterFacts {
@@ -58,7 +70,11 @@ export const say = {
 	healthy: (user: string) => `Healthy: ${user} can list and watch pods cluster-wide.`,
 	healthyWithOldLines: (user: string, count: number) =>
 		`Healthy RBAC: ${user} can list and watch pods. The pods still show ${count} old forbidden line(s) from before the rules were fixed; the reflectors recover on their own.`,
-	broken: (denied: string[]) => `Broken: the thick daemon's pod informer cannot ${denied.join(' or ') || 'list/watch'} pods at cluster scope.`,
+	/** Each informer that cannot list or watch what it needs, with the verbs the access reviews denied (none: the rule is missing). */
+	broken: (denials: InformerDenial[]) => {
+		const parts = denials.map((denial, index) => `${index === 0 ? "the thick daemon's" : 'its'} ${informerNames[denial.informer]} informer cannot ${denial.verbs.join(' or ') || 'list/watch'} ${denial.resource}`);
+		return `Broken: ${parts.join(', and ') || 'a blocking check failed'} at cluster scope.`;
+	},
 
 	noRoleBound: (ds: MultusDaemonSet) => ({
 		message: `no ClusterRole is bound to ServiceAccount ${ds.namespace}:${ds.serviceAccount}`,
@@ -227,27 +243,63 @@ export function logLines(logs: LogEvidence, label = 'logs'): Line[] {
 	return lines;
 }
 
+/** The pods list and watch reviews (the Verify step's). */
 export function accessLines(access: Diagnosis['access'], user: string): Line[] {
-	return (['list', 'watch'] as const).map(verb => {
-		const answer = access[verb];
-		return line(
-			s(`${answer.allowed ? marks.ok : marks.bad} access review: `, answer.allowed ? 'ok' : 'bad'),
-			`${user} ${answer.allowed ? 'can' : 'cannot'} ${verb} pods at cluster scope`,
-			answer.reason ? s(`  (${answer.reason})`, 'dim') : '',
-		);
-	});
+	return (['list', 'watch'] as const).map(verb => accessLine(user, {group: '', resource: 'pods', verb}, access[verb]));
+}
+
+/** One access review's line: who may (not) do what, at cluster scope, and the authorizer's reason. */
+function accessLine(user: string, question: {group: string; resource: string; verb: string}, answer: AccessAnswer): Line {
+	const what = question.group ? `${question.resource}.${question.group}` : question.resource;
+	return line(
+		s(`${answer.allowed ? marks.ok : marks.bad} access review: `, answer.allowed ? 'ok' : 'bad'),
+		`${user} ${answer.allowed ? 'can' : 'cannot'} ${question.verb} ${what} at cluster scope`,
+		answer.reason ? s(`  (${answer.reason})`, 'dim') : '',
+	);
+}
+
+/** A declared check's words. The log families have none of their own: the sample's lines above tell them. */
+export function checkLines(check: CheckResult, found: Found): Line[] {
+	switch (check.kind) {
+		case 'access':
+			return [accessLine(found.identity.user, check.question, check.answer)];
+		case 'rules':
+			if (check.level === 'advisory') return check.missing.map(rule => line(s(`${marks.warn} advisory: `, 'warn'), `missing ${describeRule(rule)}`, s(' (warned, not patched)', 'dim')));
+			return [
+				check.missing.length === 0
+					? line(s(`${marks.ok} rules: `, 'ok'), `the bound roles grant what the ${found.daemonSet.mode} daemon needs`)
+					: line(s(`${marks.bad} rules: `, 'bad'), `missing ${check.missing.map(describeRule).join('; ')}`),
+			];
+		case 'logs':
+			return [];
+	}
+}
+
+/**
+ * The checks' lines in declaration order. A denied review is a line of its own (the verb is the news); the
+ * allowed reviews of one resource share a line ("can list and watch ..."), so each check costs the screen little.
+ */
+export function checksLines(checks: CheckResult[], found: Found): Line[] {
+	const lines: Line[] = [];
+	const folded = new Set<CheckResult>();
+	for (const check of checks) {
+		if (folded.has(check)) continue;
+		if (check.kind === 'access' && check.status === 'pass') {
+			const same = checks.filter((other): other is CheckResult & {kind: 'access'} => other.kind === 'access' && other.status === 'pass' && other.question.group === check.question.group && other.question.resource === check.question.resource);
+			for (const other of same) folded.add(other);
+			lines.push(accessLine(found.identity.user, {...check.question, verb: same.map(other => other.question.verb).join(' and ')}, check.answer));
+			continue;
+		}
+		lines.push(...checkLines(check, found));
+	}
+	return lines;
 }
 
 export function detectLines(diagnosis: Diagnosis | undefined, found: Found | undefined): Line[] {
 	if (!diagnosis || !found) return [];
-	const missing = diagnosis.rules.missing;
 	return [
 		...logLines(diagnosis.logs),
-		...accessLines(diagnosis.access, found.identity.user),
-		missing.length === 0
-			? line(s(`${marks.ok} rules: `, 'ok'), `the bound roles grant what the ${found.daemonSet.mode} daemon needs`)
-			: line(s(`${marks.bad} rules: `, 'bad'), `missing ${missing.map(describeRule).join('; ')}`),
-		...diagnosis.rules.advisoryMissing.map(rule => line(s(`${marks.warn} advisory: `, 'warn'), `missing ${describeRule(rule)}`, s(' (warned, not patched)', 'dim'))),
+		...checksLines(diagnosis.checks, found),
 		line(s(diagnosis.summary, diagnosis.verdict === 'healthy' ? 'ok' : 'bad')),
 	];
 }

@@ -43,6 +43,8 @@ export function doctorReport(state: DoctorState) {
 			: null,
 		findings: diagnosis
 			? {
+					// Every declared check by its stable id: blocks, status (pass, fail, unknown) and what it found.
+					checks: diagnosis.checks,
 					logs: diagnosis.logs,
 					accessReview: {
 						list: diagnosis.access.list.allowed,

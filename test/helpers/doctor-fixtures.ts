@@ -74,7 +74,22 @@ export const found: Found = {
 	daemonSetOwner: undefined,
 };
 
+const denied = {allowed: false, reason: undefined};
+const allowedByMultus = {allowed: true, reason: rbacAllowed};
+const nadsListWatch = {apiGroups: ['k8s.cni.cncf.io'], resources: ['network-attachment-definitions'], verbs: ['list', 'watch']};
+
 export const diagnosis: Diagnosis = {
+	// As declareChecks makes them for this DaemonSet: the families in the logs, every blocking verb's review, the rules.
+	checks: [
+		{id: 'pods-forbidden-logs', blocks: false, status: 'fail', kind: 'logs', family: 'pods-forbidden', count: 24},
+		{id: 'nads-forbidden-logs', blocks: false, status: 'pass', kind: 'logs', family: 'nads-forbidden', count: 0},
+		{id: 'pods-list-access', blocks: true, status: 'fail', kind: 'access', question: {group: '', resource: 'pods', verb: 'list'}, answer: denied},
+		{id: 'pods-watch-access', blocks: true, status: 'fail', kind: 'access', question: {group: '', resource: 'pods', verb: 'watch'}, answer: denied},
+		{id: 'network-attachment-definitions-list-access', blocks: true, status: 'pass', kind: 'access', question: {group: nadsListWatch.apiGroups[0]!, resource: nadsListWatch.resources[0]!, verb: 'list'}, answer: allowedByMultus},
+		{id: 'network-attachment-definitions-watch-access', blocks: true, status: 'pass', kind: 'access', question: {group: nadsListWatch.apiGroups[0]!, resource: nadsListWatch.resources[0]!, verb: 'watch'}, answer: allowedByMultus},
+		{id: 'rbac-rules', blocks: true, status: 'fail', kind: 'rules', level: 'blocking', missing: [podsListWatch]},
+		{id: 'rbac-advisory-rules', blocks: false, status: 'pass', kind: 'rules', level: 'advisory', missing: []},
+	],
 	logs: {
 		state: 'found',
 		podsRead: 3,
@@ -89,8 +104,9 @@ export const diagnosis: Diagnosis = {
 		examples: [forbiddenExample],
 		lookalikes: [],
 		errors: [],
+		families: {'pods-forbidden': 24, 'nads-forbidden': 0},
 	},
-	access: {list: {allowed: false, reason: undefined}, watch: {allowed: false, reason: undefined}},
+	access: {list: denied, watch: denied},
 	rules: {
 		requirements: requiredRules('thick').map(requirement => ({...requirement, covered: rulesCover(rulesBefore, requirement.rule)})),
 		missing: [podsListWatch],
@@ -204,6 +220,7 @@ export const verification: Verification = {
 		examples: [],
 		lookalikes: [],
 		errors: [],
+		families: {'pods-forbidden': 0, 'nads-forbidden': 0},
 	},
 	proof: {
 		mode: 'new',

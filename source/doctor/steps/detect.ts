@@ -1,12 +1,12 @@
 import {ExitCode} from '../../exit-codes.js';
-import {missingRules, rulesCover} from '../../multus/rbac.js';
-import {advisoryRules, blockingRules, daemonInformers, requiredRules} from '../../multus/requirements.js';
-import {accessEvidence, logEvidence} from '../evidence.js';
-import type {Diagnosis} from '../model.js';
-import {say} from '../present.js';
+import {rulesCover} from '../../multus/rbac.js';
+import {requiredRules, type Requirement} from '../../multus/requirements.js';
+import {declareChecks, probeFor, runChecks} from '../checks.js';
+import type {AccessEvidence, CheckResult, Diagnosis, Found} from '../model.js';
+import {say, type InformerDenial} from '../present.js';
 import {clientOf, done, need, outcome, type Step, type StepContext} from './step.js';
 
-/** Detect: the three independent signals (logs, access review, rules); healthy ends the run here. */
+/** Detect: every declared check (logs, access reviews, rules); healthy ends the run here. */
 export const detectStep: Step = {
 	id: 'detect',
 	async run(context) {
@@ -19,31 +19,54 @@ export const detectStep: Step = {
 };
 
 async function detect(context: StepContext): Promise<Diagnosis> {
-	const {options, signal} = context;
-	const client = clientOf(context);
 	const found = need(context.facts.found, 'Multus DaemonSet');
-	const mode = found.daemonSet.mode;
+	const probe = probeFor(clientOf(context), found, context.options, context.signal);
+	const [checks, logs] = await Promise.all([runChecks(declareChecks(found), probe), probe.logs()]);
+	const broken = checks.some(check => check.blocks && check.status === 'fail');
+	const requirements = requiredRules(found.daemonSet.mode, found.daemonSet.release.release);
 	const granted = found.roles.flatMap(role => role.rules);
-	const release = found.daemonSet.release.release;
-	const needed = blockingRules(mode, release);
-	const [access, logs] = await Promise.all([
-		accessEvidence(client, found.identity),
-		(async () => {
-			const pods = await client.listPods(found.daemonSet.namespace, found.selector, options.logPods);
-			return logEvidence(client, pods.items.slice(0, options.logPods), found.daemonSet.container, options.logBytes, signal);
-		})(),
-	]);
-	const requirements = requiredRules(mode, release).map(requirement => ({...requirement, covered: rulesCover(granted, requirement.rule)}));
-	const missing = missingRules(granted, needed);
-	const advisoryMissing = missingRules(granted, advisoryRules(mode, release));
-	// Only a daemon that runs informers needs list and watch: a thick image before v4.1 reads pods live.
-	const accessDenied = daemonInformers(mode, release).length > 0 && (!access.list.allowed || !access.watch.allowed);
-	const broken = missing.length > 0 || accessDenied;
-	const denied = [!access.list.allowed && 'list', !access.watch.allowed && 'watch'].filter((verb): verb is string => Boolean(verb));
-	const summary = mode === 'thin'
-		? say.healthyThin(found.daemonSet)
-		: !broken
-			? logs.count > 0 ? say.healthyWithOldLines(found.identity.user, logs.count) : say.healthy(found.identity.user)
-			: say.broken(denied);
-	return {logs, access, rules: {requirements, missing, advisoryMissing}, verdict: broken ? 'broken' : 'healthy', summary};
+	const rulesOf = (level: string) => checks.flatMap(check => (check.kind === 'rules' && check.level === level ? check.missing : []));
+	return {
+		checks,
+		logs,
+		access: podsAccess(checks),
+		rules: {
+			requirements: requirements.map(requirement => ({...requirement, covered: rulesCover(granted, requirement.rule)})),
+			missing: rulesOf('blocking'),
+			advisoryMissing: rulesOf('advisory'),
+		},
+		verdict: broken ? 'broken' : 'healthy',
+		summary: summaryOf(found, checks, requirements, broken, logs.count),
+	};
+}
+
+/** The pods list and watch reviews, as the report has always carried them (findings.accessReview). */
+function podsAccess(checks: CheckResult[]): AccessEvidence {
+	const answer = (verb: string) => {
+		const check = checks.find(c => c.kind === 'access' && c.question.group === '' && c.question.resource === 'pods' && c.question.verb === verb);
+		if (check?.kind !== 'access') throw new Error(`no pods ${verb} review was declared`);
+		return check.answer;
+	};
+	return {list: answer('list'), watch: answer('watch')};
+}
+
+/** The detect step's one sentence. */
+function summaryOf(found: Found, checks: CheckResult[], requirements: Requirement[], broken: boolean, forbiddenLines: number): string {
+	if (found.daemonSet.mode === 'thin') return say.healthyThin(found.daemonSet);
+	if (!broken) return forbiddenLines > 0 ? say.healthyWithOldLines(found.identity.user, forbiddenLines) : say.healthy(found.identity.user);
+	// Per informer: the verbs its reviews denied, when its rule is missing or a review denied it.
+	const granted = found.roles.flatMap(role => role.rules);
+	const denials: InformerDenial[] = [];
+	for (const requirement of requirements) {
+		if (requirement.level !== 'blocking' || !requirement.informer) continue;
+		const denied = checks.flatMap(check =>
+			check.kind === 'access' && check.blocks && check.status === 'fail' && requirement.rule.resources?.includes(check.question.resource) && requirement.rule.apiGroups?.includes(check.question.group)
+				? [check.question.verb]
+				: [],
+		);
+		if (denied.length > 0 || !rulesCover(granted, requirement.rule)) {
+			denials.push({informer: requirement.informer, resource: requirement.rule.resources?.[0] ?? '', verbs: denied});
+		}
+	}
+	return say.broken(denials);
 }

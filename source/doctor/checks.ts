@@ -1,0 +1,114 @@
+// The diagnosis as declared checks (after linkerd's healthcheck and cilium's status): each check has a stable id,
+// asks the cluster one thing, judges the answer with a pure function (source/multus/checks.ts), and says whether
+// its failure blocks (makes the daemon broken, so the fix applies). The checks come from the requirements of the
+// Multus found (source/multus/requirements.ts): an access review for every verb of every blocking requirement, the
+// bound rules against each level of requirements, and the forbidden lines of every informer family the daemon
+// runs. A new blocking requirement is a new check by itself; a new kind of check is one more declaration here,
+// its words in present.ts (checkLines), and its test.
+import type {KubeApi} from '../kube/client.js';
+import {accessCheckId, accessQuestions, judgeAccess, judgeForbiddenLines, judgeRules, type AccessQuestion} from '../multus/checks.js';
+import {forbiddenKindOf, type InformerForbiddenKind} from '../multus/logs.js';
+import {daemonInformers, requiredRules, type Requirement, type RequirementLevel} from '../multus/requirements.js';
+import type {DoctorOptions} from '../options.js';
+import {logEvidence} from './evidence.js';
+import type {CheckResult, Found, LogEvidence} from './model.js';
+
+/** What a check may ask: the cluster, the Multus found, and the sampled pods' logs (read once for every check). */
+export interface Probe {
+	client: KubeApi;
+	found: Found;
+	/** The sampled pods' logs, classified; the first check to ask reads them, the others share that read. */
+	logs(): Promise<LogEvidence>;
+}
+
+/** One declared check: what it asks the cluster, and how the answer is judged (pure). */
+export interface Check {
+	id: string;
+	/** Whether its failure makes the daemon broken (the fix applies); otherwise it is evidence or a warning. */
+	blocks: boolean;
+	run(probe: Probe): Promise<CheckResult>;
+}
+
+/** May the daemon's identity do this at cluster scope? A SubjectAccessReview. */
+export function accessCheck(question: AccessQuestion, blocks: boolean): Check {
+	const id = accessCheckId(question);
+	return {
+		id,
+		blocks,
+		async run({client, found}) {
+			const answer = await client.subjectAccess(found.identity.user, found.identity.groups, {verb: question.verb, group: question.group, resource: question.resource});
+			return {id, blocks, kind: 'access', status: judgeAccess(answer), question, answer};
+		},
+	};
+}
+
+/** Do the bound roles grant the requirements of this level? From the roles already read: no request. */
+export function rulesCheck(level: RequirementLevel, requirements: Requirement[]): Check {
+	const id = level === 'blocking' ? 'rbac-rules' : 'rbac-advisory-rules';
+	const blocks = level === 'blocking';
+	return {
+		id,
+		blocks,
+		async run({found}) {
+			const {status, missing} = judgeRules(found.roles.flatMap(role => role.rules), requirements);
+			return {id, blocks, kind: 'rules', status, level, missing};
+		},
+	};
+}
+
+/** Does the daemon log this informer family's denials? Evidence, never blocking: the rules and reviews decide. */
+export function forbiddenLinesCheck(family: InformerForbiddenKind): Check {
+	const id = `${family}-logs`;
+	return {
+		id,
+		blocks: false,
+		async run({logs}) {
+			const evidence = await logs();
+			const count = evidence.families[family];
+			return {id, blocks: false, kind: 'logs', status: judgeForbiddenLines(count, evidence.podsRead), family, count};
+		},
+	};
+}
+
+/**
+ * The checks for the Multus found, from its requirements. The pods list and watch reviews are always asked: the
+ * report has promised them since its first version (findings.accessReview); they block only where a blocking
+ * requirement asks for them.
+ */
+export function declareChecks(found: Found): Check[] {
+	const {mode} = found.daemonSet;
+	const release = found.daemonSet.release.release;
+	const requirements = requiredRules(mode, release);
+	const blocking = requirements.filter(requirement => requirement.level === 'blocking');
+	const advisory = requirements.filter(requirement => requirement.level === 'advisory');
+	const access = blocking.flatMap(requirement => accessQuestions(requirement.rule)).map(question => accessCheck(question, true));
+	for (const verb of ['list', 'watch']) {
+		const question = {group: '', resource: 'pods', verb};
+		if (!access.some(check => check.id === accessCheckId(question))) access.push(accessCheck(question, false));
+	}
+	return [
+		...daemonInformers(mode, release).map(informer => forbiddenLinesCheck(forbiddenKindOf[informer])),
+		...access,
+		rulesCheck('blocking', blocking),
+		rulesCheck('advisory', advisory),
+	];
+}
+
+/** Runs every check (at once: they are independent), in declaration order in the result. */
+export async function runChecks(checks: Check[], probe: Probe): Promise<CheckResult[]> {
+	return Promise.all(checks.map(check => check.run(probe)));
+}
+
+/** A probe that reads the sampled pods' logs once, when a check first asks. */
+export function probeFor(client: KubeApi, found: Found, options: Pick<DoctorOptions, 'logPods' | 'logBytes'>, signal: AbortSignal): Probe {
+	let logs: Promise<LogEvidence> | undefined;
+	return {
+		client,
+		found,
+		logs: () =>
+			(logs ??= (async () => {
+				const pods = await client.listPods(found.daemonSet.namespace, found.selector, options.logPods);
+				return logEvidence(client, pods.items.slice(0, options.logPods), found.daemonSet.container, options.logBytes, signal);
+			})()),
+	};
+}
