@@ -67,13 +67,18 @@ async function runEmit(options: DoctorOptions, signal: AbortSignal): Promise<num
 		process.stderr.write(terminalSafe(`${outcome.message}${state.failure?.hint ? `\n  fix: ${state.failure.hint}` : ''}`) + '\n');
 		return outcome.exitCode;
 	}
+	if (plan.dedicated && options.emit === 'patch') {
+		// No role is patched: the rules go to a new ClusterRole and binding, which only a manifest can carry.
+		process.stderr.write(terminalSafe(`ClusterRole ${plan.dedicated.sharedRole} is bound to others too (${plan.dedicated.othersBound.join(', ')}): the fix is a new ClusterRole ${plan.role} and ClusterRoleBinding for the Multus identity alone, not a patch. Nothing was changed.\n  fix: kubectl multus doctor --emit manifest prints both\n`));
+		return ExitCode.ProblemFound;
+	}
 	process.stdout.write(options.emit === 'patch' ? rulesPatchJson(plan.patch.jsonPatch) : plan.manifestYaml);
 	const use = options.emit === 'patch'
 		? `kubectl patch clusterrole ${plan.role} --type=json --patch-file FILE`
-		: 'kubectl apply -f FILE (or kubectl auth reconcile -f FILE)';
+		: plan.dedicated ? 'kubectl create -f FILE (a new ClusterRole and ClusterRoleBinding)' : 'kubectl apply -f FILE (or kubectl auth reconcile -f FILE)';
 	const added = plan.patch.missing.map(describeRule).join('; ');
 	process.stderr.write(terminalSafe(
-		`ClusterRole ${plan.role}: adds ${added}. Nothing was changed; apply with ${use}` +
+		`ClusterRole ${plan.role}${plan.dedicated ? ' (new, with its ClusterRoleBinding to the Multus identity alone)' : ''}: adds ${added}. Nothing was changed; apply with ${use}` +
 			(plan.aggregate ? `\n  ${plan.aggregate.role} is aggregated: this is its source ${plan.aggregate.source} (${plan.aggregate.why})` : '') +
 			(plan.owner ? `\n  managed by ${plan.owner.name}: commit it where that tool takes it from (${plan.owner.fix})` : '') +
 			'\n',

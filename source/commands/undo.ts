@@ -1,24 +1,23 @@
 import {createInterface} from 'node:readline/promises';
 import {isDeepStrictEqual} from 'node:util';
-import type {V1ClusterRole, V1DaemonSet, V1PolicyRule} from '@kubernetes/client-node';
+import type {V1ClusterRole, V1ClusterRoleBinding, V1DaemonSet, V1PolicyRule} from '@kubernetes/client-node';
 import {stringify} from 'yaml';
 import {MultusError} from '../errors.js';
 import {ExitCode} from '../exit-codes.js';
-import {KubeClient} from '../kube/client.js';
-import {loadKubeConfig} from '../kube/config.js';
+import {connectKube, type KubeApi} from '../kube/client.js';
 import {describeRule, type JsonPatchOperation} from '../multus/rbac.js';
-import {revertAddition} from '../multus/revert.js';
-import {granteesOf} from '../multus/subjects.js';
+import {planUndo} from '../multus/revert.js';
+import {describeSubject} from '../multus/subjects.js';
 import {annotationPath, changeAnnotation, previousRulesAnnotation, readRecord, type ChangeRecord} from '../doctor/record.js';
 import {terminalSafe} from '../ansi.js';
-import type {DoctorOptions} from '../options.js';
+import type {ConnectionOptions, DoctorOptions} from '../options.js';
 
-/** A role with a change record undo will act on: what it removes and the rules it leaves. */
+/** A role with a change record undo will act on: the rules it leaves, or the dedicated objects it deletes. */
 interface Candidate {
 	role: V1ClusterRole;
 	name: string;
 	record: ChangeRecord;
-	after: V1PolicyRule[];
+	action: {kind: 'rules'; after: V1PolicyRule[]} | {kind: 'delete'; binding: V1ClusterRoleBinding | undefined};
 }
 
 /** A role whose change record undo refuses, and why (shown, never acted on). */
@@ -28,18 +27,43 @@ interface Refusal {
 	reason: string;
 }
 
+/** Where undo talks to (the cluster, or a test's) and writes (the terminal, or a test's). */
+export interface UndoEnv {
+	connect(connection: ConnectionOptions): {client: KubeApi};
+	write(text: string): void;
+	ask(question: string): Promise<string>;
+}
+
+const processEnv: UndoEnv = {
+	connect: connectKube,
+	write: text => process.stdout.write(text),
+	async ask(question) {
+		const prompt = createInterface({input: process.stdin, output: process.stdout});
+		try {
+			return await prompt.question(question);
+		} finally {
+			prompt.close();
+		}
+	},
+};
+
 // Compare as plain JSON: the client's model objects and the recorded ones differ only in prototype.
 const plain = (value: unknown) => JSON.parse(JSON.stringify(value ?? null)) as unknown;
 
+function notFound(error: unknown): undefined {
+	if (error instanceof MultusError && error.kind === 'NotFound') return undefined;
+	throw error;
+}
+
 /**
- * `kubectl multus undo`: takes away what a doctor run added to a ClusterRole, and nothing else. The result is the
- * role's rules now minus the recorded addition (never rules read from an annotation), refused unless that addition
- * is there exactly and the role is bound to the recorded DaemonSet's identity; a record that fails any check is
- * named and left alone, and never stops the undo of another. Refuses when the role changed since (unless --force).
+ * `kubectl multus undo`: takes away what a doctor run added, and nothing else. For a patched ClusterRole the result
+ * is its rules now minus the recorded addition (never rules read from an annotation); a dedicated ClusterRole the
+ * doctor created is deleted with its ClusterRoleBinding, if both are still exactly what it created. A record whose
+ * role is not the recorded DaemonSet's identity's, or whose addition is not there exactly, is named and left
+ * alone, and never stops the undo of another. Refuses when a patched role changed since (unless --force).
  */
-export async function runUndo(options: DoctorOptions): Promise<number> {
-	const {kc} = loadKubeConfig(options.connection);
-	const client = new KubeClient(kc);
+export async function runUndo(options: DoctorOptions, env: UndoEnv = processEnv): Promise<number> {
+	const {client} = env.connect(options.connection);
 	await client.serverVersion();
 	const roles = await client.listClusterRoles();
 	const recorded = roles.filter(role => readRecord(role).state !== 'none');
@@ -52,12 +76,7 @@ export async function runUndo(options: DoctorOptions): Promise<number> {
 	const daemonSets = new Map<string, Promise<V1DaemonSet | undefined>>();
 	const readDaemonSet = (key: string) => {
 		const [namespace = '', name = ''] = key.split('/');
-		if (!daemonSets.has(key)) {
-			daemonSets.set(key, client.readDaemonSet(namespace, name).catch((error: unknown) => {
-				if (error instanceof MultusError && error.kind === 'NotFound') return undefined;
-				throw error;
-			}));
-		}
+		if (!daemonSets.has(key)) daemonSets.set(key, client.readDaemonSet(namespace, name).catch(notFound));
 		return daemonSets.get(key)!;
 	};
 	const wantedDaemonSet = (key: string) => {
@@ -85,23 +104,23 @@ export async function runUndo(options: DoctorOptions): Promise<number> {
 		}
 		const [namespace = ''] = record.daemonSet.split('/');
 		const serviceAccount = ds.spec?.template.spec?.serviceAccountName || ds.spec?.template.spec?.serviceAccount || 'default';
-		// The doctor only ever patches a role bound to the daemon's identity: a record anywhere else is not its own.
-		const identity = {namespace, serviceAccount, perNodeCertificates: true};
-		const objects = {clusterRoles: roles, clusterRoleBindings: bindings, roleBindings: []};
-		if (!granteesOf(name, objects, identity).some(grantee => grantee.multus)) {
-			refuse(`it is not bound to DaemonSet ${record.daemonSet}'s identity (ServiceAccount ${namespace}:${serviceAccount}), so kubectl multus did not change it for that DaemonSet`);
-			continue;
-		}
-		const revert = revertAddition(role.rules ?? [], record.added);
-		if (!revert.ok) {
-			refuse(revert.reason);
-			continue;
-		}
-		candidates.push({role, name, record, after: revert.after});
+		const binding = record.dedicated ? await client.readClusterRoleBinding(record.dedicated.binding).catch(notFound) : undefined;
+		const plan = planUndo({
+			role,
+			added: record.added,
+			dedicated: record.dedicated,
+			binding,
+			objects: {clusterRoles: roles, clusterRoleBindings: bindings, roleBindings: []},
+			// Per-node certificates or not: either is the daemon's own identity.
+			identity: {namespace, serviceAccount, perNodeCertificates: true},
+			daemonSet: record.daemonSet,
+		});
+		if (!plan.ok) refuse(plan.reason);
+		else candidates.push({role, name, record, action: plan.kind === 'rules' ? {kind: 'rules', after: plan.after} : {kind: 'delete', binding: plan.binding}});
 	}
 
 	const say = (text: string) => {
-		if (options.output === 'text') process.stdout.write(terminalSafe(text) + '\n');
+		if (options.output === 'text') env.write(terminalSafe(text) + '\n');
 	};
 	const ignored = refusals.map(refusal => `ClusterRole ${refusal.clusterRole}: ${refusal.reason}`);
 	if (candidates.length === 0) {
@@ -114,9 +133,10 @@ export async function runUndo(options: DoctorOptions): Promise<number> {
 			hint: 'pick one with -n NAMESPACE and/or --daemonset NAME (the DaemonSet each change was made for)',
 		});
 	}
-	const {role, name, record, after} = candidates[0]!;
+	const {role, name, record, action} = candidates[0]!;
 	const current = role.rules ?? [];
-	const changedSince = !isDeepStrictEqual(plain(current), plain(record.rulesAfter));
+	const changedSince = action.kind === 'rules' && !isDeepStrictEqual(plain(current), plain(record.rulesAfter));
+	const deleted = action.kind === 'delete' ? [`ClusterRole ${name}`, ...(action.binding ? [`ClusterRoleBinding ${action.binding.metadata?.name ?? ''}`] : [])] : [];
 	const report = {
 		clusterRole: name,
 		changedBy: record.by,
@@ -124,22 +144,30 @@ export async function runUndo(options: DoctorOptions): Promise<number> {
 		daemonSet: record.daemonSet,
 		remove: record.added.map(describeRule),
 		rulesNow: current,
-		rulesAfterUndo: after,
+		rulesAfterUndo: action.kind === 'rules' ? action.after : [],
+		delete: deleted,
 		changedSince,
 		ignored: refusals,
 		applied: false,
 	};
 	const finish = (code: number) => {
-		if (options.output === 'json') process.stdout.write(JSON.stringify(report, null, 2) + '\n');
-		if (options.output === 'yaml') process.stdout.write(stringify(report));
+		if (options.output === 'json') env.write(JSON.stringify(report, null, 2) + '\n');
+		if (options.output === 'yaml') env.write(stringify(report));
 		return code;
 	};
 	for (const line of ignored) say(`! ignored: ${line}`);
-	say(`ClusterRole ${name} was changed by ${record.by} at ${record.at} for DaemonSet ${record.daemonSet}; undo removes:`);
-	for (const rule of record.added) say(`  - ${describeRule(rule)}`);
-	say(`Its rules after undo:`);
-	for (const rule of after) say(`    ${describeRule(rule)}`);
-	if (after.length === 0) say('    (no rules)');
+	if (action.kind === 'delete') {
+		const subjects = record.dedicated?.subjects.map(subject => describeSubject(subject)).join(', ') ?? '';
+		say(`ClusterRole ${name} was created by ${record.by} at ${record.at} for DaemonSet ${record.daemonSet}, for ${subjects} alone; undo deletes ${deleted.join(' and ')}, and with them:`);
+		for (const rule of record.added) say(`  - ${describeRule(rule)}`);
+		if (!action.binding) say(`(ClusterRoleBinding ${record.dedicated?.binding ?? ''} is gone already.)`);
+	} else {
+		say(`ClusterRole ${name} was changed by ${record.by} at ${record.at} for DaemonSet ${record.daemonSet}; undo removes:`);
+		for (const rule of record.added) say(`  - ${describeRule(rule)}`);
+		say(`Its rules after undo:`);
+		for (const rule of action.after) say(`    ${describeRule(rule)}`);
+		if (action.after.length === 0) say('    (no rules)');
+	}
 	if (changedSince && !options.force) {
 		say('It has changed since (its rules are no longer exactly what kubectl multus left), so undo would lose that change.');
 		throw new MultusError('Conflict', `ClusterRole ${name} changed after kubectl multus patched it; refusing to undo`, {
@@ -152,20 +180,27 @@ export async function runUndo(options: DoctorOptions): Promise<number> {
 	}
 	let yes = options.yes;
 	if (!yes && options.interactive) {
-		const prompt = createInterface({input: process.stdin, output: process.stdout});
-		yes = /^y(es)?$/i.test((await prompt.question(terminalSafe(`Remove these rules from ClusterRole ${name}? [y/N] `))).trim());
-		prompt.close();
+		const question = action.kind === 'delete' ? `Delete ${deleted.join(' and ')}? [y/N] ` : `Remove these rules from ClusterRole ${name}? [y/N] `;
+		yes = /^y(es)?$/i.test((await env.ask(terminalSafe(question))).trim());
 	}
 	if (!yes) {
 		say(options.interactive ? 'Declined: nothing changed.' : 'Nothing changed: without a terminal, undo needs --yes.');
 		return finish(ExitCode.ProblemFound);
+	}
+	if (action.kind === 'delete') {
+		// Only the objects as read: a change or a re-creation since makes the delete fail instead.
+		if (action.binding) await client.deleteClusterRoleBinding(action.binding.metadata?.name ?? '', {uid: action.binding.metadata?.uid, resourceVersion: action.binding.metadata?.resourceVersion});
+		await client.deleteClusterRole(name, {uid: role.metadata?.uid, resourceVersion: role.metadata?.resourceVersion});
+		report.applied = true;
+		say(`Deleted ${deleted.join(' and ')}. The Multus pods are not restarted; a thick daemon without list and watch on pods logs the forbidden error again.`);
+		return finish(ExitCode.Ok);
 	}
 	const annotations = role.metadata?.annotations ?? {};
 	// The patch is computed from exactly these rules at this resourceVersion: a concurrent change makes it fail.
 	const operations: JsonPatchOperation[] = [
 		{op: 'test', path: '/metadata/resourceVersion', value: role.metadata?.resourceVersion ?? ''},
 		{op: 'test', path: '/rules', value: plain(current) as V1PolicyRule[]},
-		{op: 'replace', path: '/rules', value: after},
+		{op: 'replace', path: '/rules', value: action.after},
 		...(previousRulesAnnotation in annotations ? [{op: 'remove' as const, path: annotationPath(previousRulesAnnotation)}] : []),
 		{op: 'remove', path: annotationPath(changeAnnotation)},
 	];

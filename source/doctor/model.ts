@@ -1,4 +1,4 @@
-import type {V1PolicyRule} from '@kubernetes/client-node';
+import type {V1ClusterRole, V1ClusterRoleBinding, V1PolicyRule} from '@kubernetes/client-node';
 import type {ConnectionInfo} from '../kube/config.js';
 import type {AccessAnswer} from '../kube/client.js';
 import type {MultusDaemonSet, Owner, RoleGrant} from '../multus/discovery.js';
@@ -135,6 +135,24 @@ export interface Plan {
 	operations: JsonPatchOperation[];
 	permissions: PermissionCheck[];
 	serverDryRun: 'passed' | 'skipped' | string;
+	/** Every subject the change gives anything, one line each (`ServiceAccount kube-system:multus (ClusterRoleBinding multus)`). */
+	gains: string[];
+	/**
+	 * When the role Multus is bound to is bound to others too: the rules go to a new ClusterRole and
+	 * ClusterRoleBinding for the Multus identity alone (`role` above is that new role), the shared role is left alone.
+	 */
+	dedicated?: DedicatedFix;
+}
+
+/** The ClusterRole and ClusterRoleBinding the doctor creates for the Multus identity alone, and why. */
+export interface DedicatedFix {
+	clusterRole: V1ClusterRole;
+	clusterRoleBinding: V1ClusterRoleBinding;
+	/** The role that would have been patched, bound to others too, and its rules (left as they are). */
+	sharedRole: string;
+	sharedRules: V1PolicyRule[];
+	/** Who else is bound to it, one line each. */
+	othersBound: string[];
 }
 
 export interface PatchResult {
@@ -143,6 +161,8 @@ export interface PatchResult {
 	rulesAfter: V1PolicyRule[];
 	dryRun: boolean;
 	attempts: number;
+	/** The ClusterRoleBinding created with a dedicated role (the role itself was created, not patched). */
+	createdBinding?: string;
 }
 
 export interface RestartResult {

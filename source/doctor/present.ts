@@ -1,4 +1,6 @@
+import type {V1PolicyRule} from '@kubernetes/client-node';
 import {describeRule} from '../multus/rbac.js';
+import {describeSubject} from '../multus/subjects.js';
 import {formatDuration} from '../duration.js';
 import type {DoctorState} from './machine.js';
 import type {CheckResult, Diagnosis, FailureInfo, Found, LogEvidence, PatchResult, Plan, Proof, RestartResult, RolloutView, StepId, Verification} from './model.js';
@@ -99,14 +101,21 @@ export const say = {
 	permissionPatchDaemonSet: (namespace: string, name: string) => ({description: `patch DaemonSet ${namespace}/${name}`, grant: `daemonsets.apps "${name}" in ${namespace}: patch`}),
 	permissionReviews: {description: 'create subjectaccessreviews (to verify the fix)', grant: 'subjectaccessreviews.authorization.k8s.io: create'},
 	permissionLogs: (namespace: string) => ({description: `get pods/log in ${namespace} (to read the new pods' logs when verifying)`, grant: `pods/log in ${namespace}: get`}),
-	permissionEscalate: (role: string, lacking: Array<{verb: string; resource: string}>) => ({
-		description: `grant ${lacking.map(atom => `${atom.verb} ${atom.resource}`).join(', ')} (RBAC lets you grant only what you hold yourself, or with escalate)`,
-		grant: `${lacking.map(atom => `pods: ${atom.verb}`).join(', ')} at cluster scope, or clusterroles.rbac.authorization.k8s.io "${role}": escalate`,
+	permissionEscalate: (role: string, lacking: Array<{verb: string; resource: string}>, verb: 'escalate' | 'bind') => ({
+		description: `${verb === 'bind' ? 'bind a role that grants' : 'grant'} ${lacking.map(atom => `${atom.verb} ${atom.resource}`).join(', ')} (RBAC lets you grant only what you hold yourself, or with ${verb})`,
+		grant: `${lacking.map(atom => `pods: ${atom.verb}`).join(', ')} at cluster scope, or clusterroles.rbac.authorization.k8s.io "${role}": ${verb}`,
+	}),
+	permissionListRoleBindings: {description: 'list RoleBindings in all namespaces (to see who else a patched role would reach)', grant: 'rolebindings.rbac.authorization.k8s.io: list, at cluster scope'},
+	permissionCreate: (kind: string, resource: string) => ({description: `create a ${kind}`, grant: `${resource}.rbac.authorization.k8s.io: create`}),
+	sharedRoleRefused: (role: string, others: string[], reason: string, missing: V1PolicyRule[]) => ({
+		message: `ClusterRole ${role} is bound to others too (${others.join(', ')}), so patching it would give them ${missing.map(describeRule).join('; ')} as well; and ${reason}`,
+		hint: 'bind a ClusterRole with those rules to the Multus identity alone (kubectl create clusterrole and kubectl create clusterrolebinding), or remove the other subjects from the binding, then run the doctor again',
 	}),
 
 	checkAlreadyGranted: (role: string) => `Problem found (--check: nothing changed): ClusterRole ${role} already grants the rules, yet the access review denies list/watch on pods.`,
 	nothingToPatch: (role: string) => `ClusterRole ${role} already grants what is needed; nothing to patch.`,
-	checkFix: (plan: Plan) => `Problem found (--check: nothing changed). Fix: ${plan.patch.missing.map(describeRule).join('; ')} on ClusterRole ${plan.role}; run without --check to apply.`,
+	checkFix: (plan: Plan) =>
+		`Problem found (--check: nothing changed). Fix: ${plan.patch.missing.map(describeRule).join('; ')} ${plan.dedicated ? `in a new ClusterRole ${plan.role} bound to the Multus identity alone (ClusterRole ${plan.dedicated.sharedRole} is bound to others too)` : `on ClusterRole ${plan.role}`}; run without --check to apply.`,
 	optedOut: (role: string) =>
 		`ClusterRole ${role} opted out of automatic updates (rbac.authorization.kubernetes.io/autoupdate: "false"), so the doctor does not write it, like kubectl auth reconcile. Add the rules by hand or change the annotation.`,
 	managed: (plan: Plan) => `ClusterRole ${plan.role} is managed by ${plan.owner?.name}; a manual patch would be reverted. Fix it at the source: ${plan.owner?.fix}. (--force patches it anyway.)`,
@@ -157,7 +166,7 @@ export const say = {
 /** What the cluster looks like after a stop at the current point, in one sentence. */
 export function clusterStateAfterCancel(facts: ClusterFacts): string {
 	if (facts.patch && !facts.patch.dryRun) {
-		const role = facts.patch.role;
+		const role = facts.patch.createdBinding ? `${facts.patch.role} (with ClusterRoleBinding ${facts.patch.createdBinding})` : facts.patch.role;
 		const ds = facts.found?.daemonSet;
 		if (facts.rollout?.finishedAt) return `ClusterRole ${role} was patched and the DaemonSet rolled out; only verification did not finish.`;
 		if (facts.restart) {
@@ -312,7 +321,7 @@ export interface RuleDiffRow {
 }
 
 export function ruleDiff(plan: Plan, diagnosis: Diagnosis): {current: RuleDiffRow[]; needed: RuleDiffRow[]; after: RuleDiffRow[]} {
-	const current = plan.patch.before.map(rule => ({mark: ' ' as const, text: describeRule(rule)}));
+	const current = (plan.dedicated?.sharedRules ?? plan.patch.before).map(rule => ({mark: ' ' as const, text: describeRule(rule)}));
 	const needed = diagnosis.rules.requirements.map(req => ({
 		mark: req.covered ? (' ' as const) : ('+' as const),
 		text: `${req.covered ? marks.ok : req.level === 'blocking' ? marks.bad : marks.warn} ${describeRule(req.rule)}`,
@@ -327,6 +336,9 @@ export function ruleDiff(plan: Plan, diagnosis: Diagnosis): {current: RuleDiffRo
 
 /** The headings of the rule comparison, shared by the plain listing and the side-by-side view. */
 export function ruleDiffHeadings(plan: Plan): {current: string; needed: string; change: string} {
+	if (plan.dedicated) {
+		return {current: `ClusterRole ${plan.dedicated.sharedRole} now (bound to others too; left as it is):`, needed: 'Multus needs:', change: 'Change (a new ClusterRole and ClusterRoleBinding for the Multus identity alone; nothing existing is touched):'};
+	}
 	return {current: `ClusterRole ${plan.role} now:`, needed: 'Multus needs:', change: 'Change (only additions; nothing removed or widened):'};
 }
 
@@ -335,13 +347,28 @@ export function neededRowStyle(row: RuleDiffRow): Style {
 	return row.mark === '+' ? (row.text.startsWith(marks.bad) ? 'bad' : 'warn') : 'plain';
 }
 
-/** The rules the patch adds. */
+/** The rules the change adds, where they go, and every subject who gains anything by it. */
 export function planChangeLines(plan: Plan): Line[] {
-	return [line(s(ruleDiffHeadings(plan).change, 'bold')), ...plan.patch.missing.map(rule => line(s(`  ${marks.add} ${describeRule(rule)}`, 'add')))];
+	const lines: Line[] = [line(s(ruleDiffHeadings(plan).change, 'bold'))];
+	if (plan.dedicated) {
+		for (const other of plan.dedicated.othersBound) lines.push(line(s(`  ${marks.warn} ClusterRole ${plan.dedicated.sharedRole} is also bound to ${other}: not patched, so they gain nothing`, 'warn')));
+		lines.push(line(s(`  ${marks.add} ClusterRole ${plan.role}: `, 'add'), s(plan.patch.missing.map(describeRule).join('; '), 'add')));
+		const subjects = (plan.dedicated.clusterRoleBinding.subjects ?? []).map(subject => describeSubject(subject)).join(', ');
+		lines.push(line(s(`  ${marks.add} ClusterRoleBinding ${plan.dedicated.clusterRoleBinding.metadata?.name ?? ''}: ClusterRole ${plan.role} to ${subjects}`, 'add')));
+	} else {
+		lines.push(...plan.patch.missing.map(rule => line(s(`  ${marks.add} ${describeRule(rule)}`, 'add'))));
+	}
+	for (const grantee of plan.gains) lines.push(line(s('  granted to: ', 'dim'), grantee));
+	return lines;
 }
 
 /** The exact request: the JSON patch and the same fix as a file for kubectl auth reconcile. */
 export function planPatchLines(plan: Plan): Line[] {
+	if (plan.dedicated) {
+		const lines: Line[] = [line(s('Created as with kubectl create -f - (plus the kubectl-multus.dev/change annotation, for undo):', 'dim'))];
+		for (const yamlLine of plan.reconcileYaml.trimEnd().split('\n')) lines.push(line(s(`    ${yamlLine}`, 'dim')));
+		return lines;
+	}
 	const lines: Line[] = [line(s('JSON patch:', 'dim'))];
 	for (const op of plan.operations.filter(op => !op.path.startsWith('/metadata/annotations'))) {
 		lines.push(line(s(`    ${JSON.stringify(op)}`, 'dim')));
@@ -383,13 +410,18 @@ export function planLines(plan: Plan | undefined, diagnosis: Diagnosis | undefin
 /** What answering yes does, before it is done: the question, then each change in order. */
 export function confirmLines(plan: Plan, found: Found | undefined, restart: boolean): {question: Line; effects: Line[]} {
 	const ds = found ? `${found.daemonSet.namespace}/${found.daemonSet.name}` : 'the Multus DaemonSet';
+	const added = s(plan.patch.missing.map(rule => `${marks.add} ${describeRule(rule)}`).join('; '), 'add');
+	const subjects = (plan.dedicated?.clusterRoleBinding.subjects ?? []).map(subject => describeSubject(subject)).join(', ');
 	const effects: Line[] = [
-		line(s('1. ', 'dim'), 'patch ClusterRole ', s(plan.role, 'bold'), ': ', s(plan.patch.missing.map(rule => `${marks.add} ${describeRule(rule)}`).join('; '), 'add')),
+		plan.dedicated
+			? line(s('1. ', 'dim'), 'create ClusterRole ', s(plan.role, 'bold'), ': ', added, ', and its ClusterRoleBinding to ', s(subjects, 'bold'), ' alone')
+			: line(s('1. ', 'dim'), 'patch ClusterRole ', s(plan.role, 'bold'), ': ', added),
 		restart
 			? line(s('2. ', 'dim'), 'restart DaemonSet ', s(ds, 'bold'), s(' (rolling, as kubectl rollout restart), watch the rollout, then verify', 'dim'))
 			: line(s('2. ', 'dim'), `no restart (--no-restart): DaemonSet ${ds} keeps its pods; then verify`),
 	];
-	return {question: line(s(`Apply this change to ClusterRole ${plan.role}?`, 'bold'), ' [y/N]'), effects};
+	const question = plan.dedicated ? `Create ClusterRole ${plan.role} and its binding to ${subjects}?` : `Apply this change to ClusterRole ${plan.role}?`;
+	return {question: line(s(question, 'bold'), ' [y/N]'), effects};
 }
 
 export function confirmAnswerLine(yes: boolean, viaFlag: boolean): Line {
@@ -397,6 +429,7 @@ export function confirmAnswerLine(yes: boolean, viaFlag: boolean): Line {
 }
 
 export function patchedLine(patch: PatchResult): Line {
+	if (patch.createdBinding) return line(s(`${marks.ok} created ClusterRole ${patch.role} and ClusterRoleBinding ${patch.createdBinding}`, 'ok'));
 	return line(s(`${marks.ok} patched ClusterRole ${patch.role} (resourceVersion ${patch.resourceVersion})`, 'ok'));
 }
 
@@ -588,17 +621,19 @@ export function proofLines(proof: Proof): Line[] {
 }
 
 /** How to revert a patch the doctor applied. */
-export function undoHint(role: string, context?: string): string {
-	return `kubectl multus undo${context ? ` --context ${context}` : ''}   (removes what it added to ClusterRole ${role}, recorded in its kubectl-multus.dev/change annotation)`;
+export function undoHint(role: string, context?: string, createdBinding?: string): string {
+	const what = createdBinding ? `deletes ClusterRole ${role} and ClusterRoleBinding ${createdBinding}, which it created` : `removes what it added to ClusterRole ${role}`;
+	return `kubectl multus undo${context ? ` --context ${context}` : ''}   (${what}, recorded in its kubectl-multus.dev/change annotation)`;
 }
 
 export function summaryLines(state: DoctorState): Line[] {
 	const lines: Line[] = [];
 	if (state.patch && !state.patch.dryRun) {
 		lines.push(line(s('Changed:', 'bold')));
-		for (const rule of state.plan?.patch.missing ?? []) lines.push(line(s(`  ${marks.add} ClusterRole ${state.patch.role}: ${describeRule(rule)}`, 'add')));
+		for (const rule of state.plan?.patch.missing ?? []) lines.push(line(s(`  ${marks.add} ClusterRole ${state.patch.role}${state.patch.createdBinding ? ' (new)' : ''}: ${describeRule(rule)}`, 'add')));
+		if (state.patch.createdBinding) lines.push(line(s(`  ${marks.add} ClusterRoleBinding ${state.patch.createdBinding} (new): ${state.plan?.dedicated?.clusterRoleBinding.subjects?.map(subject => describeSubject(subject)).join(', ') ?? ''}`, 'add')));
 		if (state.restart) lines.push(line(`  restarted DaemonSet ${state.found?.daemonSet.namespace}/${state.found?.daemonSet.name} at ${state.restart.restartedAt}`));
-		lines.push(line(s(`Undo: ${state.verification?.undo ?? undoHint(state.patch.role)}`, 'dim')));
+		lines.push(line(s(`Undo: ${state.verification?.undo ?? undoHint(state.patch.role, undefined, state.patch.createdBinding)}`, 'dim')));
 	}
 	for (const note of state.notes) lines.push(noteLine(note));
 	if (state.failure?.hint) lines.push(line(s(`fix: ${state.failure.hint}`, 'warn')));

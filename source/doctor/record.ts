@@ -1,4 +1,4 @@
-import type {V1ClusterRole, V1PolicyRule} from '@kubernetes/client-node';
+import type {RbacV1Subject, V1ClusterRole, V1PolicyRule} from '@kubernetes/client-node';
 import {stringify} from 'yaml';
 import type {JsonPatchOperation} from '../multus/rbac.js';
 import {versionInfo} from '../version.js';
@@ -14,6 +14,11 @@ export interface ChangeRecord {
 	daemonSet: string;
 	/** The rules right after our patch: undo refuses when the role no longer has exactly these. */
 	rulesAfter: V1PolicyRule[];
+	/**
+	 * On a ClusterRole the doctor created for the Multus identity alone (the role it would have patched is bound to
+	 * others too): the ClusterRoleBinding it created with it, and that binding's subjects. Undo deletes both.
+	 */
+	dedicated?: {binding: string; subjects: RbacV1Subject[]};
 }
 
 /** The JSON pointer (RFC 6901) to one annotation of an object. */
@@ -31,9 +36,9 @@ export function recordOperations(role: V1ClusterRole, record: ChangeRecord, prev
 	return Object.entries(values).map(([key, value]) => ({op: 'add' as const, path: annotationPath(key), value}));
 }
 
-export function changeRecord(added: V1PolicyRule[], rulesAfter: V1PolicyRule[], daemonSet: string): ChangeRecord {
+export function changeRecord(added: V1PolicyRule[], rulesAfter: V1PolicyRule[], daemonSet: string, dedicated?: ChangeRecord['dedicated']): ChangeRecord {
 	const {version, commit} = versionInfo();
-	return {added, at: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'), by: `kubectl-multus ${version} (${commit})`, daemonSet, rulesAfter};
+	return {added, at: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'), by: `kubectl-multus ${version} (${commit})`, daemonSet, rulesAfter, ...(dedicated ? {dedicated} : {})};
 }
 
 /** A change record as found on a role: none, one undo may act on, or one it must refuse (and why). */
@@ -72,6 +77,23 @@ function policyRuleProblem(value: unknown): string | undefined {
 	return undefined;
 }
 
+const subjectKinds = new Set(['ServiceAccount', 'User', 'Group']);
+
+/** `{binding, subjects}`: a binding name and at most a few subjects, each a kind, a name, for ServiceAccounts a namespace. */
+function dedicatedProblem(value: unknown): string | undefined {
+	if (!isObject(value)) return 'is not an object';
+	if (!boundedString(value['binding'], 253) || value['binding'] === '') return 'binding is not a name';
+	const subjects = value['subjects'];
+	if (!Array.isArray(subjects) || subjects.length === 0 || subjects.length > 8) return 'subjects is not a short list';
+	for (const subject of subjects) {
+		if (!isObject(subject) || !subjectKinds.has(String(subject['kind'])) || !boundedString(subject['name'], 253)) return 'subjects has one that is not a subject';
+		if (Object.keys(subject).some(key => !['kind', 'name', 'namespace', 'apiGroup'].includes(key))) return 'subjects has a subject with an unknown field';
+		if (subject['namespace'] !== undefined && !boundedString(subject['namespace'], 63)) return 'subjects has a namespace that is not a name';
+		if (subject['apiGroup'] !== undefined && !boundedString(subject['apiGroup'], 253)) return 'subjects has an apiGroup that is not a name';
+	}
+	return undefined;
+}
+
 function rulesProblem(value: unknown, field: string, allowEmpty: boolean): string | undefined {
 	if (!Array.isArray(value)) return `${field} is not a list of rules`;
 	if (value.length === 0 && !allowEmpty) return `${field} is empty`;
@@ -106,6 +128,11 @@ export function readRecord(role: V1ClusterRole): RecordReading {
 	if (!boundedString(value['by'], 256)) return malformed('its by is not a short text');
 	const problem = rulesProblem(value['added'], 'added', false) ?? rulesProblem(value['rulesAfter'], 'rulesAfter', true);
 	if (problem) return malformed(`its ${problem}`);
+	const dedicated = value['dedicated'];
+	if (dedicated !== undefined) {
+		const reason = dedicatedProblem(dedicated);
+		if (reason) return malformed(`its dedicated ${reason}`);
+	}
 	return {
 		state: 'valid',
 		record: {
@@ -114,6 +141,7 @@ export function readRecord(role: V1ClusterRole): RecordReading {
 			by: value['by'],
 			daemonSet: value['daemonSet'],
 			rulesAfter: value['rulesAfter'] as V1PolicyRule[],
+			...(dedicated === undefined ? {} : {dedicated: dedicated as NonNullable<ChangeRecord['dedicated']>}),
 		},
 	};
 }

@@ -74,10 +74,15 @@ export function doctorReport(state: DoctorState) {
 					blocked: plan.blocked ?? null,
 					permissions: plan.permissions.map(p => ({permission: p.description, allowed: p.allowed, required: !p.optional, grant: p.grant})),
 					serverDryRun: plan.serverDryRun,
+					gains: plan.gains,
+					dedicated: plan.dedicated
+						? {sharedRole: plan.dedicated.sharedRole, othersBound: plan.dedicated.othersBound, clusterRoleBinding: plan.dedicated.clusterRoleBinding.metadata?.name ?? '', subjects: plan.dedicated.clusterRoleBinding.subjects ?? []}
+						: null,
 				}
 			: null,
 		applied: {
-			clusterRole: state.patch ? {name: state.patch.role, resourceVersion: state.patch.resourceVersion ?? null, added: plan?.patch.missing.map(describeRule) ?? [], rulesAfter: state.patch.rulesAfter} : null,
+			clusterRole: state.patch ? {name: state.patch.role, resourceVersion: state.patch.resourceVersion ?? null, added: plan?.patch.missing.map(describeRule) ?? [], rulesAfter: state.patch.rulesAfter, created: state.patch.createdBinding !== undefined} : null,
+			clusterRoleBinding: state.patch?.createdBinding ? {name: state.patch.createdBinding, created: true} : null,
 			restart: state.restart ?? null,
 			rollout: state.rollout
 				? {

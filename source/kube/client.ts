@@ -10,6 +10,7 @@ import {
 	type KubeConfig,
 	type V1ClusterRole,
 	type V1ClusterRoleBinding,
+	type V1RoleBinding,
 	type V1ConfigMap,
 	type V1DaemonSet,
 	type V1Pod,
@@ -76,6 +77,17 @@ export interface KubeApi {
 	selfAccess(attributes: V1ResourceAttributes): Promise<AccessAnswer>;
 	/** RFC 6902 JSON patch of a ClusterRole; a failed `test` of the resourceVersion is a Conflict. */
 	patchClusterRole(name: string, operations: JsonPatchOperation[], dryRun: boolean): Promise<V1ClusterRole>;
+	/** Every RoleBinding in every namespace (who a ClusterRole reaches through them). */
+	listRoleBindings(): Promise<V1RoleBinding[]>;
+	readClusterRoleBinding(name: string): Promise<V1ClusterRoleBinding>;
+	/** Creates a ClusterRole; one that exists already is a Conflict. */
+	createClusterRole(role: V1ClusterRole, dryRun: boolean): Promise<V1ClusterRole>;
+	/** Creates a ClusterRoleBinding; one that exists already is a Conflict. */
+	createClusterRoleBinding(binding: V1ClusterRoleBinding, dryRun: boolean): Promise<V1ClusterRoleBinding>;
+	/** Deletes a ClusterRole only if it is still the object read (uid and resourceVersion preconditions). */
+	deleteClusterRole(name: string, precondition: Precondition): Promise<void>;
+	/** Deletes a ClusterRoleBinding only if it is still the object read (uid and resourceVersion preconditions). */
+	deleteClusterRoleBinding(name: string, precondition: Precondition): Promise<void>;
 	/** `kubectl rollout restart`: the pod template's restartedAt annotation set to `restartedAt`. */
 	restartDaemonSet(namespace: string, name: string, restartedAt: string, dryRun: boolean): Promise<V1DaemonSet>;
 	/**
@@ -88,6 +100,12 @@ export interface KubeApi {
 		onEvent: (event: WatchEvent<T>) => void,
 		onEnd: (error: MultusError | undefined) => void,
 	): Promise<{abort: () => void}>;
+}
+
+/** What a delete must still find: the object as it was read (a change or a re-creation in between makes it fail). */
+export interface Precondition {
+	uid: string | undefined;
+	resourceVersion: string | undefined;
 }
 
 /** The pod-template annotation `kubectl rollout restart` sets; changing it replaces every pod. */
@@ -271,6 +289,34 @@ export class KubeClient implements KubeApi {
 			if (now === tested) throw error;
 			throw new MultusError('Conflict', `ClusterRole ${name} changed since it was read (resourceVersion ${tested}, now ${now})`, {status: 409, cause: error});
 		}
+	}
+
+	listRoleBindings(): Promise<V1RoleBinding[]> {
+		return this.call('list RoleBindings in all namespaces', async () => (await this.rbac.listRoleBindingForAllNamespaces()).items);
+	}
+
+	readClusterRoleBinding(name: string): Promise<V1ClusterRoleBinding> {
+		return this.call(`read ClusterRoleBinding ${name}`, () => this.rbac.readClusterRoleBinding({name}));
+	}
+
+	createClusterRole(role: V1ClusterRole, dryRun: boolean): Promise<V1ClusterRole> {
+		return this.call(`create ClusterRole ${role.metadata?.name}${dryRun ? ' (server-side dry run)' : ''}`, () =>
+			this.rbac.createClusterRole({body: role, fieldManager, ...(dryRun ? {dryRun: 'All'} : {})}),
+		);
+	}
+
+	createClusterRoleBinding(binding: V1ClusterRoleBinding, dryRun: boolean): Promise<V1ClusterRoleBinding> {
+		return this.call(`create ClusterRoleBinding ${binding.metadata?.name}${dryRun ? ' (server-side dry run)' : ''}`, () =>
+			this.rbac.createClusterRoleBinding({body: binding, fieldManager, ...(dryRun ? {dryRun: 'All'} : {})}),
+		);
+	}
+
+	async deleteClusterRole(name: string, precondition: Precondition): Promise<void> {
+		await this.call(`delete ClusterRole ${name}`, () => this.rbac.deleteClusterRole({name, body: {preconditions: precondition}}));
+	}
+
+	async deleteClusterRoleBinding(name: string, precondition: Precondition): Promise<void> {
+		await this.call(`delete ClusterRoleBinding ${name}`, () => this.rbac.deleteClusterRoleBinding({name, body: {preconditions: precondition}}));
 	}
 
 	/** What `kubectl rollout restart` sends: a strategic-merge patch of the pod template's restartedAt annotation. */

@@ -1,5 +1,6 @@
-import type {V1PolicyRule} from '@kubernetes/client-node';
+import type {RbacV1Subject, V1ClusterRole, V1ClusterRoleBinding, V1PolicyRule} from '@kubernetes/client-node';
 import {describeRule, rulesCover} from './rbac.js';
+import {describeSubject, granteesOf, isMultusSubject, isOurs, sameBinding, type MultusIdentity, type RbacObjects} from './subjects.js';
 
 /*
  * What `kubectl multus undo` may do to a role: take away what the doctor added, and nothing else. The result is
@@ -75,4 +76,53 @@ export function revertAddition(current: readonly V1PolicyRule[], added: readonly
 	const widened = result.find(rule => !rulesCover([...current], rule));
 	if (widened) return {ok: false, reason: `undo would grant "${describeRule(widened)}", which the role does not grant now`};
 	return {ok: true, after: result, removed};
+}
+
+/** What undo does to one recorded change: set the role's rules, or delete the dedicated role (and its binding). */
+export type UndoPlan =
+	| {ok: true; kind: 'rules'; after: V1PolicyRule[]}
+	| {ok: true; kind: 'delete'; binding: V1ClusterRoleBinding | undefined}
+	| {ok: false; reason: string};
+
+/**
+ * Decides what undo may do with a change record found on `role`. Every check is on the objects as they are now,
+ * since the record is only what someone wrote: the role must be the Multus identity's (bound to it, or a
+ * dedicated role bound to it alone), and the recorded addition must be in it exactly. A patched role loses the
+ * addition (revertAddition); a dedicated one (labelled ours, holding exactly the addition) is deleted with its
+ * binding, if that binding is still exactly ours. Either way undo only ever takes away.
+ */
+export function planUndo(input: {
+	role: V1ClusterRole;
+	added: V1PolicyRule[];
+	dedicated?: {binding: string; subjects: RbacV1Subject[]} | undefined;
+	/** The ClusterRoleBinding the record names, if it exists. */
+	binding?: V1ClusterRoleBinding | undefined;
+	objects: RbacObjects;
+	identity: MultusIdentity;
+	/** `NAMESPACE/NAME` of the DaemonSet the record names. */
+	daemonSet: string;
+}): UndoPlan {
+	const {role, added, dedicated, binding, objects, identity, daemonSet} = input;
+	const name = role.metadata?.name ?? '';
+	const refuse = (reason: string): UndoPlan => ({ok: false, reason});
+	const who = `${identity.namespace}:${identity.serviceAccount}`;
+	if (!dedicated) {
+		// The doctor only ever patches a role bound to the daemon's identity: a record anywhere else is not its own.
+		if (!granteesOf(name, objects, identity).some(grantee => grantee.multus)) {
+			return refuse(`it is not bound to DaemonSet ${daemonSet}'s identity (ServiceAccount ${who}), so kubectl multus did not change it for that DaemonSet`);
+		}
+		const revert = revertAddition(role.rules ?? [], added);
+		return revert.ok ? {ok: true, kind: 'rules', after: revert.after} : refuse(revert.reason);
+	}
+	if (!isOurs(role) || role.aggregationRule) return refuse('its record says kubectl multus created it, but it does not carry the label kubectl multus puts on what it creates');
+	const strangers = dedicated.subjects.filter(subject => !isMultusSubject(subject, identity));
+	if (strangers.length > 0) return refuse(`its record names ${strangers.map(subject => describeSubject(subject)).join(', ')}, which is not DaemonSet ${daemonSet}'s identity`);
+	const revert = revertAddition(role.rules ?? [], added);
+	if (!revert.ok || revert.after.length > 0) return refuse('its rules are no longer exactly the ones kubectl multus created it with');
+	if (!binding) return {ok: true, kind: 'delete', binding: undefined};
+	const ours: V1ClusterRoleBinding = {roleRef: {apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name}, subjects: dedicated.subjects};
+	if (!isOurs(binding) || !sameBinding(binding, ours)) {
+		return refuse(`ClusterRoleBinding ${binding.metadata?.name ?? ''} is no longer exactly the one kubectl multus created (ClusterRole ${name} to ${dedicated.subjects.map(subject => describeSubject(subject)).join(', ')})`);
+	}
+	return {ok: true, kind: 'delete', binding};
 }

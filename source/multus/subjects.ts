@@ -105,3 +105,105 @@ export function describeGrantee(grantee: Grantee, role?: string): string {
 	const via = [grantee.binding, ...(grantee.role === role || role === undefined ? [] : [`of aggregated ClusterRole ${grantee.role}`]), ...(grantee.namespace === undefined ? [] : [`in namespace ${grantee.namespace} only`])];
 	return `${describeSubject(grantee.subject, grantee.namespace)} (${via.join(', ')})`;
 }
+
+// ---- where the fix goes: the role itself, or a dedicated role for the Multus identity alone
+
+/** The label on the objects the doctor creates: whose they are, for people, tools and undo. */
+export const managedByLabel = {key: 'app.kubernetes.io/managed-by', value: 'kubectl-multus'} as const;
+
+/** The name of the dedicated ClusterRole and ClusterRoleBinding for one DaemonSet: `kubectl-multus:NAMESPACE:NAME`. */
+export function dedicatedName(daemonSet: {namespace: string; name: string}): string {
+	return `kubectl-multus:${daemonSet.namespace}:${daemonSet.name}`;
+}
+
+/** The binding subjects that are the Multus identity and nobody else: its ServiceAccount, or the per-node group. */
+export function multusSubjects(identity: MultusIdentity): RbacV1Subject[] {
+	return identity.perNodeCertificates
+		? [{apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: perNodeCertificateGroup}]
+		: [{kind: 'ServiceAccount', name: identity.serviceAccount, namespace: identity.namespace}];
+}
+
+/** True when a ClusterRole or ClusterRoleBinding carries our label. */
+export function isOurs(object: {metadata?: {labels?: Record<string, string>}}): boolean {
+	return object.metadata?.labels?.[managedByLabel.key] === managedByLabel.value;
+}
+
+/** The dedicated ClusterRole (granting `rules`) and its ClusterRoleBinding to the Multus identity alone. */
+export function dedicatedObjects(
+	daemonSet: {namespace: string; name: string},
+	identity: MultusIdentity,
+	rules: V1ClusterRole['rules'],
+	annotations: Record<string, string> = {},
+): {role: V1ClusterRole; binding: V1ClusterRoleBinding} {
+	const name = dedicatedName(daemonSet);
+	const labels = {[managedByLabel.key]: managedByLabel.value};
+	return {
+		role: {apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: {name, labels, annotations}, rules: rules ?? []},
+		binding: {
+			apiVersion: 'rbac.authorization.k8s.io/v1',
+			kind: 'ClusterRoleBinding',
+			metadata: {name, labels},
+			roleRef: {apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name},
+			subjects: multusSubjects(identity),
+		},
+	};
+}
+
+/** Where the fix goes, who gains by it, and who else was bound to the role that is left alone. */
+export type FixTarget =
+	| {kind: 'patch'; role: string; gains: Grantee[]}
+	| {kind: 'dedicated'; sharedRole: string; others: Grantee[]; role: V1ClusterRole; binding: V1ClusterRoleBinding; gains: Grantee[]}
+	| {kind: 'refused'; sharedRole: string; others: Grantee[]; reason: string};
+
+/**
+ * Decides where rules the Multus identity lacks may go without reaching anyone else. `role` is the role the
+ * doctor would patch: it is patched only when every subject its rules reach (granteesOf) is the Multus identity.
+ * Otherwise the rules go to a dedicated ClusterRole bound to the identity alone, which is refused when its name is
+ * taken by something that is not ours, or when anyone but the identity would reach it (an aggregate that selects
+ * our label, or a binding someone made in advance to a role of that name). A dedicated role from an earlier run
+ * is patched like any role of the identity's own.
+ */
+export function chooseFixTarget(input: {
+	role: string;
+	objects: RbacObjects;
+	identity: MultusIdentity;
+	daemonSet: {namespace: string; name: string};
+	rules: V1ClusterRole['rules'];
+}): FixTarget {
+	const {role, objects, identity, daemonSet, rules} = input;
+	const grantees = granteesOf(role, objects, identity);
+	if (grantees.every(grantee => grantee.multus)) return {kind: 'patch', role, gains: grantees};
+	const others = grantees.filter(grantee => !grantee.multus);
+	const refused = (reason: string): FixTarget => ({kind: 'refused', sharedRole: role, others, reason});
+	const name = dedicatedName(daemonSet);
+	const existingRole = objects.clusterRoles.find(candidate => candidate.metadata?.name === name);
+	const existingBinding = objects.clusterRoleBindings.find(candidate => candidate.metadata?.name === name);
+	const wanted = dedicatedObjects(daemonSet, identity, rules);
+	if (existingRole && !isOurs(existingRole)) return refused(`a ClusterRole named ${name} exists and was not made by kubectl multus`);
+	if (existingBinding && !(isOurs(existingBinding) && sameBinding(existingBinding, wanted.binding))) {
+		return refused(`a ClusterRoleBinding named ${name} exists and is not the one kubectl multus makes (ClusterRole ${name} to ${multusSubjects(identity).map(subject => describeSubject(subject)).join(', ')} alone)`);
+	}
+	const withDedicated: RbacObjects = {
+		clusterRoles: existingRole ? objects.clusterRoles : [...objects.clusterRoles, wanted.role],
+		clusterRoleBindings: existingBinding ? objects.clusterRoleBindings : [...objects.clusterRoleBindings, wanted.binding],
+		roleBindings: objects.roleBindings,
+	};
+	const gains = granteesOf(name, withDedicated, identity);
+	const strangers = gains.filter(grantee => !grantee.multus);
+	if (strangers.length > 0) {
+		return refused(`a dedicated ClusterRole ${name} would reach ${strangers.map(grantee => describeGrantee(grantee, name)).join(', ')} too`);
+	}
+	if (existingRole && existingBinding) return {kind: 'patch', role: name, gains};
+	// One of the two left from an interrupted run is created again: the write accepts an object exactly like it.
+	return {kind: 'dedicated', sharedRole: role, others, role: wanted.role, binding: wanted.binding, gains};
+}
+
+function subjectKey(subject: RbacV1Subject): string {
+	return JSON.stringify([subject.kind, subject.name, subject.kind === 'ServiceAccount' ? (subject.namespace ?? '') : '']);
+}
+
+/** The same grant: the same ClusterRole to exactly the same subjects (in any order). */
+export function sameBinding(a: V1ClusterRoleBinding, b: V1ClusterRoleBinding): boolean {
+	const keys = (binding: V1ClusterRoleBinding) => JSON.stringify((binding.subjects ?? []).map(subjectKey).sort());
+	return a.roleRef.kind === b.roleRef.kind && a.roleRef.name === b.roleRef.name && keys(a) === keys(b);
+}

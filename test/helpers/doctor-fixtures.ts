@@ -147,6 +147,7 @@ export const plan: Plan = {
 		{description: 'create subjectaccessreviews (to verify the fix)', verb: 'create', group: 'authorization.k8s.io', resource: 'subjectaccessreviews', grant: 'subjectaccessreviews.authorization.k8s.io: create', allowed: true},
 	],
 	serverDryRun: 'passed',
+	gains: ['ServiceAccount kube-system:multus (ClusterRoleBinding multus)'],
 };
 
 export const patch: PatchResult = {role: 'multus', resourceVersion: '289', rulesAfter, dryRun: false, attempts: 1};

@@ -10,9 +10,10 @@ import type {
 	V1Pod,
 	V1PolicyRule,
 	V1ResourceAttributes,
+	V1RoleBinding,
 } from '@kubernetes/client-node';
 import {MultusError} from '../../source/errors.js';
-import {restartedAtAnnotation, type AccessAnswer, type KubeApi, type PodPage, type WatchEvent} from '../../source/kube/client.js';
+import {restartedAtAnnotation, type AccessAnswer, type KubeApi, type PodPage, type Precondition, type WatchEvent} from '../../source/kube/client.js';
 import type {ConnectionInfo} from '../../source/kube/config.js';
 import {grantsForIdentity} from '../../source/multus/discovery.js';
 import {aggregationSources, rulesCover, type JsonPatchOperation} from '../../source/multus/rbac.js';
@@ -104,6 +105,7 @@ export class FakeCluster implements KubeApi {
 	daemonSets: V1DaemonSet[] = [];
 	clusterRoles: V1ClusterRole[] = [];
 	bindings: V1ClusterRoleBinding[] = [];
+	roleBindings: V1RoleBinding[] = [];
 	configMaps: V1ConfigMap[] = [];
 	pods: V1Pod[] = [];
 	/** Log text per pod name; pods without an entry log nothing. */
@@ -166,6 +168,11 @@ export class FakeCluster implements KubeApi {
 
 	addBinding(binding: V1ClusterRoleBinding): this {
 		this.bindings.push(this.stamp(clone(binding)));
+		return this;
+	}
+
+	addRoleBinding(binding: V1RoleBinding): this {
+		this.roleBindings.push(this.stamp(clone(binding)));
 		return this;
 	}
 
@@ -413,6 +420,62 @@ export class FakeCluster implements KubeApi {
 			this.clusterRoles[index] = this.stamp(next);
 			return this.aggregated(next);
 		});
+	}
+
+	listRoleBindings(): Promise<V1RoleBinding[]> {
+		return this.call('listRoleBindings', [], 'list RoleBindings in all namespaces', () => this.roleBindings.map(clone));
+	}
+
+	readClusterRoleBinding(name: string): Promise<V1ClusterRoleBinding> {
+		return this.call('readClusterRoleBinding', [name], `read ClusterRoleBinding ${name}`, () => {
+			const binding = this.bindings.find(b => b.metadata?.name === name);
+			if (!binding) throw new MultusError('NotFound', `cannot read ClusterRoleBinding ${name}: clusterrolebindings.rbac.authorization.k8s.io "${name}" not found`, {status: 404});
+			return clone(binding);
+		});
+	}
+
+	createClusterRole(role: V1ClusterRole, dryRun: boolean): Promise<V1ClusterRole> {
+		const name = role.metadata?.name ?? '';
+		return this.call('createClusterRole', [role, dryRun], `create ClusterRole ${name}`, () => {
+			if (this.clusterRoles.some(r => r.metadata?.name === name)) throw new MultusError('Conflict', `cannot create ClusterRole ${name}: clusterroles.rbac.authorization.k8s.io "${name}" already exists`, {status: 409});
+			const created = {...clone(role), metadata: {...clone(role.metadata), uid: `uid-${name}-${this.revision}`}};
+			if (dryRun) return created;
+			this.clusterRoles.push(this.stamp(created));
+			return clone(created);
+		});
+	}
+
+	createClusterRoleBinding(binding: V1ClusterRoleBinding, dryRun: boolean): Promise<V1ClusterRoleBinding> {
+		const name = binding.metadata?.name ?? '';
+		return this.call('createClusterRoleBinding', [binding, dryRun], `create ClusterRoleBinding ${name}`, () => {
+			if (this.bindings.some(b => b.metadata?.name === name)) throw new MultusError('Conflict', `cannot create ClusterRoleBinding ${name}: clusterrolebindings.rbac.authorization.k8s.io "${name}" already exists`, {status: 409});
+			const created = {...clone(binding), metadata: {...clone(binding.metadata), uid: `uid-${name}-${this.revision}`}};
+			if (dryRun) return created;
+			this.bindings.push(this.stamp(created));
+			return clone(created);
+		});
+	}
+
+	deleteClusterRole(name: string, precondition: Precondition): Promise<void> {
+		return this.call('deleteClusterRole', [name, precondition], `delete ClusterRole ${name}`, () => {
+			this.clusterRoles = this.deleted(this.clusterRoles, 'ClusterRole', name, precondition);
+		});
+	}
+
+	deleteClusterRoleBinding(name: string, precondition: Precondition): Promise<void> {
+		return this.call('deleteClusterRoleBinding', [name, precondition], `delete ClusterRoleBinding ${name}`, () => {
+			this.bindings = this.deleted(this.bindings, 'ClusterRoleBinding', name, precondition);
+		});
+	}
+
+	/** `objects` without the one named, if it still matches the precondition (as the apiserver's delete checks it). */
+	private deleted<T extends {metadata?: {name?: string; uid?: string; resourceVersion?: string}}>(objects: T[], kind: string, name: string, precondition: Precondition): T[] {
+		const object = objects.find(o => o.metadata?.name === name);
+		if (!object) throw new MultusError('NotFound', `cannot delete ${kind} ${name}: not found`, {status: 404});
+		if ((precondition.uid && precondition.uid !== object.metadata?.uid) || (precondition.resourceVersion && precondition.resourceVersion !== object.metadata?.resourceVersion)) {
+			throw new MultusError('Conflict', `cannot delete ${kind} ${name}: the precondition failed (it changed since it was read)`, {status: 409});
+		}
+		return objects.filter(o => o !== object);
 	}
 
 	restartDaemonSet(namespace: string, name: string, restartedAt: string, dryRun: boolean): Promise<V1DaemonSet> {

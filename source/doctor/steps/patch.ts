@@ -1,4 +1,6 @@
-import type {V1PolicyRule} from '@kubernetes/client-node';
+import type {V1ClusterRole, V1ClusterRoleBinding, V1PolicyRule} from '@kubernetes/client-node';
+import {revertAddition} from '../../multus/revert.js';
+import {isOurs, sameBinding} from '../../multus/subjects.js';
 import {MultusError} from '../../errors.js';
 import type {KubeApi} from '../../kube/client.js';
 import {rulesCover} from '../../multus/rbac.js';
@@ -19,6 +21,14 @@ export const patchStep: Step = {
 		const {facts, emit, signal} = context;
 		const client = clientOf(context);
 		const plan = need(facts.plan, 'plan');
+		if (plan.dedicated) {
+			const role = await createOrKeep(plan.dedicated.clusterRole, () => client.createClusterRole(plan.dedicated!.clusterRole, false), () => client.readClusterRole(plan.role));
+			const binding = plan.dedicated.clusterRoleBinding;
+			await createOrKeep(binding, () => client.createClusterRoleBinding(binding, false), () => client.readClusterRoleBinding(binding.metadata?.name ?? ''));
+			facts.patch = {role: plan.role, resourceVersion: role.metadata?.resourceVersion, rulesAfter: role.rules ?? [], dryRun: false, attempts: facts.attempt, createdBinding: binding.metadata?.name ?? ''};
+			emit({type: 'patched', patch: facts.patch});
+			return done;
+		}
 		try {
 			const {value: role} = await patchRoleResolvingDoubt(client, plan, context.inDoubt);
 			facts.patch = {role: plan.role, resourceVersion: role.metadata?.resourceVersion, rulesAfter: role.rules ?? [], dryRun: false, attempts: facts.attempt};
@@ -36,6 +46,33 @@ export const patchStep: Step = {
 		return done;
 	},
 };
+
+/**
+ * Creates a dedicated object; one that exists already is accepted only if it is exactly the one planned (ours, the
+ * same rules or the same grant): what an interrupted earlier run left. Anything else is the failure.
+ */
+async function createOrKeep<T extends V1ClusterRole | V1ClusterRoleBinding>(planned: T, create: () => Promise<T>, read: () => Promise<T>): Promise<T> {
+	try {
+		return await create();
+	} catch (error) {
+		if (!(error instanceof MultusError) || error.kind !== 'Conflict') throw error;
+		const existing = await read();
+		const same = 'roleRef' in planned
+			? isOurs(existing) && sameBinding(existing as V1ClusterRoleBinding, planned)
+			: isOurs(existing) && sameRules((existing as V1ClusterRole).rules ?? [], (planned as V1ClusterRole).rules ?? []);
+		if (same) return existing;
+		throw new MultusError('Conflict', `${'roleRef' in planned ? 'ClusterRoleBinding' : 'ClusterRole'} ${planned.metadata?.name ?? ''} exists already and is not the one kubectl multus plans to create`, {
+			hint: `look at it with kubectl get ${'roleRef' in planned ? 'clusterrolebinding' : 'clusterrole'} ${planned.metadata?.name ?? ''} -o yaml, then run the doctor again`,
+			cause: error,
+		});
+	}
+}
+
+/** Exactly the same rules: taking the planned ones out of the existing ones leaves nothing. */
+function sameRules(existing: V1PolicyRule[], planned: V1PolicyRule[]): boolean {
+	const revert = revertAddition(existing, planned);
+	return revert.ok && revert.after.length === 0;
+}
 
 /** Waits (at most 15 s) until the aggregate ClusterRole covers `needed`, as it does once the controller re-aggregates. */
 async function waitForAggregation(client: KubeApi, aggregate: string, needed: V1PolicyRule[], signal: AbortSignal): Promise<void> {

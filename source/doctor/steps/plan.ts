@@ -1,14 +1,16 @@
-import type {V1PolicyRule} from '@kubernetes/client-node';
+import type {V1ClusterRole, V1ClusterRoleBinding, V1PolicyRule} from '@kubernetes/client-node';
+import {stringify} from 'yaml';
 import {MultusError} from '../../errors.js';
 import {ExitCode} from '../../exit-codes.js';
 import type {KubeApi} from '../../kube/client.js';
 import {managedBy, optedOutOfAutoupdate} from '../../multus/discovery.js';
-import {aggregationSources, planRolePatch} from '../../multus/rbac.js';
+import {aggregationSources, planRolePatch, type RolePatchPlan} from '../../multus/rbac.js';
+import {chooseFixTarget, describeGrantee, type FixTarget} from '../../multus/subjects.js';
 import {blockingRules} from '../../multus/requirements.js';
 import type {DoctorOptions} from '../../options.js';
 import type {Found, PermissionCheck, Plan} from '../model.js';
 import {say} from '../present.js';
-import {changeRecord, reconcileYaml, recordOperations, roleManifest} from '../record.js';
+import {changeAnnotation, changeRecord, reconcileYaml, recordOperations, roleManifest} from '../record.js';
 import {clientOf, done, need, outcome, type Step} from './step.js';
 
 /** Current vs needed: which role to patch, the minimal patch, and whether the caller may apply it. */
@@ -50,14 +52,44 @@ async function makePlan(client: KubeApi, found: Found, options: DoctorOptions): 
 		aggregate = {role: preferred.name, source: sourceName, sources: names, why: say.aggregateSourceWhy(withPods.map(s => s.metadata?.name ?? ''))};
 		role = source;
 	}
-	const name = role.metadata?.name ?? preferred.name;
+	let name = role.metadata?.name ?? preferred.name;
+	let patch = planRolePatch(role.rules, needed, role.metadata?.resourceVersion);
+	let gains: string[] = [];
+	const unseen: PermissionCheck[] = [];
+	if (!patch.empty) {
+		// Rules added to a role reach every subject bound to it (and to any aggregate that copies it): patch it
+		// only when all of them are the Multus identity, else give the identity a role of its own. Without the
+		// RoleBindings that cannot be known: the fix then needs that permission, named with the others.
+		const [clusterRoles, clusterRoleBindings, listed] = await Promise.all([
+			client.listClusterRoles(),
+			client.listClusterRoleBindings(),
+			client.listRoleBindings().catch((error: unknown) => {
+				if (error instanceof MultusError && error.kind === 'Forbidden') return undefined;
+				throw error;
+			}),
+		]);
+		if (!listed) unseen.push({...say.permissionListRoleBindings, verb: 'list', group: 'rbac.authorization.k8s.io', resource: 'rolebindings', allowed: false});
+		const roleBindings = listed ?? [];
+		const ds = found.daemonSet;
+		const identity = {namespace: ds.namespace, serviceAccount: ds.serviceAccount, perNodeCertificates: ds.perNodeCertificates};
+		const target = chooseFixTarget({role: name, objects: {clusterRoles, clusterRoleBindings, roleBindings}, identity, daemonSet: ds, rules: patch.missing});
+		if (target.kind === 'refused') throw invalid(say.sharedRoleRefused(name, target.others.map(g => describeGrantee(g, name)), target.reason, patch.missing));
+		if (target.kind === 'dedicated') return dedicatedPlan(client, found, options, patch, target, unseen);
+		if (target.role !== name) {
+			// The dedicated role of an earlier run: the identity's own, so that is where the rules go.
+			role = await client.readClusterRole(target.role);
+			aggregate = undefined;
+			name = target.role;
+			patch = planRolePatch(role.rules, needed, role.metadata?.resourceVersion);
+		}
+		gains = target.gains.map(g => describeGrantee(g, name));
+	}
 	const resourceVersion = role.metadata?.resourceVersion;
-	const patch = planRolePatch(role.rules, needed, resourceVersion);
 	const owner = managedBy(role.metadata);
 	const autoupdateDisabled = optedOutOfAutoupdate(role);
 	const record = changeRecord(patch.missing, patch.after, `${found.daemonSet.namespace}/${found.daemonSet.name}`);
 	const operations = patch.empty ? [] : [...patch.jsonPatch, ...recordOperations(role, record, patch.before)];
-	const permissions = patch.empty || options.check ? [] : await preflight(client, found, name, patch.missing, options);
+	const permissions = [...(patch.empty || options.check ? [] : await preflight(client, found, name, patch.missing, options)), ...unseen];
 	let serverDryRun = 'skipped';
 	const blocked = autoupdateDisabled ? 'autoupdate' as const : owner ? 'managed' as const : undefined;
 	if (!patch.empty && !options.check && options.dryRun !== 'client' && permissions.every(p => p.allowed || p.optional) && (!blocked || (blocked === 'managed' && options.force))) {
@@ -78,12 +110,93 @@ async function makePlan(client: KubeApi, found: Found, options: DoctorOptions): 
 		operations,
 		permissions,
 		serverDryRun,
+		gains,
 	};
+}
+
+/** The plan when the role is shared: a new ClusterRole with the missing rules and a binding to the Multus identity alone. */
+async function dedicatedPlan(client: KubeApi, found: Found, options: DoctorOptions, shared: RolePatchPlan, target: Extract<FixTarget, {kind: 'dedicated'}>, unseen: PermissionCheck[]): Promise<Plan> {
+	const missing = shared.missing;
+	const name = target.role.metadata?.name ?? '';
+	const bindingName = target.binding.metadata?.name ?? '';
+	const record = changeRecord(missing, missing, `${found.daemonSet.namespace}/${found.daemonSet.name}`, {binding: bindingName, subjects: target.binding.subjects ?? []});
+	const clusterRole = {...target.role, metadata: {...target.role.metadata, annotations: {[changeAnnotation]: JSON.stringify(record)}}};
+	const files = dedicatedYaml(target.role, target.binding);
+	const permissions = [...(options.check ? [] : await preflightDedicated(client, found, name, missing, options)), ...unseen];
+	let serverDryRun = 'skipped';
+	if (!options.check && options.dryRun !== 'client' && permissions.every(p => p.allowed || p.optional)) {
+		await client.createClusterRole(clusterRole, true);
+		await client.createClusterRoleBinding(target.binding, true);
+		serverDryRun = 'passed';
+	}
+	return {
+		role: name,
+		resourceVersion: undefined,
+		patch: planRolePatch([], missing),
+		owner: undefined,
+		autoupdateDisabled: false,
+		blocked: undefined,
+		reconcileYaml: files,
+		manifestYaml: files,
+		operations: [],
+		permissions,
+		serverDryRun,
+		gains: target.gains.map(g => describeGrantee(g, name)),
+		dedicated: {clusterRole, clusterRoleBinding: target.binding, sharedRole: target.sharedRole, sharedRules: shared.before, othersBound: target.others.map(g => describeGrantee(g, target.sharedRole))},
+	};
+}
+
+/** The dedicated ClusterRole and ClusterRoleBinding as one file for kubectl create/apply -f or a GitOps repository. */
+function dedicatedYaml(role: V1ClusterRole, binding: V1ClusterRoleBinding): string {
+	const {annotations: _annotations, ...metadata} = role.metadata ?? {};
+	return [stringify(JSON.parse(JSON.stringify({...role, metadata}))), stringify(JSON.parse(JSON.stringify(binding)))].join('---\n');
 }
 
 /** True when a rule of `rules` names pods (or every resource) in the core group. */
 function rulesOnPods(rules: V1PolicyRule[]): boolean {
 	return rules.some(rule => (rule.apiGroups ?? []).includes('') && (rule.resources ?? []).some(r => r === 'pods' || r === '*'));
+}
+
+/** The caller's permissions for a dedicated fix: create both objects, and grant the rules (hold them, or escalate and bind). */
+async function preflightDedicated(client: KubeApi, found: Found, role: string, adding: V1PolicyRule[], options: DoctorOptions): Promise<PermissionCheck[]> {
+	const ns = found.daemonSet.namespace;
+	const checks: Array<Omit<PermissionCheck, 'allowed'>> = [
+		{...say.permissionCreate('ClusterRole', 'clusterroles'), verb: 'create', group: 'rbac.authorization.k8s.io', resource: 'clusterroles'},
+		{...say.permissionCreate('ClusterRoleBinding', 'clusterrolebindings'), verb: 'create', group: 'rbac.authorization.k8s.io', resource: 'clusterrolebindings'},
+	];
+	if (options.restart) {
+		checks.push({...say.permissionPatchDaemonSet(ns, found.daemonSet.name), verb: 'patch', group: 'apps', resource: 'daemonsets', namespace: ns, name: found.daemonSet.name});
+	}
+	checks.push({...say.permissionReviews, verb: 'create', group: 'authorization.k8s.io', resource: 'subjectaccessreviews'});
+	checks.push({...say.permissionLogs(ns), verb: 'get', group: '', resource: 'pods', subresource: 'log', namespace: ns, optional: true});
+	const results = await selfChecks(client, checks);
+	const lacking = await lackedAtoms(client, adding);
+	if (lacking.length > 0) {
+		// Creating a role with rules you do not hold needs escalate; binding it needs bind on it.
+		for (const verb of ['escalate', 'bind'] as const) {
+			const answer = await client.selfAccess({verb, group: 'rbac.authorization.k8s.io', resource: 'clusterroles', name: role});
+			results.push({...say.permissionEscalate(role, lacking, verb), verb, group: 'rbac.authorization.k8s.io', resource: 'clusterroles', name: role, allowed: answer.allowed});
+		}
+	}
+	return results;
+}
+
+async function selfChecks(client: KubeApi, checks: Array<Omit<PermissionCheck, 'allowed'>>): Promise<PermissionCheck[]> {
+	const answers = await Promise.all(
+		checks.map(check => client.selfAccess({verb: check.verb, group: check.group, resource: check.resource, ...(check.subresource ? {subresource: check.subresource} : {}), ...(check.name ? {name: check.name} : {}), ...(check.namespace ? {namespace: check.namespace} : {})})),
+	);
+	return checks.map((check, index) => ({...check, allowed: answers[index]!.allowed}));
+}
+
+/** The verbs on resources in `adding` the caller does not hold (RBAC lets you grant only what you hold). */
+async function lackedAtoms(client: KubeApi, adding: V1PolicyRule[]): Promise<Array<{verb: string; resource: string; group: string}>> {
+	const holds = await Promise.all(
+		adding.flatMap(rule => (rule.verbs ?? []).flatMap(verb => (rule.resources ?? []).map(resource => ({verb, resource, group: rule.apiGroups?.[0] ?? ''})))).map(async atom => ({
+			atom,
+			answer: await client.selfAccess({verb: atom.verb, group: atom.group, resource: atom.resource}),
+		})),
+	);
+	return holds.filter(h => !h.answer.allowed).map(h => h.atom);
 }
 
 /** SelfSubjectAccessReviews for everything the fix does, each with the rule an admin would grant. */
@@ -97,21 +210,12 @@ async function preflight(client: KubeApi, found: Found, role: string, adding: V1
 	}
 	checks.push({...say.permissionReviews, verb: 'create', group: 'authorization.k8s.io', resource: 'subjectaccessreviews'});
 	checks.push({...say.permissionLogs(ns), verb: 'get', group: '', resource: 'pods', subresource: 'log', namespace: ns, optional: true});
-	const answers = await Promise.all(
-		checks.map(check => client.selfAccess({verb: check.verb, group: check.group, resource: check.resource, ...(check.subresource ? {subresource: check.subresource} : {}), ...(check.name ? {name: check.name} : {}), ...(check.namespace ? {namespace: check.namespace} : {})})),
-	);
-	const results: PermissionCheck[] = checks.map((check, index) => ({...check, allowed: answers[index]!.allowed}));
+	const results = await selfChecks(client, checks);
 	// RBAC escalation prevention: granting a permission needs holding it, or `escalate` on the role.
-	const holds = await Promise.all(
-		adding.flatMap(rule => (rule.verbs ?? []).flatMap(verb => (rule.resources ?? []).map(resource => ({verb, resource, group: rule.apiGroups?.[0] ?? ''})))).map(async atom => ({
-			atom,
-			answer: await client.selfAccess({verb: atom.verb, group: atom.group, resource: atom.resource}),
-		})),
-	);
-	const lacking = holds.filter(h => !h.answer.allowed);
+	const lacking = await lackedAtoms(client, adding);
 	if (lacking.length > 0) {
 		const escalate = await client.selfAccess({verb: 'escalate', group: 'rbac.authorization.k8s.io', resource: 'clusterroles', name: role});
-		results.push({...say.permissionEscalate(role, lacking.map(h => h.atom)), verb: 'escalate', group: 'rbac.authorization.k8s.io', resource: 'clusterroles', name: role, allowed: escalate.allowed});
+		results.push({...say.permissionEscalate(role, lacking, 'escalate'), verb: 'escalate', group: 'rbac.authorization.k8s.io', resource: 'clusterroles', name: role, allowed: escalate.allowed});
 	}
 	return results;
 }

@@ -49,7 +49,7 @@ export const verifyStep: Step = {
 			: {...emptyLogEvidence(), state: 'unavailable' as const, errors: [restarted ? say.noNewPods : say.notRestarted]};
 		const accessAllowed = access.list.allowed && access.watch.allowed;
 		const passed = accessAllowed && proof.state === 'proven';
-		facts.verification = {access, logs, proof, passed, undo: undoHint(plan.role, options.connection.context)};
+		facts.verification = {access, logs, proof, passed, undo: undoHint(plan.role, options.connection.context, facts.patch?.createdBinding)};
 		emit({type: 'verified', verification: facts.verification});
 		if (!accessAllowed) {
 			const denied = [!access.list.allowed && 'list', !access.watch.allowed && 'watch'].filter((verb): verb is string => Boolean(verb));

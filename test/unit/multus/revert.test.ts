@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import {describe, test} from 'node:test';
-import type {V1PolicyRule} from '@kubernetes/client-node';
+import type {RbacV1Subject, V1ClusterRole, V1ClusterRoleBinding, V1PolicyRule} from '@kubernetes/client-node';
 import fc from 'fast-check';
 import {applyPlan, breakdownRule, planRolePatch, rulesCover} from '../../../source/multus/rbac.js';
-import {revertAddition} from '../../../source/multus/revert.js';
+import {planUndo, revertAddition} from '../../../source/multus/revert.js';
 import {policyRulesArb, requestAtomArb, roleAndNeedArb} from '../../helpers/rbac-arbitraries.js';
 
 const podsListWatch: V1PolicyRule = {apiGroups: [''], resources: ['pods'], verbs: ['list', 'watch']};
@@ -117,4 +117,52 @@ describe('revertAddition', () => {
 			{numRuns: 400},
 		);
 	});
+});
+
+describe('planUndo: what undo may do with a change record, checked against the objects as they are', () => {
+	const identity = {namespace: 'kube-system', serviceAccount: 'multus', perNodeCertificates: true};
+	const daemonSet = 'kube-system/kube-multus-ds';
+	const multusSa = {kind: 'ServiceAccount', name: 'multus', namespace: 'kube-system'};
+	const bindingTo = (name: string, role: string, subjects: RbacV1Subject[], labels?: Record<string, string>): V1ClusterRoleBinding => ({metadata: {name, ...(labels ? {labels} : {})}, roleRef: {apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role}, subjects});
+	const ours = {'app.kubernetes.io/managed-by': 'kubectl-multus'};
+	const dedicatedName = 'kubectl-multus:kube-system:kube-multus-ds';
+	const dedicatedRole: V1ClusterRole = {metadata: {name: dedicatedName, labels: ours}, rules: [podsListWatch]};
+	const dedicatedBinding = bindingTo(dedicatedName, dedicatedName, [multusSa], ours);
+	const objects = (roles: V1ClusterRole[], bindings: V1ClusterRoleBinding[]) => ({clusterRoles: roles, clusterRoleBindings: bindings, roleBindings: []});
+
+	test('a patched Multus role loses the addition', () => {
+		const role: V1ClusterRole = {metadata: {name: 'multus'}, rules: [...upstream, podsListWatch]};
+		const plan = planUndo({role, added: [podsListWatch], objects: objects([role], [bindingTo('multus', 'multus', [multusSa])]), identity, daemonSet});
+		assert.deepEqual(plan, {ok: true, kind: 'rules', after: upstream});
+	});
+
+	test('a role that is not bound to the DaemonSet\'s identity is refused, whatever its record says (mallory)', () => {
+		const role: V1ClusterRole = {metadata: {name: 'mallory'}, rules: [podsListWatch]};
+		const plan = planUndo({role, added: [podsListWatch], objects: objects([role], [bindingTo('mallory', 'mallory', [{kind: 'User', name: 'mallory'}])]), identity, daemonSet});
+		assert.deepEqual(plan, {ok: false, reason: "it is not bound to DaemonSet kube-system/kube-multus-ds's identity (ServiceAccount kube-system:multus), so kubectl multus did not change it for that DaemonSet"});
+	});
+
+	test('a dedicated role and binding exactly as created are deleted', () => {
+		const plan = planUndo({role: dedicatedRole, added: [podsListWatch], dedicated: {binding: dedicatedName, subjects: [multusSa]}, binding: dedicatedBinding, objects: objects([dedicatedRole], [dedicatedBinding]), identity, daemonSet});
+		assert.deepEqual(plan, {ok: true, kind: 'delete', binding: dedicatedBinding});
+	});
+
+	test('a dedicated role whose binding is gone is deleted alone', () => {
+		assert.deepEqual(planUndo({role: dedicatedRole, added: [podsListWatch], dedicated: {binding: dedicatedName, subjects: [multusSa]}, objects: objects([dedicatedRole], []), identity, daemonSet}), {ok: true, kind: 'delete', binding: undefined});
+	});
+
+	const forged: Array<[string, Parameters<typeof planUndo>[0], RegExp]> = [
+		['a "dedicated" record on a role without our label (someone\'s own role, to have it deleted)', {role: {metadata: {name: 'victim'}, rules: [podsListWatch]}, added: [podsListWatch], dedicated: {binding: 'victim', subjects: [multusSa]}, objects: objects([], []), identity, daemonSet}, /does not carry the label/],
+		['a record naming another subject as the dedicated binding\'s', {role: dedicatedRole, added: [podsListWatch], dedicated: {binding: dedicatedName, subjects: [{kind: 'User', name: 'mallory'}]}, binding: bindingTo(dedicatedName, dedicatedName, [{kind: 'User', name: 'mallory'}], ours), objects: objects([dedicatedRole], []), identity, daemonSet}, /names User mallory, which is not DaemonSet kube-system\/kube-multus-ds's identity/],
+		['a dedicated role someone widened since', {role: {...dedicatedRole, rules: [podsListWatch, everything]}, added: [podsListWatch], dedicated: {binding: dedicatedName, subjects: [multusSa]}, binding: dedicatedBinding, objects: objects([], []), identity, daemonSet}, /no longer exactly the ones/],
+		['a binding that now also names mallory (deleting it is fine, but it is not what we made)', {role: dedicatedRole, added: [podsListWatch], dedicated: {binding: dedicatedName, subjects: [multusSa]}, binding: bindingTo(dedicatedName, dedicatedName, [multusSa, {kind: 'User', name: 'mallory'}], ours), objects: objects([], []), identity, daemonSet}, /is no longer exactly the one kubectl multus created/],
+		['a record that points the deletion at someone else\'s binding (no label)', {role: dedicatedRole, added: [podsListWatch], dedicated: {binding: 'cluster-admin', subjects: [multusSa]}, binding: bindingTo('cluster-admin', 'cluster-admin', [{kind: 'Group', name: 'system:masters'}]), objects: objects([], []), identity, daemonSet}, /ClusterRoleBinding cluster-admin is no longer exactly/],
+	];
+	for (const [what, input, reason] of forged) {
+		test(`refused: ${what}`, () => {
+			const plan = planUndo(input);
+			assert.equal(plan.ok, false);
+			assert.match(plan.ok ? '' : plan.reason, reason);
+		});
+	}
 });

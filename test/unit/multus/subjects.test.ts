@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import {describe, test} from 'node:test';
 import type {RbacV1Subject, V1ClusterRole, V1ClusterRoleBinding, V1RoleBinding} from '@kubernetes/client-node';
-import {describeGrantee, granteesOf, isMultusSubject, rolesReaching, type MultusIdentity} from '../../../source/multus/subjects.js';
+import {chooseFixTarget, dedicatedObjects, describeGrantee, granteesOf, isMultusSubject, rolesReaching, type MultusIdentity} from '../../../source/multus/subjects.js';
 
 const multus: MultusIdentity = {namespace: 'kube-system', serviceAccount: 'multus', perNodeCertificates: false};
 const perNode: MultusIdentity = {...multus, perNodeCertificates: true};
@@ -82,5 +82,86 @@ describe('granteesOf', () => {
 
 	test('a role nobody is bound to reaches nobody', () => {
 		assert.deepEqual(granteesOf('lonely', {clusterRoles: [role('lonely')], clusterRoleBindings: [], roleBindings: []}, multus), []);
+	});
+});
+
+describe('chooseFixTarget: the added rules reach the Multus identity alone', () => {
+	const daemonSet = {namespace: 'kube-system', name: 'kube-multus-ds'};
+	const rules = [{apiGroups: [''], resources: ['pods'], verbs: ['list', 'watch']}];
+	const dedicated = 'kubectl-multus:kube-system:kube-multus-ds';
+
+	test('a role bound to the Multus ServiceAccount alone is patched; who gains is named', () => {
+		const objects = {clusterRoles: [role('multus')], clusterRoleBindings: [crb('multus', 'multus', [sa('kube-system', 'multus')])], roleBindings: []};
+		const target = chooseFixTarget({role: 'multus', objects, identity: multus, daemonSet, rules});
+		assert.equal(target.kind, 'patch');
+		assert.deepEqual(target.kind === 'patch' && target.gains.map(g => describeGrantee(g)), ['ServiceAccount kube-system:multus (ClusterRoleBinding multus)']);
+	});
+
+	test('with per-node certificates, the system:multus group binding counts as Multus alone', () => {
+		const objects = {clusterRoles: [role('multus')], clusterRoleBindings: [crb('multus', 'multus', [{kind: 'Group', name: 'system:multus'}])], roleBindings: []};
+		assert.equal(chooseFixTarget({role: 'multus', objects, identity: perNode, daemonSet, rules}).kind, 'patch');
+		// The subjects of the dedicated binding are that group.
+		const shared = {...objects, clusterRoleBindings: [crb('multus', 'multus', [{kind: 'Group', name: 'system:multus'}, {kind: 'User', name: 'alice'}])]};
+		const target = chooseFixTarget({role: 'multus', objects: shared, identity: perNode, daemonSet, rules});
+		assert.deepEqual(target.kind === 'dedicated' && target.binding.subjects, [{apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'system:multus'}]);
+	});
+
+	test('the issue 12 case: a role shared with default:webapp gets a dedicated role and binding for Multus alone', () => {
+		const objects = {
+			clusterRoles: [role('aaa-shared-pods')],
+			clusterRoleBindings: [crb('aaa-shared-pods', 'aaa-shared-pods', [sa('kube-system', 'multus'), sa('default', 'webapp')])],
+			roleBindings: [],
+		};
+		const target = chooseFixTarget({role: 'aaa-shared-pods', objects, identity: multus, daemonSet, rules});
+		assert.equal(target.kind, 'dedicated');
+		if (target.kind !== 'dedicated') return;
+		assert.deepEqual(target.others.map(g => describeGrantee(g)), ['ServiceAccount default:webapp (ClusterRoleBinding aaa-shared-pods)']);
+		assert.equal(target.role.metadata?.name, dedicated);
+		assert.deepEqual(target.role.metadata?.labels, {'app.kubernetes.io/managed-by': 'kubectl-multus'});
+		assert.deepEqual(target.role.rules, rules);
+		assert.deepEqual(target.binding.roleRef, {apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: dedicated});
+		assert.deepEqual(target.binding.subjects, [{kind: 'ServiceAccount', name: 'multus', namespace: 'kube-system'}]);
+		assert.deepEqual(target.gains.map(g => describeGrantee(g)), [`ServiceAccount kube-system:multus (ClusterRoleBinding ${dedicated})`]);
+	});
+
+	test('a RoleBinding of the role to someone else, or a group every ServiceAccount is in, makes it shared too', () => {
+		const base = {clusterRoles: [role('multus')], clusterRoleBindings: [crb('multus', 'multus', [sa('kube-system', 'multus')])], roleBindings: []};
+		assert.equal(chooseFixTarget({role: 'multus', objects: {...base, roleBindings: [rb('team-a', 'x', 'multus', [{kind: 'User', name: 'alice'}])]}, identity: multus, daemonSet, rules}).kind, 'dedicated');
+		assert.equal(chooseFixTarget({role: 'multus', objects: {...base, clusterRoleBindings: [...base.clusterRoleBindings, crb('all-sa', 'multus', [{kind: 'Group', name: 'system:serviceaccounts:kube-system'}])]}, identity: multus, daemonSet, rules}).kind, 'dedicated');
+	});
+
+	test('an aggregated role that copies the patched source and is bound to others makes the source shared', () => {
+		const objects = {
+			clusterRoles: [role('multus-source', {'agg/multus': 'true'}), role('viewers', {}, {'agg/multus': 'true'})],
+			clusterRoleBindings: [crb('multus', 'multus-source', [sa('kube-system', 'multus')]), crb('viewers', 'viewers', [{kind: 'Group', name: 'devs'}])],
+			roleBindings: [],
+		};
+		assert.equal(chooseFixTarget({role: 'multus-source', objects, identity: multus, daemonSet, rules}).kind, 'dedicated');
+	});
+
+	const shared = {clusterRoles: [role('shared')], clusterRoleBindings: [crb('shared', 'shared', [sa('kube-system', 'multus'), sa('default', 'webapp')])], roleBindings: []};
+
+	test('refused: the dedicated name is taken by a role or binding that is not ours', () => {
+		const taken = chooseFixTarget({role: 'shared', objects: {...shared, clusterRoles: [...shared.clusterRoles, role(dedicated)]}, identity: multus, daemonSet, rules});
+		assert.deepEqual(taken.kind === 'refused' && taken.reason, `a ClusterRole named ${dedicated} exists and was not made by kubectl multus`);
+		const binding = chooseFixTarget({role: 'shared', objects: {...shared, clusterRoleBindings: [...shared.clusterRoleBindings, crb(dedicated, dedicated, [{kind: 'User', name: 'mallory'}])]}, identity: multus, daemonSet, rules});
+		assert.equal(binding.kind, 'refused');
+	});
+
+	test('refused: a binding made in advance to a role of the dedicated name would hand it to mallory', () => {
+		const target = chooseFixTarget({role: 'shared', objects: {...shared, clusterRoleBindings: [...shared.clusterRoleBindings, crb('trap', dedicated, [{kind: 'User', name: 'mallory'}])]}, identity: multus, daemonSet, rules});
+		assert.deepEqual(target.kind === 'refused' && target.reason, `a dedicated ClusterRole ${dedicated} would reach User mallory (ClusterRoleBinding trap) too`);
+	});
+
+	test('refused: an aggregate that selects our label would copy the dedicated role to its subjects', () => {
+		const objects = {...shared, clusterRoles: [...shared.clusterRoles, role('grabs-ours', {}, {'app.kubernetes.io/managed-by': 'kubectl-multus'})], clusterRoleBindings: [...shared.clusterRoleBindings, crb('grabs-ours', 'grabs-ours', [{kind: 'Group', name: 'devs'}])]};
+		const target = chooseFixTarget({role: 'shared', objects, identity: multus, daemonSet, rules});
+		assert.match(target.kind === 'refused' ? target.reason : '', /would reach Group devs \(ClusterRoleBinding grabs-ours, of aggregated ClusterRole grabs-ours\)/);
+	});
+
+	test('a dedicated role and binding from an earlier run are patched like the identity\'s own role', () => {
+		const earlier = dedicatedObjects(daemonSet, multus, []);
+		const objects = {...shared, clusterRoles: [...shared.clusterRoles, earlier.role], clusterRoleBindings: [...shared.clusterRoleBindings, earlier.binding]};
+		assert.deepEqual(chooseFixTarget({role: 'shared', objects, identity: multus, daemonSet, rules}).kind === 'patch' && (chooseFixTarget({role: 'shared', objects, identity: multus, daemonSet, rules}) as {role: string}).role, dedicated);
 	});
 });

@@ -73,7 +73,7 @@ describe('renderLine: the plain doctor\'s lines', () => {
 			daemonSetOwner: undefined,
 		} as unknown as Found;
 		const patch = planRolePatch(rules, blockingRules('thick'), '1');
-		const plan = {role, resourceVersion: '1', patch, owner: undefined, autoupdateDisabled: false, blocked: undefined, reconcileYaml: '', manifestYaml: '', operations: patch.jsonPatch, permissions: [], serverDryRun: 'skipped'} as unknown as Plan;
+		const plan = {role, resourceVersion: '1', patch, owner: undefined, autoupdateDisabled: false, blocked: undefined, reconcileYaml: '', manifestYaml: '', operations: patch.jsonPatch, permissions: [], serverDryRun: 'skipped', gains: [`ServiceAccount kube-system:multus (ClusterRoleBinding bind${osc})`]} as unknown as Plan;
 		const diagnosis = {rules: {requirements: [], missing: patch.missing, advisoryMissing: []}} as never;
 		const text = [...findLines(found), ...planLines(plan, diagnosis)].map(line => renderLine(line, true)).join('\n');
 		// Our own colours are SGR sequences; nothing else may start with ESC, and no BEL, no bidi override.

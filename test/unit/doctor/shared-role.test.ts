@@ -1,0 +1,154 @@
+// Issue 12 item 2: the fix never widens access for other subjects. A role Multus shares with others is left alone;
+// the rules go to a dedicated ClusterRole and binding for the Multus identity alone, which undo removes again.
+import assert from 'node:assert/strict';
+import {describe, test} from 'node:test';
+import {runUndo, type UndoEnv} from '../../../source/commands/undo.js';
+import {MultusError} from '../../../source/errors.js';
+import {changeAnnotation, readRecord} from '../../../source/doctor/record.js';
+import {planLines} from '../../../source/doctor/present.js';
+import {serviceAccountIdentity} from '../../../source/multus/discovery.js';
+import {renderLine} from '../../../source/ansi.js';
+import {doctorOptions} from '../../helpers/doctor-fixtures.js';
+import type {FakeCluster} from '../../helpers/fake-cluster.js';
+import {brokenRules, brokenThick} from '../../helpers/fake-multus.js';
+import {runFlow} from '../../helpers/flow.js';
+
+const dedicated = 'kubectl-multus:kube-system:kube-multus-ds';
+const webapp = serviceAccountIdentity('default', 'webapp');
+const multus = serviceAccountIdentity('kube-system', 'multus');
+const listPods = {verb: 'list', resource: 'pods'};
+
+/** The issue's case: the Multus role is bound to kube-system:multus and default:webapp in one binding. */
+function sharedThick(): FakeCluster {
+	const cluster = brokenThick();
+	cluster.bindings[0]!.subjects!.push({kind: 'ServiceAccount', name: 'webapp', namespace: 'default'});
+	return cluster;
+}
+
+function undoEnv(cluster: FakeCluster): UndoEnv & {out: string} {
+	const env = {
+		out: '',
+		connect: () => ({client: cluster}),
+		write(text: string) {
+			env.out += text;
+		},
+		ask: async () => 'y',
+	};
+	return env;
+}
+
+describe('a role Multus shares with others', () => {
+	test('is left alone: a dedicated ClusterRole and binding give list/watch to Multus alone; webapp gains nothing', async () => {
+		const cluster = sharedThick();
+		assert.equal(cluster.authorize(webapp, listPods).allowed, false);
+		const run = await runFlow(cluster);
+		assert.equal(run.outcome.verdict, 'fixed', run.outcome.message);
+		assert.deepEqual(cluster.role('multus')?.rules, brokenRules, 'the shared role is not touched');
+		assert.equal(cluster.callsOf('patchClusterRole').length, 0);
+		assert.equal(cluster.authorize(webapp, listPods).allowed, false, 'webapp gained nothing');
+		assert.equal(cluster.authorize(multus, listPods).allowed, true);
+		const role = cluster.role(dedicated)!;
+		assert.deepEqual(role.rules, [{apiGroups: [''], resources: ['pods'], verbs: ['list', 'watch']}]);
+		assert.equal(role.metadata?.labels?.['app.kubernetes.io/managed-by'], 'kubectl-multus');
+		const binding = cluster.bindings.find(b => b.metadata?.name === dedicated)!;
+		assert.deepEqual(binding.subjects, [{kind: 'ServiceAccount', name: 'multus', namespace: 'kube-system'}]);
+		const record = readRecord(role);
+		assert.equal(record.state, 'valid');
+		assert.deepEqual(record.state === 'valid' && record.record.dedicated, {binding: dedicated, subjects: binding.subjects});
+		// A server-side dry run of both creations came first.
+		assert.deepEqual(cluster.callsOf('createClusterRole').map(args => args[1]), [true, false]);
+		assert.deepEqual(cluster.callsOf('createClusterRoleBinding').map(args => args[1]), [true, false]);
+		assert.match(run.state.verification?.undo ?? '', /deletes ClusterRole kubectl-multus:kube-system:kube-multus-ds and ClusterRoleBinding kubectl-multus:kube-system:kube-multus-ds, which it created/);
+	});
+
+	test('before asking, the plan says who else is bound and every subject who gains anything', async () => {
+		const cluster = sharedThick();
+		const run = await runFlow(cluster, {check: true});
+		const text = planLines(run.state.plan, run.state.diagnosis).map(line => renderLine(line, false)).join('\n');
+		assert.match(text, /ClusterRole multus now \(bound to others too; left as it is\):/);
+		assert.match(text, /! ClusterRole multus is also bound to ServiceAccount default:webapp \(ClusterRoleBinding multus\): not patched, so they gain nothing/);
+		assert.match(text, /\+ ClusterRole kubectl-multus:kube-system:kube-multus-ds: pods \[""\]: list, watch/);
+		assert.match(text, /\+ ClusterRoleBinding kubectl-multus:kube-system:kube-multus-ds: ClusterRole kubectl-multus:kube-system:kube-multus-ds to ServiceAccount kube-system:multus/);
+		assert.deepEqual(run.state.plan?.gains, ['ServiceAccount kube-system:multus (ClusterRoleBinding kubectl-multus:kube-system:kube-multus-ds)']);
+		assert.equal(text.match(/granted to: /g)?.length, 1, 'nobody else gains');
+		assert.match(run.outcome.message, /in a new ClusterRole kubectl-multus:kube-system:kube-multus-ds bound to the Multus identity alone \(ClusterRole multus is bound to others too\)/);
+		assert.equal(cluster.callsOf('createClusterRole').length, 0, '--check creates nothing, not even a dry run');
+	});
+
+	test('a role bound to Multus alone is patched as before, and the plan names who gains', async () => {
+		const cluster = brokenThick();
+		const run = await runFlow(cluster);
+		assert.equal(run.outcome.verdict, 'fixed');
+		assert.equal(cluster.role(dedicated), undefined);
+		assert.deepEqual(run.state.plan?.gains, ['ServiceAccount kube-system:multus (ClusterRoleBinding multus)']);
+	});
+
+	test('a RoleBinding of the Multus role to someone else in one namespace makes it shared as well', async () => {
+		const cluster = brokenThick();
+		cluster.addRoleBinding({metadata: {namespace: 'team-a', name: 'reuse'}, roleRef: {apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'multus'}, subjects: [{kind: 'User', name: 'alice'}]});
+		const run = await runFlow(cluster);
+		assert.equal(run.outcome.verdict, 'fixed');
+		assert.deepEqual(run.state.plan?.dedicated?.othersBound, ['User alice (RoleBinding team-a/reuse, in namespace team-a only)']);
+		assert.deepEqual(cluster.role('multus')?.rules, brokenRules);
+	});
+
+	test('refused when a binding made in advance would hand the dedicated role to someone else: nothing is written', async () => {
+		const cluster = sharedThick();
+		cluster.addBinding({metadata: {name: 'trap'}, roleRef: {apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: dedicated}, subjects: [{kind: 'User', name: 'mallory'}]});
+		const run = await runFlow(cluster);
+		assert.equal(run.outcome.exitCode, 1, run.outcome.message);
+		assert.match(run.outcome.message, /ClusterRole multus is bound to others too \(ServiceAccount default:webapp \(ClusterRoleBinding multus\)\), so patching it would give them pods \[""\]: list, watch as well; and a dedicated ClusterRole kubectl-multus:kube-system:kube-multus-ds would reach User mallory \(ClusterRoleBinding trap\) too/);
+		assert.equal(cluster.callsOf('createClusterRole').length + cluster.callsOf('patchClusterRole').length, 0);
+		assert.equal(cluster.authorize({user: 'mallory', groups: []}, listPods).allowed, false);
+	});
+
+	test('a caller who may not list RoleBindings cannot tell who else the role reaches: exit 4, the permission named, nothing written', async () => {
+		const cluster = brokenThick();
+		cluster.fault('listRoleBindings', {error: new MultusError('Forbidden', 'cannot list RoleBindings in all namespaces: forbidden', {status: 403})});
+		const run = await runFlow(cluster);
+		assert.equal(run.outcome.exitCode, 4, run.outcome.message);
+		assert.match(run.outcome.message, /you lack permission to apply the fix: list RoleBindings in all namespaces \(to see who else a patched role would reach\)/);
+		assert.equal(cluster.callsOf('patchClusterRole').length, 0, 'not even a dry run');
+	});
+
+	test('a second run finds Multus healthy through the dedicated role and writes nothing', async () => {
+		const cluster = sharedThick();
+		await runFlow(cluster);
+		const again = await runFlow(cluster);
+		assert.equal(again.outcome.verdict, 'healthy', again.outcome.message);
+		assert.equal(cluster.callsOf('createClusterRole').filter(args => args[1] === false).length, 1);
+	});
+
+	test('undo deletes the dedicated role and binding it created, and the shared role stays as it was', async () => {
+		const cluster = sharedThick();
+		await runFlow(cluster);
+		const env = undoEnv(cluster);
+		const code = await runUndo(doctorOptions({yes: true, interactive: false}), env);
+		assert.equal(code, 0, env.out);
+		assert.match(env.out, /undo deletes ClusterRole kubectl-multus:kube-system:kube-multus-ds and ClusterRoleBinding kubectl-multus:kube-system:kube-multus-ds/);
+		assert.equal(cluster.role(dedicated), undefined);
+		assert.equal(cluster.bindings.some(b => b.metadata?.name === dedicated), false);
+		assert.deepEqual(cluster.role('multus')?.rules, brokenRules);
+		assert.equal(cluster.authorize(multus, listPods).allowed, false);
+	});
+
+	test('undo refuses a dedicated binding someone added a subject to, and deletes nothing', async () => {
+		const cluster = sharedThick();
+		await runFlow(cluster);
+		cluster.bindings.find(b => b.metadata?.name === dedicated)!.subjects!.push({kind: 'User', name: 'mallory'});
+		await assert.rejects(runUndo(doctorOptions({yes: true, interactive: false}), undoEnv(cluster)), /ClusterRoleBinding kubectl-multus:kube-system:kube-multus-ds is no longer exactly the one kubectl multus created/);
+		assert.ok(cluster.role(dedicated));
+		assert.equal(cluster.callsOf('deleteClusterRole').length + cluster.callsOf('deleteClusterRoleBinding').length, 0);
+	});
+
+	test('undo refuses a forged "dedicated" record on a role that is not ours (to have it deleted)', async () => {
+		const cluster = brokenThick();
+		const forged = {added: brokenRules, at: '2026-01-01T00:00:00Z', by: 'x', daemonSet: 'kube-system/kube-multus-ds', rulesAfter: brokenRules, dedicated: {binding: 'multus', subjects: [{kind: 'ServiceAccount', name: 'multus', namespace: 'kube-system'}]}};
+		cluster.writeRole('multus', role => {
+			role.metadata = {...role.metadata, annotations: {[changeAnnotation]: JSON.stringify(forged)}};
+		});
+		await assert.rejects(runUndo(doctorOptions({yes: true, interactive: false}), undoEnv(cluster)), /ClusterRole multus: its record says kubectl multus created it, but it does not carry the label/);
+		assert.ok(cluster.role('multus'));
+		assert.equal(cluster.callsOf('deleteClusterRole').length, 0);
+	});
+});
