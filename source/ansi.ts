@@ -14,7 +14,7 @@ import type {Line, Style} from './doctor/present.js';
  * tags), line and paragraph separators, lone surrogates, and every other character Unicode says to draw as
  * nothing (Default_Ignorable_Code_Point: Hangul fillers, variation selectors, the unassigned rest of the tags).
  */
-const unsafeClass = String.raw`[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}\p{Default_Ignorable_Code_Point}]`;
+export const unsafeClass = String.raw`[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}\p{Default_Ignorable_Code_Point}]`;
 const anyUnsafe = new RegExp(unsafeClass, 'u');
 const everyUnsafe = new RegExp(unsafeClass, 'gu');
 const layout = new Set(['\t', '\n']);

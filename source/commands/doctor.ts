@@ -10,6 +10,7 @@ import {runDoctorFlow} from '../doctor/runner.js';
 import {connectKube} from '../kube/client.js';
 import {describeRule} from '../multus/rbac.js';
 import {terminalSafe} from '../ansi.js';
+import {shellQuote} from '../shell.js';
 
 /**
  * The doctor without a terminal: the flow's events go to every observer (the plain printer when the output is
@@ -74,7 +75,7 @@ async function runEmit(options: DoctorOptions, signal: AbortSignal): Promise<num
 	}
 	process.stdout.write(options.emit === 'patch' ? rulesPatchJson(plan.patch.jsonPatch) : plan.manifestYaml);
 	const use = options.emit === 'patch'
-		? `kubectl patch clusterrole ${plan.role} --type=json --patch-file FILE`
+		? `kubectl patch clusterrole ${shellQuote(plan.role)} --type=json --patch-file FILE`
 		: plan.dedicated ? 'kubectl create -f FILE (a new ClusterRole and ClusterRoleBinding)' : 'kubectl apply -f FILE (or kubectl auth reconcile -f FILE)';
 	const added = plan.patch.missing.map(describeRule).join('; ');
 	process.stderr.write(terminalSafe(

@@ -10,6 +10,7 @@ import {planUndo} from '../multus/revert.js';
 import {describeSubject} from '../multus/subjects.js';
 import {annotationPath, changeAnnotation, previousRulesAnnotation, readRecord, type ChangeRecord} from '../doctor/record.js';
 import {terminalSafe} from '../ansi.js';
+import {shellQuote} from '../shell.js';
 import type {ConnectionOptions, DoctorOptions} from '../options.js';
 
 /** A role with a change record undo will act on: the rules it leaves, or the dedicated objects it deletes. */
@@ -171,7 +172,7 @@ export async function runUndo(options: DoctorOptions, env: UndoEnv = processEnv)
 	if (changedSince && !options.force) {
 		say('It has changed since (its rules are no longer exactly what kubectl multus left), so undo would lose that change.');
 		throw new MultusError('Conflict', `ClusterRole ${name} changed after kubectl multus patched it; refusing to undo`, {
-			hint: `compare with kubectl get clusterrole ${name} -o yaml, or pass --force to remove only what kubectl multus added and keep the rest`,
+			hint: `compare with kubectl get clusterrole ${shellQuote(name)} -o yaml, or pass --force to remove only what kubectl multus added and keep the rest`,
 		});
 	}
 	if (options.check || options.dryRun !== 'none') {

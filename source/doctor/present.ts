@@ -1,4 +1,5 @@
 import type {V1PolicyRule} from '@kubernetes/client-node';
+import {shellQuote} from '../shell.js';
 import {describeRule} from '../multus/rbac.js';
 import {describeSubject} from '../multus/subjects.js';
 import {formatDuration} from '../duration.js';
@@ -80,11 +81,11 @@ export const say = {
 
 	noRoleBound: (ds: MultusDaemonSet) => ({
 		message: `no ClusterRole is bound to ServiceAccount ${ds.namespace}:${ds.serviceAccount}`,
-		hint: `create the binding and role, for example: kubectl create clusterrole multus-pods --verb=get,list,watch --resource=pods && kubectl create clusterrolebinding multus-pods --clusterrole=multus-pods --serviceaccount=${ds.namespace}:${ds.serviceAccount}`,
+		hint: `create the binding and role, for example: kubectl create clusterrole multus-pods --verb=get,list,watch --resource=pods && kubectl create clusterrolebinding multus-pods --clusterrole=multus-pods --serviceaccount=${shellQuote(`${ds.namespace}:${ds.serviceAccount}`)}`,
 	}),
 	onlySharedRoles: (ds: MultusDaemonSet, user: string) => ({
 		message: `no ClusterRole is bound to ${ds.perNodeCertificates ? 'Group system:multus or User ' + user : `ServiceAccount ${ds.namespace}:${ds.serviceAccount}`} itself (only through shared groups)`,
-		hint: `bind one: kubectl create clusterrole multus-pods --verb=get,list,watch --resource=pods && kubectl create clusterrolebinding multus-pods --clusterrole=multus-pods --serviceaccount=${ds.namespace}:${ds.serviceAccount}`,
+		hint: `bind one: kubectl create clusterrole multus-pods --verb=get,list,watch --resource=pods && kubectl create clusterrolebinding multus-pods --clusterrole=multus-pods --serviceaccount=${shellQuote(`${ds.namespace}:${ds.serviceAccount}`)}`,
 	}),
 	aggregateWithoutSource: (role: string) => ({
 		message: `ClusterRole ${role} is aggregated and has no source role to patch`,
@@ -128,14 +129,14 @@ export const say = {
 	conflict: (role: string) => `ClusterRole ${role} changed while we were asking (someone else wrote it): re-reading it and planning again.`,
 
 	noRestart: (ds: MultusDaemonSet) =>
-		`--no-restart: DaemonSet ${dsName(ds)} not restarted. Its reflectors retry with backoff and recover by themselves; restart later with kubectl -n ${ds.namespace} rollout restart ds/${ds.name}.`,
+		`--no-restart: DaemonSet ${dsName(ds)} not restarted. Its reflectors retry with backoff and recover by themselves; restart later with kubectl -n ${shellQuote(ds.namespace)} rollout restart ${shellQuote(`ds/${ds.name}`)}.`,
 	onDelete: (ds: MultusDaemonSet, strategy: string, selector: string) =>
-		`DaemonSet ${dsName(ds)} uses the ${strategy} update strategy: a restart only replaces pods when they are deleted, so the doctor does not restart or wait. The reflectors recover by themselves; to restart now, delete the pods node by node: kubectl -n ${ds.namespace} delete pod -l ${selector} --field-selector spec.nodeName=NODE`,
+		`DaemonSet ${dsName(ds)} uses the ${strategy} update strategy: a restart only replaces pods when they are deleted, so the doctor does not restart or wait. The reflectors recover by themselves; to restart now, delete the pods node by node: kubectl -n ${shellQuote(ds.namespace)} delete pod -l ${shellQuote(selector)} --field-selector spec.nodeName=NODE`,
 	rolloutTimedOut: (ds: MultusDaemonSet, after: string, status: string, progress: RolloutProgress) => {
 		const nodes = progress.pending.map(p => `${p.node} (${p.pod ?? 'no pod'}: ${p.reason})`).join(', ');
 		return {
 			message: `rollout of DaemonSet ${dsName(ds)} did not finish within ${after}: ${status}${progress.pendingTotal ? ` Still pending on ${progress.pendingTotal} node(s): ${nodes}${progress.pendingTotal > progress.pending.length ? ', …' : ''}` : ''}`,
-			hint: `the ClusterRole fix is in place; the rollout continues in the background. Look at the pending pods (kubectl -n ${ds.namespace} describe pod POD) and wait with kubectl -n ${ds.namespace} rollout status ds/${ds.name}`,
+			hint: `the ClusterRole fix is in place; the rollout continues in the background. Look at the pending pods (kubectl -n ${shellQuote(ds.namespace)} describe pod POD) and wait with kubectl -n ${shellQuote(ds.namespace)} rollout status ${shellQuote(`ds/${ds.name}`)}`,
 		};
 	},
 	daemonSetDeleted: (ds: {namespace: string; name: string}) => ({
@@ -170,9 +171,9 @@ export function clusterStateAfterCancel(facts: ClusterFacts): string {
 		const ds = facts.found?.daemonSet;
 		if (facts.rollout?.finishedAt) return `ClusterRole ${role} was patched and the DaemonSet rolled out; only verification did not finish.`;
 		if (facts.restart) {
-			return `ClusterRole ${role} was patched and the DaemonSet restart was started; the DaemonSet controller finishes the rollout by itself (kubectl -n ${ds?.namespace} rollout status ds/${ds?.name}).`;
+			return `ClusterRole ${role} was patched and the DaemonSet restart was started; the DaemonSet controller finishes the rollout by itself (kubectl -n ${shellQuote(ds?.namespace ?? 'NAMESPACE')} rollout status ${shellQuote(`ds/${ds?.name ?? 'NAME'}`)}).`;
 		}
-		return `ClusterRole ${role} was patched (${facts.plan?.patch.missing.map(describeRule).join('; ') ?? 'rules added'}); the DaemonSet was not restarted (its pods recover by themselves, or run kubectl -n ${ds?.namespace} rollout restart ds/${ds?.name}).`;
+		return `ClusterRole ${role} was patched (${facts.plan?.patch.missing.map(describeRule).join('; ') ?? 'rules added'}); the DaemonSet was not restarted (its pods recover by themselves, or run kubectl -n ${shellQuote(ds?.namespace ?? 'NAMESPACE')} rollout restart ${shellQuote(`ds/${ds?.name ?? 'NAME'}`)}).`;
 	}
 	return 'Nothing in the cluster was changed.';
 }
@@ -182,9 +183,9 @@ export function writeInDoubt(facts: ClusterFacts, step: StepId): string {
 	const role = facts.plan?.role ?? 'the ClusterRole';
 	const ds = facts.found?.daemonSet;
 	if (step === 'patch') {
-		return `ClusterRole ${role} may or may not have been patched (the request got no answer): kubectl get clusterrole ${role} -o yaml shows it (a kubectl-multus.dev/change annotation means it was); run the doctor again once the cluster answers.`;
+		return `ClusterRole ${role} may or may not have been patched (the request got no answer): kubectl get clusterrole ${shellQuote(facts.plan?.role ?? 'NAME')} -o yaml shows it (a kubectl-multus.dev/change annotation means it was); run the doctor again once the cluster answers.`;
 	}
-	return `ClusterRole ${role} was patched; the restart of DaemonSet ${ds ? dsName(ds) : 'the DaemonSet'} may or may not have been applied (the request got no answer): kubectl -n ${ds?.namespace} rollout status ds/${ds?.name} shows it.`;
+	return `ClusterRole ${role} was patched; the restart of DaemonSet ${ds ? dsName(ds) : 'the DaemonSet'} may or may not have been applied (the request got no answer): kubectl -n ${shellQuote(ds?.namespace ?? 'NAMESPACE')} rollout status ${shellQuote(`ds/${ds?.name ?? 'NAME'}`)} shows it.`;
 }
 
 export function connectLines(state: DoctorState): Line[] {
@@ -623,7 +624,7 @@ export function proofLines(proof: Proof): Line[] {
 /** How to revert a patch the doctor applied. */
 export function undoHint(role: string, context?: string, createdBinding?: string): string {
 	const what = createdBinding ? `deletes ClusterRole ${role} and ClusterRoleBinding ${createdBinding}, which it created` : `removes what it added to ClusterRole ${role}`;
-	return `kubectl multus undo${context ? ` --context ${context}` : ''}   (${what}, recorded in its kubectl-multus.dev/change annotation)`;
+	return `kubectl multus undo${context ? ` --context ${shellQuote(context)}` : ''}   (${what}, recorded in its kubectl-multus.dev/change annotation)`;
 }
 
 export function summaryLines(state: DoctorState): Line[] {

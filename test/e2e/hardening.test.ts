@@ -2,7 +2,8 @@
 // that hold the error only at their end, and a restart that cannot create its pods.
 import assert from 'node:assert/strict';
 import {spawn} from 'node:child_process';
-import {readFileSync, writeFileSync} from 'node:fs';
+import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {after, describe, test} from 'node:test';
 import {applyScenario, deleteScenario, kubectl, kubectlJson, runPlugin, testEnv} from '../helpers/cluster.js';
@@ -63,5 +64,38 @@ describe('the log sample', () => {
 		assert.equal(tiny.code, 1, tiny.stderr);
 		assert.match(tiny.stdout, /logs: could not read \(not enough read: 10 byte\(s\) hold no whole log line \(raise --log-bytes\), pod /);
 		assert.doesNotMatch(tiny.stdout, /no forbidden lines/);
+	});
+});
+
+describe('copy-paste hints', () => {
+	const hostile = 'multus;touch PWNED;';
+	after(() => {
+		kubectl(['delete', 'clusterrolebinding', 'multus-hostile', '--ignore-not-found']);
+		kubectl(['delete', 'clusterrole', hostile, '--ignore-not-found']);
+		deleteScenario('broken-thick');
+	});
+
+	test('a role named `multus;touch PWNED;`: the hint to apply the fix, pasted into a shell, names it and runs nothing else', async () => {
+		applyScenario('broken-thick');
+		// The only role bound to the daemon's ServiceAccount carries the hostile name (RBAC names allow ";" and " ").
+		kubectl(['delete', 'clusterrolebinding', 'multus']);
+		kubectl(['create', 'clusterrole', hostile, '--verb=get,update', '--resource=pods,pods/status']);
+		kubectl(['create', 'clusterrolebinding', 'multus-hostile', `--clusterrole=${hostile}`, '--serviceaccount=kube-system:multus']);
+		const result = await runPlugin(['doctor', '--emit', 'patch']);
+		assert.equal(result.code, 1, result.stderr);
+		const hint = /apply with (kubectl patch clusterrole .* --patch-file FILE)/.exec(result.stderr)?.[1];
+		assert.ok(hint, result.stderr);
+		assert.equal(hint, "kubectl patch clusterrole 'multus;touch PWNED;' --type=json --patch-file FILE");
+		// Paste it where `kubectl` only records its arguments.
+		const dir = mkdtempSync(path.join(tmpdir(), 'kubectl-multus-paste-'));
+		try {
+			writeFileSync(path.join(dir, 'kubectl'), '#!/bin/sh\nprintf "%s\\n" "$@" > "$(dirname "$0")/args"\n', {mode: 0o755});
+			const pasted = await shell(`cd ${dir} && PATH=${dir}:$PATH; ${hint}`);
+			assert.equal(pasted.code, 0, pasted.stderr);
+			assert.equal(existsSync(path.join(dir, 'PWNED')), false, 'the name ran as a command');
+			assert.deepEqual(readFileSync(path.join(dir, 'args'), 'utf8').split('\n').slice(0, 3), ['patch', 'clusterrole', hostile]);
+		} finally {
+			rmSync(dir, {recursive: true, force: true});
+		}
 	});
 });
