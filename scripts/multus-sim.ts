@@ -1,263 +1,242 @@
-// The multus daemon's log output, simulated for the local cluster's fake (kwok) pods.
+// The multus daemon's output, simulated, for Multus pods no real daemon runs behind (scripts/multus-pods.ts): thin
+// pods, thick releases without a built daemon, and every pod of a `--daemons sim` cluster (the 1000-node benchmark).
 //
-// kwok pods run no container, so this process plays the daemon's part in the logs: for every pod running a
-// multus image it writes a CRI-format log file and a kwok `Logs` object pointing `kubectl logs` at it. What it
-// writes follows the cluster's real RBAC, asked through SubjectAccessReview for the pod's ServiceAccount: while
-// the thick daemon may not list (or watch) pods cluster-wide it logs the client-go reflector's forbidden error
-// again and again with the reflector's backoff, in the format of the client-go its image tag shipped with
-// (multus-facts.md section 3a); once allowed, it logs a successful informer sync and goes quiet, just as the
-// real reflector recovers. Thin pods log the thin entrypoint's lines. A pod template annotation
-// `kubectl-multus.test/extra-log` appends literal lines (for look-alike scenarios). A thick daemon whose mounted
-// config enables per-node certificates ("perNodeCertificate": {"enabled": true}) is system:multus:<node> in group
-// system:multus instead of its ServiceAccount, as the real daemon is.
-import {appendFileSync, mkdirSync, rmSync, writeFileSync} from 'node:fs';
-import path from 'node:path';
-import {parseArgs} from 'node:util';
+// What it writes follows the cluster's real RBAC, asked through SubjectAccessReview for the daemon's identity, and
+// the shapes of the real daemons' lines (test/e2e/daemons.test.ts holds the two side by side): multus's own
+// start-up lines when the daemon config logs to stderr; for each informer its release runs (pods filtered to the
+// node, NetworkAttachmentDefinitions), while list or watch is denied the client-go reflector's forbidden error in
+// the format of the release's client-go, again and again with the reflector's backoff, silence once allowed (the
+// real reflector prints nothing on success); `[error] failed to sync <informer> informer cache` for an informer not
+// synced 20 s after start, then the readiness lines, as the real daemon's start-up waits for each cache in turn.
+// Thin pods log the thin entrypoint's lines. A pod template annotation `kubectl-multus.test/extra-log` appends
+// literal lines (for look-alike scenarios). A daemon whose config enables per-node certificates is
+// system:multus:<node> in group system:multus instead of its ServiceAccount, as the real daemon is.
+import {rmSync} from 'node:fs';
+import {AuthorizationV1Api, type CoreV1Api, type KubeConfig} from '@kubernetes/client-node';
+import type {InformerName, MultusRelease} from '../source/multus/versions.js';
 import {perNodeCertificateEnabled} from '../source/multus/discovery.js';
-import {
-	AuthorizationV1Api,
-	CoreV1Api,
-	CustomObjectsApi,
-	KubeConfig,
-	Watch,
-	type V1Pod,
-} from '@kubernetes/client-node';
+import {appendCri, mountedDaemonConfig, releaseOf, rfc3339, type MultusPod, type Stream} from './multus-pod.js';
 
-const {values} = parseArgs({options: {kubeconfig: {type: 'string'}, dir: {type: 'string'}, tick: {type: 'string', default: '2000'}}});
-const kc = new KubeConfig();
-kc.loadFromFile(values.kubeconfig!);
-const dir = values.dir!;
-mkdirSync(dir, {recursive: true});
-const authz = kc.makeApiClient(AuthorizationV1Api);
-const custom = kc.makeApiClient(CustomObjectsApi);
-const core = kc.makeApiClient(CoreV1Api);
-const tickMs = Number(values.tick);
-
-type Format = 'klog-0.27' | 'klog-0.29' | 'klog-0.32' | 'klog-0.34';
-interface SimPod {
-	namespace: string;
-	name: string;
-	uid: string;
-	node: string;
-	file: string;
-	thick: boolean;
-	user: string;
-	groups: string[];
-	format: Format;
-	nextErrorAt: number;
-	backoffMs: number;
-	synced: boolean;
-	startedAt: number;
-	syncFailureLogged: boolean;
+/** The reflector's lines for one denied list or watch, by client-go minor (the one the release is built with). */
+export function forbiddenLines(clientGo: string, informer: InformerName, user: string, verb: 'list' | 'watch', at: Date): string[] {
+	const {type, resource, group, reflector} = informerShape(clientGo, informer);
+	const err = `${resource}${group ? `.${group}` : ''} is forbidden: User "${user}" cannot ${verb} resource "${resource}" in API group "${group}" at the cluster scope`;
+	const esc = err.replaceAll('"', '\\"');
+	const minor = clientGoMinor(clientGo);
+	if (minor < 29) {
+		if (verb === 'watch' && informer === 'pod') return [`${klogHeader('E', at, 'reflector.go:148')} ${reflector}: Failed to watch ${type}: unknown (get pods)`];
+		return [
+			`${klogHeader('W', at, 'reflector.go:533')} ${reflector}: failed to ${verb} ${type}: ${err}`,
+			`${klogHeader('E', at, 'reflector.go:148')} ${reflector}: Failed to watch ${type}: failed to ${verb} ${type}: ${err}`,
+		];
+	}
+	if (minor < 32) {
+		return [
+			`${klogHeader('W', at, 'reflector.go:539')} ${reflector}: failed to ${verb} ${type}: ${err}`,
+			`${klogHeader('E', at, 'reflector.go:147')} ${reflector}: Failed to watch ${type}: failed to ${verb} ${type}: ${err}`,
+		];
+	}
+	if (minor < 34) {
+		return [
+			`${klogHeader('W', at, 'reflector.go:569')} ${reflector}: failed to ${verb} ${type}: ${err}`,
+			`${klogHeader('E', at, 'reflector.go:166')} "Unhandled Error" err="${reflector}: Failed to watch ${type}: failed to ${verb} ${type}: ${esc}" logger="UnhandledError"`,
+		];
+	}
+	return [
+		`${klogHeader('E', at, minor < 35 ? 'reflector.go:205' : 'reflector.go:204')} "Failed to watch" err="failed to ${verb} ${type}: ${esc}" logger="UnhandledError" reflector="${reflector}" type="${type}"`,
+	];
 }
 
-const pods = new Map<string, SimPod>();
+function clientGoMinor(clientGo: string): number {
+	return Number(/^v0\.(\d+)/.exec(clientGo)?.[1] ?? 99);
+}
 
-function formatFor(image: string): Format {
-	if (/snapshot-thick|snapshot$|:v4\.0/.test(image)) return 'klog-0.27';
-	if (/v4\.1|v4\.2\.[01]\b/.test(image)) return 'klog-0.29';
-	if (/v4\.2\.[23]/.test(image)) return 'klog-0.32';
-	return 'klog-0.34';
+/** The reflector's name is where its informer was started: the generated factory's Start, line by client-go. */
+function informerShape(clientGo: string, informer: InformerName) {
+	const minor = clientGoMinor(clientGo);
+	if (informer === 'net-attach-def') {
+		return {
+			type: '*v1.NetworkAttachmentDefinition', resource: 'network-attachment-definitions', group: 'k8s.cni.cncf.io',
+			reflector: 'github.com/k8snetworkplumbingwg/network-attachment-definition-client/pkg/client/informers/externalversions/factory.go:117',
+		};
+	}
+	const line = minor < 29 ? 150 : minor < 32 ? 159 : minor < 35 ? 160 : 161;
+	return {type: '*v1.Pod', resource: 'pods', group: '', reflector: `k8s.io/client-go/informers/factory.go:${line}`};
 }
 
 function klogHeader(level: 'E' | 'W' | 'I', at: Date, file: string): string {
 	const pad = (n: number, w = 2) => String(n).padStart(w, '0');
 	const micros = pad(at.getUTCMilliseconds() * 1000 + Math.floor(Math.random() * 1000), 6);
-	return `${level}${pad(at.getUTCMonth() + 1)}${pad(at.getUTCDate())} ${pad(at.getUTCHours())}:${pad(at.getUTCMinutes())}:${pad(at.getUTCSeconds())}.${micros}   ${4000 + (at.getUTCSeconds() % 7)} ${file}]`;
+	const pid = String(4000 + (at.getUTCSeconds() % 7)).padStart(7);
+	return `${level}${pad(at.getUTCMonth() + 1)}${pad(at.getUTCDate())} ${pad(at.getUTCHours())}:${pad(at.getUTCMinutes())}:${pad(at.getUTCSeconds())}.${micros} ${pid} ${file}]`;
 }
 
-function forbiddenLines(pod: SimPod, verb: 'list' | 'watch', at: Date): string[] {
-	const err = `pods is forbidden: User "${pod.user}" cannot ${verb} resource "pods" in API group "" at the cluster scope`;
-	const esc = err.replaceAll('"', '\\"');
-	switch (pod.format) {
-		case 'klog-0.27':
-			if (verb === 'watch') return [`${klogHeader('E', at, 'reflector.go:148')} k8s.io/client-go/informers/factory.go:150: Failed to watch *v1.Pod: unknown (get pods)`];
-			return [
-				`${klogHeader('W', at, 'reflector.go:533')} k8s.io/client-go/informers/factory.go:150: failed to list *v1.Pod: ${err}`,
-				`${klogHeader('E', at, 'reflector.go:148')} k8s.io/client-go/informers/factory.go:150: Failed to watch *v1.Pod: failed to list *v1.Pod: ${err}`,
-			];
-		case 'klog-0.29':
-			return [
-				`${klogHeader('W', at, 'reflector.go:539')} k8s.io/client-go/informers/factory.go:159: failed to ${verb} *v1.Pod: ${err}`,
-				`${klogHeader('E', at, 'reflector.go:147')} k8s.io/client-go/informers/factory.go:159: Failed to watch *v1.Pod: failed to ${verb} *v1.Pod: ${err}`,
-			];
-		case 'klog-0.32':
-			return [
-				`${klogHeader('W', at, 'reflector.go:569')} k8s.io/client-go/informers/factory.go:160: failed to ${verb} *v1.Pod: ${err}`,
-				`${klogHeader('E', at, 'reflector.go:166')} "Unhandled Error" err="k8s.io/client-go/informers/factory.go:160: Failed to watch *v1.Pod: failed to ${verb} *v1.Pod: ${esc}" logger="UnhandledError"`,
-			];
-		case 'klog-0.34':
-			return [
-				`${klogHeader('E', at, 'reflector.go:205')} "Failed to watch" err="failed to ${verb} *v1.Pod: ${esc}" logger="UnhandledError" reflector="k8s.io/client-go/informers/factory.go:160" type="*v1.Pod"`,
-			];
+/** What the simulated daemon's config says about its own lines (upstream's thick ConfigMaps; none for thin). */
+interface DaemonSettings {
+	logToStderr: boolean;
+	verbose: boolean;
+	chrootDir: string | undefined;
+	perNodeCertificate: boolean;
+	autoconfigDir: string;
+}
+
+function settingsOf(config: string | undefined, commandLine: string): DaemonSettings {
+	let parsed: Record<string, unknown> = {};
+	try {
+		parsed = config ? (JSON.parse(config) as Record<string, unknown>) : {};
+	} catch {
+		// Unreadable config: the defaults.
 	}
-}
-
-function criLine(at: Date, stream: 'stdout' | 'stderr', text: string): string {
-	return `${at.toISOString().replace('Z', '000000Z').replace(/\.(\d{3})000000Z$/, '.$1000000Z')} ${stream} F ${text}\n`;
-}
-
-function rfc3339(at: Date): string {
-	return at.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-
-function write(pod: SimPod, lines: Array<[stream: 'stdout' | 'stderr', text: string]>, at = new Date()): void {
-	appendFileSync(pod.file, lines.map(([stream, text]) => criLine(at, stream, text)).join(''));
-}
-
-const accessCache = new Map<string, {list: boolean; watch: boolean; at: number}>();
-// A daemon that starts asks the API server afresh (its first list); retries share one answer per tick.
-async function access(user: string, groups: string[], fresh = false): Promise<{list: boolean; watch: boolean}> {
-	const cached = accessCache.get(user);
-	if (!fresh && cached && Date.now() - cached.at < tickMs / 2) return cached;
-	const ask = async (verb: string) =>
-		(await authz.createSubjectAccessReview({body: {spec: {user, groups, resourceAttributes: {verb, resource: 'pods', group: ''}}}})).status?.allowed === true;
-	const [list, watch] = await Promise.all([ask('list'), ask('watch')]);
-	const answer = {list, watch, at: Date.now()};
-	accessCache.set(user, answer);
-	return answer;
-}
-
-/** The daemon config, inline in the command or in a mounted ConfigMap, enables per-node certificates. */
-async function perNodeCertificates(pod: V1Pod, command: string): Promise<boolean> {
-	if (perNodeCertificateEnabled(command)) return true;
-	for (const volume of pod.spec?.volumes ?? []) {
-		if (!volume.configMap?.name) continue;
-		try {
-			const cm = await core.readNamespacedConfigMap({namespace: pod.metadata!.namespace!, name: volume.configMap.name});
-			if (Object.values(cm.data ?? {}).some(perNodeCertificateEnabled)) return true;
-		} catch {
-			// A missing ConfigMap keeps the pod from starting for real; here it just means no such setting.
-		}
-	}
-	return false;
-}
-
-async function start(pod: V1Pod): Promise<void> {
-	const meta = pod.metadata!;
-	const key = `${meta.namespace}/${meta.name}`;
-	if (pods.has(key) || meta.deletionTimestamp) return;
-	const containers = pod.spec?.containers ?? [];
-	const multus = containers.find(c => /multus/.test(c.image ?? ''));
-	if (!multus) return;
-	const command = [...(multus.command ?? []), ...(multus.args ?? [])].join(' ');
-	const sa = pod.spec?.serviceAccountName ?? 'default';
-	const file = path.join(dir, `${meta.namespace}_${meta.name}_${meta.uid}.log`);
-	const sim: SimPod = {
-		namespace: meta.namespace!, name: meta.name!, uid: meta.uid!, node: pod.spec?.nodeName ?? '', file,
-		thick: /multus-daemon/.test(command) || (!/thin_entrypoint|entrypoint\.sh/.test(command) && /thick/.test(multus.image ?? '')),
-		user: `system:serviceaccount:${meta.namespace}:${sa}`,
-		groups: ['system:serviceaccounts', `system:serviceaccounts:${meta.namespace}`, 'system:authenticated'],
-		format: formatFor(multus.image ?? ''),
-		nextErrorAt: Number.POSITIVE_INFINITY, backoffMs: 800, synced: false, startedAt: Date.now(), syncFailureLogged: false,
+	const level = String(parsed['logLevel'] ?? '');
+	return {
+		logToStderr: parsed['logToStderr'] === true,
+		verbose: level === 'verbose' || level === 'debug',
+		chrootDir: typeof parsed['chrootDir'] === 'string' ? parsed['chrootDir'] : undefined,
+		perNodeCertificate: perNodeCertificateEnabled(commandLine) || (config !== undefined && perNodeCertificateEnabled(config)),
+		autoconfigDir: String(parsed['multusAutoconfigDir'] ?? parsed['cniConfigDir'] ?? '/etc/cni/net.d'),
 	};
-	pods.set(key, sim);
-	if (sim.thick && (await perNodeCertificates(pod, command))) {
-		sim.user = `system:multus:${sim.node}`;
-		sim.groups = ['system:multus', 'system:authenticated'];
-	}
-	writeFileSync(file, '');
-	const now = new Date();
-	if (sim.thick) {
-		write(sim, [
-			['stderr', `${rfc3339(now)} [verbose] multus-daemon started`],
-			['stderr', `${rfc3339(now)} [verbose] server configured with chroot: /hostroot`],
-			['stderr', `${rfc3339(now)} [verbose] Filtering pod watch for node "${sim.node}"`],
-			['stderr', `${rfc3339(now)} [verbose] API readiness check`],
-			['stderr', `${rfc3339(now)} [verbose] API readiness check done!`],
-			['stderr', `${rfc3339(now)} [verbose] Generated MultusCNI config: {"cniVersion":"0.3.1","name":"multus-cni-network","type":"multus-shim","logLevel":"verbose","logToStderr":true,"clusterNetwork":"/host/etc/cni/net.d/10-kwok.conflist"}`],
-			['stderr', `${rfc3339(now)} [verbose] started to watch file /host/etc/cni/net.d/10-kwok.conflist`],
-		], now);
-	} else {
-		write(sim, [
-			['stdout', `${rfc3339(now)} Generating Multus configuration file using files in /host/etc/cni/net.d...`],
-			['stdout', `${rfc3339(now)} Using MASTER_PLUGIN: 10-kwok.conflist`],
-			['stdout', `${rfc3339(now)} Nested capabilities string: `],
-			['stdout', `${rfc3339(now)} Using /host/etc/cni/net.d/00-multus.conf as a source to generate the Multus configuration`],
-			['stdout', `${rfc3339(now)} Config file created @ /host/etc/cni/net.d/00-multus.conf`],
-		], now);
-	}
-	const extra = pod.metadata?.annotations?.['kubectl-multus.test/extra-log'];
-	if (extra) write(sim, extra.split('\n').filter(Boolean).map(line => ['stderr', line] as ['stderr', string]), now);
-	try {
-		await custom.createNamespacedCustomObject({
-			group: 'kwok.x-k8s.io', version: 'v1alpha1', plural: 'logs', namespace: sim.namespace,
-			body: {
-				apiVersion: 'kwok.x-k8s.io/v1alpha1', kind: 'Logs',
-				metadata: {name: sim.name, namespace: sim.namespace, ownerReferences: [{apiVersion: 'v1', kind: 'Pod', name: sim.name, uid: sim.uid}]},
-				spec: {logs: [{logsFile: file}]},
-			},
-		});
-	} catch (error) {
-		if ((error as {code?: number}).code !== 409) console.error(`Logs for ${key}: ${String(error)}`);
-	}
-	sim.nextErrorAt = 0; // the ticker leaves a pod alone until its identity is known and its first (fresh) step began
-	await step(sim, true);
 }
 
-async function step(pod: SimPod, starting = false): Promise<void> {
-	if (!pod.thick || pod.synced) return;
-	const now = Date.now();
-	if (now < pod.nextErrorAt) return;
-	// One step at a time per pod: a tick during a daemon's first, fresh question must not answer it from the
-	// cache, which holds the old pods' answer from before the role changed.
-	pod.nextErrorAt = Number.POSITIVE_INFINITY;
-	let allowed: {list: boolean; watch: boolean};
-	try {
-		allowed = await access(pod.user, pod.groups, starting);
-	} catch (error) {
-		pod.nextErrorAt = now + pod.backoffMs;
-		throw error;
-	}
-	const at = new Date();
-	if (allowed.list && allowed.watch) {
-		pod.synced = true;
-		write(pod, [['stderr', `${rfc3339(at)} [verbose] pod informer cache synced`]], at);
-		return;
-	}
-	write(pod, forbiddenLines(pod, allowed.list ? 'watch' : 'list', at).map(line => ['stderr', line] as ['stderr', string]), at);
-	if (!pod.syncFailureLogged && now - pod.startedAt > 20_000) {
-		pod.syncFailureLogged = true;
-		write(pod, [['stderr', `${rfc3339(at)} [error] failed to sync pod informer cache`]], at);
-	}
-	pod.backoffMs = Math.min(pod.backoffMs * 2, 30_000);
-	pod.nextErrorAt = now + pod.backoffMs * (0.8 + Math.random() * 0.4);
+interface InformerState {
+	name: InformerName;
+	synced: boolean;
+	/** client-go's reflector backoff: 800 ms doubling to 30 s, each wait stretched by up to 100% jitter. */
+	backoffMs: number;
+	timer: NodeJS.Timeout | undefined;
 }
 
-function stop(pod: V1Pod): void {
-	const key = `${pod.metadata?.namespace}/${pod.metadata?.name}`;
-	const sim = pods.get(key);
-	if (!sim) return;
-	pods.delete(key);
-	rmSync(sim.file, {force: true});
+const syncWaitMs = 20_000;
+
+export interface SimulatorContext {
+	core: CoreV1Api;
+	kc: KubeConfig;
 }
 
-let resourceVersion: string | undefined;
-async function watchPods(): Promise<void> {
-	const watch = new Watch(kc);
-	await watch.watch(
-		'/api/v1/pods',
-		{allowWatchBookmarks: true, ...(resourceVersion ? {resourceVersion} : {})},
-		(type: string, obj: V1Pod) => {
-			if (type === 'BOOKMARK') {
-				resourceVersion = obj.metadata?.resourceVersion;
-				return;
-			}
-			if (type === 'ERROR') {
-				resourceVersion = undefined;
-				return;
-			}
-			resourceVersion = obj.metadata?.resourceVersion;
-			if (type === 'DELETED' || obj.metadata?.deletionTimestamp) stop(obj);
-			else if (obj.spec?.nodeName) void start(obj).catch(error => console.error(String(error)));
-		},
-		() => setTimeout(() => void watchPods(), 500),
-	);
-}
+const accessCache = new Map<string, {allowed: boolean; at: number}>();
+const accessCacheMs = 1000;
 
-setInterval(() => {
-	for (const pod of pods.values()) void step(pod).catch(error => console.error(String(error)));
-}, tickMs).unref();
-await watchPods();
-console.log(`multus-sim watching pods; logs in ${dir}`);
-setInterval(() => {}, 1 << 30);
+export class SimulatedDaemon {
+	private readonly authz: AuthorizationV1Api;
+	private release!: MultusRelease;
+	private settings!: DaemonSettings;
+	private user = '';
+	private groups: string[] = [];
+	private informers: InformerState[] = [];
+	private startUpTimer: NodeJS.Timeout | undefined;
+	private stopped = false;
+
+	constructor(readonly pod: MultusPod, private readonly file: string, private readonly ctx: SimulatorContext) {
+		this.authz = ctx.kc.makeApiClient(AuthorizationV1Api);
+	}
+
+	async start(): Promise<void> {
+		const pod = this.pod;
+		this.release = releaseOf(pod);
+		this.settings = settingsOf(pod.thick ? await mountedDaemonConfig(this.ctx.core, pod) : undefined, pod.commandLine);
+		this.user = `system:serviceaccount:${pod.namespace}:${pod.serviceAccount}`;
+		this.groups = ['system:serviceaccounts', `system:serviceaccounts:${pod.namespace}`, 'system:authenticated'];
+		if (pod.thick && this.settings.perNodeCertificate) {
+			this.user = `system:multus:${pod.node}`;
+			this.groups = ['system:multus', 'system:authenticated'];
+		}
+		const now = new Date();
+		if (pod.thick) {
+			this.own(['multus-daemon started'], now);
+			if (this.settings.perNodeCertificate) this.own(['Waiting for certificate', 'Certificate found!'], now);
+			if (this.settings.chrootDir) this.own([`server configured with chroot: ${this.settings.chrootDir}`], now);
+			if (pod.env['MULTUS_NODE_NAME']) this.own([`Filtering pod watch for node "${pod.env['MULTUS_NODE_NAME']}"`], now);
+			this.informers = this.release.informers.map(name => ({name, synced: false, backoffMs: 800, timer: undefined}));
+		} else {
+			appendCri(this.file, [
+				`Generating Multus configuration file using files in /host/etc/cni/net.d...`,
+				`Using MASTER_PLUGIN: 10-kwok.conflist`,
+				`Nested capabilities string: `,
+				`Using /host/etc/cni/net.d/00-multus.conf as a source to generate the Multus configuration`,
+				`Config file created @ /host/etc/cni/net.d/00-multus.conf`,
+			].map(text => ['stdout', `${rfc3339(now)} ${text}`] as [Stream, string]), now);
+		}
+		const extra = pod.pod.metadata?.annotations?.['kubectl-multus.test/extra-log'];
+		if (extra) appendCri(this.file, extra.split('\n').filter(Boolean).map(line => ['stderr', line] as [Stream, string]), now);
+		if (!pod.thick) return;
+		// Every informer lists at once (a daemon that starts asks afresh); start-up then waits for each in turn.
+		await Promise.all(this.informers.map(informer => this.attempt(informer, true)));
+		this.waitFor(0, Date.now());
+	}
+
+	/** multus's own log lines, when its config sends them to stderr (verbose ones only at verbose level). */
+	private own(texts: string[], at: Date, level: 'verbose' | 'error' = 'verbose'): void {
+		if (!this.settings.logToStderr || (level === 'verbose' && !this.settings.verbose)) return;
+		appendCri(this.file, texts.map(text => ['stderr', `${rfc3339(at)} [${level}] ${text}`] as [Stream, string]), at);
+	}
+
+	/** One list by the informer's reflector: silent when allowed (and synced from then on), else its error and a retry. */
+	private async attempt(informer: InformerState, fresh: boolean): Promise<void> {
+		let list = false;
+		let watch = false;
+		try {
+			[list, watch] = await Promise.all([this.allowed(informer.name, 'list', fresh), this.allowed(informer.name, 'watch', fresh)]);
+		} catch (error) {
+			console.error(`${this.pod.namespace}/${this.pod.name}: ${String(error)}`);
+		}
+		if (this.stopped) return;
+		if (list && watch) {
+			informer.synced = true;
+			return;
+		}
+		const at = new Date();
+		appendCri(this.file, forbiddenLines(this.release.clientGo, informer.name, this.user, list ? 'watch' : 'list', at).map(line => ['stderr', line] as [Stream, string]), at);
+		const wait = informer.backoffMs * (1 + Math.random());
+		informer.backoffMs = Math.min(informer.backoffMs * 2, 30_000);
+		informer.timer = setTimeout(() => void this.attempt(informer, false), wait);
+	}
+
+	/**
+	 * The daemon's start-up: it waits up to 20 s for each informer cache in turn (logging the ones that did not sync),
+	 * then its API is ready.
+	 */
+	private waitFor(index: number, since: number): void {
+		if (this.stopped) return;
+		const informer = this.informers[index];
+		if (!informer) {
+			const at = new Date();
+			this.own(['API readiness check', 'API readiness check done!'], at);
+			const primary = `${this.settings.autoconfigDir}/10-kwok.conflist`;
+			this.own([
+				`Generated MultusCNI config: {"cniVersion":"0.3.1","logLevel":"verbose","logToStderr":true,"name":"multus-cni-network","clusterNetwork":"${primary}","type":"multus-shim"}`,
+				`started to watch file ${primary}`,
+			], at);
+			return;
+		}
+		if (informer.synced) {
+			this.waitFor(index + 1, Date.now());
+			return;
+		}
+		if (Date.now() - since >= syncWaitMs) {
+			this.own([`failed to sync ${informer.name === 'pod' ? 'pod' : 'net-attach-def'} informer cache`], new Date(), 'error');
+			this.waitFor(index + 1, Date.now());
+			return;
+		}
+		this.startUpTimer = setTimeout(() => this.waitFor(index, since), 100);
+	}
+
+	/** One SubjectAccessReview answer per identity, informer and verb a second; a daemon's first look asks afresh. */
+	private async allowed(informer: InformerName, verb: string, fresh: boolean): Promise<boolean> {
+		const key = `${this.user}|${informer}|${verb}`;
+		const cached = accessCache.get(key);
+		if (!fresh && cached && Date.now() - cached.at < accessCacheMs) return cached.allowed;
+		const resourceAttributes = informer === 'pod'
+			? {verb, resource: 'pods', group: ''}
+			: {verb, resource: 'network-attachment-definitions', group: 'k8s.cni.cncf.io'};
+		const review = await this.authz.createSubjectAccessReview({body: {spec: {user: this.user, groups: this.groups, resourceAttributes}}});
+		const allowed = review.status?.allowed === true;
+		accessCache.set(key, {allowed, at: Date.now()});
+		return allowed;
+	}
+
+	async stop(): Promise<void> {
+		this.stopped = true;
+		clearTimeout(this.startUpTimer);
+		for (const informer of this.informers) clearTimeout(informer.timer);
+		rmSync(this.file, {force: true});
+	}
+}

@@ -1,17 +1,12 @@
 // The local cluster itself: real RBAC decisions, real DaemonSet rollouts on kwok nodes, real `kubectl logs`.
 import assert from 'node:assert/strict';
 import {after, describe, test} from 'node:test';
-import {applyScenario, deleteScenario, kubectl, kubectlJson, waitFor, multusServiceAccount as multus} from '../helpers/cluster.js';
+import {applyScenario, deleteScenario, kubectl, kubectlJson, podLog as logOf, waitFor, multusServiceAccount as multus} from '../helpers/cluster.js';
 
-/** The pod's log, or undefined while the log simulator has not published it yet (kubectl says "no logs found"). */
+/** The Multus container's log, or undefined while kubectl cannot read it yet. */
 function podLog(pod: string): string | undefined {
-	try {
-		return kubectl(['-n', 'kube-system', 'logs', pod, '-c', 'kube-multus']);
-	} catch {
-		return undefined;
-	}
+	return logOf('kube-system', pod, 'kube-multus');
 }
-
 
 function sar(verb: string): boolean {
 	const review = JSON.parse(
@@ -33,11 +28,12 @@ describe('local cluster', () => {
 		assert.equal(sar('watch'), false);
 		assert.equal(sar('get'), true);
 		const pod = kubectlJson(['-n', 'kube-system', 'get', 'pods', '-l', 'name=multus']).items[0].metadata.name;
+		// Inside client-go's structured err="..." (v0.32 and later) the message's quotes are escaped.
 		const log = await waitFor('forbidden line in kubectl logs', () => {
 			const text = podLog(pod);
-			return text?.includes('cannot list resource "pods"') && text;
+			return text && /cannot list resource \\?"pods\\?"/.test(text) && text;
 		});
-		assert.match(log, /pods is forbidden: User "system:serviceaccount:kube-system:multus" cannot list resource "pods" in API group "" at the cluster scope/);
+		assert.match(log, /pods is forbidden: User \\?"system:serviceaccount:kube-system:multus\\?" cannot list resource \\?"pods\\?" in API group \\?"\\?" at the cluster scope/);
 		assert.match(log, /multus-daemon started/);
 		deleteScenario('broken-thick');
 	});
@@ -47,11 +43,12 @@ describe('local cluster', () => {
 		assert.equal(sar('list'), true);
 		assert.equal(sar('watch'), true);
 		const pod = kubectlJson(['-n', 'kube-system', 'get', 'pods', '-l', 'name=multus']).items[0].metadata.name;
-		const log = await waitFor('informer sync in kubectl logs', () => {
+		// The daemon serves once its start-up waited for every informer cache: with the caches synced, at once.
+		const log = await waitFor('the readiness line in kubectl logs', () => {
 			const text = podLog(pod);
-			return text?.includes('pod informer cache synced') && text;
+			return text?.includes('API readiness check done!') && text;
 		});
-		assert.doesNotMatch(log, /forbidden/);
+		assert.doesNotMatch(log, /forbidden|failed to sync/);
 	});
 
 	test('a restart of kube-multus-ds replaces every pod on every node, all Ready', async () => {

@@ -1,8 +1,10 @@
 // Helpers for end-to-end tests against the local cluster that scripts/test starts (scripts/cluster).
 import assert from 'node:assert/strict';
 import {execFileSync, spawn, spawnSync} from 'node:child_process';
+import {existsSync, readdirSync, readFileSync} from 'node:fs';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
+import type {DaemonStatus} from '../../scripts/multus-daemon.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const clusterScript = path.join(repoRoot, 'scripts/cluster');
@@ -21,6 +23,8 @@ export const testEnv: NodeJS.ProcessEnv = {
 	NO_COLOR: '1',
 };
 export const kubectlPath = path.join(toolsBin, 'kubectl');
+/** The cluster's directory (kwokctl's), where scripts/multus-pods.ts keeps the pods' logs and daemons. */
+export const clusterDir = path.dirname(kubeconfig);
 
 /** The scenarios' Multus ServiceAccount, as RBAC names the user. */
 export const multusServiceAccount = 'system:serviceaccount:kube-system:multus';
@@ -109,4 +113,38 @@ export async function waitFor<T>(what: string, probe: () => T | undefined | fals
 		if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
 		await new Promise(resolve => setTimeout(resolve, 200));
 	}
+}
+
+/** `kubectl logs` of a pod's Multus container, or undefined while it cannot be read. */
+export function podLog(namespace: string, pod: string, container?: string): string | undefined {
+	try {
+		return kubectl(['-n', namespace, 'logs', pod, ...(container ? ['-c', container] : [])]);
+	} catch {
+		return undefined;
+	}
+}
+
+/** The real multus-daemons behind the cluster's pods, as scripts/multus-pods.ts records them (one per pod). */
+export function realDaemons(dir = clusterDir): DaemonStatus[] {
+	const daemons = path.join(dir, 'd');
+	if (!existsSync(daemons)) return [];
+	return readdirSync(daemons).flatMap(entry => {
+		try {
+			return [JSON.parse(readFileSync(path.join(daemons, entry, 'status.json'), 'utf8')) as DaemonStatus];
+		} catch {
+			return []; // being created or removed
+		}
+	});
+}
+
+/** Pids of the multus-daemon processes of a cluster: each one's command line names its config under the cluster's directory. */
+export function daemonPids(dir = clusterDir): number[] {
+	const result = spawnSync('pgrep', ['-f', `multus-daemon -config ${dir}/`], {encoding: 'utf8'});
+	return result.stdout.split('\n').filter(Boolean).map(Number);
+}
+
+/** Seconds from a daemon's start to its API answering: under 20 s means every informer cache synced in its first wait. */
+export function secondsToReady(daemon: DaemonStatus): number | undefined {
+	if (!daemon.readyAt || !daemon.startedAt) return undefined;
+	return (Date.parse(daemon.readyAt) - Date.parse(daemon.startedAt)) / 1000;
 }
