@@ -54,7 +54,9 @@ export async function main(argv: string[], argv0 = process.argv0): Promise<numbe
 			if (emit && (flags.yes || dryRun !== 'none' || output !== 'text')) {
 				throw usageError('--emit prints the fix and changes nothing: it does not go with --yes, --dry-run or -o', 'use --emit patch|manifest alone (with --check if you like)');
 			}
-			const interactive = !emit && Boolean(process.stdin.isTTY && process.stdout.isTTY) && output === 'text' && process.env['CI'] !== 'true';
+			// TERM=dumb (Emacs shells, some CI consoles) cannot move the cursor: the plain printer, not the Ink view.
+			const dumb = process.env['TERM'] === 'dumb';
+			const interactive = !emit && Boolean(process.stdin.isTTY && process.stdout.isTTY) && output === 'text' && process.env['CI'] !== 'true' && !dumb;
 			const options: DoctorOptions = {
 				connection,
 				output,
@@ -69,7 +71,7 @@ export async function main(argv: string[], argv0 = process.argv0): Promise<numbe
 				logBytes: flags.logBytes,
 				...(emit ? {emit} : {}),
 				interactive,
-				color: !('NO_COLOR' in process.env) && Boolean(process.stdout.isTTY),
+				color: !('NO_COLOR' in process.env) && Boolean(process.stdout.isTTY) && !dumb,
 			};
 			if (command === 'undo') {
 				const {runUndo} = await import('./commands/undo.js');

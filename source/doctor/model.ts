@@ -47,6 +47,8 @@ export interface Found {
 	selector: string;
 	identity: {user: string; groups: string[]};
 	roles: BoundRole[];
+	/** Bindings to the identity whose ClusterRole does not exist (deleted, or never created): they grant nothing. */
+	missingRoles?: Array<{role: string; bindings: string[]}>;
 	lookalikeBindings: string[];
 	/** Owner of the DaemonSet itself (restart would be reverted/ignored only in rare cases; shown for context). */
 	daemonSetOwner: Owner | undefined;

@@ -87,6 +87,14 @@ export const say = {
 		message: `no ClusterRole is bound to ${ds.perNodeCertificates ? 'Group system:multus or User ' + user : `ServiceAccount ${ds.namespace}:${ds.serviceAccount}`} itself (only through shared groups)`,
 		hint: `bind one: kubectl create clusterrole multus-pods --verb=get,list,watch --resource=pods && kubectl create clusterrolebinding multus-pods --clusterrole=multus-pods --serviceaccount=${shellQuote(`${ds.namespace}:${ds.serviceAccount}`)}`,
 	}),
+	boundRoleMissing: (ds: MultusDaemonSet, user: string, missing: {role: string; bindings: string[]}, rules: V1PolicyRule[]) => ({
+		message: `ClusterRoleBinding ${missing.bindings.join(', ')} binds ${ds.perNodeCertificates ? user : `ServiceAccount ${ds.namespace}:${ds.serviceAccount}`} to ClusterRole ${missing.role}, which does not exist (deleted?), so it grants nothing`,
+		hint: `recreate it with every rule Multus needs: printf %s ${shellQuote(JSON.stringify({apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: {name: missing.role}, rules}))} | kubectl apply -f -`,
+	}),
+	recordTooLarge: (role: string, rules: number, bytes: number, limit: number) => ({
+		message: `ClusterRole ${role} is too large for the change record: with its ${rules} rules the record (the rules before and after, for undo) makes its annotations ${Math.ceil(bytes / 1024)} KiB, past the API server's ${limit / 1024} KiB, so the patch would be refused`,
+		hint: `apply the fix without a record: kubectl multus doctor --emit patch > fix.json && kubectl patch clusterrole ${shellQuote(role)} --type=json --patch-file fix.json (kubectl multus undo will not know of it), then restart the DaemonSet`,
+	}),
 	aggregateWithoutSource: (role: string) => ({
 		message: `ClusterRole ${role} is aggregated and has no source role to patch`,
 		hint: `create a ClusterRole with pods list/watch and a label matching ${role}'s aggregationRule`,

@@ -36,6 +36,20 @@ export function recordOperations(role: V1ClusterRole, record: ChangeRecord, prev
 	return Object.entries(values).map(([key, value]) => ({op: 'add' as const, path: annotationPath(key), value}));
 }
 
+/** The API server's bound on a object's annotations, keys and values together (TotalAnnotationSizeLimitB). */
+export const annotationsLimitBytes = 256 * 1024;
+
+/** The bytes the role's annotations would take with the change record: over annotationsLimitBytes, the server refuses the patch. */
+export function annotationBytesWithRecord(role: V1ClusterRole, operations: JsonPatchOperation[]): number {
+	const annotations: Record<string, string> = {...role.metadata?.annotations};
+	for (const operation of operations) {
+		if (operation.op !== 'add' || !operation.path.startsWith('/metadata/annotations')) continue;
+		if (operation.path === '/metadata/annotations') Object.assign(annotations, operation.value as Record<string, string>);
+		else annotations[operation.path.slice('/metadata/annotations/'.length).replaceAll('~1', '/').replaceAll('~0', '~')] = String(operation.value);
+	}
+	return Object.entries(annotations).reduce((total, [key, value]) => total + Buffer.byteLength(key) + Buffer.byteLength(value), 0);
+}
+
 export function changeRecord(added: V1PolicyRule[], rulesAfter: V1PolicyRule[], daemonSet: string, dedicated?: ChangeRecord['dedicated']): ChangeRecord {
 	const {version, commit} = versionInfo();
 	return {added, at: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'), by: `kubectl-multus ${version} (${commit})`, daemonSet, rulesAfter, ...(dedicated ? {dedicated} : {})};

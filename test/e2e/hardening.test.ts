@@ -99,3 +99,43 @@ describe('copy-paste hints', () => {
 		}
 	});
 });
+
+describe('roles that are gone or too large', () => {
+	after(() => deleteScenario('broken-thick'));
+
+	test('a binding to a deleted ClusterRole is named so, and its hint, pasted, recreates the whole role: then healthy', async () => {
+		applyScenario('broken-thick');
+		kubectl(['delete', 'clusterrole', 'multus']);
+		const result = await runPlugin(['doctor', '--check']);
+		assert.equal(result.code, 1, result.stdout + result.stderr);
+		assert.match(result.stdout, /ClusterRoleBinding multus binds ServiceAccount kube-system:multus to ClusterRole multus, which does not exist \(deleted\?\), so it grants nothing/);
+		assert.doesNotMatch(result.stdout, /only through shared groups/);
+		const hint = /fix: recreate it with every rule Multus needs: (printf .* \| kubectl apply -f -)$/m.exec(result.stdout)?.[1];
+		assert.ok(hint, result.stdout);
+		const pasted = await shell(hint);
+		assert.equal(pasted.code, 0, pasted.stderr);
+		const again = await runPlugin(['doctor', '--check', '-o', 'json']);
+		assert.equal(JSON.parse(again.stdout).findings.accessReview.list, true, again.stdout);
+		assert.equal(JSON.parse(again.stdout).findings.accessReview.watch, true);
+		assert.deepEqual(JSON.parse(again.stdout).findings.rules.missing, []);
+	});
+
+	test('a 5000-rule ClusterRole: refused before any write, pointing at --emit patch, which then prints the fix', async () => {
+		applyScenario('broken-thick');
+		const role = kubectlJson<{rules: object[]; metadata: Record<string, unknown>}>(['get', 'clusterrole', 'multus']);
+		const resourceVersion = () => kubectl(['get', 'clusterrole', 'multus', '-o', 'jsonpath={.metadata.resourceVersion}']);
+		role.rules.push(...Array.from({length: 5000}, (_, n) => ({apiGroups: ['example.com'], resources: [`widgets-${n}`], verbs: ['get', 'list']})));
+		// Without kubectl's last-applied copy (replace would update it, itself past the annotation bound).
+		delete (role.metadata as {annotations?: unknown}).annotations;
+		kubectl(['replace', '-f', '-'], JSON.stringify(role));
+		const before = resourceVersion();
+		const result = await runPlugin(['doctor', '--yes']);
+		assert.equal(result.code, 1, result.stdout + result.stderr);
+		assert.match(result.stdout, /ClusterRole multus is too large for the change record: with its 5003 rules the record \(the rules before and after, for undo\) makes its annotations \d+ KiB, past the API server's 256 KiB/);
+		assert.match(result.stdout, /fix: apply the fix without a record: kubectl multus doctor --emit patch > fix\.json && kubectl patch clusterrole multus --type=json --patch-file fix\.json/);
+		assert.equal(resourceVersion(), before, 'not written');
+		const emitted = await runPlugin(['doctor', '--emit', 'patch']);
+		assert.equal(emitted.code, 1, emitted.stderr);
+		assert.deepEqual(JSON.parse(emitted.stdout).map((op: {op: string}) => op.op).filter((op: string) => op === 'add').length > 0, true);
+	});
+});

@@ -84,9 +84,15 @@ async function findMultus(client: KubeApi, options: DoctorOptions): Promise<Foun
 		throw error;
 	})))).filter((role): role is V1ClusterRole => role !== undefined).map(role => [role.metadata?.name ?? '', role]));
 	const roles: BoundRole[] = [];
+	const missingRoles: NonNullable<Found['missingRoles']> = [];
 	for (const name of roleNames) {
 		const role = rolesByName.get(name);
-		if (!role) continue; // a binding to a missing role grants nothing
+		if (!role) {
+			// A binding to a missing role grants nothing; said so by name (not "only through shared groups").
+			const direct = grants.filter(g => g.role === name && !g.shared);
+			if (direct.length > 0) missingRoles.push({role: name, bindings: direct.map(g => g.binding)});
+			continue;
+		}
 		roles.push({
 			name,
 			rules: role.rules ?? [],
@@ -103,6 +109,7 @@ async function findMultus(client: KubeApi, options: DoctorOptions): Promise<Foun
 		selector: selectorOf(ds),
 		identity,
 		roles,
+		...(missingRoles.length > 0 ? {missingRoles} : {}),
 		lookalikeBindings: lookalikeBindings(bindings, multus.namespace, multus.serviceAccount),
 		daemonSetOwner,
 	};

@@ -6,11 +6,11 @@ import type {KubeApi} from '../../kube/client.js';
 import {managedBy, optedOutOfAutoupdate} from '../../multus/discovery.js';
 import {aggregationSources, planRolePatch, type RolePatchPlan} from '../../multus/rbac.js';
 import {chooseFixTarget, describeGrantee, type FixTarget} from '../../multus/subjects.js';
-import {blockingRules} from '../../multus/requirements.js';
+import {blockingRules, requiredRules} from '../../multus/requirements.js';
 import type {DoctorOptions} from '../../options.js';
 import type {Found, PermissionCheck, Plan} from '../model.js';
 import {say} from '../present.js';
-import {changeAnnotation, changeRecord, reconcileYaml, recordOperations, roleManifest} from '../record.js';
+import {annotationBytesWithRecord, annotationsLimitBytes, changeAnnotation, changeRecord, reconcileYaml, recordOperations, roleManifest} from '../record.js';
 import {clientOf, done, need, outcome, type Step} from './step.js';
 
 /** Current vs needed: which role to patch, the minimal patch, and whether the caller may apply it. */
@@ -31,11 +31,15 @@ const invalid = (words: {message: string; hint: string}) => new MultusError('Inv
 
 async function makePlan(client: KubeApi, found: Found, options: DoctorOptions): Promise<Plan> {
 	const needed = blockingRules(found.daemonSet.mode, found.daemonSet.release.release);
+	const direct = found.roles.filter(role => role.grants.some(g => !g.shared));
+	const missingRole = found.missingRoles?.[0];
+	if (direct.length === 0 && missingRole) {
+		throw invalid(say.boundRoleMissing(found.daemonSet, found.identity.user, missingRole, requiredRules(found.daemonSet.mode, found.daemonSet.release.release).map(r => r.rule)));
+	}
 	if (found.roles.length === 0) throw invalid(say.noRoleBound(found.daemonSet));
 	// Prefer the role that already grants something on pods: it is the one that "means" multus's pod access.
 	// Only roles bound to the daemon's identity (its ServiceAccount, or the system:multus group of per-node
 	// certificates) are candidates: never a built-in role shared through system:authenticated and the like.
-	const direct = found.roles.filter(role => role.grants.some(g => !g.shared));
 	if (direct.length === 0) throw invalid(say.onlySharedRoles(found.daemonSet, found.identity.user));
 	const preferred = direct.find(role => rulesOnPods(role.rules)) ?? direct[0]!;
 	let role = await client.readClusterRole(preferred.name);
@@ -89,6 +93,10 @@ async function makePlan(client: KubeApi, found: Found, options: DoctorOptions): 
 	const autoupdateDisabled = optedOutOfAutoupdate(role);
 	const record = changeRecord(patch.missing, patch.after, `${found.daemonSet.namespace}/${found.daemonSet.name}`);
 	const operations = patch.empty ? [] : [...patch.jsonPatch, ...recordOperations(role, record, patch.before)];
+	// The record holds the rules twice (before and after): on a very large role it passes the server's bound on
+	// annotations, and the patch would be refused as a whole. Say so before asking, and how to apply it without one.
+	const annotationBytes = operations.length > 0 ? annotationBytesWithRecord(role, operations) : 0;
+	if (annotationBytes > annotationsLimitBytes && !options.check) throw invalid(say.recordTooLarge(name, (role.rules ?? []).length, annotationBytes, annotationsLimitBytes));
 	const permissions = [...(patch.empty || options.check ? [] : await preflight(client, found, name, patch.missing, options)), ...unseen];
 	let serverDryRun = 'skipped';
 	const blocked = autoupdateDisabled ? 'autoupdate' as const : owner ? 'managed' as const : undefined;

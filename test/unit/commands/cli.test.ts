@@ -137,6 +137,22 @@ describe('bin/kubectl-multus', () => {
 		}
 	});
 
+	test('TERM=dumb in a terminal gets the plain output: no cursor movement, no colour (the same run in xterm draws the Ink view)', async () => {
+		// script(1) gives the doctor a pseudo-terminal on stdin and stdout, as a user's shell would.
+		const inTerminal = (term: string) => new Promise<Run>(resolve => {
+			execFile('script', ['-qfec', `"${launcher}" doctor --kubeconfig /nonexistent/kubeconfig`, '/dev/null'], {cwd: repo, env: {...process.env, TERM: term, NO_COLOR: undefined, CI: undefined}}, (error, stdout, stderr) => {
+				resolve({code: error ? Number(error.code) : 0, stdout, stderr});
+			});
+		});
+		const dumb = await inTerminal('dumb');
+		assert.equal(dumb.code, ExitCode.Unreachable, dumb.stdout);
+		assert.match(dumb.stdout, /^\[1\/9\] Connect\r?\n/);
+		assert.doesNotMatch(dumb.stdout, /\u001b/, 'not one escape sequence');
+		const xterm = await inTerminal('xterm-256color');
+		assert.equal(xterm.code, ExitCode.Unreachable);
+		assert.match(xterm.stdout, /\u001b\[/, 'the Ink view moves the cursor');
+	});
+
 	test('a full disk (/dev/full) is a clear message and exit 1, not a stack trace', async () => {
 		for (const args of ['--help', 'version', 'scan README.md -o json']) {
 			const result = await run('bash', ['-c', `"${launcher}" ${args} > /dev/full`]);
