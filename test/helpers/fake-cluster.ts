@@ -125,7 +125,7 @@ export class FakeCluster implements KubeApi {
 	private readonly faults: ScriptedFault[] = [];
 	private readonly watchers: Watcher[] = [];
 	/** Deleted DaemonSets, as the watch cache keeps them: a watch from before the deletion still hears of it. */
-	private readonly deleted: V1DaemonSet[] = [];
+	private readonly tombstones: V1DaemonSet[] = [];
 	private revision = 100;
 	/** Watches from a resourceVersion below this one get 410 Gone (compacted away). */
 	compactedBelow = 0;
@@ -229,7 +229,7 @@ export class FakeCluster implements KubeApi {
 		if (!ds) return;
 		this.daemonSets = this.daemonSets.filter(other => other !== ds);
 		this.stamp(ds);
-		this.deleted.push(ds);
+		this.tombstones.push(ds);
 		this.emit('DELETED', ds);
 	}
 
@@ -548,7 +548,7 @@ export class FakeCluster implements KubeApi {
 			this.watchers.push(watcher);
 			// Changes made after `from` and before the watch started arrive first, as the watch cache replays them.
 			const missed = this.daemonSets.filter(ds => ds.metadata?.namespace === watcher.namespace && (!name || ds.metadata?.name === name) && Number(ds.metadata?.resourceVersion) > from);
-			const gone = this.deleted.filter(ds => ds.metadata?.namespace === watcher.namespace && (!name || ds.metadata?.name === name) && Number(ds.metadata?.resourceVersion) > from);
+			const gone = this.tombstones.filter(ds => ds.metadata?.namespace === watcher.namespace && (!name || ds.metadata?.name === name) && Number(ds.metadata?.resourceVersion) > from);
 			if (from) {
 				for (const ds of missed) setImmediate(() => !watcher.ended && watcher.onEvent({type: 'MODIFIED', object: clone(ds)}));
 				for (const ds of gone) setImmediate(() => !watcher.ended && watcher.onEvent({type: 'DELETED', object: clone(ds)}));
