@@ -18,7 +18,7 @@ interface Candidate {
 	role: V1ClusterRole;
 	name: string;
 	record: ChangeRecord;
-	action: {kind: 'rules'; after: V1PolicyRule[]} | {kind: 'delete'; binding: V1ClusterRoleBinding | undefined};
+	action: {kind: 'rules'; after: V1PolicyRule[]} | {kind: 'delete'; binding: V1ClusterRoleBinding};
 }
 
 /** A role whose change record undo refuses, and why (shown, never acted on). */
@@ -137,7 +137,7 @@ export async function runUndo(options: DoctorOptions, env: UndoEnv = processEnv)
 	const {role, name, record, action} = candidates[0]!;
 	const current = role.rules ?? [];
 	const changedSince = action.kind === 'rules' && !isDeepStrictEqual(plain(current), plain(record.rulesAfter));
-	const deleted = action.kind === 'delete' ? [`ClusterRole ${name}`, ...(action.binding ? [`ClusterRoleBinding ${action.binding.metadata?.name ?? ''}`] : [])] : [];
+	const deleted = action.kind === 'delete' ? [`ClusterRole ${name}`, `ClusterRoleBinding ${action.binding.metadata?.name ?? ''}`] : [];
 	const report = {
 		clusterRole: name,
 		changedBy: record.by,
@@ -161,7 +161,6 @@ export async function runUndo(options: DoctorOptions, env: UndoEnv = processEnv)
 		const subjects = record.dedicated?.subjects.map(subject => describeSubject(subject)).join(', ') ?? '';
 		say(`ClusterRole ${name} was created by ${record.by} at ${record.at} for DaemonSet ${record.daemonSet}, for ${subjects} alone; undo deletes ${deleted.join(' and ')}, and with them:`);
 		for (const rule of record.added) say(`  - ${describeRule(rule)}`);
-		if (!action.binding) say(`(ClusterRoleBinding ${record.dedicated?.binding ?? ''} is gone already.)`);
 	} else {
 		say(`ClusterRole ${name} was changed by ${record.by} at ${record.at} for DaemonSet ${record.daemonSet}; undo removes:`);
 		for (const rule of record.added) say(`  - ${describeRule(rule)}`);
@@ -190,7 +189,7 @@ export async function runUndo(options: DoctorOptions, env: UndoEnv = processEnv)
 	}
 	if (action.kind === 'delete') {
 		// Only the objects as read: a change or a re-creation since makes the delete fail instead.
-		if (action.binding) await client.deleteClusterRoleBinding(action.binding.metadata?.name ?? '', {uid: action.binding.metadata?.uid, resourceVersion: action.binding.metadata?.resourceVersion});
+		await client.deleteClusterRoleBinding(action.binding.metadata?.name ?? '', {uid: action.binding.metadata?.uid, resourceVersion: action.binding.metadata?.resourceVersion});
 		await client.deleteClusterRole(name, {uid: role.metadata?.uid, resourceVersion: role.metadata?.resourceVersion});
 		report.applied = true;
 		say(`Deleted ${deleted.join(' and ')}. The Multus pods are not restarted; a thick daemon without list and watch on pods logs the forbidden error again.`);

@@ -81,7 +81,7 @@ export function revertAddition(current: readonly V1PolicyRule[], added: readonly
 /** What undo does to one recorded change: set the role's rules, or delete the dedicated role (and its binding). */
 export type UndoPlan =
 	| {ok: true; kind: 'rules'; after: V1PolicyRule[]}
-	| {ok: true; kind: 'delete'; binding: V1ClusterRoleBinding | undefined}
+	| {ok: true; kind: 'delete'; binding: V1ClusterRoleBinding}
 	| {ok: false; reason: string};
 
 /**
@@ -89,7 +89,7 @@ export type UndoPlan =
  * since the record is only what someone wrote: the role must be the Multus identity's (bound to it, or a
  * dedicated role bound to it alone), and the recorded addition must be in it exactly. A patched role loses the
  * addition (revertAddition); a dedicated one (labelled ours, holding exactly the addition) is deleted with its
- * binding, if that binding is still exactly ours. Either way undo only ever takes away.
+ * binding, only while that binding is still there and exactly ours. Either way undo only ever takes away.
  */
 export function planUndo(input: {
 	role: V1ClusterRole;
@@ -119,7 +119,8 @@ export function planUndo(input: {
 	if (strangers.length > 0) return refuse(`its record names ${strangers.map(subject => describeSubject(subject)).join(', ')}, which is not DaemonSet ${daemonSet}'s identity`);
 	const revert = revertAddition(role.rules ?? [], added);
 	if (!revert.ok || revert.after.length > 0) return refuse('its rules are no longer exactly the ones kubectl multus created it with');
-	if (!binding) return {ok: true, kind: 'delete', binding: undefined};
+	// Only the binding shows the role is the identity's: a label and a record on a role anyone who may patch it can write.
+	if (!binding) return refuse(`its ClusterRoleBinding ${dedicated.binding} is gone, so nothing shows kubectl multus created it for DaemonSet ${daemonSet} (if it did: kubectl delete clusterrole ${name})`);
 	const ours: V1ClusterRoleBinding = {roleRef: {apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name}, subjects: dedicated.subjects};
 	if (!isOurs(binding) || !sameBinding(binding, ours)) {
 		return refuse(`ClusterRoleBinding ${binding.metadata?.name ?? ''} is no longer exactly the one kubectl multus created (ClusterRole ${name} to ${dedicated.subjects.map(subject => describeSubject(subject)).join(', ')})`);

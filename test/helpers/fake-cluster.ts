@@ -414,7 +414,7 @@ export class FakeCluster implements KubeApi {
 			if (index === -1) throw new MultusError('NotFound', `cannot patch ClusterRole ${name}: not found`, {status: 404});
 			let next: V1ClusterRole;
 			try {
-				next = applyJsonPatch(clone(this.clusterRoles[index]!) as unknown as Json, operations) as unknown as V1ClusterRole;
+				next = applyJsonPatch(clone(this.clusterRoles[index]!) as unknown as Json, operations, {removes: true}) as unknown as V1ClusterRole;
 			} catch (error) {
 				if (error instanceof PatchFailed) throw new MultusError('Conflict', `ClusterRole ${name} changed since it was read (${error.message})`, {status: 409});
 				throw error;

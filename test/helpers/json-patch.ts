@@ -1,5 +1,6 @@
-// A tiny RFC 6902 applier (test and add only), with the apiserver's reading of `test` against null: enough to
-// apply the doctor's ClusterRole patches in unit tests as the API server would.
+// A tiny RFC 6902 applier (test and add; replace and remove only when asked, as undo's patch needs them), with the
+// apiserver's reading of `test` against null: enough to apply the doctor's ClusterRole patches in unit tests as the
+// API server would.
 import type {JsonPatchOperation} from '../../source/multus/rbac.js';
 
 export type Json = null | boolean | number | string | Json[] | {[key: string]: Json};
@@ -37,8 +38,11 @@ export function child(parent: Json | undefined, token: string): Json | undefined
 
 export class PatchFailed extends Error {}
 
-/** The document after `operations`; throws PatchFailed when a `test` fails, as the API server answers 422. */
-export function applyJsonPatch(document: Json, operations: JsonPatchOperation[]): Json {
+/**
+ * The document after `operations`; throws PatchFailed when a `test` fails, as the API server answers 422. Without
+ * `removes` a remove or replace fails too: the doctor's plan only adds, and its tests hold it to that.
+ */
+export function applyJsonPatch(document: Json, operations: JsonPatchOperation[], options: {removes?: boolean} = {}): Json {
 	const result = structuredClone(document);
 	for (const operation of operations) {
 		const path = tokens(operation.path);
@@ -46,13 +50,27 @@ export function applyJsonPatch(document: Json, operations: JsonPatchOperation[])
 		if (last === undefined) throw new PatchFailed('whole-document operations are not used');
 		let parent: Json | undefined = result;
 		for (const token of path) parent = child(parent, token);
-		if (operation.op === 'remove') throw new PatchFailed('the plan never removes');
+		if ((operation.op === 'remove' || operation.op === 'replace') && !options.removes) throw new PatchFailed('the plan never removes');
+		if (operation.op === 'remove' || operation.op === 'replace') {
+			if (child(parent, last) === undefined) throw new PatchFailed(`${operation.op} ${operation.path}: no such member`);
+			if (operation.op === 'remove') {
+				if (Array.isArray(parent)) parent.splice(Number(last), 1);
+				else if (isObject(parent)) delete parent[last];
+				continue;
+			}
+		}
 		const value = structuredClone(operation.value) as Json;
 		if (operation.op === 'test') {
 			const current = child(parent, last);
 			// evanphx/json-patch, as used by the apiserver: a missing member tests equal to null.
 			const ok = value === null ? current === undefined || current === null : jsonEqual(current, value);
 			if (!ok) throw new PatchFailed(`test ${operation.path} failed`);
+			continue;
+		}
+
+		if (operation.op === 'replace') {
+			if (Array.isArray(parent)) parent[Number(last)] = value;
+			else if (isObject(parent)) parent[last] = value;
 			continue;
 		}
 

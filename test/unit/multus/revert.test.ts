@@ -147,8 +147,9 @@ describe('planUndo: what undo may do with a change record, checked against the o
 		assert.deepEqual(plan, {ok: true, kind: 'delete', binding: dedicatedBinding});
 	});
 
-	test('a dedicated role whose binding is gone is deleted alone', () => {
-		assert.deepEqual(planUndo({role: dedicatedRole, added: [podsListWatch], dedicated: {binding: dedicatedName, subjects: [multusSa]}, objects: objects([dedicatedRole], []), identity, daemonSet}), {ok: true, kind: 'delete', binding: undefined});
+	test('a dedicated role whose binding is gone is refused (mallory may label her own role and write such a record)', () => {
+		const plan = planUndo({role: dedicatedRole, added: [podsListWatch], dedicated: {binding: dedicatedName, subjects: [multusSa]}, objects: objects([dedicatedRole], []), identity, daemonSet});
+		assert.match(plan.ok ? '' : plan.reason, /its ClusterRoleBinding kubectl-multus:kube-system:kube-multus-ds is gone, so nothing shows kubectl multus created it/);
 	});
 
 	const forged: Array<[string, Parameters<typeof planUndo>[0], RegExp]> = [
