@@ -13,9 +13,9 @@ import {clientOf, need, outcome, type Step, type StepContext} from './step.js';
 /** How long the proof waits for the daemons by default (never past --timeout): a daemon takes at most 20 s per informer. */
 export const proofWaitMs = 75_000;
 /** After the readiness line is first seen, how long the log must stay clean (a denied watch follows the first list). */
-export const proofQuietMs = 400;
+export const proofQuietMs = 300;
 /** How often the pending daemons' logs are read. */
-export const proofPollMs = 250;
+export const proofPollMs = 150;
 /** Forbidden lines this soon after the fix were retries already in flight: the running-daemon proof starts after it. */
 const fixSettleMs = 2000;
 
@@ -122,9 +122,13 @@ async function prove(context: StepContext, found: Found, pods: V1Pod[], mode: 'n
 		const view: Proof = {mode, state: overall(proofs), reason: '', pods: proofs, waitedMs: Date.now() - started};
 		if (view.state !== 'pending' || signal.aborted) return {...view, reason: reasonOf(view)};
 		emit({type: 'proof-progress', proof: view});
-		// Every 250 ms, reading only the pods still pending: the verdict follows a daemon's readiness line by at most
-		// one read, the quiet window and one more read (the benchmark holds it to 1 s).
-		await pause(proofPollMs, signal);
+		// Reading only the pods still pending, every 150 ms, and for a daemon seen ready again the moment its quiet
+		// window ends: the verdict follows its readiness line by one read, the window and one more read (the
+		// benchmark holds it to 1 s).
+		const quietEnds = [...readySeen.entries()]
+			.filter(([name]) => proofs.some(proof => proof.pod === name && proof.state === 'pending'))
+			.map(([, seenAt]) => seenAt + proofQuietMs - Date.now());
+		await pause(Math.max(10, Math.min(proofPollMs, ...quietEnds)), signal);
 	}
 }
 
