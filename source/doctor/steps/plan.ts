@@ -4,7 +4,7 @@ import {MultusError} from '../../errors.js';
 import {ExitCode} from '../../exit-codes.js';
 import type {KubeApi} from '../../kube/client.js';
 import {managedBy, optedOutOfAutoupdate} from '../../multus/discovery.js';
-import {aggregationSources, planRolePatch, type RolePatchPlan} from '../../multus/rbac.js';
+import {aggregationSources, missingRules, planRolePatch, type RolePatchPlan} from '../../multus/rbac.js';
 import {chooseFixTarget, describeGrantee, type FixTarget} from '../../multus/subjects.js';
 import {blockingRules, requiredRules} from '../../multus/requirements.js';
 import type {DoctorOptions} from '../../options.js';
@@ -30,7 +30,8 @@ export const planStep: Step = {
 const invalid = (words: {message: string; hint: string}) => new MultusError('Invalid', words.message, {hint: words.hint});
 
 async function makePlan(client: KubeApi, found: Found, options: DoctorOptions): Promise<Plan> {
-	const needed = blockingRules(found.daemonSet.mode, found.daemonSet.release.release);
+	// Only what no bound role grants yet: another role (a NAD role, an aggregate's other source) may hold the rest.
+	const needed = missingRules(found.roles.flatMap(bound => bound.rules), blockingRules(found.daemonSet.mode, found.daemonSet.release.release));
 	const direct = found.roles.filter(role => role.grants.some(g => !g.shared));
 	const missingRole = found.missingRoles?.[0];
 	if (direct.length === 0 && missingRole) {
