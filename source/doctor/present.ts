@@ -5,7 +5,7 @@ import {describeSubject} from '../multus/subjects.js';
 import {formatDuration} from '../duration.js';
 import type {DoctorState} from './machine.js';
 import type {CheckResult, Diagnosis, FailureInfo, Found, LogEvidence, PatchResult, Plan, Proof, RestartResult, RolloutView, StepId, Verification} from './model.js';
-import type {RolloutProgress} from '../multus/rollout.js';
+import {noPod, type RolloutProgress} from '../multus/rollout.js';
 import type {MultusDaemonSet} from '../multus/discovery.js';
 import type {AccessAnswer} from '../kube/client.js';
 import type {InformerName} from '../multus/versions.js';
@@ -147,6 +147,21 @@ export const say = {
 			hint: `the ClusterRole fix is in place; the rollout continues in the background. Look at the pending pods (kubectl -n ${shellQuote(ds.namespace)} describe pod POD) and wait with kubectl -n ${shellQuote(ds.namespace)} rollout status ${shellQuote(`ds/${ds.name}`)}`,
 		};
 	},
+	serviceAccountMissing: (ds: MultusDaemonSet) => ({
+		message: `ServiceAccount ${ds.namespace}:${ds.serviceAccount}, which DaemonSet ${dsName(ds)} runs its pods as, does not exist: a restart would delete each old pod and the controller could not create the new one (serviceaccount "${ds.serviceAccount}" not found), taking Multus off the node. Not restarted`,
+		hint: `recreate it (kubectl -n ${shellQuote(ds.namespace)} create serviceaccount ${shellQuote(ds.serviceAccount)}), then run kubectl multus doctor again`,
+	}),
+	unreadyBeforeRestart: (ds: MultusDaemonSet, unready: Array<{pod: string; node: string; reason: string}>, count: number, desired: number) =>
+		`${count} of ${desired} Multus pod(s) of ${dsName(ds)} are not ready before the restart${unready.length ? `: ${unready.slice(0, 5).map(p => `${p.node || '?'} (${p.pod}: ${p.reason})`).join(', ')}${unready.length > 5 ? ', …' : ''}` : ''}. The restart replaces them too, but does not fix why they are not ready, and the rollout waits for them.`,
+	podCreateBlocked: (reason: string) => `no pod: the DaemonSet controller cannot create it (${reason})`,
+	podNotCreatedYet: 'no pod: the old one was deleted, the new one is not created yet',
+	podCreationFailed: (ds: MultusDaemonSet, nodes: string[], reason: string) => {
+		const account = /serviceaccount "([^"]+)" not found/.exec(reason);
+		return {
+			message: `rollout of DaemonSet ${dsName(ds)} cannot finish: the DaemonSet controller fails to create the new pod${nodes.length ? ` for ${nodes.join(', ')}, which ${nodes.length === 1 ? 'has' : 'have'} no Multus pod now` : ''}: ${reason}`,
+			hint: `${account ? `recreate ServiceAccount ${ds.namespace}:${account[1]} (kubectl -n ${shellQuote(ds.namespace)} create serviceaccount ${shellQuote(account[1]!)})` : `fix what the controller reports (kubectl -n ${shellQuote(ds.namespace)} get events --field-selector ${shellQuote(`involvedObject.name=${ds.name},reason=FailedCreate`)})`}; the controller then creates the missing pods by itself (kubectl -n ${shellQuote(ds.namespace)} rollout status ${shellQuote(`ds/${ds.name}`)}). The ClusterRole fix is in place`,
+		};
+	},
 	daemonSetDeleted: (ds: {namespace: string; name: string}) => ({
 		message: `DaemonSet ${dsName(ds)} was deleted during the rollout`,
 		hint: 'someone removed Multus; reinstall it, then run kubectl multus doctor again',
@@ -178,6 +193,10 @@ export function clusterStateAfterCancel(facts: ClusterFacts): string {
 		const role = facts.patch.createdBinding ? `${facts.patch.role} (with ClusterRoleBinding ${facts.patch.createdBinding})` : facts.patch.role;
 		const ds = facts.found?.daemonSet;
 		if (facts.rollout?.finishedAt) return `ClusterRole ${role} was patched and the DaemonSet rolled out; only verification did not finish.`;
+		const podless = facts.rollout?.progress.pending.filter(pending => pending.pod === noPod).map(pending => pending.node) ?? [];
+		if (facts.restart && podless.length > 0) {
+			return `ClusterRole ${role} was patched and the DaemonSet restart was started; ${podless.join(', ')} ${podless.length === 1 ? 'has' : 'have'} no Multus pod until the DaemonSet controller can create it.`;
+		}
 		if (facts.restart) {
 			return `ClusterRole ${role} was patched and the DaemonSet restart was started; the DaemonSet controller finishes the rollout by itself (kubectl -n ${shellQuote(ds?.namespace ?? 'NAMESPACE')} rollout status ${shellQuote(`ds/${ds?.name ?? 'NAME'}`)}).`;
 		}

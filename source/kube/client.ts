@@ -11,7 +11,9 @@ import {
 	type V1ClusterRole,
 	type V1ClusterRoleBinding,
 	type V1RoleBinding,
+	type CoreV1Event,
 	type V1ConfigMap,
+	type V1ServiceAccount,
 	type V1DaemonSet,
 	type V1Pod,
 	type V1ResourceAttributes,
@@ -67,6 +69,10 @@ export interface KubeApi {
 	readClusterRole(name: string): Promise<V1ClusterRole>;
 	listClusterRoles(labelSelector?: string): Promise<V1ClusterRole[]>;
 	readConfigMap(namespace: string, name: string): Promise<V1ConfigMap>;
+	/** The ServiceAccount a DaemonSet's pods run as (a restart cannot create pods without it). */
+	readServiceAccount(namespace: string, name: string): Promise<V1ServiceAccount>;
+	/** Events in a namespace by field selector (involvedObject.*, reason), as `kubectl get events` lists them. */
+	listEvents(namespace: string, fieldSelector: string): Promise<CoreV1Event[]>;
 	/** Pods by label selector in one namespace, at most `limit` when given. */
 	listPods(namespace: string, labelSelector: string, limit?: number, page?: {fieldSelector?: string; continueToken?: string}): Promise<PodPage>;
 	/** The newest whole lines of a container's log that fit in `limitBytes` (bounded reads, no follow). */
@@ -209,6 +215,14 @@ export class KubeClient implements KubeApi {
 
 	readConfigMap(namespace: string, name: string): Promise<V1ConfigMap> {
 		return this.call(`read ConfigMap ${namespace}/${name}`, () => this.core.readNamespacedConfigMap({namespace, name}));
+	}
+
+	readServiceAccount(namespace: string, name: string): Promise<V1ServiceAccount> {
+		return this.call(`read ServiceAccount ${namespace}/${name}`, () => this.core.readNamespacedServiceAccount({namespace, name}));
+	}
+
+	listEvents(namespace: string, fieldSelector: string): Promise<CoreV1Event[]> {
+		return this.call(`list events (${fieldSelector}) in ${namespace}`, async () => (await this.core.listNamespacedEvent({namespace, fieldSelector})).items);
 	}
 
 	/** Pods of a DaemonSet by its selector, in its namespace only, at most `limit` when given. */

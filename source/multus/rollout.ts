@@ -1,4 +1,4 @@
-import type {V1DaemonSet, V1Pod} from '@kubernetes/client-node';
+import type {CoreV1Event, V1DaemonSet, V1Pod} from '@kubernetes/client-node';
 
 /** kubectl's DaemonSetStatusViewer verdict: a pure function of the DaemonSet object. */
 export interface RolloutStatus {
@@ -212,4 +212,51 @@ export function rolloutProgress(ds: V1DaemonSet, sample: PodSample, limit = 10):
 		nodes: sample.complete ? sorted.map(pod => pod.node) : [],
 		byNode: sample.complete,
 	};
+}
+
+/** When an event last happened: its series, its last timestamp, its event time, or its creation (ms; 0 if none). */
+function eventTime(event: CoreV1Event): number {
+	const at = event.series?.lastObservedTime ?? event.lastTimestamp ?? event.eventTime ?? event.metadata?.creationTimestamp;
+	return at === undefined ? 0 : new Date(at).getTime();
+}
+
+/**
+ * The DaemonSet controller's newest FailedCreate for this DaemonSet (matched by uid, as a re-created one reuses its
+ * name) at or after `sinceMs`: it could not create a pod, in its own words (`pods "kube-multus-ds-" is forbidden:
+ * error looking up service account kube-system/multus: serviceaccount "multus" not found`), else undefined.
+ */
+export function failedPodCreation(events: readonly CoreV1Event[], daemonSetUid: string | undefined, sinceMs: number): {message: string; atMs: number} | undefined {
+	let newest: {message: string; atMs: number} | undefined;
+	for (const event of events) {
+		if (event.reason !== 'FailedCreate' || (daemonSetUid !== undefined && event.involvedObject.uid !== daemonSetUid)) continue;
+		const atMs = eventTime(event);
+		// Event times have a second's precision: one in the restart's second counts.
+		if (atMs < sinceMs - 1000 || (newest && atMs <= newest.atMs)) continue;
+		newest = {message: (event.message ?? 'no message').replace(/^\(combined from similar events\): /, '').replace(/^Error creating: /, ''), atMs};
+	}
+	return newest;
+}
+
+/**
+ * A complete sample with the nodes that had a Multus pod before the restart and have none now: the controller
+ * deleted the old pod and has not created the new one (`reason` says why, when an event told).
+ */
+export function withPodlessNodes(sample: PodSample, nodesBefore: readonly string[], reason: string): PodSample {
+	if (!sample.complete) return sample;
+	const withPod = new Set(sample.pods.map(pod => pod.node));
+	const podless = [...new Set(nodesBefore)].filter(node => !withPod.has(node));
+	return {...sample, pods: [...sample.pods, ...podless.map(node => ({name: noPod, node, cell: 'old' as const, reason}))]};
+}
+
+/** The pod name withPodlessNodes gives a node without a pod (the view shows it where a pod's name goes). */
+export const noPod = 'no pod';
+
+/** The nodes of a sample that have no pod (see withPodlessNodes). */
+export function podlessNodes(sample: PodSample): string[] {
+	return sample.pods.filter(pod => pod.name === noPod).map(pod => pod.node);
+}
+
+/** The pods of a DaemonSet that are not ready, as `kubectl get pods` would say why. */
+export function unreadyPods(pods: readonly V1Pod[]): Array<{pod: string; node: string; reason: string}> {
+	return pods.filter(pod => !isPodReady(pod)).map(pod => ({pod: pod.metadata?.name ?? '', node: podNode(pod), reason: podNotReadyReason(pod)}));
 }

@@ -6,7 +6,7 @@ import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {after, describe, test} from 'node:test';
-import {applyScenario, deleteScenario, kubectl, kubectlJson, runPlugin, testEnv} from '../helpers/cluster.js';
+import {applyScenario, deleteScenario, kubectl, kubectlJson, runPlugin, snapshot, testEnv, waitFor} from '../helpers/cluster.js';
 import {clusterDir} from '../helpers/faults.js';
 
 /** Runs a shell pipeline with the test cluster's environment; resolves with its exit code and output. */
@@ -137,5 +137,45 @@ describe('roles that are gone or too large', () => {
 		const emitted = await runPlugin(['doctor', '--emit', 'patch']);
 		assert.equal(emitted.code, 1, emitted.stderr);
 		assert.deepEqual(JSON.parse(emitted.stdout).map((op: {op: string}) => op.op).filter((op: string) => op === 'add').length > 0, true);
+	});
+});
+
+describe('what a restart needs', () => {
+	after(() => {
+		kubectl(['-n', 'kube-system', 'delete', 'resourcequota', 'multus-pods', '--ignore-not-found']);
+		deleteScenario('broken-thick');
+	});
+
+	test("the DaemonSet's ServiceAccount is deleted: patched, not restarted, said why (exit 1); every node keeps its pod", async () => {
+		applyScenario('broken-thick');
+		kubectl(['-n', 'kube-system', 'delete', 'serviceaccount', 'multus']);
+		const before = snapshot('multus', 'kube-system', 'kube-multus-ds');
+		const result = await runPlugin(['doctor', '--yes']);
+		assert.equal(result.code, 1, result.stdout + result.stderr);
+		assert.match(result.stdout, /ServiceAccount kube-system:multus, which DaemonSet kube-system\/kube-multus-ds runs its pods as, does not exist: a restart would delete each old pod and the controller could not create the new one/);
+		assert.match(result.stdout, /fix: recreate it \(kubectl -n kube-system create serviceaccount multus\), then run kubectl multus doctor again/);
+		const after = snapshot('multus', 'kube-system', 'kube-multus-ds');
+		assert.equal(after.generation, before.generation, 'not restarted');
+		assert.deepEqual(after.pods, before.pods, 'every pod still there');
+	});
+
+	test('the controller cannot create a new pod (a quota): the node that lost its pod is named with the reason, and the rollout fails at once (exit 5), not "continues"', async () => {
+		applyScenario('broken-thick');
+		const pods = kubectlJson<{items: {spec: {nodeName: string}}[]}>(['-n', 'kube-system', 'get', 'pods', '-l', 'app=multus']).items;
+		// Room for one pod fewer than there are: the controller deletes an old pod, then may not create its replacement.
+		kubectl(['-n', 'kube-system', 'create', 'quota', 'multus-pods', `--hard=pods=${pods.length - 1}`]);
+		await waitFor('the quota to count the pods', () => kubectl(['-n', 'kube-system', 'get', 'quota', 'multus-pods', '-o', 'jsonpath={.status.used.pods}']).trim() !== '');
+		const started = Date.now();
+		const result = await runPlugin(['doctor', '--yes', '--timeout', '2m']);
+		assert.equal(result.code, 5, result.stdout + result.stderr);
+		assert.ok(Date.now() - started < 60_000, `${Date.now() - started} ms: it failed on the FailedCreate, not at --timeout`);
+		const lost = /the DaemonSet controller fails to create the new pod for (node-\d+), which has no Multus pod now: pods "kube-multus-ds-\w*" is forbidden: exceeded quota: multus-pods/.exec(result.stdout);
+		assert.ok(lost, result.stdout);
+		assert.ok(pods.some(pod => pod.spec.nodeName === lost[1]));
+		assert.doesNotMatch(result.stdout, /rollout continues/);
+		assert.match(result.stdout, new RegExp(`the DaemonSet restart was started; ${lost[1]} has no Multus pod until the DaemonSet controller can create it\\.`));
+		assert.match(result.stdout, /fix: fix what the controller reports \(kubectl -n kube-system get events --field-selector involvedObject\.name=kube-multus-ds,reason=FailedCreate\); the controller then creates the missing pods by itself/);
+		kubectl(['-n', 'kube-system', 'delete', 'resourcequota', 'multus-pods']);
+		kubectl(['-n', 'kube-system', 'rollout', 'status', 'ds/kube-multus-ds', '--timeout=120s']);
 	});
 });

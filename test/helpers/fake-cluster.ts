@@ -3,6 +3,8 @@
 // DaemonSet controller (rolling, stuck, or none), serves watches and per-pod log text, and can be told to lose an
 // answer, to answer nothing, or to answer something else on chosen calls.
 import type {
+	CoreV1Event,
+	V1ServiceAccount,
 	V1ClusterRole,
 	V1ClusterRoleBinding,
 	V1ConfigMap,
@@ -85,6 +87,14 @@ function podField(pod: V1Pod, key: string): string | undefined {
 	throw new Error(`fake cluster: field selector ${key} not supported`);
 }
 
+function eventField(event: CoreV1Event, key: string): string | undefined {
+	if (key === 'involvedObject.kind') return event.involvedObject.kind;
+	if (key === 'involvedObject.name') return event.involvedObject.name;
+	if (key === 'involvedObject.uid') return event.involvedObject.uid;
+	if (key === 'reason') return event.reason;
+	throw new Error(`fake cluster: field selector ${key} not supported`);
+}
+
 /** The pods a DaemonSet's controller made: one per node, of `generation`, ready or not. */
 export function daemonPod(ds: V1DaemonSet, node: string, generation: string, ready = true, suffix = node): V1Pod {
 	return {
@@ -107,6 +117,9 @@ export class FakeCluster implements KubeApi {
 	bindings: V1ClusterRoleBinding[] = [];
 	roleBindings: V1RoleBinding[] = [];
 	configMaps: V1ConfigMap[] = [];
+	/** ServiceAccounts that do not exist, as namespace/name (every other one does). */
+	readonly missingServiceAccounts = new Set<string>();
+	events: CoreV1Event[] = [];
 	pods: V1Pod[] = [];
 	/** Log text per pod name; pods without an entry log nothing. */
 	readonly logs = new Map<string, string>();
@@ -332,6 +345,21 @@ export class FakeCluster implements KubeApi {
 		);
 	}
 
+	readServiceAccount(namespace: string, name: string): Promise<V1ServiceAccount> {
+		return this.call('readServiceAccount', [namespace, name], `read ServiceAccount ${namespace}/${name}`, () => {
+			if (this.missingServiceAccounts.has(`${namespace}/${name}`)) {
+				throw new MultusError('NotFound', `cannot read ServiceAccount ${namespace}/${name}: serviceaccounts "${name}" not found`, {status: 404});
+			}
+			return {metadata: {namespace, name}};
+		});
+	}
+
+	listEvents(namespace: string, fieldSelector: string): Promise<CoreV1Event[]> {
+		return this.call('listEvents', [namespace, fieldSelector], `list events in ${namespace}`, () =>
+			this.events.filter(event => event.metadata?.namespace === namespace && matchesSelector(undefined, fieldSelector, key => eventField(event, key))).map(clone),
+		);
+	}
+
 	readConfigMap(namespace: string, name: string): Promise<V1ConfigMap> {
 		return this.call('readConfigMap', [namespace, name], `read ConfigMap ${namespace}/${name}`, () => {
 			const configMap = this.configMaps.find(cm => cm.metadata?.namespace === namespace && cm.metadata?.name === name);
@@ -511,6 +539,21 @@ export class FakeCluster implements KubeApi {
 		const selector = Object.entries(ds.spec?.selector.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
 		const old = this.pods.filter(pod => pod.metadata?.namespace === ns && matchesSelector(pod.metadata?.labels, selector));
 		const nodes = old.map(pod => pod.spec?.nodeName ?? '').sort();
+		const account = ds.spec?.template.spec?.serviceAccountName ?? 'default';
+		if (this.missingServiceAccounts.has(`${ns}/${account}`)) {
+			// As the real controller: the first old pod goes (maxUnavailable 1), its replacement cannot be created.
+			const first = nodes[0];
+			this.pods = this.pods.filter(pod => !(old.includes(pod) && pod.spec?.nodeName === first));
+			this.events.push({
+				metadata: {namespace: ns, name: `${ds.metadata?.name}.failed`}, involvedObject: {kind: 'DaemonSet', name: ds.metadata?.name, namespace: ns, uid: ds.metadata?.uid},
+				reason: 'FailedCreate', type: 'Warning', count: 3, lastTimestamp: new Date(),
+				message: `Error creating: pods "${ds.metadata?.name}-" is forbidden: error looking up service account ${ns}/${account}: serviceaccount "${account}" not found`,
+			});
+			this.updateDaemonSet(ds, d => {
+				d.status = {...d.status!, observedGeneration: d.metadata?.generation, updatedNumberScheduled: 0, currentNumberScheduled: nodes.length - 1, numberAvailable: nodes.length - 1, numberReady: nodes.length - 1, numberUnavailable: 1};
+			});
+			return;
+		}
 		if (this.controller === 'stuck') {
 			const first = nodes[0];
 			if (first) {

@@ -5,6 +5,8 @@ import type {KubeApi} from '../../kube/client.js';
 import {watchUntil, type WatchEnd} from '../../kube/watch.js';
 import {
 	daemonSetRolloutStatus,
+	failedPodCreation,
+	podlessNodes,
 	podTemplateGeneration,
 	rolloutCadence,
 	rolloutIsByNode,
@@ -12,6 +14,7 @@ import {
 	summarisePod,
 	type PodSample,
 	type PodSummary,
+	withPodlessNodes,
 } from '../../multus/rollout.js';
 import type {DoctorOptions} from '../../options.js';
 import {bounded} from '../../timers.js';
@@ -27,7 +30,8 @@ export const rolloutStep: Step = {
 	async run(context) {
 		const {facts} = context;
 		const found = need(facts.found, 'Multus DaemonSet');
-		facts.restarted = await watchRollout(clientOf(context), found, need(facts.restarted, 'restart'), context.options, {
+		const since = {nodes: facts.nodesBeforeRestart ?? [], atMs: Date.parse(facts.restart?.restartedAt ?? '') || Date.now()};
+		facts.restarted = await watchRollout(clientOf(context), found, need(facts.restarted, 'restart'), context.options, since, {
 			emit: event => {
 				if (event.type === 'rollout-progress') facts.rollout = event.rollout;
 				context.emit(event);
@@ -37,6 +41,11 @@ export const rolloutStep: Step = {
 		return done;
 	},
 };
+
+/** How long the controller may fail to create a pod, with a node left without one, before the rollout fails: 10 s, or half of --timeout. */
+function createFailureMs(options: DoctorOptions): number {
+	return options.timeoutMs > 0 ? Math.min(10_000, options.timeoutMs / 2) : 10_000;
+}
 
 /** How many of the pods holding the rollout back a look fetches on a large cluster, of old and of new (the view shows 5). */
 const pendingSampleSize = 5;
@@ -72,8 +81,25 @@ async function samplePods(client: KubeApi, found: Found, ds: V1DaemonSet, everyP
  * DaemonSet change, at most every 500 ms on small clusters and every 2-5 s on large ones (rolloutCadence), every
  * 5 s while nothing moves, and every pod once more when --timeout expires.
  */
-async function watchRollout(client: KubeApi, found: Found, restarted: V1DaemonSet, options: DoctorOptions, io: {emit: (event: DoctorEvent) => void; signal: AbortSignal}): Promise<V1DaemonSet> {
+async function watchRollout(
+	client: KubeApi,
+	found: Found,
+	restarted: V1DaemonSet,
+	options: DoctorOptions,
+	since: {nodes: string[]; atMs: number},
+	io: {emit: (event: DoctorEvent) => void; signal: AbortSignal},
+): Promise<V1DaemonSet> {
 	const {namespace, name} = found.daemonSet;
+	// The controller may fail to create the new pods (a deleted ServiceAccount, a quota, admission): its
+	// FailedCreate events name why; a node whose old pod is gone then has none. Once that has lasted
+	// createFailureMs with the node still without a pod (or, on large clusters, no pod updated since), the
+	// rollout cannot finish by itself: it fails, saying so, instead of waiting out --timeout.
+	const failedCreates = `involvedObject.kind=DaemonSet,involvedObject.name=${name},reason=FailedCreate`;
+	let createFailure: {message: string; firstSeenMs: number; updatedThen: number} | undefined;
+	let failureLook: NodeJS.Timeout | undefined;
+	const failAfterMs = createFailureMs(options);
+	const stop = new AbortController();
+	const podlessReason = () => (createFailure ? say.podCreateBlocked(createFailure.message) : say.podNotCreatedYet);
 	const startedAt = Date.now();
 	let ds = restarted;
 	let sample: PodSample = {pods: [], complete: false};
@@ -133,10 +159,21 @@ async function watchRollout(client: KubeApi, found: Found, restarted: V1DaemonSe
 		}
 		looking = true;
 		lastLook = Date.now();
-		samplePods(client, found, ds, false)
+		Promise.all([samplePods(client, found, ds, false), client.listEvents(namespace, failedCreates).catch(() => [])])
 			.then(
-				next => {
-					sample = next;
+				([next, events]) => {
+					const failed = failedPodCreation(events, ds.metadata?.uid, since.atMs);
+					if (failed) {
+						createFailure = {message: failed.message, firstSeenMs: createFailure?.firstSeenMs ?? Date.now(), updatedThen: createFailure?.updatedThen ?? (ds.status?.updatedNumberScheduled ?? 0)};
+						// Look again when the failure has lasted long enough to judge.
+						failureLook ??= setTimeout(() => {
+							lastLook = 0;
+							look();
+						}, failAfterMs);
+					}
+					sample = withPodlessNodes(next, since.nodes, podlessReason());
+					const stuck = sample.complete ? podlessNodes(sample).length > 0 : (ds.status?.updatedNumberScheduled ?? 0) === createFailure?.updatedThen;
+					if (createFailure && stuck && Date.now() - createFailure.firstSeenMs >= failAfterMs) stop.abort();
 					publish();
 				},
 				// An outage shows through the DaemonSet watch; the last sample stays on screen meanwhile.
@@ -182,28 +219,33 @@ async function watchRollout(client: KubeApi, found: Found, restarted: V1DaemonSe
 				publish(true);
 			},
 			timeoutMs: options.timeoutMs,
-			signal: io.signal,
+			signal: AbortSignal.any([io.signal, stop.signal]),
 		});
 	} finally {
 		watching = false;
 		clearInterval(ticker);
 		clearTimeout(lookTimer);
 		clearTimeout(pendingDispatch);
+		clearTimeout(failureLook);
 	}
 	ds = end.object;
 	switch (end.type) {
 		case 'settled':
 			io.emit({type: 'rollout-progress', rollout: view(Date.now())});
 			return ds;
-		case 'cancelled':
-			throw new Cancelled();
+		case 'cancelled': {
+			if (io.signal.aborted || !createFailure) throw new Cancelled();
+			const words = say.podCreationFailed(found.daemonSet, podlessNodes(sample), createFailure.message);
+			throw new MultusError('RolloutFailed', words.message, {hint: words.hint});
+		}
 		case 'deleted': {
 			const words = say.daemonSetDeleted(found.daemonSet);
 			throw new MultusError('RolloutFailed', words.message, {hint: words.hint});
 		}
 		case 'timeout': {
 			// Name every node still pending, from one last look at all the pods (bounded: the cluster may be down).
-			const final = (await bounded(samplePods(client, found, ds, true).catch(() => undefined), Date.now() + 5000)) ?? sample;
+			const looked = await bounded(samplePods(client, found, ds, true).catch(() => undefined), Date.now() + 5000);
+			const final = looked ? withPodlessNodes(looked, since.nodes, podlessReason()) : sample;
 			const words = say.rolloutTimedOut(found.daemonSet, formatDuration(options.timeoutMs), daemonSetRolloutStatus(ds).message, rolloutProgress(ds, final));
 			throw new MultusError('RolloutFailed', words.message, {hint: words.hint});
 		}

@@ -33,6 +33,8 @@ export interface FlowFacts {
 	/** When the patch was written (the doctor's clock): a running daemon's proof counts from here. */
 	patchedAt?: number;
 	restart?: RestartResult;
+	/** The nodes with a Multus pod just before the restart (small clusters): one without a pod after it lost it. */
+	nodesBeforeRestart?: string[];
 	/** The DaemonSet as last seen after the restart: its answer, then the rollout's end. */
 	restarted?: V1DaemonSet;
 	rollout?: RolloutView;
