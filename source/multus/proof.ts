@@ -20,9 +20,14 @@ export interface DaemonLog {
 	startedAt: string | null;
 	/** The first `API readiness check done!` after that start. */
 	readyAt: string | null;
-	/** The first line after the start that says the daemon is failing: a denial of any family, or a cache that did not sync. */
-	failure: {kind: LogClassification['kind']; at: string | null; excerpt: string; informer: InformerName | null; verb: string | null; resource: string | null} | null;
-	/** Forbidden (or sync-failure) lines after the start. */
+	/**
+	 * The first line after the start that says the daemon is failing: a cache that did not sync, or a denial after
+	 * its readiness line (once its caches synced).
+	 */
+	failure: LogFailure | null;
+	/** The first denial before the readiness line: a retry that later succeeded if the readiness line follows with no sync failure. */
+	earlyFailure: LogFailure | null;
+	/** Failing lines after the start (denials before readiness included). */
 	failures: number;
 	/** Timestamps of the failing lines, oldest first, at most the last 8 (to measure the reflector's retry gap). */
 	recentFailures: string[];
@@ -44,7 +49,7 @@ const failingKinds = new Set<LogClassification['kind']>([
  * start-up story. `since`: ignore lines stamped before it (a running daemon judged from the moment of a fix).
  */
 export function readDaemonLog(text: string, since?: string): DaemonLog {
-	const log: DaemonLog = {lines: 0, startedAt: null, readyAt: null, failure: null, failures: 0, recentFailures: []};
+	const log: DaemonLog = {lines: 0, startedAt: null, readyAt: null, failure: null, earlyFailure: null, failures: 0, recentFailures: []};
 	const sinceMs = since ? Date.parse(since) : Number.NaN;
 	for (const raw of text.split('\n')) {
 		const lineText = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
@@ -55,7 +60,7 @@ export function readDaemonLog(text: string, since?: string): DaemonLog {
 		if (!Number.isNaN(sinceMs) && found.timestamp && Date.parse(found.timestamp) < sinceMs) continue;
 		if (found.kind === 'daemon-started') {
 			// A new start: what came before belongs to the previous run of the daemon.
-			Object.assign(log, {startedAt: found.timestamp, readyAt: null, failure: null, failures: 0, recentFailures: []});
+			Object.assign(log, {startedAt: found.timestamp, readyAt: null, failure: null, earlyFailure: null, failures: 0, recentFailures: []});
 			continue;
 		}
 		if (found.kind === 'daemon-ready') {
@@ -65,7 +70,7 @@ export function readDaemonLog(text: string, since?: string): DaemonLog {
 		if (!failingKinds.has(found.kind)) continue;
 		log.failures++;
 		if (found.timestamp) log.recentFailures = [...log.recentFailures, found.timestamp].slice(-8);
-		log.failure ??= {
+		const failure: LogFailure = {
 			kind: found.kind,
 			at: found.timestamp,
 			excerpt: excerptOf(lineText, 160),
@@ -73,8 +78,21 @@ export function readDaemonLog(text: string, since?: string): DaemonLog {
 			verb: 'verb' in found ? found.verb : null,
 			resource: found.kind === 'pods-forbidden' ? 'pods' : found.kind === 'nads-forbidden' ? 'network-attachment-definitions.k8s.cni.cncf.io' : found.kind === 'other-forbidden' ? found.resource : null,
 		};
+		// A denial before the caches synced may be a retry that then succeeded (an apiserver still starting, RBAC
+		// not yet propagated): the readiness line with no sync failure says whether it did.
+		if (log.readyAt === null && found.kind !== 'informer-sync-failed') log.earlyFailure ??= failure;
+		else log.failure ??= failure;
 	}
 	return log;
+}
+
+export interface LogFailure {
+	kind: LogClassification['kind'];
+	at: string | null;
+	excerpt: string;
+	informer: InformerName | null;
+	verb: string | null;
+	resource: string | null;
 }
 
 export type ProofState = 'proven' | 'failing' | 'pending' | 'unproven';
@@ -100,6 +118,8 @@ export interface NewDaemonClock {
 	quietMs: number;
 	/** How long after the pod started the readiness line must be there, else the daemon is not proven. */
 	startupLimitMs: number;
+	/** The doctor's clock (ms since the epoch), to age the last denial of a daemon whose start-up lines are hidden. */
+	nowMs?: number;
 	/**
 	 * Why the daemon's own start-up lines cannot reach its log (its config), when they cannot: then only client-go's
 	 * lines can be seen, and a daemon free of denials for hiddenSilenceMs after its start is reported, not proven.
@@ -123,8 +143,7 @@ function durationBetween(from: string | null, to: string | null): number | null 
 	return Number.isFinite(ms) && ms >= 0 ? ms : null;
 }
 
-function failingReason(log: DaemonLog): string {
-	const failure = log.failure!;
+function failingReason(log: DaemonLog, failure: LogFailure = (log.failure ?? log.earlyFailure)!): string {
 	const what =
 		failure.kind === 'informer-sync-failed'
 			? `its ${failure.informer ? informerWords[failure.informer] : ''} informer cache did not sync`
@@ -141,9 +160,20 @@ export function judgeNewDaemon(log: DaemonLog, clock: NewDaemonClock): DaemonPro
 	if (log.readyAt !== null) {
 		const synced = clock.informers.length > 0 ? `its ${clock.informers.map(informer => informerWords[informer]).join(' and ')} informers synced` : 'it runs no informer';
 		if (clock.sinceReadySeenMs !== undefined && clock.sinceReadySeenMs >= clock.quietMs) {
-			return {state: 'proven', reason: `${synced} and it is ready${syncMs !== null ? ` (${(syncMs / 1000).toFixed(1)} s after it started)` : ''}; no forbidden line since it started`, syncMs, readyAt: log.readyAt};
+			const early = log.earlyFailure ? `; denied ${log.failures} time(s) before its caches synced (${log.earlyFailure.excerpt}), none since` : '; no forbidden line since it started';
+			return {state: 'proven', reason: `${synced} and it is ready${syncMs !== null ? ` (${(syncMs / 1000).toFixed(1)} s after it started)` : ''}${early}`, syncMs, readyAt: log.readyAt};
 		}
 		return {state: 'pending', reason: `ready; making sure no denial follows its first watch`, syncMs};
+	}
+	if (log.earlyFailure) {
+		// Denied and not ready: still retrying, unless the start-up limit passed (or, hidden, it went quiet).
+		const lastDenial = Date.parse(log.recentFailures.at(-1) ?? '');
+		const quietFor = clock.nowMs !== undefined && Number.isFinite(lastDenial) ? clock.nowMs - lastDenial : 0;
+		if (clock.startupHidden !== undefined && quietFor >= hiddenSilenceMs) {
+			return {state: 'unproven', reason: `denied at first (${log.earlyFailure.excerpt}), then no denial for ${Math.round(quietFor / 1000)} s, but ${clock.startupHidden}: whether its informers synced cannot be seen`, syncMs};
+		}
+		if (clock.sinceStartMs >= clock.startupLimitMs) return {state: 'failing', reason: failingReason(log, log.earlyFailure), syncMs};
+		return {state: 'pending', reason: `denied (${log.failures}x), retrying: waiting for its informers to sync`, syncMs};
 	}
 	if (clock.startupHidden !== undefined) {
 		if (clock.sinceStartMs >= Math.min(hiddenSilenceMs, clock.startupLimitMs)) {
@@ -185,7 +215,7 @@ export function recoveryWindowMs(failuresBefore: string[]): number {
  * never proven (its informers recover silently), but "no denial past its retry gap" once that much time has passed.
  */
 export function judgeRunningDaemon(logSinceFix: DaemonLog, sinceFixMs: number, windowMs: number): DaemonProof {
-	if (logSinceFix.failure) return {state: 'failing', reason: failingReason(logSinceFix), syncMs: null};
+	if (logSinceFix.failure || logSinceFix.earlyFailure) return {state: 'failing', reason: failingReason(logSinceFix), syncMs: null};
 	if (sinceFixMs >= windowMs) {
 		return {
 			state: 'unproven',

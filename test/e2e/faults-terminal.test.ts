@@ -69,7 +69,7 @@ describe('the doctor in unusual terminals', () => {
 		assert.match(screen, /Fixed:/);
 		// minReadySeconds put metadata.generation ahead of the pods' template generation: the new pods were still
 		// recognised, and their logs read.
-		assert.match(screen, /and\s+the\s+new\s+pods\s+log\s+no\s+forbidden\s+error/);
+		assert.match(screen, /say\s+so\s+themselves:\s+every\s+informer\s+synced/);
 		assert.deepEqual(snapshot('multus', 'kube-system', 'kube-multus-ds').rules, [...before.rules, podsListWatch]);
 	});
 });

@@ -12,6 +12,8 @@ import {clientOf, need, outcome, type Step, type StepContext} from './step.js';
 
 /** How long the proof waits for the daemons by default (never past --timeout): a daemon takes at most 20 s per informer. */
 export const proofWaitMs = 75_000;
+/** How long the running daemons (no restart) are watched for a denial that persists after the fix. */
+export const runningWaitMs = 10_000;
 /** After the readiness line is first seen, how long the log must stay clean (a denied watch follows the first list). */
 export const proofQuietMs = 300;
 /** How often the pending daemons' logs are read. */
@@ -68,7 +70,9 @@ async function prove(context: StepContext, found: Found, pods: V1Pod[], mode: 'n
 	const release = found.daemonSet.release.release;
 	const informers = daemonInformers(found.daemonSet.mode, release);
 	const started = Date.now();
-	const budget = options.timeoutMs > 0 ? Math.min(proofWaitMs, options.timeoutMs) : proofWaitMs;
+	// Without a restart nothing can prove it: watch the running daemons only long enough to catch a denial that persists.
+	const wait = mode === 'running' ? runningWaitMs : proofWaitMs;
+	const budget = options.timeoutMs > 0 ? Math.min(wait, options.timeoutMs) : wait;
 	const deadline = started + budget;
 	const fixAt = facts.patchedAt ?? started;
 	const since = new Date(fixAt + fixSettleMs).toISOString();
@@ -103,6 +107,7 @@ async function prove(context: StepContext, found: Found, pods: V1Pod[], mode: 'n
 					judged = judgeNewDaemon(log, {
 						informers,
 						sinceStartMs: now - startedAt,
+						nowMs: now,
 						sinceReadySeenMs: seen === undefined ? undefined : now - seen,
 						quietMs: proofQuietMs,
 						startupLimitMs: Math.min(startupLimitMs(informers, release.syncTimeoutSeconds), budget),

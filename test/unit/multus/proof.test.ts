@@ -32,13 +32,22 @@ describe('readDaemonLog and judgeNewDaemon: a restarted daemon in its own words'
 		assert.equal(judgeNewDaemon(log, {...clock, informers: [...clock.informers], sinceReadySeenMs: undefined}).state, 'pending');
 	});
 
-	test('denied (either informer), or a cache that did not sync: failing, even after its readiness line', () => {
-		for (const lines of [[started(0), podsDenied(0.1)], [started(0), nadsDenied(0.1), syncFailed(20), ready(40)], [started(0), syncFailed(20), ready(20.1)], [started(0), ready(0.1), podsDenied(0.3)]]) {
+	test('a cache that did not sync, a denial after the readiness line, or denials until the start-up limit: failing', () => {
+		for (const lines of [[started(0), nadsDenied(0.1), syncFailed(20), ready(40)], [started(0), syncFailed(20), ready(20.1)], [started(0), ready(0.1), podsDenied(0.3)]]) {
 			const proof = judgeNewDaemon(readDaemonLog(text(...lines)), {...clock, informers: [...clock.informers]});
 			assert.equal(proof.state, 'failing', lines.join('\n'));
 		}
-		const nad = judgeNewDaemon(readDaemonLog(text(started(0), nadsDenied(0.1))), {...clock, informers: [...clock.informers]});
+		const denied = readDaemonLog(text(started(0), podsDenied(0.1)));
+		assert.equal(judgeNewDaemon(denied, {...clock, informers: [...clock.informers], sinceReadySeenMs: undefined}).state, 'pending', 'still retrying within its cache wait');
+		assert.equal(judgeNewDaemon(denied, {...clock, informers: [...clock.informers], sinceReadySeenMs: undefined, sinceStartMs: 50_000}).state, 'failing');
+		const nad = judgeNewDaemon(readDaemonLog(text(started(0), nadsDenied(0.1))), {...clock, informers: [...clock.informers], sinceStartMs: 50_000});
 		assert.match(nad.reason, /still denied list on network-attachment-definitions\.k8s\.cni\.cncf\.io \(its NetworkAttachmentDefinition informer\)/);
+	});
+
+	test('denied before its caches synced, then ready with no sync failure (a retry that succeeded): proven, and the denial said', () => {
+		const proof = judgeNewDaemon(readDaemonLog(text(started(0), podsDenied(0.1), podsDenied(1.4), ready(2))), {...clock, informers: [...clock.informers]});
+		assert.equal(proof.state, 'proven');
+		assert.match(proof.reason, /denied 2 time\(s\) before its caches synced .*none since/);
 	});
 
 	test('only the last start counts: a daemon that restarted in its container is judged from its new start', () => {
@@ -95,7 +104,13 @@ describe('a daemon whose config hides its start-up lines (the v4.0.x manifests s
 		assert.match(proof.reason, /no denial in 6 s since it started, but ConfigMap multus-daemon-config .* "logToStderr": true: whether its informers synced cannot be seen\. Set "logToStderr": true/);
 		assert.equal(judgeNewDaemon(readDaemonLog(''), {...hidden, sinceStartMs: 1000}).state, 'pending');
 	});
-	test('a denial still shows (client-go writes to stderr whatever the config): failing', () => {
-		assert.equal(judgeNewDaemon(readDaemonLog(text(podsDenied(0.1))), {...hidden, sinceStartMs: 6000}).state, 'failing');
+	test('a denial still shows (client-go writes to stderr whatever the config): retrying, failing at the start-up limit, unproven once quiet', () => {
+		const log = readDaemonLog(text(podsDenied(0.1)));
+		const deniedAt = Date.parse(at(0.1));
+		assert.equal(judgeNewDaemon(log, {...hidden, sinceStartMs: 6000, nowMs: deniedAt + 1000}).state, 'pending');
+		assert.equal(judgeNewDaemon(log, {...hidden, sinceStartMs: 50_000, nowMs: deniedAt + 1000}).state, 'failing');
+		const quiet = judgeNewDaemon(log, {...hidden, sinceStartMs: 8000, nowMs: deniedAt + 6000});
+		assert.equal(quiet.state, 'unproven');
+		assert.match(quiet.reason, /^denied at first .*then no denial for 6 s, but ConfigMap multus-daemon-config/);
 	});
 });
