@@ -15,6 +15,7 @@
 // Writes the main there and the CLI next to it (cli.cjs); prints the build info (version, commit, bytes, the SEA
 // assets) as JSON on stdout, and writes it to build-info.json next to them.
 import * as esbuild from 'esbuild';
+import {helpTextsDefine} from './help-texts.mjs';
 import {execFileSync} from 'node:child_process';
 import {mkdirSync, readFileSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
@@ -128,6 +129,7 @@ const main = await esbuild.build({
 	write: false,
 	logLevel: 'warning',
 	plugins: [seaLoader],
+	define: {__MULTUS_HELP__: await helpTextsDefine(root)},
 });
 const mainScript = main.outputFiles[0].text.replace(/^#!.*\n/, '');
 

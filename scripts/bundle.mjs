@@ -4,6 +4,7 @@
 // the entry loads for anything else. Loading one pre-linked file per command instead of hundreds of modules halves
 // the start-up of `doctor`. Release binaries use scripts/build-sea.mjs instead.
 import * as esbuild from 'esbuild';
+import {helpTextsDefine} from './help-texts.mjs';
 import {rmSync} from 'node:fs';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
@@ -26,6 +27,7 @@ await esbuild.build({
 	logLevel: 'warning',
 	// The CLI stays a separate file, loaded by a real import() only when needed.
 	external: ['./cli.js'],
+	define: {__MULTUS_HELP__: await helpTextsDefine(root)},
 });
 await esbuild.build({
 	entryPoints: [path.join(root, 'source/cli.tsx')],

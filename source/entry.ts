@@ -29,6 +29,9 @@ process.on('exit', () => {
 	if (outputLost && !process.exitCode) process.exitCode = ExitCode.ProblemFound;
 });
 
+// The usage texts as the bundle carries them (scripts/help-texts.mjs writes them at bundle time), else made here.
+declare const __MULTUS_HELP__: Record<string, string> | undefined;
+
 const help = helpOnly(process.argv.slice(2), process.argv0);
 if (help === undefined) {
 	import('./cli.js').catch((error: unknown) => {
@@ -36,6 +39,7 @@ if (help === undefined) {
 		process.exitCode = ExitCode.ProblemFound;
 	});
 } else {
-	process.stdout.write(helpText(help.command).trimStart());
+	const text = typeof __MULTUS_HELP__ === 'undefined' ? helpText(help.command) : __MULTUS_HELP__[help.command ?? '']!;
+	process.stdout.write(text.trimStart());
 	process.exitCode = help.code;
 }
