@@ -29,6 +29,9 @@ export interface DaemonLog {
 	earlyFailure: LogFailure | null;
 	/** Failing lines after the start (denials before readiness included). */
 	failures: number;
+	/** Denials after the readiness line, and the time of the last one (a re-list an API server restart interrupted). */
+	lateDenials: number;
+	lastLateDenial: string | null;
 	/** Timestamps of the failing lines, oldest first, at most the last 8 (to measure the reflector's retry gap). */
 	recentFailures: string[];
 }
@@ -49,7 +52,7 @@ const failingKinds = new Set<LogClassification['kind']>([
  * start-up story. `since`: ignore lines stamped before it (a running daemon judged from the moment of a fix).
  */
 export function readDaemonLog(text: string, since?: string): DaemonLog {
-	const log: DaemonLog = {lines: 0, startedAt: null, readyAt: null, failure: null, earlyFailure: null, failures: 0, recentFailures: []};
+	const log: DaemonLog = {lines: 0, startedAt: null, readyAt: null, failure: null, earlyFailure: null, failures: 0, recentFailures: [], lateDenials: 0, lastLateDenial: null};
 	const sinceMs = since ? Date.parse(since) : Number.NaN;
 	for (const raw of text.split('\n')) {
 		const lineText = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
@@ -60,7 +63,7 @@ export function readDaemonLog(text: string, since?: string): DaemonLog {
 		if (!Number.isNaN(sinceMs) && found.timestamp && Date.parse(found.timestamp) < sinceMs) continue;
 		if (found.kind === 'daemon-started') {
 			// A new start: what came before belongs to the previous run of the daemon.
-			Object.assign(log, {startedAt: found.timestamp, readyAt: null, failure: null, earlyFailure: null, failures: 0, recentFailures: []});
+			Object.assign(log, {startedAt: found.timestamp, readyAt: null, failure: null, earlyFailure: null, failures: 0, recentFailures: [], lateDenials: 0, lastLateDenial: null});
 			continue;
 		}
 		if (found.kind === 'daemon-ready') {
@@ -82,6 +85,10 @@ export function readDaemonLog(text: string, since?: string): DaemonLog {
 		// not yet propagated): the readiness line with no sync failure says whether it did.
 		if (log.readyAt === null && found.kind !== 'informer-sync-failed') log.earlyFailure ??= failure;
 		else log.failure ??= failure;
+		if (log.readyAt !== null && found.kind !== 'informer-sync-failed') {
+			log.lateDenials++;
+			log.lastLateDenial = found.timestamp;
+		}
 	}
 	return log;
 }
@@ -127,6 +134,9 @@ export interface NewDaemonClock {
 	startupHidden?: string;
 }
 
+/** client-go retries a failed list after at most 1.6 s (0.8 s with full jitter) the first time: twice that, plus slack. */
+export const lateRetryWindowMs = 4000;
+
 /** A denied first list shows within a second of the start; past this, silence is all a hidden-start-up daemon can say. */
 export const hiddenSilenceMs = 5000;
 
@@ -156,11 +166,23 @@ function failingReason(log: DaemonLog, failure: LogFailure = (log.failure ?? log
 /** Judges a daemon that started after the fix (a new pod of the rollout) from its log and the doctor's clock. */
 export function judgeNewDaemon(log: DaemonLog, clock: NewDaemonClock): DaemonProof {
 	const syncMs = durationBetween(log.startedAt, log.readyAt);
-	if (log.failure) return {state: 'failing', reason: failingReason(log), syncMs};
+	// One denial after its caches synced is a re-list that an interrupted watch forced (an API server restarting):
+	// its reflector retries within 1.6 s, so silence past the retry window says it got through; a second is not fixed.
+	const lateAge = clock.nowMs !== undefined && log.lastLateDenial ? clock.nowMs - Date.parse(log.lastLateDenial) : Number.NaN;
+	const onlyTransient = log.failure !== null && log.failure.kind !== 'informer-sync-failed' && log.lateDenials === 1;
+	if (onlyTransient && !(lateAge >= lateRetryWindowMs)) {
+		if (Number.isNaN(lateAge) || clock.sinceStartMs >= clock.startupLimitMs) return {state: 'failing', reason: failingReason(log), syncMs};
+		return {state: 'pending', reason: `denied once after it was ready (${log.failure!.excerpt}): waiting past its reflector's retry`, syncMs};
+	}
+	if (log.failure && !onlyTransient) return {state: 'failing', reason: failingReason(log), syncMs};
 	if (log.readyAt !== null) {
 		const synced = clock.informers.length > 0 ? `its ${clock.informers.map(informer => informerWords[informer]).join(' and ')} informers synced` : 'it runs no informer';
 		if (clock.sinceReadySeenMs !== undefined && clock.sinceReadySeenMs >= clock.quietMs) {
-			const early = log.earlyFailure ? `; denied ${log.failures} time(s) before its caches synced (${log.earlyFailure.excerpt}), none since` : '; no forbidden line since it started';
+			const early = onlyTransient
+				? `; denied once after that (${log.failure!.excerpt}) and not again in the ${Math.round(lateAge / 1000)} s since, past its reflector's retry`
+				: log.earlyFailure
+					? `; denied ${log.failures} time(s) before its caches synced (${log.earlyFailure.excerpt}), none since`
+					: '; no forbidden line since it started';
 			return {state: 'proven', reason: `${synced} and it is ready${syncMs !== null ? ` (${(syncMs / 1000).toFixed(1)} s after it started)` : ''}${early}`, syncMs, readyAt: log.readyAt};
 		}
 		return {state: 'pending', reason: `ready; making sure no denial follows its first watch`, syncMs};

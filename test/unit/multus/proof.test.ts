@@ -114,3 +114,19 @@ describe('a daemon whose config hides its start-up lines (the v4.0.x manifests s
 		assert.match(quiet.reason, /^denied at first .*then no denial for 6 s, but ConfigMap multus-daemon-config/);
 	});
 });
+
+describe('a denial after the readiness line (an API server restarting under a synced daemon)', () => {
+	const base = {...clock, informers: ['pod', 'net-attach-def'] as ('pod' | 'net-attach-def')[], sinceStartMs: 10_000, sinceReadySeenMs: 9000};
+	test('once, then silent past the reflector\'s retry window: proven, and the denial said; before that: pending', () => {
+		const log = readDaemonLog(text(started(0), ready(0.1), nadsDenied(2)));
+		const deniedAt = Date.parse(at(2));
+		assert.equal(judgeNewDaemon(log, {...base, nowMs: deniedAt + 1000}).state, 'pending');
+		const proof = judgeNewDaemon(log, {...base, nowMs: deniedAt + 5000});
+		assert.equal(proof.state, 'proven');
+		assert.match(proof.reason, /denied once after that .* and not again in the 5 s since, past its reflector's retry/);
+	});
+	test('twice: not fixed', () => {
+		const log = readDaemonLog(text(started(0), ready(0.1), nadsDenied(2), nadsDenied(3.5)));
+		assert.equal(judgeNewDaemon(log, {...base, nowMs: Date.parse(at(10))}).state, 'failing');
+	});
+});
