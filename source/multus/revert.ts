@@ -120,7 +120,7 @@ export function planUndo(input: {
 	const revert = revertAddition(role.rules ?? [], added);
 	if (!revert.ok || revert.after.length > 0) return refuse('its rules are no longer exactly the ones kubectl multus created it with');
 	// Only the binding shows the role is the identity's: a label and a record on a role anyone who may patch it can write.
-	if (!binding) return refuse(`its ClusterRoleBinding ${dedicated.binding} is gone, so nothing shows kubectl multus created it for DaemonSet ${daemonSet} (if it did: kubectl delete clusterrole ${name})`);
+	if (!binding) return refuse(`its ClusterRoleBinding ${dedicated.binding} is gone, so nothing shows kubectl multus created it for DaemonSet ${daemonSet} (if it did, delete ClusterRole ${name} yourself: undo will not)`);
 	const ours: V1ClusterRoleBinding = {roleRef: {apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name}, subjects: dedicated.subjects};
 	if (!isOurs(binding) || !sameBinding(binding, ours)) {
 		return refuse(`ClusterRoleBinding ${binding.metadata?.name ?? ''} is no longer exactly the one kubectl multus created (ClusterRole ${name} to ${dedicated.subjects.map(subject => describeSubject(subject)).join(', ')})`);

@@ -2,6 +2,7 @@ import type {V1ClusterRole, V1ClusterRoleBinding, V1PolicyRule} from '@kubernete
 import {revertAddition} from '../../multus/revert.js';
 import {isOurs, sameBinding} from '../../multus/subjects.js';
 import {MultusError} from '../../errors.js';
+import {shellQuote} from '../../shell.js';
 import type {KubeApi} from '../../kube/client.js';
 import {rulesCover} from '../../multus/rbac.js';
 import {blockingRules} from '../../multus/requirements.js';
@@ -62,7 +63,7 @@ async function createOrKeep<T extends V1ClusterRole | V1ClusterRoleBinding>(plan
 			: isOurs(existing) && sameRules((existing as V1ClusterRole).rules ?? [], (planned as V1ClusterRole).rules ?? []);
 		if (same) return existing;
 		throw new MultusError('Conflict', `${'roleRef' in planned ? 'ClusterRoleBinding' : 'ClusterRole'} ${planned.metadata?.name ?? ''} exists already and is not the one kubectl multus plans to create`, {
-			hint: `look at it with kubectl get ${'roleRef' in planned ? 'clusterrolebinding' : 'clusterrole'} ${planned.metadata?.name ?? ''} -o yaml, then run the doctor again`,
+			hint: `look at it with kubectl get ${'roleRef' in planned ? 'clusterrolebinding' : 'clusterrole'} ${shellQuote(planned.metadata?.name ?? 'NAME')} -o yaml, then run the doctor again`,
 			cause: error,
 		});
 	}
