@@ -78,7 +78,7 @@ const errorLine: fc.Arbitrary<ErrorLine> = fc.oneof(
 
 describe('classifyLine properties', () => {
 	test('never throws, and returns null or a known kind', () => {
-		const kinds = new Set(['pods-forbidden', 'apiserver-unreachable', 'namespaced-get-forbidden', 'other-forbidden', 'unauthorized', 'informer-sync-failed']);
+		const kinds = new Set(['pods-forbidden', 'apiserver-unreachable', 'namespaced-get-forbidden', 'other-forbidden', 'unauthorized', 'informer-sync-failed', 'nads-forbidden', 'daemon-started', 'daemon-ready']);
 		fc.assert(
 			fc.property(anyLine, line => {
 				const found = classifyLine(line);
