@@ -168,16 +168,11 @@ function rulesOnPods(rules: V1PolicyRule[]): boolean {
 
 /** The caller's permissions for a dedicated fix: create both objects, and grant the rules (hold them, or escalate and bind). */
 async function preflightDedicated(client: KubeApi, found: Found, role: string, adding: V1PolicyRule[], options: DoctorOptions): Promise<PermissionCheck[]> {
-	const ns = found.daemonSet.namespace;
 	const checks: Array<Omit<PermissionCheck, 'allowed'>> = [
 		{...say.permissionCreate('ClusterRole', 'clusterroles'), verb: 'create', group: 'rbac.authorization.k8s.io', resource: 'clusterroles'},
 		{...say.permissionCreate('ClusterRoleBinding', 'clusterrolebindings'), verb: 'create', group: 'rbac.authorization.k8s.io', resource: 'clusterrolebindings'},
 	];
-	if (options.restart) {
-		checks.push({...say.permissionPatchDaemonSet(ns, found.daemonSet.name), verb: 'patch', group: 'apps', resource: 'daemonsets', namespace: ns, name: found.daemonSet.name});
-	}
-	checks.push({...say.permissionReviews, verb: 'create', group: 'authorization.k8s.io', resource: 'subjectaccessreviews'});
-	checks.push({...say.permissionLogs(ns), verb: 'get', group: '', resource: 'pods', subresource: 'log', namespace: ns, optional: true});
+	checks.push(...restartAndVerifyChecks(found, options));
 	const results = await selfChecks(client, checks);
 	const lacking = await lackedAtoms(client, adding);
 	if (lacking.length > 0) {
@@ -188,6 +183,16 @@ async function preflightDedicated(client: KubeApi, found: Found, role: string, a
 		}
 	}
 	return results;
+}
+
+/** What the fix needs after its RBAC write, whichever write it is: the restart, the access reviews, the logs (optional). */
+function restartAndVerifyChecks(found: Found, options: DoctorOptions): Array<Omit<PermissionCheck, 'allowed'>> {
+	const ns = found.daemonSet.namespace;
+	return [
+		...(options.restart ? [{...say.permissionPatchDaemonSet(ns, found.daemonSet.name), verb: 'patch', group: 'apps', resource: 'daemonsets', namespace: ns, name: found.daemonSet.name}] : []),
+		{...say.permissionReviews, verb: 'create', group: 'authorization.k8s.io', resource: 'subjectaccessreviews'},
+		{...say.permissionLogs(ns), verb: 'get', group: '', resource: 'pods', subresource: 'log', namespace: ns, optional: true},
+	];
 }
 
 async function selfChecks(client: KubeApi, checks: Array<Omit<PermissionCheck, 'allowed'>>): Promise<PermissionCheck[]> {
@@ -210,15 +215,10 @@ async function lackedAtoms(client: KubeApi, adding: V1PolicyRule[]): Promise<Arr
 
 /** SelfSubjectAccessReviews for everything the fix does, each with the rule an admin would grant. */
 async function preflight(client: KubeApi, found: Found, role: string, adding: V1PolicyRule[], options: DoctorOptions): Promise<PermissionCheck[]> {
-	const ns = found.daemonSet.namespace;
 	const checks: Array<Omit<PermissionCheck, 'allowed'>> = [
 		{...say.permissionPatchRole(role), verb: 'patch', group: 'rbac.authorization.k8s.io', resource: 'clusterroles', name: role},
 	];
-	if (options.restart) {
-		checks.push({...say.permissionPatchDaemonSet(ns, found.daemonSet.name), verb: 'patch', group: 'apps', resource: 'daemonsets', namespace: ns, name: found.daemonSet.name});
-	}
-	checks.push({...say.permissionReviews, verb: 'create', group: 'authorization.k8s.io', resource: 'subjectaccessreviews'});
-	checks.push({...say.permissionLogs(ns), verb: 'get', group: '', resource: 'pods', subresource: 'log', namespace: ns, optional: true});
+	checks.push(...restartAndVerifyChecks(found, options));
 	const results = await selfChecks(client, checks);
 	// RBAC escalation prevention: granting a permission needs holding it, or `escalate` on the role.
 	const lacking = await lackedAtoms(client, adding);
