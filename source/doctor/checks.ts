@@ -4,8 +4,11 @@
 // Multus found (source/multus/requirements.ts): an access review for every verb of every blocking requirement, the
 // bound rules against each level of requirements, and the forbidden lines of every informer family the daemon
 // runs. A new blocking requirement is a new check by itself; a new kind of check is one more declaration here,
-// its words in present.ts (checkLines), and its test.
+// its words in present.ts (checkLines), and its test. Every check names the finding its failure is (its stable
+// code, source/multus/findings.ts; a page in docs/findings.md).
+import {MultusError} from '../errors.js';
 import type {KubeApi} from '../kube/client.js';
+import {accessFinding, finding, forbiddenFamilyFinding} from '../multus/findings.js';
 import {accessCheckId, accessQuestions, judgeAccess, judgeForbiddenLines, judgeRules, type AccessQuestion} from '../multus/checks.js';
 import {forbiddenKindOf, type InformerForbiddenKind} from '../multus/logs.js';
 import {daemonInformers, requiredRules, type Requirement, type RequirementLevel} from '../multus/requirements.js';
@@ -24,6 +27,8 @@ export interface Probe {
 /** One declared check: what it asks the cluster, and how the answer is judged (pure). */
 export interface Check {
 	id: string;
+	/** The finding its failure is: a stable code with a page in docs/findings.md. */
+	code: string;
 	/** Whether its failure makes the daemon broken (the fix applies); otherwise it is evidence or a warning. */
 	blocks: boolean;
 	run(probe: Probe): Promise<CheckResult>;
@@ -32,12 +37,16 @@ export interface Check {
 /** May the daemon's identity do this at cluster scope? A SubjectAccessReview. */
 export function accessCheck(question: AccessQuestion, blocks: boolean): Check {
 	const id = accessCheckId(question);
+	// A review asked for a new requirement needs its finding first (a test asks every release's declarations).
+	const code = accessFinding[id]?.code;
+	if (!code) throw new MultusError('Internal', `access check ${id} has no finding code (source/multus/findings.ts)`);
 	return {
 		id,
+		code,
 		blocks,
 		async run({client, found}) {
 			const answer = await client.subjectAccess(found.identity.user, found.identity.groups, {verb: question.verb, group: question.group, resource: question.resource});
-			return {id, blocks, kind: 'access', status: judgeAccess(answer), question, answer};
+			return {id, code, blocks, kind: 'access', status: judgeAccess(answer), question, answer};
 		},
 	};
 }
@@ -46,12 +55,14 @@ export function accessCheck(question: AccessQuestion, blocks: boolean): Check {
 export function rulesCheck(level: RequirementLevel, requirements: Requirement[]): Check {
 	const id = level === 'blocking' ? 'rbac-rules' : 'rbac-advisory-rules';
 	const blocks = level === 'blocking';
+	const code = (blocks ? finding.blockingRulesMissing : finding.advisoryRulesMissing).code;
 	return {
 		id,
+		code,
 		blocks,
 		async run({found}) {
-			const {status, missing} = judgeRules(found.roles.flatMap(role => role.rules), requirements);
-			return {id, blocks, kind: 'rules', status, level, missing};
+			const {status, missing, gaps} = judgeRules(found.roles.flatMap(role => role.rules), requirements);
+			return {id, code, blocks, kind: 'rules', status, level, missing, gaps};
 		},
 	};
 }
@@ -59,13 +70,15 @@ export function rulesCheck(level: RequirementLevel, requirements: Requirement[])
 /** Does the daemon log this informer family's denials? Evidence, never blocking: the rules and reviews decide. */
 export function forbiddenLinesCheck(family: InformerForbiddenKind): Check {
 	const id = `${family}-logs`;
+	const {code} = forbiddenFamilyFinding[family];
 	return {
 		id,
+		code,
 		blocks: false,
 		async run({logs}) {
 			const evidence = await logs();
 			const count = evidence.families[family];
-			return {id, blocks: false, kind: 'logs', status: judgeForbiddenLines(count, evidence.podsRead), family, count};
+			return {id, code, blocks: false, kind: 'logs', status: judgeForbiddenLines(count, evidence.podsRead), family, count};
 		},
 	};
 }

@@ -3,7 +3,7 @@ import type {ConnectionInfo} from '../kube/config.js';
 import type {AccessAnswer} from '../kube/client.js';
 import type {MultusDaemonSet, Owner, RoleGrant} from '../multus/discovery.js';
 import type {Requirement, RequirementLevel} from '../multus/requirements.js';
-import type {AccessQuestion, CheckStatus} from '../multus/checks.js';
+import type {AccessQuestion, CheckStatus, RuleGap} from '../multus/checks.js';
 import type {InformerForbiddenKind} from '../multus/logs.js';
 import type {JsonPatchOperation, RolePatchPlan} from '../multus/rbac.js';
 import type {RolloutProgress, RolloutStatus} from '../multus/rollout.js';
@@ -85,10 +85,13 @@ export interface RuleEvidence {
 	advisoryMissing: V1PolicyRule[];
 }
 
-/** One declared check's result (source/doctor/checks.ts): its stable id, whether it blocks, and what it found. */
-export type CheckResult = {id: string; blocks: boolean; status: CheckStatus} & (
+/**
+ * One declared check's result (source/doctor/checks.ts): its stable id, the code of the finding its failure is,
+ * whether it blocks, and what it found. A rules check's gaps carry each missing requirement's own code.
+ */
+export type CheckResult = {id: string; code: string; blocks: boolean; status: CheckStatus} & (
 	| {kind: 'access'; question: AccessQuestion; answer: AccessAnswer}
-	| {kind: 'rules'; level: RequirementLevel; missing: V1PolicyRule[]}
+	| {kind: 'rules'; level: RequirementLevel; missing: V1PolicyRule[]; gaps: RuleGap[]}
 	| {kind: 'logs'; family: InformerForbiddenKind; count: number}
 );
 

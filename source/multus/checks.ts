@@ -29,10 +29,17 @@ export function judgeAccess(answer: {allowed: boolean}): CheckStatus {
 	return answer.allowed ? 'pass' : 'fail';
 }
 
-/** The bound roles' rules against the requirements of one level: fails with what is missing. */
-export function judgeRules(granted: V1PolicyRule[], requirements: Requirement[]): {status: CheckStatus; missing: V1PolicyRule[]} {
+/** One requirement the bound roles do not grant (in full): its finding's code, and the part of its rule missing. */
+export interface RuleGap {
+	code: string;
+	rule: V1PolicyRule;
+}
+
+/** The bound roles' rules against the requirements of one level: fails with what is missing, and each gap's code. */
+export function judgeRules(granted: V1PolicyRule[], requirements: Requirement[]): {status: CheckStatus; missing: V1PolicyRule[]; gaps: RuleGap[]} {
 	const missing = missingRules(granted, requirements.map(requirement => requirement.rule));
-	return {status: missing.length === 0 ? 'pass' : 'fail', missing};
+	const gaps = requirements.flatMap(requirement => missingRules(granted, [requirement.rule]).map(rule => ({code: requirement.finding.code, rule})));
+	return {status: missing.length === 0 ? 'pass' : 'fail', missing, gaps};
 }
 
 /** Forbidden lines of one family in the sampled logs: any fails; no log read is unknown. */

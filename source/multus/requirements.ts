@@ -1,4 +1,5 @@
 import type {V1PolicyRule} from '@kubernetes/client-node';
+import {finding, type FindingInfo} from './findings.js';
 import {multusReleases, runsInformers, type InformerName, type MultusRelease} from './versions.js';
 
 /** Thick: the long-running multus-daemon with informers. Thin: the CNI binary run per pod by the runtime. */
@@ -19,6 +20,8 @@ export interface Requirement {
 	level: RequirementLevel;
 	/** The daemon informer that needs it (its forbidden lines name this informer's type), when one does. */
 	informer?: InformerName;
+	/** The finding its absence is (a rule gap, source/multus/findings.ts). */
+	finding: FindingInfo;
 }
 
 const core = '';
@@ -30,18 +33,19 @@ function requirement(
 	apiGroup: string,
 	resource: string,
 	verbs: string[],
+	gap: FindingInfo,
 	why: string,
 	informer?: InformerName,
 ): Requirement {
-	return {rule: {apiGroups: [apiGroup], resources: [resource], verbs}, why, scope: 'cluster', level, ...(informer ? {informer} : {})};
+	return {rule: {apiGroups: [apiGroup], resources: [resource], verbs}, why, scope: 'cluster', level, ...(informer ? {informer} : {}), finding: gap};
 }
 
 // The daemon's event recorder writes through the core events API only (upstream also grants events.k8s.io,
 // which Multus does not use). Repeated events are patched; a create-only role drops them.
 function eventRequirements(): Requirement[] {
 	return [
-		requirement('advisory', core, 'events', ['create'], 'Multus records events on pods'),
-		requirement('advisory', core, 'events', ['patch'], 'repeated events are patched; without it they are dropped'),
+		requirement('advisory', core, 'events', ['create'], finding.eventsCreateRule, 'Multus records events on pods'),
+		requirement('advisory', core, 'events', ['patch'], finding.eventsPatchRule, 'repeated events are patched; without it they are dropped'),
 	];
 }
 
@@ -58,6 +62,7 @@ function thickRequirements(release: MultusRelease): Requirement[] {
 					core,
 					'pods',
 					['list', 'watch'],
+					finding.podsInformerRule,
 					"the thick daemon's pod informer lists and watches pods cluster-wide, filtered to its node",
 					'pod',
 				),
@@ -66,6 +71,7 @@ function thickRequirements(release: MultusRelease): Requirement[] {
 					nadGroup,
 					nads,
 					['list', 'watch'],
+					finding.nadsInformerRule,
 					"the thick daemon's NetworkAttachmentDefinition informer lists and watches them cluster-wide",
 					'net-attach-def',
 				),
@@ -76,6 +82,7 @@ function thickRequirements(release: MultusRelease): Requirement[] {
 			core,
 			'pods',
 			['get'],
+			finding.podsGetRule,
 			withInformers
 				? 'the daemon reads a pod directly when its cache misses and before writing its network status'
 				: 'the daemon reads each pod on ADD and before writing its network status',
@@ -85,16 +92,17 @@ function thickRequirements(release: MultusRelease): Requirement[] {
 			core,
 			'pods/status',
 			['update'],
+			finding.podsStatusRule,
 			"the daemon writes each pod's network-status annotation through the status",
 		),
 		...(withInformers
 			? []
-			: [requirement('advisory', nadGroup, nads, ['get'], 'each pod ADD reads the NetworkAttachmentDefinitions it asks for')]),
+			: [requirement('advisory', nadGroup, nads, ['get'], finding.nadsGetRule, 'each pod ADD reads the NetworkAttachmentDefinitions it asks for')]),
 		...(release.dra
 			? [
 				// Only pods that claim DRA devices reach this code; others never do, so it never blocks the daemon.
-				requirement('advisory', 'resource.k8s.io', 'resourceclaims', ['get'], 'pods that claim DRA devices: the daemon reads their ResourceClaims'),
-				requirement('advisory', 'resource.k8s.io', 'resourceslices', ['list'], "pods that claim DRA devices: the daemon lists its node's ResourceSlices"),
+				requirement('advisory', 'resource.k8s.io', 'resourceclaims', ['get'], finding.draRules, 'pods that claim DRA devices: the daemon reads their ResourceClaims'),
+				requirement('advisory', 'resource.k8s.io', 'resourceslices', ['list'], finding.draRules, "pods that claim DRA devices: the daemon lists its node's ResourceSlices"),
 			]
 			: []),
 		...eventRequirements(),
@@ -104,15 +112,16 @@ function thickRequirements(release: MultusRelease): Requirement[] {
 // The thin plugin has no informers: the pod list/watch bug cannot happen, so nothing here is blocking.
 function thinRequirements(): Requirement[] {
 	return [
-		requirement('advisory', core, 'pods', ['get'], 'each pod ADD reads the pod to find its extra networks'),
+		requirement('advisory', core, 'pods', ['get'], finding.podsGetRule, 'each pod ADD reads the pod to find its extra networks'),
 		requirement(
 			'advisory',
 			core,
 			'pods/status',
 			['update'],
+			finding.podsStatusRule,
 			"Multus writes each pod's network-status annotation through the status",
 		),
-		requirement('advisory', nadGroup, nads, ['get'], 'each pod ADD reads the NetworkAttachmentDefinitions it asks for'),
+		requirement('advisory', nadGroup, nads, ['get'], finding.nadsGetRule, 'each pod ADD reads the NetworkAttachmentDefinitions it asks for'),
 		...eventRequirements(),
 	];
 }

@@ -81,14 +81,14 @@ const nadsListWatch = {apiGroups: ['k8s.cni.cncf.io'], resources: ['network-atta
 export const diagnosis: Diagnosis = {
 	// As declareChecks makes them for this DaemonSet: the families in the logs, every blocking verb's review, the rules.
 	checks: [
-		{id: 'pods-forbidden-logs', blocks: false, status: 'fail', kind: 'logs', family: 'pods-forbidden', count: 24},
-		{id: 'nads-forbidden-logs', blocks: false, status: 'pass', kind: 'logs', family: 'nads-forbidden', count: 0},
-		{id: 'pods-list-access', blocks: true, status: 'fail', kind: 'access', question: {group: '', resource: 'pods', verb: 'list'}, answer: denied},
-		{id: 'pods-watch-access', blocks: true, status: 'fail', kind: 'access', question: {group: '', resource: 'pods', verb: 'watch'}, answer: denied},
-		{id: 'network-attachment-definitions-list-access', blocks: true, status: 'pass', kind: 'access', question: {group: nadsListWatch.apiGroups[0]!, resource: nadsListWatch.resources[0]!, verb: 'list'}, answer: allowedByMultus},
-		{id: 'network-attachment-definitions-watch-access', blocks: true, status: 'pass', kind: 'access', question: {group: nadsListWatch.apiGroups[0]!, resource: nadsListWatch.resources[0]!, verb: 'watch'}, answer: allowedByMultus},
-		{id: 'rbac-rules', blocks: true, status: 'fail', kind: 'rules', level: 'blocking', missing: [podsListWatch]},
-		{id: 'rbac-advisory-rules', blocks: false, status: 'pass', kind: 'rules', level: 'advisory', missing: []},
+		{id: 'pods-forbidden-logs', code: 'MULTUS-LOG-001', blocks: false, status: 'fail', kind: 'logs', family: 'pods-forbidden', count: 24},
+		{id: 'nads-forbidden-logs', code: 'MULTUS-LOG-002', blocks: false, status: 'pass', kind: 'logs', family: 'nads-forbidden', count: 0},
+		{id: 'pods-list-access', code: 'MULTUS-RBAC-001', blocks: true, status: 'fail', kind: 'access', question: {group: '', resource: 'pods', verb: 'list'}, answer: denied},
+		{id: 'pods-watch-access', code: 'MULTUS-RBAC-002', blocks: true, status: 'fail', kind: 'access', question: {group: '', resource: 'pods', verb: 'watch'}, answer: denied},
+		{id: 'network-attachment-definitions-list-access', code: 'MULTUS-RBAC-003', blocks: true, status: 'pass', kind: 'access', question: {group: nadsListWatch.apiGroups[0]!, resource: nadsListWatch.resources[0]!, verb: 'list'}, answer: allowedByMultus},
+		{id: 'network-attachment-definitions-watch-access', code: 'MULTUS-RBAC-004', blocks: true, status: 'pass', kind: 'access', question: {group: nadsListWatch.apiGroups[0]!, resource: nadsListWatch.resources[0]!, verb: 'watch'}, answer: allowedByMultus},
+		{id: 'rbac-rules', code: 'MULTUS-RULE-001', blocks: true, status: 'fail', kind: 'rules', level: 'blocking', missing: [podsListWatch], gaps: [{code: 'MULTUS-RULE-010', rule: podsListWatch}]},
+		{id: 'rbac-advisory-rules', code: 'MULTUS-RULE-002', blocks: false, status: 'pass', kind: 'rules', level: 'advisory', missing: [], gaps: []},
 	],
 	logs: {
 		state: 'found',

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import {describe, test} from 'node:test';
-import {declareChecks} from '../../../source/doctor/checks.js';
+import {accessCheck, declareChecks} from '../../../source/doctor/checks.js';
+import {allFindings, findingCodePattern} from '../../../source/multus/findings.js';
 import {accessCheckId, accessQuestions, judgeAccess, judgeForbiddenLines, judgeRules} from '../../../source/multus/checks.js';
 import {requiredRules} from '../../../source/multus/requirements.js';
 import {resolveRelease} from '../../../source/multus/versions.js';
@@ -44,6 +45,39 @@ describe('declared checks come from the requirements', () => {
 	});
 });
 
+describe('every declared check names its finding', () => {
+	const images = [
+		...['v3.9.3', 'v4.0.2', 'v4.1.0', 'v4.1.4', 'v4.2.0', 'v4.2.2', 'v4.2.4', 'v4.3.0', 'snapshot'].map(tag => ({image: `k8snetworkplumbingwg/multus-cni:${tag}-thick`, mode: 'thick' as const})),
+		...['v4.0.2', 'v4.3.0', 'snapshot'].map(tag => ({image: `k8snetworkplumbingwg/multus-cni:${tag}`, mode: 'thin' as const})),
+	];
+	test('for every known release and mode, each check has a registered, well-formed code', () => {
+		const registered = new Set(allFindings.map(info => info.code));
+		for (const {image, mode} of images) {
+			for (const check of declareChecks(withImage(image, mode))) {
+				assert.match(check.code, findingCodePattern, `${image} ${check.id}`);
+				assert.ok(registered.has(check.code), `${image} ${check.id}: ${check.code}`);
+			}
+			for (const requirement of requiredRules(mode, resolveRelease(image).release)) assert.ok(registered.has(requirement.finding.code), `${image}: ${requirement.why}`);
+		}
+	});
+	test('the codes say which check it is: one code per check, the pods reviews and the log families as documented', () => {
+		const codes = Object.fromEntries(declareChecks(found).map(check => [check.id, check.code]));
+		assert.deepEqual(codes, {
+			'pods-forbidden-logs': 'MULTUS-LOG-001',
+			'nads-forbidden-logs': 'MULTUS-LOG-002',
+			'pods-list-access': 'MULTUS-RBAC-001',
+			'pods-watch-access': 'MULTUS-RBAC-002',
+			'network-attachment-definitions-list-access': 'MULTUS-RBAC-003',
+			'network-attachment-definitions-watch-access': 'MULTUS-RBAC-004',
+			'rbac-rules': 'MULTUS-RULE-001',
+			'rbac-advisory-rules': 'MULTUS-RULE-002',
+		});
+	});
+	test('a review with no finding is refused where it is declared, not shown without a code', () => {
+		assert.throws(() => accessCheck({group: '', resource: 'secrets', verb: 'list'}, true), /secrets-list-access has no finding code/);
+	});
+});
+
 describe('judges (pure)', () => {
 	test('access: allowed passes, denied fails', () => {
 		assert.equal(judgeAccess({allowed: true}), 'pass');
@@ -51,8 +85,21 @@ describe('judges (pure)', () => {
 	});
 	test('rules: what the roles do not cover is missing', () => {
 		const [blocking] = requiredRules('thick').filter(r => r.level === 'blocking');
-		assert.deepEqual(judgeRules(brokenRules, [blocking!]), {status: 'fail', missing: [podsListWatch]});
-		assert.deepEqual(judgeRules([...brokenRules, podsListWatch], [blocking!]), {status: 'pass', missing: []});
+		assert.deepEqual(judgeRules(brokenRules, [blocking!]), {status: 'fail', missing: [podsListWatch], gaps: [{code: 'MULTUS-RULE-010', rule: podsListWatch}]});
+		assert.deepEqual(judgeRules([...brokenRules, podsListWatch], [blocking!]), {status: 'pass', missing: [], gaps: []});
+	});
+	test("rules: each gap carries its own requirement's code, and only the part of its rule that is missing", () => {
+		const requirements = requiredRules('thick');
+		const granted = [{apiGroups: [''], resources: ['pods'], verbs: ['get', 'list']}, {apiGroups: [''], resources: ['events'], verbs: ['create']}];
+		const gaps = judgeRules(granted, requirements).gaps.map(gap => `${gap.code} ${gap.rule.resources?.join(',')}: ${gap.rule.verbs?.join(',')}`);
+		assert.deepEqual(gaps, [
+			'MULTUS-RULE-010 pods: watch',
+			'MULTUS-RULE-011 network-attachment-definitions: list,watch',
+			'MULTUS-RULE-021 pods/status: update',
+			'MULTUS-RULE-025 resourceclaims: get',
+			'MULTUS-RULE-025 resourceslices: list',
+			'MULTUS-RULE-024 events: patch',
+		]);
 	});
 	test('forbidden lines: any fails, none passes, no log read is unknown', () => {
 		assert.equal(judgeForbiddenLines(3, 2), 'fail');
@@ -84,7 +131,7 @@ describe('the NAD informer\'s list/watch: requirement data and its declaration, 
 		const byId = new Map(diagnosis.checks.map(check => [check.id, check]));
 		assert.equal(byId.get('network-attachment-definitions-list-access')?.status, 'fail');
 		assert.equal(byId.get('pods-list-access')?.status, 'pass');
-		assert.deepEqual(byId.get('nads-forbidden-logs'), {id: 'nads-forbidden-logs', blocks: false, kind: 'logs', status: 'fail', family: 'nads-forbidden', count: 6});
+		assert.deepEqual(byId.get('nads-forbidden-logs'), {id: 'nads-forbidden-logs', code: 'MULTUS-LOG-002', blocks: false, kind: 'logs', status: 'fail', family: 'nads-forbidden', count: 6});
 		assert.equal(byId.get('pods-forbidden-logs')?.status, 'pass');
 		assert.deepEqual(run.state.plan?.patch.missing, [{apiGroups: ['k8s.cni.cncf.io'], resources: ['network-attachment-definitions'], verbs: ['list', 'watch']}]);
 		assert.equal(run.outcome.verdict, 'fixed', run.outcome.message);
