@@ -29,9 +29,15 @@ export interface DaemonLog {
 	earlyFailure: LogFailure | null;
 	/** Failing lines after the start (denials before readiness included). */
 	failures: number;
-	/** Denials after the readiness line, and the time of the last one (a re-list an API server restart interrupted). */
+	/**
+	 * Denials after the readiness line (the re-list an API server restart forces, denied while its authorizer's caches
+	 * fill), with the times of the first and of the last few.
+	 */
 	lateDenials: number;
+	firstLateDenial: string | null;
 	lastLateDenial: string | null;
+	/** Timestamps of the late denials, oldest first, at most the last 8 (to measure their retry gap). */
+	lateDenialTimes: string[];
 	/** Timestamps of the failing lines, oldest first, at most the last 8 (to measure the reflector's retry gap). */
 	recentFailures: string[];
 }
@@ -52,7 +58,7 @@ const failingKinds = new Set<LogClassification['kind']>([
  * start-up story. `since`: ignore lines stamped before it (a running daemon judged from the moment of a fix).
  */
 export function readDaemonLog(text: string, since?: string): DaemonLog {
-	const log: DaemonLog = {lines: 0, startedAt: null, readyAt: null, failure: null, earlyFailure: null, failures: 0, recentFailures: [], lateDenials: 0, lastLateDenial: null};
+	const log: DaemonLog = {lines: 0, startedAt: null, readyAt: null, failure: null, earlyFailure: null, failures: 0, recentFailures: [], lateDenials: 0, firstLateDenial: null, lastLateDenial: null, lateDenialTimes: []};
 	const sinceMs = since ? Date.parse(since) : Number.NaN;
 	for (const raw of text.split('\n')) {
 		const lineText = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
@@ -63,7 +69,7 @@ export function readDaemonLog(text: string, since?: string): DaemonLog {
 		if (!Number.isNaN(sinceMs) && found.timestamp && Date.parse(found.timestamp) < sinceMs) continue;
 		if (found.kind === 'daemon-started') {
 			// A new start: what came before belongs to the previous run of the daemon.
-			Object.assign(log, {startedAt: found.timestamp, readyAt: null, failure: null, earlyFailure: null, failures: 0, recentFailures: [], lateDenials: 0, lastLateDenial: null});
+			Object.assign(log, {startedAt: found.timestamp, readyAt: null, failure: null, earlyFailure: null, failures: 0, recentFailures: [], lateDenials: 0, firstLateDenial: null, lastLateDenial: null, lateDenialTimes: []});
 			continue;
 		}
 		if (found.kind === 'daemon-ready') {
@@ -87,7 +93,9 @@ export function readDaemonLog(text: string, since?: string): DaemonLog {
 		else log.failure ??= failure;
 		if (log.readyAt !== null && found.kind !== 'informer-sync-failed') {
 			log.lateDenials++;
+			log.firstLateDenial ??= found.timestamp;
 			log.lastLateDenial = found.timestamp;
+			if (found.timestamp) log.lateDenialTimes = [...log.lateDenialTimes, found.timestamp].slice(-8);
 		}
 	}
 	return log;
@@ -137,6 +145,17 @@ export interface NewDaemonClock {
 /** client-go retries a failed list after at most 1.6 s (0.8 s with full jitter) the first time: twice that, plus slack. */
 export const lateRetryWindowMs = 4000;
 
+/**
+ * A burst of denials after the readiness line that lasts longer than this is not an API server's caches filling
+ * after a restart (seconds at most): the daemon is still denied.
+ */
+export const lateBurstLimitMs = 15_000;
+
+/** How long a daemon denied after its readiness line must stay silent for its reflector's next retry to have come and gone. */
+export function lateQuietWindowMs(lateDenialTimes: string[]): number {
+	return Math.max(lateRetryWindowMs, lateDenialTimes.length > 1 ? recoveryWindowMs(lateDenialTimes) : 0);
+}
+
 /** A denied first list shows within a second of the start; past this, silence is all a hidden-start-up daemon can say. */
 export const hiddenSilenceMs = 5000;
 
@@ -163,24 +182,48 @@ function failingReason(log: DaemonLog, failure: LogFailure = (log.failure ?? log
 	return `${what}: ${failure.excerpt}${log.failures > 1 ? ` (${log.failures} such lines)` : ''}`;
 }
 
+/** Every failing line after the readiness line is a denial, and nothing before it failed but denials the readiness line outlived. */
+function isLateOnly(log: DaemonLog): boolean {
+	return log.failure !== null && log.failure.kind !== 'informer-sync-failed' && log.lateDenials > 0;
+}
+
+/**
+ * A daemon denied after its readiness line: its informers had synced, then a re-list was denied (an API server
+ * that restarts answers with denials while its authorizer's caches fill). Its reflector retries, and a retry that
+ * succeeds prints nothing, so no line of its own can say its informers synced again: silence past its retry gap is
+ * reported, never proven (unproven); denials that go on past a restart's few seconds are not fixed (failing).
+ */
+function judgeLateDenials(log: DaemonLog, clock: NewDaemonClock, syncMs: number | null): DaemonProof {
+	const first = Date.parse(log.firstLateDenial ?? '');
+	const last = Date.parse(log.lastLateDenial ?? '');
+	const times = log.lateDenials === 1 ? 'once' : `${log.lateDenials} times`;
+	if (clock.nowMs === undefined || !Number.isFinite(first) || !Number.isFinite(last)) return {state: 'failing', reason: failingReason(log), syncMs};
+	if (last - first > lateBurstLimitMs) {
+		return {state: 'failing', reason: `${failingReason(log)}; denied for ${Math.round((last - first) / 1000)} s after it was ready, longer than an API server takes to restart`, syncMs};
+	}
+	const quietFor = clock.nowMs - last;
+	const window = lateQuietWindowMs(log.lateDenialTimes);
+	if (quietFor < window) {
+		return {state: 'pending', reason: `ready, then denied ${times} (${log.failure!.excerpt}): waiting ${Math.ceil((window - quietFor) / 1000)} s past its reflector's next retry`, syncMs};
+	}
+	return {
+		state: 'unproven',
+		reason:
+			`its informers synced and it was ready, then it was denied ${times} (${log.failure!.excerpt}; an API server restarting does this while its caches fill) and not again in the ${Math.round(quietFor / 1000)} s since, past its reflector's retry; ` +
+			`but a retry that succeeds prints nothing, so its own words cannot say its informers synced again (a new pod of it would)`,
+		syncMs,
+	};
+}
+
 /** Judges a daemon that started after the fix (a new pod of the rollout) from its log and the doctor's clock. */
 export function judgeNewDaemon(log: DaemonLog, clock: NewDaemonClock): DaemonProof {
 	const syncMs = durationBetween(log.startedAt, log.readyAt);
-	// One denial after its caches synced is a re-list that an interrupted watch forced (an API server restarting):
-	// its reflector retries within 1.6 s, so silence past the retry window says it got through; a second is not fixed.
-	const lateAge = clock.nowMs !== undefined && log.lastLateDenial ? clock.nowMs - Date.parse(log.lastLateDenial) : Number.NaN;
-	const onlyTransient = log.failure !== null && log.failure.kind !== 'informer-sync-failed' && log.lateDenials === 1;
-	if (onlyTransient && !(lateAge >= lateRetryWindowMs)) {
-		if (Number.isNaN(lateAge) || clock.sinceStartMs >= clock.startupLimitMs) return {state: 'failing', reason: failingReason(log), syncMs};
-		return {state: 'pending', reason: `denied once after it was ready (${log.failure!.excerpt}): waiting past its reflector's retry`, syncMs};
-	}
-	if (log.failure && !onlyTransient) return {state: 'failing', reason: failingReason(log), syncMs};
+	if (log.failure && isLateOnly(log)) return judgeLateDenials(log, clock, syncMs);
+	if (log.failure) return {state: 'failing', reason: failingReason(log), syncMs};
 	if (log.readyAt !== null) {
 		const synced = clock.informers.length > 0 ? `its ${clock.informers.map(informer => informerWords[informer]).join(' and ')} informers synced` : 'it runs no informer';
 		if (clock.sinceReadySeenMs !== undefined && clock.sinceReadySeenMs >= clock.quietMs) {
-			const early = onlyTransient
-				? `; denied once after that (${log.failure!.excerpt}) and not again in the ${Math.round(lateAge / 1000)} s since, past its reflector's retry`
-				: log.earlyFailure
+			const early = log.earlyFailure
 					? `; denied ${log.failures} time(s) before its caches synced (${log.earlyFailure.excerpt}), none since`
 					: '; no forbidden line since it started';
 			return {state: 'proven', reason: `${synced} and it is ready${syncMs !== null ? ` (${(syncMs / 1000).toFixed(1)} s after it started)` : ''}${early}`, syncMs, readyAt: log.readyAt};

@@ -69,12 +69,24 @@ describe('faults during a doctor run', () => {
 		mark('controllers restarted');
 		const result = await doctor.done;
 		mark(`doctor exited ${result.code}, rollout ${/available\s+([\d.]+ ?m?s)/.exec(result.stdout)?.[1] ?? '?'}`);
-		assert.equal(result.code, 0, result.stdout + result.stderr);
 		assert.match(result.stdout, /\(watch resumed \d+×\)/);
 		assert.match(result.stdout, /daemon set "kube-multus-ds" successfully rolled out/);
-		// The new daemons, started after the outage, prove it in their own words.
-		assert.match(result.stdout, /new daemons' own words: ([1-3]) of \1 proven/);
-		assert.match(result.stdout, /^Fixed: /m);
+		// The daemons started after the outage prove it in their own words. One that was ready before it may have its
+		// re-list denied while the restarted apiserver's authorizer fills its caches; its retry then gets through
+		// silently, so it is said and the verdict is "patched, not proven" (exit 7), never Fixed and never not fixed.
+		const proofLines = result.stdout.split('\n').filter(line => /^\s+[✔✖!…] kube-multus-ds-\S+ on node-/.test(line));
+		const interrupted = proofLines.filter(line => /ready, then it was denied (once|\d+ times) .*not again in the \d+ s since, past its reflector's retry/.test(line));
+		mark(`${proofLines.length} proof line(s), ${interrupted.length} denied after ready`);
+		if (result.code === 0) {
+			assert.match(result.stdout, /new daemons' own words: ([1-3]) of \1 proven/);
+			assert.match(result.stdout, /^Fixed: /m);
+		} else {
+			assert.equal(result.code, 7, result.stdout + result.stderr);
+			assert.ok(interrupted.length > 0, result.stdout);
+			assert.equal(proofLines.length - interrupted.length, proofLines.filter(line => /^\s+✔ /.test(line)).length, `every other daemon proven:\n${result.stdout}`);
+			assert.match(result.stdout, /^Patched, not proven: /m);
+			assert.doesNotMatch(result.stdout, /^Fixed: /m);
+		}
 		const after = snapshot('multus', 'kube-system', 'kube-multus-ds');
 		assert.deepEqual(after.rules, [...before.rules, podsListWatch]);
 		for (const pod of multusPods()) {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import {describe, test} from 'node:test';
-import {judgeNewDaemon, judgeRunningDaemon, readDaemonLog, recoveryWindowMs, reflectorMaxRetryGapMs, startupLimitMs} from '../../../source/multus/proof.js';
+import {judgeNewDaemon, judgeRunningDaemon, lateQuietWindowMs, readDaemonLog, recoveryWindowMs, reflectorMaxRetryGapMs, startupLimitMs} from '../../../source/multus/proof.js';
 
 const user = 'system:serviceaccount:kube-system:multus';
 // As `kubectl logs --timestamps` returns the real v4.2.2 daemon's output (real-daemon.md).
@@ -117,16 +117,33 @@ describe('a daemon whose config hides its start-up lines (the v4.0.x manifests s
 
 describe('a denial after the readiness line (an API server restarting under a synced daemon)', () => {
 	const base = {...clock, informers: ['pod', 'net-attach-def'] as ('pod' | 'net-attach-def')[], sinceStartMs: 10_000, sinceReadySeenMs: 9000};
-	test('once, then silent past the reflector\'s retry window: proven, and the denial said; before that: pending', () => {
+	test('once, then silent past the reflector\'s retry window: unproven (a retry that succeeds prints nothing), said; before that: pending', () => {
 		const log = readDaemonLog(text(started(0), ready(0.1), nadsDenied(2)));
 		const deniedAt = Date.parse(at(2));
-		assert.equal(judgeNewDaemon(log, {...base, nowMs: deniedAt + 1000}).state, 'pending');
+		const early = judgeNewDaemon(log, {...base, nowMs: deniedAt + 1000});
+		assert.equal(early.state, 'pending');
+		assert.match(early.reason, /^ready, then denied once .*: waiting 3 s past its reflector's next retry/);
 		const proof = judgeNewDaemon(log, {...base, nowMs: deniedAt + 5000});
-		assert.equal(proof.state, 'proven');
-		assert.match(proof.reason, /denied once after that .* and not again in the 5 s since, past its reflector's retry/);
+		assert.equal(proof.state, 'unproven', 'never proven: no line of the daemon says its informers synced again');
+		assert.match(proof.reason, /ready, then it was denied once .*not again in the 5 s since, past its reflector's retry; but a retry that succeeds prints nothing/);
 	});
-	test('twice: not fixed', () => {
-		const log = readDaemonLog(text(started(0), ready(0.1), nadsDenied(2), nadsDenied(3.5)));
-		assert.equal(judgeNewDaemon(log, {...base, nowMs: Date.parse(at(10))}).state, 'failing');
+	test('a burst (a restart\'s caches filling): the window grows with the retry gap; silent past it: unproven', () => {
+		const log = readDaemonLog(text(started(0), ready(0.1), podsDenied(2), podsDenied(3.3), podsDenied(5.4)));
+		assert.equal(log.lateDenials, 3);
+		assert.equal(lateQuietWindowMs(log.lateDenialTimes), 4 * 2100 + 1000);
+		assert.equal(judgeNewDaemon(log, {...base, nowMs: Date.parse(at(5.4)) + 5000}).state, 'pending', 'past 4 s but within four retry gaps');
+		assert.equal(judgeNewDaemon(log, {...base, nowMs: Date.parse(at(5.4)) + 9500}).state, 'unproven');
+		assert.match(judgeNewDaemon(log, {...base, nowMs: Date.parse(at(5.4)) + 9500}).reason, /denied 3 times/);
+	});
+	test('denials that go on past a restart\'s few seconds, or that cannot be aged: failing', () => {
+		const log = readDaemonLog(text(started(0), ready(0.1), podsDenied(2), podsDenied(3.5), podsDenied(8), podsDenied(18)));
+		const proof = judgeNewDaemon(log, {...base, nowMs: Date.parse(at(18.5))});
+		assert.equal(proof.state, 'failing');
+		assert.match(proof.reason, /still denied list on pods .*denied for 16 s after it was ready/);
+		assert.equal(judgeNewDaemon(readDaemonLog(text(started(0), ready(0.1), podsDenied(2))), {...base}).state, 'failing', 'no clock');
+	});
+	test('a sync failure before the readiness line stays failing, whatever follows', () => {
+		const log = readDaemonLog(text(started(0), syncFailed(20), ready(20.1), podsDenied(25)));
+		assert.equal(judgeNewDaemon(log, {...base, nowMs: Date.parse(at(60))}).state, 'failing');
 	});
 });
