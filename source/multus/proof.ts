@@ -36,8 +36,8 @@ export interface DaemonLog {
 	lateDenials: number;
 	firstLateDenial: string | null;
 	lastLateDenial: string | null;
-	/** Timestamps of the late denials, oldest first, at most the last 8 (to measure their retry gap). */
-	lateDenialTimes: string[];
+	/** Timestamps of the late denials per family (each informer's reflector retries on its own), oldest first, at most the last 8 each. */
+	lateDenialTimes: Record<string, string[]>;
 	/** Timestamps of the failing lines, oldest first, at most the last 8 (to measure the reflector's retry gap). */
 	recentFailures: string[];
 }
@@ -58,7 +58,7 @@ const failingKinds = new Set<LogClassification['kind']>([
  * start-up story. `since`: ignore lines stamped before it (a running daemon judged from the moment of a fix).
  */
 export function readDaemonLog(text: string, since?: string): DaemonLog {
-	const log: DaemonLog = {lines: 0, startedAt: null, readyAt: null, failure: null, earlyFailure: null, failures: 0, recentFailures: [], lateDenials: 0, firstLateDenial: null, lastLateDenial: null, lateDenialTimes: []};
+	const log: DaemonLog = {lines: 0, startedAt: null, readyAt: null, failure: null, earlyFailure: null, failures: 0, recentFailures: [], lateDenials: 0, firstLateDenial: null, lastLateDenial: null, lateDenialTimes: {}};
 	const sinceMs = since ? Date.parse(since) : Number.NaN;
 	for (const raw of text.split('\n')) {
 		const lineText = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
@@ -69,7 +69,7 @@ export function readDaemonLog(text: string, since?: string): DaemonLog {
 		if (!Number.isNaN(sinceMs) && found.timestamp && Date.parse(found.timestamp) < sinceMs) continue;
 		if (found.kind === 'daemon-started') {
 			// A new start: what came before belongs to the previous run of the daemon.
-			Object.assign(log, {startedAt: found.timestamp, readyAt: null, failure: null, earlyFailure: null, failures: 0, recentFailures: [], lateDenials: 0, firstLateDenial: null, lastLateDenial: null, lateDenialTimes: []});
+			Object.assign(log, {startedAt: found.timestamp, readyAt: null, failure: null, earlyFailure: null, failures: 0, recentFailures: [], lateDenials: 0, firstLateDenial: null, lastLateDenial: null, lateDenialTimes: {}});
 			continue;
 		}
 		if (found.kind === 'daemon-ready') {
@@ -95,7 +95,7 @@ export function readDaemonLog(text: string, since?: string): DaemonLog {
 			log.lateDenials++;
 			log.firstLateDenial ??= found.timestamp;
 			log.lastLateDenial = found.timestamp;
-			if (found.timestamp) log.lateDenialTimes = [...log.lateDenialTimes, found.timestamp].slice(-8);
+			if (found.timestamp) log.lateDenialTimes = {...log.lateDenialTimes, [found.kind]: [...(log.lateDenialTimes[found.kind] ?? []), found.timestamp].slice(-8)};
 		}
 	}
 	return log;
@@ -151,9 +151,13 @@ export const lateRetryWindowMs = 4000;
  */
 export const lateBurstLimitMs = 15_000;
 
-/** How long a daemon denied after its readiness line must stay silent for its reflector's next retry to have come and gone. */
-export function lateQuietWindowMs(lateDenialTimes: string[]): number {
-	return Math.max(lateRetryWindowMs, lateDenialTimes.length > 1 ? recoveryWindowMs(lateDenialTimes) : 0);
+/**
+ * How long a daemon denied after its readiness line must stay silent for its reflectors' next retries to have come
+ * and gone: the retry window, or four times the last gap one reflector showed between its denials, if longer.
+ */
+export function lateQuietWindowMs(lateDenialTimes: Record<string, string[]>): number {
+	const windows = Object.values(lateDenialTimes).map(times => (times.length > 1 ? recoveryWindowMs(times) : 0));
+	return Math.max(lateRetryWindowMs, ...windows);
 }
 
 /** A denied first list shows within a second of the start; past this, silence is all a hidden-start-up daemon can say. */

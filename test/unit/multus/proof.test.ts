@@ -127,13 +127,14 @@ describe('a denial after the readiness line (an API server restarting under a sy
 		assert.equal(proof.state, 'unproven', 'never proven: no line of the daemon says its informers synced again');
 		assert.match(proof.reason, /ready, then it was denied once .*not again in the 5 s since, past its reflector's retry; but a retry that succeeds prints nothing/);
 	});
-	test('a burst (a restart\'s caches filling): the window grows with the retry gap; silent past it: unproven', () => {
-		const log = readDaemonLog(text(started(0), ready(0.1), podsDenied(2), podsDenied(3.3), podsDenied(5.4)));
-		assert.equal(log.lateDenials, 3);
+	test('a burst (a restart\'s caches filling): the window grows with each reflector\'s own retry gap; silent past it: unproven', () => {
+		const log = readDaemonLog(text(started(0), ready(0.1), podsDenied(2), nadsDenied(2.05), podsDenied(3.3), podsDenied(5.4)));
+		assert.equal(log.lateDenials, 4);
+		assert.equal(lateQuietWindowMs({'nads-forbidden': [at(2.05)]}), 4000);
 		assert.equal(lateQuietWindowMs(log.lateDenialTimes), 4 * 2100 + 1000);
 		assert.equal(judgeNewDaemon(log, {...base, nowMs: Date.parse(at(5.4)) + 5000}).state, 'pending', 'past 4 s but within four retry gaps');
 		assert.equal(judgeNewDaemon(log, {...base, nowMs: Date.parse(at(5.4)) + 9500}).state, 'unproven');
-		assert.match(judgeNewDaemon(log, {...base, nowMs: Date.parse(at(5.4)) + 9500}).reason, /denied 3 times/);
+		assert.match(judgeNewDaemon(log, {...base, nowMs: Date.parse(at(5.4)) + 9500}).reason, /denied 4 times/);
 	});
 	test('denials that go on past a restart\'s few seconds, or that cannot be aged: failing', () => {
 		const log = readDaemonLog(text(started(0), ready(0.1), podsDenied(2), podsDenied(3.5), podsDenied(8), podsDenied(18)));
