@@ -1,9 +1,10 @@
 // `kubectl multus scan [FILE|-]`: classify Multus log text offline, streaming, in constant memory.
 //
 // -o json / -o yaml print one object, in this order (a stable shape; new keys are only ever added):
-//   findings    [{line, kind: "pods-forbidden"|"nads-forbidden", verb: "list"|"watch", user: string|null}]  the first
-//                 1000, in order (nads-forbidden: the daemon's NetworkAttachmentDefinition informer is denied)
-//   lookalikes  [{line, kind, ...}]  lines that resemble the bug but are not it, the first 1000, in order:
+//   findings    [{line, kind: "pods-forbidden"|"nads-forbidden", verb: "list"|"watch", user: string|null, code}]  the
+//                 first 1000, in order (nads-forbidden: the daemon's NetworkAttachmentDefinition informer is denied;
+//                 code: the finding's stable code, MULTUS-LOG-001 or MULTUS-LOG-002, docs/findings.md)
+//   lookalikes  [{line, kind, ..., code}]  lines that resemble the bug but are not it, the first 1000, in order:
 //                 apiserver-unreachable {reason, informer}, namespaced-get-forbidden {user, namespace, pod},
 //                 other-forbidden {user, verb, resource, apiGroup, namespace}, unauthorized {informer},
 //                 informer-sync-failed {informer}   (informer is "pod", "net-attach-def" or null)
@@ -11,7 +12,8 @@
 //                nadsByVerb: {list, watch}, byUser: [{kind, user, verb, count, first, last}],
 //                lookalikeGroups: [{kind, verb, user, count, first, last}],
 //                first, last, truncated, maxFindings, longLines}   where first/last are {line, timestamp} or null
-//   verdict     {problem, code: "pods-forbidden"|"nads-forbidden"|"lookalikes-only"|"clean"|"nothing-read", message, fix}
+//   verdict     {problem, code: "pods-forbidden"|"nads-forbidden"|"lookalikes-only"|"clean"|"nothing-read", message, fix,
+//                findings: the finding codes behind it, e.g. ["MULTUS-LOG-001"]}
 //                (pods-forbidden when pods lines are there, whether or not NAD lines are too)
 // Exit code: 1 when any pods-forbidden or nads-forbidden line was found, else 0; 2 when the input cannot be read; 6 when it is empty.
 import {open} from 'node:fs/promises';
@@ -21,6 +23,7 @@ import {MultusError} from '../errors.js';
 import type {OutputFormat} from '../options.js';
 import {scanStream} from '../multus/logs.js';
 import {terminalSafe} from '../ansi.js';
+import {finding, logFinding} from '../multus/findings.js';
 import type {FindingGroup, ForbiddenVerb, InformerForbiddenKind, LookalikeLineFinding, ScanSummary, SeenAt} from '../multus/logs.js';
 
 const maxFindings = 1000;
@@ -31,6 +34,8 @@ export interface ScanFindingEntry {
 	kind: InformerForbiddenKind;
 	verb: ForbiddenVerb;
 	user: string | null;
+	/** The finding's stable code (docs/findings.md). */
+	code: string;
 }
 
 export type ScanLookalikeEntry = {line: number} & Record<string, string | number | null>;
@@ -73,7 +78,8 @@ export interface ScanReport {
 		/** Lines longer than 1 MiB; only their first MiB was classified. */
 		longLines: number;
 	};
-	verdict: {problem: boolean; code: ScanVerdictCode; message: string; fix: string | null};
+	/** code: what the verdict is; findings: the stable codes of the findings behind it (docs/findings.md). */
+	verdict: {problem: boolean; code: ScanVerdictCode; message: string; fix: string | null; findings: string[]};
 }
 
 export interface ScanIo {
@@ -148,7 +154,7 @@ function cannotRead(label: string, error: unknown): MultusError {
 
 /** The JSON/YAML report for a scan (pure: tested without I/O). */
 export function buildScanReport(summary: ScanSummary, source: string, limit: number): ScanReport {
-	const findings = summary.findings.map(({line, kind, verb, user}) => ({line, kind, verb, user}));
+	const findings = summary.findings.map(({line, kind, verb, user}) => ({line, kind, verb, user, code: logFinding[kind].code}));
 	const lookalikes = summary.lookalikeFindings.map(lookalikeEntry);
 	const byUser = summary.groups.flatMap<ScanUserEntry>(({kind, verb, user, count, first, last}) =>
 		(kind === 'pods-forbidden' || kind === 'nads-forbidden') && (verb === 'list' || verb === 'watch') ? [{kind, user, verb, count, first, last}] : [],
@@ -182,7 +188,7 @@ export function buildScanReport(summary: ScanSummary, source: string, limit: num
 
 function lookalikeEntry(finding: LookalikeLineFinding): ScanLookalikeEntry {
 	const {timestamp: _timestamp, excerpt: _excerpt, ...entry} = finding;
-	return entry;
+	return {...entry, code: logFinding[finding.kind].code};
 }
 
 function verdictOf(summary: ScanSummary, source: string): ScanReport['verdict'] {
@@ -192,15 +198,16 @@ function verdictOf(summary: ScanSummary, source: string): ScanReport['verdict'] 
 			code: 'nothing-read',
 			message: `Nothing was read from ${source === '-' ? 'stdin' : source}: the input is empty, so it says nothing about Multus.`,
 			fix: source === '-' ? 'check the command that feeds it (kubectl logs prints its own error on stderr; -c CONTAINER, --previous)' : 'give the log file itself (it is empty), or - to read stdin',
+			findings: [finding.nothingRead.code],
 		};
 	}
 	const denied = (byVerb: Record<ForbiddenVerb, number>) => (['list', 'watch'] as const).filter(verb => byVerb[verb] > 0).join(' and ');
 	const families = [
 		...(summary.podsForbidden > 0
-			? [{what: `the pod informer is denied ${denied(summary.podsForbiddenByVerb)} on pods`, lines: summary.podsForbidden, resource: 'pods'}]
+			? [{what: `the pod informer is denied ${denied(summary.podsForbiddenByVerb)} on pods`, lines: summary.podsForbidden, resource: 'pods', code: finding.podsForbiddenLines.code}]
 			: []),
 		...(summary.nadsForbidden > 0
-			? [{what: `the NetworkAttachmentDefinition informer is denied ${denied(summary.nadsForbiddenByVerb)} on network-attachment-definitions`, lines: summary.nadsForbidden, resource: 'network-attachment-definitions'}]
+			? [{what: `the NetworkAttachmentDefinition informer is denied ${denied(summary.nadsForbiddenByVerb)} on network-attachment-definitions`, lines: summary.nadsForbidden, resource: 'network-attachment-definitions', code: finding.nadsForbiddenLines.code}]
 			: []),
 	];
 	if (families.length > 0) {
@@ -209,6 +216,7 @@ function verdictOf(summary: ScanSummary, source: string): ScanReport['verdict'] 
 			code: summary.podsForbidden > 0 ? 'pods-forbidden' : 'nads-forbidden',
 			message: `Multus's ${families.map(family => `${family.what.replace(/^the /, '')} at cluster scope (${plural(family.lines, 'line')})`).join('; ')}: its ClusterRole lacks them.`,
 			fix: `run \`kubectl multus doctor\` to add list and watch on ${families.map(family => family.resource).join(' and ')} to the ClusterRole bound to the Multus daemon, restart it and prove the fix`,
+			findings: families.map(family => family.code),
 		};
 	}
 	if (summary.lookalikes > 0) {
@@ -217,9 +225,10 @@ function verdictOf(summary: ScanSummary, source: string): ScanReport['verdict'] 
 			code: 'lookalikes-only',
 			message: `No informer list/watch denial (pods, NetworkAttachmentDefinitions); ${plural(summary.lookalikes, 'line')} look similar but point to another problem.`,
 			fix: lookalikeFix(summary),
+			findings: [...new Set(summary.lookalikeFindings.map(line => logFinding[line.kind].code))],
 		};
 	}
-	return {problem: false, code: 'clean', message: `No sign of the Multus informer RBAC problem in ${plural(summary.lines, 'line')}.`, fix: null};
+	return {problem: false, code: 'clean', message: `No sign of the Multus informer RBAC problem in ${plural(summary.lines, 'line')}.`, fix: null, findings: []};
 }
 
 function lookalikeFix(summary: ScanSummary): string | null {
@@ -235,7 +244,7 @@ export function renderScanText(report: ScanReport, excerptByLine: ReadonlyMap<nu
 	const {summary} = report;
 	const out: string[] = [];
 	const source = summary.source === '-' ? 'stdin' : summary.source;
-	if (report.verdict.code === 'nothing-read') return `${report.verdict.message}\nFix: ${report.verdict.fix}\n`;
+	if (report.verdict.code === 'nothing-read') return `${report.verdict.message}  [${finding.nothingRead.code}]\nFix: ${report.verdict.fix}\n`;
 	out.push(`Scanned ${plural(summary.lines, 'line')} (${formatBytes(summary.bytes)}) of ${source}.`, '');
 
 	const forbidden = summary.podsForbidden + summary.nadsForbidden;
@@ -246,7 +255,7 @@ export function renderScanText(report: ScanReport, excerptByLine: ReadonlyMap<nu
 		] as const;
 		for (const [kind, count, resource] of families) {
 			if (count === 0) continue;
-			out.push(`Multus is forbidden to list/watch ${resource} at cluster scope on ${plural(count, 'line')}:`);
+			out.push(`Multus is forbidden to list/watch ${resource} at cluster scope on ${plural(count, 'line')} [${logFinding[kind].code}]:`);
 			const groups = summary.byUser.filter(group => group.kind === kind);
 			const countWidth = Math.max(...groups.map(group => plural(group.count, 'line').length));
 			for (const group of groups) {
@@ -269,10 +278,10 @@ export function renderScanText(report: ScanReport, excerptByLine: ReadonlyMap<nu
 
 	if (report.lookalikes.length > 0) {
 		out.push('Not the RBAC bug:');
-		for (const [description, lines] of lookalikeDescriptions(report.lookalikes)) {
+		for (const [description, {lines, code}] of lookalikeDescriptions(report.lookalikes)) {
 			const shown = lines.slice(0, 10).join(', ');
 			const more = lines.length > 10 ? ` and ${lines.length - 10} more` : '';
-			out.push(`  ${description} on ${lines.length === 1 ? 'line' : 'lines'} ${shown}${more}`);
+			out.push(`  ${description} on ${lines.length === 1 ? 'line' : 'lines'} ${shown}${more}  [${code}]`);
 		}
 		if (summary.truncated && summary.lookalikes > report.lookalikes.length) out.push(`  (only the first ${summary.maxFindings} look-alike lines are listed)`);
 		out.push('');
@@ -283,13 +292,13 @@ export function renderScanText(report: ScanReport, excerptByLine: ReadonlyMap<nu
 	return out.join('\n') + '\n';
 }
 
-function lookalikeDescriptions(entries: ScanLookalikeEntry[]): Map<string, number[]> {
-	const byDescription = new Map<string, number[]>();
+function lookalikeDescriptions(entries: ScanLookalikeEntry[]): Map<string, {lines: number[]; code: string}> {
+	const byDescription = new Map<string, {lines: number[]; code: string}>();
 	for (const entry of entries) {
 		const description = describeLookalike(entry);
-		const lines = byDescription.get(description);
-		if (lines) lines.push(entry.line);
-		else byDescription.set(description, [entry.line]);
+		const seen = byDescription.get(description);
+		if (seen) seen.lines.push(entry.line);
+		else byDescription.set(description, {lines: [entry.line], code: String(entry['code'])});
 	}
 	return byDescription;
 }

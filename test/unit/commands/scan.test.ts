@@ -62,18 +62,18 @@ after(async () => {
 });
 
 describe('kubectl multus scan (the real CLI)', {concurrency: true}, () => {
-	test('-o json: findings first with exactly line, kind, verb, user; exit 1', async () => {
+	test('-o json: findings first with exactly line, kind, verb, user and the finding code; exit 1', async () => {
 		const result = await scan([buggy, '-o', 'json']);
 		assert.equal(result.code, 1, result.stderr);
 		const report = JSON.parse(result.stdout) as ScanReport;
 		assert.deepEqual(Object.keys(report), ['findings', 'lookalikes', 'summary', 'verdict']);
 		assert.deepEqual(report.findings, [
-			{line: 2, kind: 'pods-forbidden', verb: 'list', user},
-			{line: 5, kind: 'pods-forbidden', verb: 'watch', user: null},
+			{line: 2, kind: 'pods-forbidden', verb: 'list', user, code: 'MULTUS-LOG-001'},
+			{line: 5, kind: 'pods-forbidden', verb: 'watch', user: null, code: 'MULTUS-LOG-001'},
 		]);
 		assert.deepEqual(report.lookalikes, [
-			{line: 3, kind: 'apiserver-unreachable', reason: 'connection timed out', informer: 'pod'},
-			{line: 6, kind: 'informer-sync-failed', informer: 'pod'},
+			{line: 3, kind: 'apiserver-unreachable', reason: 'connection timed out', informer: 'pod', code: 'MULTUS-LOG-101'},
+			{line: 6, kind: 'informer-sync-failed', informer: 'pod', code: 'MULTUS-LOG-105'},
 		]);
 		assert.equal(report.summary.source, buggy);
 		assert.equal(report.summary.lines, 6);
@@ -88,6 +88,7 @@ describe('kubectl multus scan (the real CLI)', {concurrency: true}, () => {
 		assert.equal(report.summary.truncated, false);
 		assert.equal(report.verdict.problem, true);
 		assert.equal(report.verdict.code, 'pods-forbidden');
+		assert.deepEqual(report.verdict.findings, ['MULTUS-LOG-001']);
 		assert.match(report.verdict.fix ?? '', /kubectl multus doctor/);
 	});
 
@@ -99,6 +100,7 @@ describe('kubectl multus scan (the real CLI)', {concurrency: true}, () => {
 		assert.deepEqual(report.lookalikes.map(entry => [entry.line, entry['kind']]), [[2, 'apiserver-unreachable'], [4, 'informer-sync-failed']]);
 		assert.equal(report.summary.lines, 4);
 		assert.equal(report.verdict.code, 'lookalikes-only');
+		assert.deepEqual(report.verdict.findings, ['MULTUS-LOG-101', 'MULTUS-LOG-105']);
 		assert.equal(report.verdict.problem, false);
 	});
 
@@ -109,14 +111,15 @@ describe('kubectl multus scan (the real CLI)', {concurrency: true}, () => {
 		assert.doesNotMatch(yaml.stdout, /[&*]a\d/, 'no YAML anchors or aliases');
 	});
 
-	test('text: counts, user, examples, look-alikes, verdict and the fix', async () => {
+	test('text: counts, user, examples, look-alikes with their codes, verdict and the fix', async () => {
 		const result = await scan([buggy]);
 		assert.equal(result.code, 1);
 		assert.match(result.stdout, /Scanned 6 lines/);
-		assert.match(result.stdout, /forbidden to list\/watch pods at cluster scope on 2 lines/);
+		assert.match(result.stdout, /forbidden to list\/watch pods at cluster scope on 2 lines \[MULTUS-LOG-001\]:\n/);
 		assert.match(result.stdout, new RegExp(`list +1 line +${user}`));
 		assert.match(result.stdout, /line 2 +.*pods is forbidden/);
-		assert.match(result.stdout, /Not the RBAC bug:\n {2}apiserver unreachable: connection timed out \(pod informer\) on line 3/);
+		assert.match(result.stdout, /Not the RBAC bug:\n {2}apiserver unreachable: connection timed out \(pod informer\) on line 3 {2}\[MULTUS-LOG-101\]\n/);
+		assert.match(result.stdout, /informer cache never synced .* on line 6 {2}\[MULTUS-LOG-105\]\n/);
 		assert.match(result.stdout, /Verdict: /);
 		assert.match(result.stdout, /Fix: run `kubectl multus doctor`/);
 		assert.doesNotMatch(result.stdout, /\u001b\[/, 'no colour codes');
@@ -148,7 +151,7 @@ describe('kubectl multus scan (the real CLI)', {concurrency: true}, () => {
 		const result = await scan(['-', '-o', 'json'], [benign, listDenied].join('\n'));
 		assert.equal(result.code, 1, result.stderr);
 		const report = JSON.parse(result.stdout) as ScanReport;
-		assert.deepEqual(report.findings, [{line: 2, kind: 'pods-forbidden', verb: 'list', user}]);
+		assert.deepEqual(report.findings, [{line: 2, kind: 'pods-forbidden', verb: 'list', user, code: 'MULTUS-LOG-001'}]);
 		assert.equal(report.summary.source, '-');
 	});
 
@@ -156,7 +159,7 @@ describe('kubectl multus scan (the real CLI)', {concurrency: true}, () => {
 		const fromStdin = await scan(['-'], '');
 		assert.deepEqual(fromStdin, {
 			code: 6,
-			stdout: 'Nothing was read from stdin: the input is empty, so it says nothing about Multus.\nFix: check the command that feeds it (kubectl logs prints its own error on stderr; -c CONTAINER, --previous)\n',
+			stdout: 'Nothing was read from stdin: the input is empty, so it says nothing about Multus.  [MULTUS-LOG-005]\nFix: check the command that feeds it (kubectl logs prints its own error on stderr; -c CONTAINER, --previous)\n',
 			stderr: '',
 		});
 		const empty = join(dir, 'empty.log');
@@ -164,7 +167,7 @@ describe('kubectl multus scan (the real CLI)', {concurrency: true}, () => {
 		const fromFile = await scan([empty, '-o', 'json']);
 		assert.equal(fromFile.code, 6, fromFile.stderr);
 		const report = JSON.parse(fromFile.stdout) as ScanReport;
-		assert.deepEqual(report.verdict, {problem: false, code: 'nothing-read', message: `Nothing was read from ${empty}: the input is empty, so it says nothing about Multus.`, fix: 'give the log file itself (it is empty), or - to read stdin'});
+		assert.deepEqual(report.verdict, {problem: false, code: 'nothing-read', message: `Nothing was read from ${empty}: the input is empty, so it says nothing about Multus.`, fix: 'give the log file itself (it is empty), or - to read stdin', findings: ['MULTUS-LOG-005']});
 		assert.equal(report.summary.bytes, 0);
 		// One byte is something read: a lone newline is a clean (if short) log.
 		assert.equal((await scan(['-'], '\n')).code, 0);
@@ -207,7 +210,7 @@ describe('scan report and text (pure)', () => {
 	test('clean log: verdict clean, no fix, exit-worthy findings empty', () => {
 		const report = buildScanReport(scanText(`${benign}\n${benign}\n`), 'x.log', 1000);
 		assert.deepEqual(report.findings, []);
-		assert.deepEqual(report.verdict, {problem: false, code: 'clean', message: 'No sign of the Multus informer RBAC problem in 2 lines.', fix: null});
+		assert.deepEqual(report.verdict, {problem: false, code: 'clean', message: 'No sign of the Multus informer RBAC problem in 2 lines.', fix: null, findings: []});
 		const text = renderScanText(report);
 		assert.match(text, /No line says Multus is forbidden/);
 		assert.doesNotMatch(text, /Not the RBAC bug/);
@@ -218,6 +221,7 @@ describe('scan report and text (pure)', () => {
 		const summary = scanText(lines.join('\n'), {maxFindings: 30});
 		const report = buildScanReport(summary, '-', 30);
 		assert.equal(report.findings.length, 30);
+		assert.ok(report.findings.every(entry => entry.code === 'MULTUS-LOG-001'));
 		assert.equal(report.summary.podsForbidden, 50);
 		assert.equal(report.summary.truncated, true);
 		assert.equal(report.summary.maxFindings, 30);
@@ -237,7 +241,9 @@ describe('scan report and text (pure)', () => {
 		const text = renderScanText(report);
 		assert.match(text, /get on one pod forbidden in a namespace for system:serviceaccount:kube-system:multus/);
 		assert.match(text, /get network-attachment-definitions\.k8s\.cni\.cncf\.io forbidden in namespace default/);
-		assert.match(text, /Unauthorized: credentials rejected \(pod informer\) on line 3/);
+		assert.match(text, /Unauthorized: credentials rejected \(pod informer\) on line 3 {2}\[MULTUS-LOG-104\]/);
+		assert.match(text, /get on one pod forbidden .* on line 1 {2}\[MULTUS-LOG-102\]/);
+		assert.match(text, /get network-attachment-definitions\.k8s\.cni\.cncf\.io forbidden .* on line 2 {2}\[MULTUS-LOG-103\]/);
 		assert.equal(report.verdict.code, 'lookalikes-only');
 	});
 
@@ -248,14 +254,15 @@ describe('scan report and text (pure)', () => {
 		].join('\n');
 		const summary = scanText(log);
 		const report = buildScanReport(summary, 'x.log', 1000);
-		assert.deepEqual(report.findings, [{line: 1, kind: 'nads-forbidden', verb: 'list', user}]);
+		assert.deepEqual(report.findings, [{line: 1, kind: 'nads-forbidden', verb: 'list', user, code: 'MULTUS-LOG-002'}]);
 		assert.equal(report.summary.nadsForbidden, 1);
 		assert.equal(report.summary.podsForbidden, 0);
 		assert.deepEqual(report.summary.nadsByVerb, {list: 1, watch: 0});
 		assert.equal(report.verdict.code, 'nads-forbidden');
+		assert.deepEqual(report.verdict.findings, ['MULTUS-LOG-002']);
 		assert.equal(report.verdict.problem, true);
 		assert.match(report.verdict.fix ?? '', /list and watch on network-attachment-definitions/);
 		const text = renderScanText(report, new Map(summary.findings.map(finding => [finding.line, finding.excerpt])));
-		assert.match(text, /forbidden to list\/watch network-attachment-definitions at cluster scope on 1 line/);
+		assert.match(text, /forbidden to list\/watch network-attachment-definitions at cluster scope on 1 line \[MULTUS-LOG-002\]:/);
 	});
 });
