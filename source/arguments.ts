@@ -168,7 +168,8 @@ export async function parseArguments(argv: readonly string[]): Promise<Arguments
 	if (first !== undefined && !(commandNames as readonly string[]).includes(first) && first !== 'help') {
 		throw usageError(`unknown command "${first}"`, `run kubectl multus --help to see the commands: ${commandNames.join(', ')}`);
 	}
-	const command = first === 'help' ? undefined : (first as CommandName | undefined);
+	// `kubectl multus --version`, as most tools answer it, is the version command.
+	const command = first === 'help' ? undefined : ((first as CommandName | undefined) ?? (tokens.some(token => token.key === 'version') ? 'version' : undefined));
 	const helpAsked = first === 'help' || tokens.some(token => token.key === 'help');
 	const given = new Set(tokens.map(token => token.key));
 	// meow reads the normalised words (`--name=value`, `--no-name`) against flags derived from the declarations;

@@ -163,6 +163,7 @@ export const flagDeclarations = {
 	requestTimeout: {kind: 'duration', value: 'DURATION', default: '30s', help: 'timeout of each API request; 0 = none, at most 596h', group: 'connection', commands: cluster},
 
 	help: {kind: 'boolean', short: 'h', help: 'show the help (of the command, after one)', group: 'general', commands: every},
+	version: {kind: 'boolean', help: 'print version and commit, as kubectl multus version', group: 'general', commands: ['version']},
 } as const satisfies Record<string, FlagDeclaration>;
 
 export type FlagKey = keyof typeof flagDeclarations;

@@ -98,7 +98,7 @@ describe('completion offers the declared flags and values', () => {
 			const {candidates} = completions([command, '-']);
 			assert.deepEqual([...candidates].sort(), flagsOf(command).flatMap(spellingsOf).sort(), command);
 		}
-		assert.deepEqual(completions(['--']).candidates, ['--help']);
+		assert.deepEqual(completions(['--']).candidates, ['--help', '--version']);
 	});
 
 	test("a choice's values after it, a bare-valued flag's only after =", () => {

@@ -70,6 +70,15 @@ describe('flag values that cannot be honoured are usage errors, named', () => {
 		assert.equal(await refusal(['--check']), '--check needs a command');
 	});
 
+	test('--version without a command is the version command (with its flags); after another command it is refused', async () => {
+		assert.equal((await parseArguments(['--version'])).command, 'version');
+		const json = await parseArguments(['--version', '-o', 'json']);
+		assert.equal(json.command, 'version');
+		assert.equal(json.values.output, 'json');
+		assert.equal(await refusal(['doctor', '--version']), '--version is not a flag of kubectl multus doctor');
+		assert.equal((await parseArguments(['--version', '--help'])).values.help, true);
+	});
+
 	test('after --, words are operands', async () => {
 		assert.deepEqual((await parseArguments(['scan', '--', '--weird.log'])).operands, ['--weird.log']);
 	});

@@ -333,7 +333,7 @@ describe('restart and rollout', () => {
 	test('the rollout does not finish within --timeout: the failure names the nodes still pending and why', async () => {
 		const cluster = brokenThick();
 		cluster.controller = 'stuck';
-		const run = await runFlow(cluster, {timeoutMs: 50});
+		const run = await runFlow(cluster, {timeoutMs: 400});
 		assert.equal(run.outcome.verdict, 'failed');
 		assert.equal(run.state.failure?.kind, 'RolloutFailed');
 		assert.equal(run.state.failure?.step, 'rollout');
