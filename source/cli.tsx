@@ -6,7 +6,9 @@ import {MultusError, formatError, usageError} from './errors.js';
 import {parseArguments} from './arguments.js';
 import {helpText, invokedAsCompleter} from './help.js';
 import {terminalSafe} from './ansi.js';
-import type {ConnectionOptions, DoctorOptions} from './options.js';
+import type {ConnectionOptions, DoctorOptions, FleetOptions} from './options.js';
+import {flagSpelling} from './flags.js';
+import {contextPatterns} from './fleet/select.js';
 
 // V8's compile cache for our bundle and client-node: later runs skip most of the parsing (Node 22.1+).
 enableCompileCache?.();
@@ -18,7 +20,7 @@ export async function main(argv: string[], argv0 = process.argv0): Promise<numbe
 		const {runComplete} = await import('./commands/complete.js');
 		return runComplete(completer ? argv : argv.slice(1));
 	}
-	const {command, operands: rest, values: flags} = await parseArguments(argv);
+	const {command, operands: rest, values: flags, given} = await parseArguments(argv);
 
 	if (flags.help || command === undefined) {
 		process.stdout.write(helpText(command).trimStart());
@@ -50,6 +52,7 @@ export async function main(argv: string[], argv0 = process.argv0): Promise<numbe
 				requestTimeoutMs: flags.requestTimeout,
 			};
 			const {output, dryRun, emit} = flags;
+			const fleet = command === 'doctor' ? fleetOptions(flags, given) : undefined;
 			if (flags.check && flags.yes) throw usageError('--check and --yes contradict each other', 'use --check to diagnose, or --yes to fix');
 			if (emit && (flags.yes || dryRun !== 'none' || output !== 'text')) {
 				throw usageError('--emit prints the fix and changes nothing: it does not go with --yes, --dry-run or -o', 'use --emit patch|manifest alone (with --check if you like)');
@@ -70,6 +73,7 @@ export async function main(argv: string[], argv0 = process.argv0): Promise<numbe
 				logPods: flags.logPods,
 				logBytes: flags.logBytes,
 				...(emit ? {emit} : {}),
+				...(fleet ? {fleet} : {}),
 				interactive,
 				color: !('NO_COLOR' in process.env) && Boolean(process.stdout.isTTY) && !dumb,
 			};
@@ -81,6 +85,28 @@ export async function main(argv: string[], argv0 = process.argv0): Promise<numbe
 			return runDoctor(options);
 		}
 	}
+}
+
+/** The fleet's options when --all-contexts or --contexts is given; the fleet-only flags are refused without them. */
+function fleetOptions(flags: Awaited<ReturnType<typeof parseArguments>>['values'], given: ReadonlySet<string>): FleetOptions | undefined {
+	if (flags.allContexts && flags.contexts !== undefined) throw usageError('--all-contexts and --contexts contradict each other', 'use --all-contexts for every context, or --contexts NAMES for some');
+	if (!flags.allContexts && flags.contexts === undefined) {
+		const stray = (['parallel', 'confirmEach', 'emitDir'] as const).find(key => given.has(key));
+		if (stray) throw usageError(`${flagSpelling(stray)} goes with several contexts`, 'add --all-contexts or --contexts NAMES');
+		return undefined;
+	}
+	const picked = flags.allContexts ? '--all-contexts' : '--contexts';
+	const single = (['context', 'cluster', 'user'] as const).find(key => given.has(key));
+	if (single) throw usageError(`${flagSpelling(single)} picks one context; ${picked} picks several`, `leave out ${flagSpelling(single)}, or run without ${picked}`);
+	if (flags.emit && flags.emitDir === undefined) throw usageError(`--emit with ${picked} writes one file per context`, 'add --emit-dir DIR');
+	if (flags.emitDir !== undefined && !flags.emit) throw usageError('--emit-dir needs --emit patch|manifest', 'add --emit patch or --emit manifest');
+	if (flags.emitDir === '') throw usageError('--emit-dir is empty', 'give the directory to write the files into');
+	return {
+		selection: flags.allContexts ? {all: true} : {patterns: contextPatterns(flags.contexts!)},
+		parallel: flags.parallel,
+		confirmEach: flags.confirmEach,
+		emitDir: flags.emitDir,
+	};
 }
 
 main(process.argv.slice(2)).then(

@@ -22,6 +22,16 @@ export type OutputFormat = FlagValues['output'];
 export type EmitFormat = NonNullable<FlagValues['emit']>;
 export type DryRun = FlagValues['dryRun'];
 
+/** Several contexts in one run (--all-contexts, --contexts): which, how many at once, how to ask, where --emit writes. */
+export interface FleetOptions {
+	selection: {all: true} | {patterns: string[]};
+	parallel: FlagValues['parallel'];
+	/** One question per cluster instead of one for all. */
+	confirmEach: FlagValues['confirmEach'];
+	/** With --emit: the directory that takes one file per context. */
+	emitDir: FlagValues['emitDir'];
+}
+
 export interface DoctorOptions {
 	connection: ConnectionOptions;
 	output: OutputFormat;
@@ -44,4 +54,6 @@ export interface DoctorOptions {
 	/** Whether the interactive Ink UI runs (a TTY on both ends and text output). */
 	interactive: boolean;
 	color: boolean;
+	/** Set for a fleet run; each context's instance runs without it. */
+	fleet?: FleetOptions;
 }

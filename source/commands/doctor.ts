@@ -1,6 +1,6 @@
 import {stringify} from 'yaml';
-import type {DoctorOptions} from '../options.js';
-import {stateKeeper, type DoctorEvent} from '../doctor/machine.js';
+import type {DoctorOptions, EmitFormat} from '../options.js';
+import {stateKeeper, type DoctorEvent, type DoctorState} from '../doctor/machine.js';
 import type {Outcome} from '../doctor/model.js';
 import {plainPrinter} from '../doctor/plain.js';
 import {doctorReport} from '../doctor/report.js';
@@ -29,6 +29,10 @@ async function runWithoutTerminal(options: DoctorOptions, signal: AbortSignal, o
 
 /** `kubectl multus doctor`: the Ink UI in a terminal, otherwise the plain printer or a JSON/YAML report. */
 export async function runDoctor(options: DoctorOptions): Promise<number> {
+	if (options.fleet) {
+		const {runFleetDoctor} = await import('../fleet/run.js');
+		return runFleetDoctor({...options, fleet: options.fleet});
+	}
 	if (options.interactive) {
 		const {runInteractiveDoctor} = await import('../ui/run.js');
 		return runInteractiveDoctor(options);
@@ -63,26 +67,40 @@ export async function runDoctor(options: DoctorOptions): Promise<number> {
  */
 async function runEmit(options: DoctorOptions, signal: AbortSignal): Promise<number> {
 	const {outcome, state} = await runWithoutTerminal({...options, check: true, output: 'json'}, signal, []);
+	const result = emitResult(options.emit ?? 'manifest', outcome, state);
+	if (result.file !== undefined) process.stdout.write(result.file);
+	process.stderr.write(terminalSafe(result.note) + '\n');
+	return result.exitCode;
+}
+
+/**
+ * What --emit makes of a checked run: the file (undefined when there is none to take: healthy, failed, or a
+ * dedicated role asked for as a patch), the note on how to use it, and the exit code. The fleet writes the same
+ * file per context.
+ */
+export function emitResult(format: EmitFormat, outcome: Outcome, state: DoctorState): {file: string | undefined; note: string; exitCode: number} {
 	const plan = state.plan;
 	if (!plan || plan.patch.empty || outcome.verdict === 'failed' || outcome.verdict === 'cancelled') {
-		process.stderr.write(terminalSafe(`${outcome.message}${state.failure?.hint ? `\n  fix: ${state.failure.hint}` : ''}`) + '\n');
-		return outcome.exitCode;
+		return {file: undefined, note: `${outcome.message}${state.failure?.hint ? `\n  fix: ${state.failure.hint}` : ''}`, exitCode: outcome.exitCode};
 	}
-	if (plan.dedicated && options.emit === 'patch') {
+	if (plan.dedicated && format === 'patch') {
 		// No role is patched: the rules go to a new ClusterRole and binding, which only a manifest can carry.
-		process.stderr.write(terminalSafe(`ClusterRole ${plan.dedicated.sharedRole} is bound to others too (${plan.dedicated.othersBound.join(', ')}): the fix is a new ClusterRole ${plan.role} and ClusterRoleBinding for the Multus identity alone, not a patch. Nothing was changed.\n  fix: kubectl multus doctor --emit manifest prints both\n`));
-		return ExitCode.ProblemFound;
+		return {
+			file: undefined,
+			note: `ClusterRole ${plan.dedicated.sharedRole} is bound to others too (${plan.dedicated.othersBound.join(', ')}): the fix is a new ClusterRole ${plan.role} and ClusterRoleBinding for the Multus identity alone, not a patch. Nothing was changed.\n  fix: kubectl multus doctor --emit manifest prints both`,
+			exitCode: ExitCode.ProblemFound,
+		};
 	}
-	process.stdout.write(options.emit === 'patch' ? rulesPatchJson(plan.patch.jsonPatch) : plan.manifestYaml);
-	const use = options.emit === 'patch'
+	const use = format === 'patch'
 		? `kubectl patch clusterrole ${shellQuote(plan.role)} --type=json --patch-file FILE`
 		: plan.dedicated ? 'kubectl create -f FILE (a new ClusterRole and ClusterRoleBinding)' : 'kubectl apply -f FILE (or kubectl auth reconcile -f FILE)';
 	const added = plan.patch.missing.map(describeRule).join('; ');
-	process.stderr.write(terminalSafe(
-		`ClusterRole ${plan.role}${plan.dedicated ? ' (new, with its ClusterRoleBinding to the Multus identity alone)' : ''}: adds ${added}. Nothing was changed; apply with ${use}` +
+	return {
+		file: format === 'patch' ? rulesPatchJson(plan.patch.jsonPatch) : plan.manifestYaml,
+		note:
+			`ClusterRole ${plan.role}${plan.dedicated ? ' (new, with its ClusterRoleBinding to the Multus identity alone)' : ''}: adds ${added}. Nothing was changed; apply with ${use}` +
 			(plan.aggregate ? `\n  ${plan.aggregate.role} is aggregated: this is its source ${plan.aggregate.source} (${plan.aggregate.why})` : '') +
-			(plan.owner ? `\n  managed by ${plan.owner.name}: commit it where that tool takes it from (${plan.owner.fix})` : '') +
-			'\n',
-	));
-	return ExitCode.ProblemFound;
+			(plan.owner ? `\n  managed by ${plan.owner.name}: commit it where that tool takes it from (${plan.owner.fix})` : ''),
+		exitCode: ExitCode.ProblemFound,
+	};
 }

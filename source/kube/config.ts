@@ -88,7 +88,7 @@ function pluginSpawner(timeoutMs: number) {
 	};
 }
 
-function kubeconfigFiles(options: ConnectionOptions): {files: string[]; source: string} {
+function kubeconfigFiles(options: Pick<ConnectionOptions, 'kubeconfig'>): {files: string[]; source: string} {
 	if (options.kubeconfig !== undefined) {
 		if (options.kubeconfig === '') throw usageError('--kubeconfig is empty', 'give the path of a kubeconfig file');
 		return {files: [options.kubeconfig], source: `--kubeconfig ${options.kubeconfig}`};
@@ -102,11 +102,10 @@ function kubeconfigFiles(options: ConnectionOptions): {files: string[]; source: 
 }
 
 /**
- * Builds a client-node KubeConfig exactly from kubectl's flags: --kubeconfig, else KUBECONFIG (merged, first
- * file wins), else ~/.kube/config; --context/--cluster/--user; --as/--as-group/--as-uid as impersonation headers;
- * --request-timeout on every non-watch request. Failures name the file or context and the fix.
+ * The kubeconfig as kubectl merges it: --kubeconfig, else KUBECONFIG (merged, first file wins for the same names and
+ * for current-context), else ~/.kube/config, else the in-cluster config. Failures name the file and the fix.
  */
-export function loadKubeConfig(options: ConnectionOptions): {kc: KubeConfig; info: ConnectionInfo} {
+export function mergedKubeConfig(options: Pick<ConnectionOptions, 'kubeconfig'>): {kc: KubeConfig; source: string} {
 	const {files, source} = kubeconfigFiles(options);
 	const kc = new KubeConfig();
 	const existing = files.filter(file => existsSync(file));
@@ -141,6 +140,33 @@ export function loadKubeConfig(options: ConnectionOptions): {kc: KubeConfig; inf
 			}
 		}
 	}
+	return {kc, source};
+}
+
+/** A context of the merged kubeconfig, with the server its cluster names (empty when the cluster is not there). */
+export interface KubeconfigContext {
+	name: string;
+	cluster: string;
+	server: string;
+	user: string;
+}
+
+/** Every context of the merged kubeconfig, in its order (what --all-contexts and --contexts choose from). */
+export function kubeconfigContexts(options: Pick<ConnectionOptions, 'kubeconfig'>): {contexts: KubeconfigContext[]; source: string} {
+	const {kc, source} = mergedKubeConfig(options);
+	return {
+		source,
+		contexts: kc.getContexts().map(context => ({name: context.name, cluster: context.cluster, server: kc.getCluster(context.cluster)?.server ?? '', user: context.user})),
+	};
+}
+
+/**
+ * Builds a client-node KubeConfig exactly from kubectl's flags: --kubeconfig, else KUBECONFIG (merged, first
+ * file wins), else ~/.kube/config; --context/--cluster/--user; --as/--as-group/--as-uid as impersonation headers;
+ * --request-timeout on every non-watch request. Failures name the file or context and the fix.
+ */
+export function loadKubeConfig(options: ConnectionOptions): {kc: KubeConfig; info: ConnectionInfo} {
+	const {kc, source} = mergedKubeConfig(options);
 
 	const contextName = options.context ?? kc.getCurrentContext();
 	if (options.context !== undefined && !kc.getContextObject(options.context)) {

@@ -45,3 +45,9 @@ export const keyHints: Record<KeyContext, string> = {
 	running: 'Ctrl-C cancel',
 	confirm: 'y apply · n, Enter or Esc decline · d show or hide the JSON patch · Ctrl-C cancel',
 };
+
+/** The fleet's key help: its one question covers every listed cluster. */
+export const fleetKeyHints = {
+	running: 'Ctrl-C cancel every cluster',
+	confirm: 'y apply to every cluster listed · n, Enter or Esc decline · Ctrl-C cancel',
+} as const;

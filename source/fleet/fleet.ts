@@ -1,0 +1,152 @@
+// The fleet: the doctor's flow as N independent instances, one per context, each with its own client (its own
+// connection options), its own event stream and its own facts, scheduled with a bound (--parallel). Their events
+// are folded into one stream of fleet events; renderers (the Ink table, the plain printer, the report) only draw.
+// A context that fails ends as a row with its reason and exit code, never the run. Consent is the fleet's: one
+// question for every cluster with a change (or one per cluster with --confirm-each); nothing changes without it.
+import {ExitCode} from '../exit-codes.js';
+import type {DoctorEvent} from '../doctor/machine.js';
+import type {Outcome, Plan} from '../doctor/model.js';
+import {runDoctorFlow, type FlowEnv} from '../doctor/runner.js';
+import type {KubeconfigContext} from '../kube/config.js';
+import type {DoctorOptions, FleetOptions} from '../options.js';
+import {foldExitCodes} from './exit-code.js';
+import type {FleetEvent} from './machine.js';
+
+export interface FleetIO {
+	dispatch(event: FleetEvent): void;
+	/**
+	 * Asks the user once about the changes of `contexts` (their plans are in the state the events built): yes or
+	 * no for all of them. Undefined without a terminal: each cluster's answer is --yes.
+	 */
+	confirm?: (contexts: string[]) => Promise<boolean>;
+	/** Aborted on Ctrl-C: every context stops at its next safe point; those not started yet do not start. */
+	signal: AbortSignal;
+	/** The clock (tests pass their own). */
+	now?: () => number;
+}
+
+export interface FleetResult {
+	exitCode: number;
+	outcomes: Record<string, Outcome>;
+}
+
+/** A counting semaphore: at most `size` holders at once, the others wait in order. */
+export function slots(size: number): {acquire(): Promise<void>; release(): void; readonly free: number} {
+	let free = size;
+	const waiting: Array<() => void> = [];
+	return {
+		acquire() {
+			if (free > 0) {
+				free--;
+				return Promise.resolve();
+			}
+			return new Promise<void>(resolve => waiting.push(resolve));
+		},
+		release() {
+			const next = waiting.shift();
+			if (next) next();
+			else free++;
+		},
+		get free() {
+			return free;
+		},
+	};
+}
+
+/** The options of one context's instance: the fleet's, for that context alone. */
+export function contextOptions(options: DoctorOptions, context: string): DoctorOptions {
+	const {fleet: _fleet, ...single} = options;
+	return {...single, connection: {...single.connection, context}, interactive: options.interactive};
+}
+
+/**
+ * Runs the doctor on every context, at most fleet.parallel at once. A context waiting for the user's answer gives
+ * its slot back, so that the others can reach their own question; with one question for all, it is asked once
+ * every context has either finished or is waiting for it. Resolves with the fleet's exit code: the most serious.
+ */
+export async function runFleet(options: DoctorOptions & {fleet: FleetOptions}, contexts: readonly KubeconfigContext[], io: FleetIO, env: FlowEnv): Promise<FleetResult> {
+	const now = io.now ?? Date.now;
+	const {parallel, confirmEach} = options.fleet;
+	io.dispatch({type: 'fleet-started', contexts: contexts.map(context => ({name: context.name, server: context.server})), at: now()});
+	const bound = slots(Math.max(1, parallel));
+	const outcomes: Record<string, Outcome> = {};
+	const unfinished = new Set(contexts.map(context => context.name));
+	/** Contexts whose flow waits for an answer, with how to give it. */
+	const waiting = new Map<string, (yes: boolean) => void>();
+	let asking = false;
+
+	const ask = (names: string[]) => {
+		asking = true;
+		const resolvers = names.map(name => waiting.get(name)!);
+		for (const name of names) waiting.delete(name);
+		io.dispatch({type: 'question', contexts: names});
+		void io.confirm!(names)
+			.catch(() => false)
+			.then(answer => {
+				const yes = answer && !io.signal.aborted;
+				io.dispatch({type: 'answered', contexts: names, yes});
+				asking = false;
+				for (const resolve of resolvers) resolve(yes);
+				maybeAsk();
+			});
+	};
+	/** Asks when it is time: at once for one cluster (--confirm-each), else when every unfinished one waits. */
+	const maybeAsk = () => {
+		if (asking || waiting.size === 0 || !io.confirm) return;
+		if (io.signal.aborted) {
+			for (const [name, resolve] of [...waiting]) {
+				waiting.delete(name);
+				resolve(false);
+			}
+			return;
+		}
+		if (confirmEach) ask([waiting.keys().next().value!]);
+		else if ([...unfinished].every(name => waiting.has(name))) ask([...waiting.keys()]);
+	};
+	io.signal.addEventListener('abort', () => maybeAsk(), {once: true});
+
+	const runOne = async (context: KubeconfigContext): Promise<void> => {
+		const name = context.name;
+		await bound.acquire();
+		io.dispatch({type: 'context-started', context: name, at: now()});
+		const dispatch = (event: DoctorEvent) => io.dispatch({type: 'context-event', context: name, event, at: now()});
+		let outcome: Outcome;
+		try {
+			outcome = await runDoctorFlow(
+				contextOptions(options, name),
+				{
+					dispatch,
+					confirm: async (_plan: Plan) => {
+						if (!io.confirm) return options.yes;
+						if (options.yes) return true;
+						bound.release();
+						const yes = await new Promise<boolean>(resolve => {
+							waiting.set(name, resolve);
+							maybeAsk();
+						});
+						await bound.acquire();
+						return yes;
+					},
+					signal: io.signal,
+				},
+				env,
+			);
+		} catch (error) {
+			// The runner turns every failure into an outcome; this is the last resort for a bug in it.
+			const message = error instanceof Error ? error.message : String(error);
+			outcome = {verdict: 'failed', exitCode: ExitCode.ProblemFound, message};
+			dispatch({type: 'failed', failure: {step: 'connect', kind: 'Internal', message, hint: undefined}});
+			dispatch({type: 'finished', outcome});
+		} finally {
+			bound.release();
+		}
+		outcomes[name] = outcome;
+		unfinished.delete(name);
+		maybeAsk();
+	};
+
+	await Promise.all(contexts.map(runOne));
+	const exitCode = foldExitCodes(contexts.map(context => outcomes[context.name]!.exitCode));
+	io.dispatch({type: 'fleet-finished', exitCode, at: now()});
+	return {exitCode, outcomes};
+}

@@ -1,0 +1,203 @@
+// What the fleet says: one row per context (the table and the plain printer draw the same cells), the question
+// that lists every cluster's exact change (in the doctor's own words: confirmLines and planChangeLines), and the
+// closing sentence. Words only; the renderers draw.
+import type {ErrorKind} from '../errors.js';
+import {formatDuration} from '../duration.js';
+import {confirmLines, marks, planChangeLines, type Line, type Style} from '../doctor/present.js';
+import {stepTitles, type Verdict} from '../doctor/model.js';
+import {describeRule} from '../multus/rbac.js';
+import {exitCodeOrder} from './exit-code.js';
+import {entriesOf, type ContextEntry, type FleetState} from './machine.js';
+
+/** The columns, in order, with their headings. */
+export const fleetColumns = [
+	['context', 'CONTEXT'],
+	['server', 'SERVER'],
+	['multus', 'MULTUS'],
+	['verdict', 'VERDICT'],
+	['missing', 'MISSING'],
+	['owner', 'OWNER'],
+	['took', 'TOOK'],
+	['exit', 'EXIT'],
+	['reason', 'REASON'],
+] as const;
+export type FleetColumn = (typeof fleetColumns)[number][0];
+
+/** One context as a row: each cell's text, and the style of the verdict. */
+export interface FleetRow {
+	cells: Record<FleetColumn, string>;
+	verdictStyle: Style;
+	finished: boolean;
+}
+
+const verdictWords: Record<Verdict, [string, Style]> = {
+	healthy: ['healthy', 'ok'],
+	fixed: ['fixed', 'ok'],
+	unproven: ['patched, not proven', 'warn'],
+	problem: ['broken', 'bad'],
+	declined: ['declined', 'warn'],
+	'dry-run': ['dry run', 'warn'],
+	managed: ['managed elsewhere', 'warn'],
+	failed: ['failed', 'bad'],
+	cancelled: ['cancelled', 'warn'],
+};
+
+/** A failure by its kind, in one or two words (its message is the reason). */
+const failureWords: Partial<Record<ErrorKind, string>> = {
+	Config: 'kubeconfig',
+	Unreachable: 'unreachable',
+	Timeout: 'no answer',
+	Unauthorized: 'credentials rejected',
+	NotKubernetes: 'not Kubernetes',
+	Forbidden: 'forbidden',
+	NotFound: 'not found',
+	RolloutFailed: 'rollout failed',
+	Usage: 'usage error',
+};
+
+function verdictOf(entry: ContextEntry, cancelling: boolean): [string, Style] {
+	const doctor = entry.doctor;
+	if (doctor.outcome) {
+		if (doctor.outcome.verdict === 'failed' && doctor.failure) {
+			const words = doctor.failure.kind === 'NotFound' && doctor.failure.step === 'find' ? 'no Multus' : failureWords[doctor.failure.kind] ?? 'failed';
+			return [words, 'bad'];
+		}
+		return verdictWords[doctor.outcome.verdict];
+	}
+	if (entry.phase === 'queued') return [cancelling ? 'not started' : 'queued', 'dim'];
+	if (cancelling) return ['cancelling…', 'warn'];
+	if (entry.phase === 'asking') return ['awaiting answer', 'accent'];
+	const step = doctor.current;
+	if (!step) return ['starting…', 'dim'];
+	if (step === 'rollout' && doctor.rollout) return [`rollout ${doctor.rollout.progress.updated}/${doctor.rollout.progress.desired}`, 'accent'];
+	if (step === 'verify' && doctor.proofProgress) return ['proving…', 'accent'];
+	return [`${stepTitles[step].toLowerCase()}…`, 'accent'];
+}
+
+/** The row of one context, from its doctor state and its place in the schedule; `now` for a running one's time. */
+export function fleetRow(entry: ContextEntry, now: number, cancelling = false): FleetRow {
+	const doctor = entry.doctor;
+	const found = doctor.found;
+	const ds = found?.daemonSet;
+	const [verdict, verdictStyle] = verdictOf(entry, cancelling);
+	const missing = doctor.diagnosis ? doctor.diagnosis.rules.missing.map(describeRule).join('; ') || '–' : '';
+	const owner = doctor.plan?.owner?.name ?? found?.roles.find(role => role.owner)?.owner?.name ?? found?.daemonSetOwner?.name ?? (found ? '–' : '');
+	const took = entry.startedAt === undefined ? '' : formatDuration((entry.finishedAt ?? now) - entry.startedAt);
+	const reason = doctor.failure ? doctor.failure.message : doctor.outcome?.message ?? (doctor.liveNote?.note ?? '');
+	return {
+		cells: {
+			context: entry.name,
+			server: doctor.connection?.server ?? entry.server,
+			multus: ds ? `${ds.namespace}/${ds.name} ${ds.mode}${ds.version ? ` ${ds.version}` : ''}` : '',
+			verdict,
+			missing,
+			owner,
+			took,
+			exit: doctor.outcome ? String(doctor.outcome.exitCode) : '',
+			reason,
+		},
+		verdictStyle,
+		finished: doctor.outcome !== undefined,
+	};
+}
+
+export function fleetRows(state: FleetState, now: number): FleetRow[] {
+	return entriesOf(state).map(entry => fleetRow(entry, now, state.cancelling));
+}
+
+/** The fleet's question: every listed cluster's exact change, then one yes or no for all of them. */
+export function fleetQuestionLines(state: FleetState, contexts: string[], restart: boolean): {changes: Line[]; question: Line} {
+	const changes: Line[] = [];
+	for (const name of contexts) {
+		const doctor = state.contexts[name]?.doctor;
+		if (!doctor?.plan) continue;
+		changes.push([{text: name, style: 'bold'}, {text: `  ${doctor.connection?.server ?? state.contexts[name]!.server}`, style: 'dim'}]);
+		for (const effect of confirmLines(doctor.plan, doctor.found, restart).effects) changes.push([{text: '  '}, ...effect]);
+		for (const change of planChangeLines(doctor.plan)) changes.push([{text: '  '}, ...change]);
+	}
+	const count = contexts.length;
+	const question: Line = count === 1
+		? [{text: `Apply this change to context ${contexts[0]}?`, style: 'bold'}, {text: ' [y/N]'}]
+		: [{text: `Apply these changes to ${count} clusters (${contexts.join(', ')})?`, style: 'bold'}, {text: ' [y/N]'}];
+	return {changes, question};
+}
+
+/** How many contexts ended how: "2 fixed, 1 healthy, 1 unreachable". */
+export function fleetTally(state: FleetState): string {
+	const counts = new Map<string, number>();
+	for (const entry of entriesOf(state)) {
+		const [words] = verdictOf(entry, state.cancelling);
+		counts.set(words, (counts.get(words) ?? 0) + 1);
+	}
+	return [...counts].map(([words, count]) => `${count} ${words}`).join(', ');
+}
+
+/** The closing sentence: the tally and the fleet's exit code, the most serious of the contexts'. */
+export function fleetOutcomeLine(state: FleetState): Line {
+	const code = state.exitCode ?? 0;
+	const worst = code === 0 ? '' : `: the most serious of the contexts' codes (${entriesOf(state).filter(entry => entry.doctor.outcome?.exitCode === code).map(entry => entry.name).join(', ')})`;
+	return [{text: `${code === 0 ? marks.ok : marks.bad} ${state.order.length} context${state.order.length === 1 ? '' : 's'}: ${fleetTally(state)}. Exit ${code}${worst}.`, style: code === 0 ? 'ok' : 'bad'}];
+}
+
+/** The exit codes from most to least serious, as the README says: "2 > 5 > 3 > 4 > 1 > 7 > 0". */
+export const exitCodeOrderText = exitCodeOrder.join(' > ');
+
+/** The widest each column may get before its cells are cut (the reason takes what is left). */
+const columnCaps: Record<FleetColumn, number> = {context: 24, server: 26, multus: 48, verdict: 22, missing: 30, owner: 16, took: 8, exit: 4, reason: 200};
+
+/** `text` in at most `width` columns, cut with an ellipsis. */
+export function fitCell(text: string, width: number): string {
+	if (text.length <= width) return text;
+	return width <= 1 ? text.slice(0, width) : `${text.slice(0, width - 1)}…`;
+}
+
+/** How narrow a column may be squeezed when the row does not fit, in the order they give way. */
+const columnFloors: Array<[FleetColumn, number]> = [['multus', 18], ['missing', 12], ['server', 16], ['owner', 6], ['verdict', 11], ['context', 12]];
+
+/**
+ * Each column's width for these rows in `total` columns (two spaces between columns): as wide as its heading and
+ * cells, within its cap; when that is too wide, the multus, missing, server, owner, verdict and context columns
+ * give way in turn, down to their floors. The reason gets what is left (at least 12), or is left out.
+ */
+export function fleetColumnWidths(rows: readonly FleetRow[], total: number): Partial<Record<FleetColumn, number>> {
+	const widths: Partial<Record<FleetColumn, number>> = {};
+	for (const [column, heading] of fleetColumns) {
+		if (column === 'reason') continue;
+		widths[column] = Math.min(columnCaps[column], Math.max(heading.length, ...rows.map(row => row.cells[column].length)));
+	}
+	const used = () => Object.values(widths).reduce((sum, width) => sum + width + 2, 0);
+	for (const [column, floor] of columnFloors) {
+		const over = used() - total;
+		if (over <= 0) break;
+		widths[column] = Math.max(Math.min(floor, widths[column]!), widths[column]! - over);
+	}
+	const left = total - used();
+	if (left >= 12) widths.reason = Math.min(left, Math.max('REASON'.length, ...rows.map(row => row.cells.reason.length)));
+	return widths;
+}
+
+/** The table as text lines (the plain printer's, and the captured frame's shape): a heading, then one line per row. */
+export function fleetTableLines(rows: readonly FleetRow[], total: number): Line[] {
+	const widths = fleetColumnWidths(rows, total);
+	const shown = fleetColumns.filter(([column]) => widths[column] !== undefined);
+	const lines: Line[] = [shown.map(([column, heading], index) => ({text: (index === shown.length - 1 ? heading : heading.padEnd(widths[column]! + 2)), style: 'bold' as Style}))];
+	for (const row of rows) {
+		lines.push(shown.map(([column], index) => {
+			const text = fitCell(row.cells[column], widths[column]!);
+			return {text: index === shown.length - 1 ? text : text.padEnd(widths[column]! + 2), style: column === 'verdict' ? row.verdictStyle : column === 'context' ? ('bold' as Style) : ('plain' as Style)};
+		}));
+	}
+	return lines;
+}
+
+/** Under the table: each context that did not end well, with its whole reason and what to do. */
+export function fleetReasonLines(state: FleetState): Line[] {
+	const lines: Line[] = [];
+	for (const entry of entriesOf(state)) {
+		const {outcome, failure} = entry.doctor;
+		if (!outcome || outcome.exitCode === 0) continue;
+		lines.push([{text: `${marks.bad} ${entry.name}`, style: 'bold'}, {text: ` (exit ${outcome.exitCode}): `, style: 'dim'}, {text: outcome.message}]);
+		if (failure?.hint) lines.push([{text: `    fix: ${failure.hint}`, style: 'dim'}]);
+	}
+	return lines;
+}

@@ -1,0 +1,89 @@
+// `kubectl multus doctor --all-contexts | --contexts a,b*`: picks the contexts from the merged kubeconfig, runs the
+// fleet, and draws it: the Ink table in a terminal, else plain lines or one JSON/YAML report; --emit writes one
+// file per context into --emit-dir. Exit code: the most serious of the contexts' codes.
+import {mkdirSync, writeFileSync} from 'node:fs';
+import path from 'node:path';
+import {stringify} from 'yaml';
+import {terminalSafe} from '../ansi.js';
+import {emitResult} from '../commands/doctor.js';
+import {connectKube} from '../kube/client.js';
+import {kubeconfigContexts, type KubeconfigContext} from '../kube/config.js';
+import type {DoctorOptions, FleetOptions} from '../options.js';
+import {foldExitCodes} from './exit-code.js';
+import {runFleet, type FleetIO} from './fleet.js';
+import {fleetReducer, initialFleetState, type FleetEvent, type FleetState} from './machine.js';
+import {fleetPlainPrinter} from './plain.js';
+import {fleetReport} from './report.js';
+import {selectContexts} from './select.js';
+
+export type FleetDoctorOptions = DoctorOptions & {fleet: FleetOptions};
+
+/** The selected contexts of the merged kubeconfig (a usage error when a name or glob matches none). */
+export function fleetContexts(options: FleetDoctorOptions): KubeconfigContext[] {
+	const {contexts, source} = kubeconfigContexts(options.connection);
+	return selectContexts(contexts, options.fleet.selection, source);
+}
+
+/** A file name for a context: its name with anything but letters, digits, `.`, `_` and `-` made `_`, never hidden. */
+export function contextFileName(context: string, taken: Set<string>): string {
+	const base = context.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\./, '_') || '_';
+	let name = base;
+	for (let n = 2; taken.has(name); n++) name = `${base}-${n}`;
+	taken.add(name);
+	return name;
+}
+
+export async function runFleetDoctor(options: FleetDoctorOptions): Promise<number> {
+	const contexts = fleetContexts(options);
+	if (options.interactive) {
+		const {runInteractiveFleet} = await import('../ui/run-fleet.js');
+		return runInteractiveFleet(options, contexts);
+	}
+	const controller = new AbortController();
+	const onSignal = () => {
+		if (controller.signal.aborted) process.exit(130);
+		process.stderr.write('\ncancelling: every cluster stops at its next safe point (Ctrl-C again to quit now)\n');
+		controller.abort();
+	};
+	process.on('SIGINT', onSignal);
+	process.on('SIGTERM', onSignal);
+	try {
+		const emitting = options.emit !== undefined;
+		let state: FleetState = initialFleetState();
+		const observers: Array<(event: FleetEvent) => void> = [event => (state = fleetReducer(state, event))];
+		if (options.output === 'text') observers.push(fleetPlainPrinter({color: options.color, parallel: options.fleet.parallel}, text => process.stdout.write(text)));
+		const io: FleetIO = {dispatch: event => observers.forEach(observe => observe(event)), signal: controller.signal};
+		const run = emitting ? {...options, check: true} : options;
+		const {exitCode} = await runFleet(run, contexts, io, {connect: connectKube});
+		if (emitting) return writeEmitted(options, state);
+		if (options.output !== 'text') {
+			const report = fleetReport(state);
+			process.stdout.write(options.output === 'json' ? JSON.stringify(report, null, 2) + '\n' : stringify(report));
+		}
+		return exitCode;
+	} finally {
+		process.off('SIGINT', onSignal);
+		process.off('SIGTERM', onSignal);
+	}
+}
+
+/** --emit with several contexts: one file per context with a fix into --emit-dir, and a line per context saying so. */
+function writeEmitted(options: FleetDoctorOptions, state: FleetState): number {
+	const dir = options.fleet.emitDir!;
+	mkdirSync(dir, {recursive: true});
+	const taken = new Set<string>();
+	const codes: number[] = [];
+	for (const name of state.order) {
+		const doctor = state.contexts[name]!.doctor;
+		const result = emitResult(options.emit!, doctor.outcome!, doctor);
+		codes.push(result.exitCode);
+		let where = 'no file';
+		if (result.file !== undefined) {
+			const file = path.join(dir, `${contextFileName(name, taken)}.${options.emit === 'patch' ? 'json' : 'yaml'}`);
+			writeFileSync(file, result.file);
+			where = `wrote ${file}`;
+		}
+		process.stderr.write(terminalSafe(`[${name}] ${where}: ${result.note.replaceAll('FILE', result.file === undefined ? 'FILE' : where.slice('wrote '.length))}`) + '\n');
+	}
+	return foldExitCodes(codes);
+}

@@ -1,0 +1,56 @@
+import {Box, Text} from 'ink';
+import type {FleetState} from '../../fleet/machine.js';
+import {fleetOutcomeLine, fleetQuestionLines, fleetReasonLines, fleetRows} from '../../fleet/present.js';
+import {cancellingLine, quitLine} from '../../doctor/present.js';
+import {fleetKeyHints} from '../keys.js';
+import {useTheme} from '../theme.js';
+import {LineText, StepLines} from './step-lines.js';
+import {FleetTable} from './fleet-table.js';
+
+interface Props {
+	readonly state: FleetState;
+	/** The clock the running rows' times are read against. */
+	readonly now: number;
+	readonly columns: number;
+	readonly mode: {check: boolean; dryRun: string; restart: boolean; parallel: number};
+	readonly quitArmed: boolean;
+	readonly quit: boolean;
+}
+
+/** The fleet in a terminal: a title, the live table, then the question, or the reasons and the outcome. */
+export function FleetView({state, now, columns, mode, quitArmed, quit}: Props) {
+	const theme = useTheme();
+	const width = Math.max(40, columns - 1);
+	const question = state.question ? fleetQuestionLines(state, state.question.contexts, mode.restart) : undefined;
+	const finished = state.exitCode !== undefined;
+	return (
+		<Box flexDirection="column">
+			<Text>
+				<Text {...theme.heading}>kubectl multus doctor</Text>
+				<Text {...theme.text.accent}>{`  ${state.order.length} contexts, at most ${mode.parallel} at once`}</Text>
+				{mode.check ? <Text {...theme.text.warn}>  --check: diagnose only</Text> : null}
+				{mode.dryRun === 'none' ? null : <Text {...theme.text.warn}>{`  --dry-run=${mode.dryRun}: changes nothing`}</Text>}
+			</Text>
+			<Box marginTop={1}>
+				<FleetTable rows={fleetRows(state, now)} width={width} />
+			</Box>
+			{question ? (
+				<Box flexDirection="column" marginTop={1}>
+					<StepLines lines={question.changes} width={width} />
+					<LineText line={question.question} />
+					<Text wrap="wrap" {...theme.text.dim}>
+						{fleetKeyHints.confirm}
+					</Text>
+				</Box>
+			) : null}
+			{state.cancelling && !finished && !quit ? <LineText line={cancellingLine(quitArmed)} /> : null}
+			{quit ? <LineText line={quitLine('Each cluster is where its row says.')} /> : null}
+			{finished ? (
+				<Box flexDirection="column" marginTop={1}>
+					<StepLines lines={fleetReasonLines(state)} width={width} />
+					<LineText line={fleetOutcomeLine(state)} base={theme.heading} />
+				</Box>
+			) : null}
+		</Box>
+	);
+}

@@ -1,0 +1,105 @@
+import {useCallback, useEffect, useReducer, useRef, useState} from 'react';
+import type {FleetIO, FleetResult} from '../../fleet/fleet.js';
+import {fleetReducer, initialFleetState, type FleetEvent, type FleetState} from '../../fleet/machine.js';
+import {ExitCode} from '../../exit-codes.js';
+import {interruptWindowMs} from '../keys.js';
+import {quitExitCode} from './use-doctor.js';
+
+/** The fleet the UI drives: runFleet on the kubeconfig's contexts (ui/run-fleet.tsx), a script in tests. */
+export type FleetFlow = (io: FleetIO) => Promise<FleetResult>;
+
+export interface FleetControls {
+	state: FleetState;
+	/** The clock the running rows read (ticks while the fleet runs). */
+	now: number;
+	answer(yes: boolean): void;
+	/** Ctrl-C: the first stops every cluster at its next safe point; a second within the window quits at once. */
+	interrupt(): void;
+	quitArmed: boolean;
+	quit: boolean;
+}
+
+/** How often the running rows' times move on. */
+const tickMs = 500;
+
+/** Runs the fleet once, folding its events into the state, and turns key commands into answers and cancels. */
+export function useFleet({flow, onExit}: {flow: FleetFlow; onExit(code: number): void}): FleetControls {
+	const [state, dispatchToReact] = useReducer(fleetReducer, undefined, initialFleetState);
+	const latest = useRef<FleetState>(state);
+	const controller = useRef(new AbortController());
+	const pending = useRef<((yes: boolean) => void) | undefined>(undefined);
+	const lastInterrupt = useRef(Number.NEGATIVE_INFINITY);
+	const started = useRef(false);
+	const exited = useRef(false);
+	const onExitRef = useRef(onExit);
+	onExitRef.current = onExit;
+	const [now, setNow] = useState(Date.now());
+	const [quitArmed, setQuitArmed] = useState(false);
+	const [quit, setQuit] = useState(false);
+
+	const dispatch = useCallback((event: FleetEvent) => {
+		latest.current = fleetReducer(latest.current, event);
+		dispatchToReact(event);
+	}, []);
+
+	useEffect(() => {
+		if (started.current) return;
+		started.current = true;
+		const io: FleetIO = {
+			dispatch,
+			confirm: async () => new Promise<boolean>(resolve => {
+				pending.current = resolve;
+			}),
+			signal: controller.current.signal,
+		};
+		flow(io).catch(() => {
+			// runFleet turns every context's failure into its row; this is the last resort for a bug in it.
+			dispatch({type: 'fleet-finished', exitCode: ExitCode.ProblemFound, at: Date.now()});
+		});
+	}, [dispatch, flow]);
+
+	useEffect(() => () => controller.current.abort(), []);
+
+	const finished = state.exitCode !== undefined;
+	useEffect(() => {
+		if (finished) return;
+		const timer = setInterval(() => setNow(Date.now()), tickMs);
+		return () => clearInterval(timer);
+	}, [finished]);
+
+	useEffect(() => {
+		if (!quitArmed) return;
+		const timer = setTimeout(() => setQuitArmed(false), interruptWindowMs);
+		return () => clearTimeout(timer);
+	}, [quitArmed]);
+
+	const exitCode = quit ? quitExitCode : state.exitCode;
+	useEffect(() => {
+		if (exitCode === undefined || exited.current) return;
+		exited.current = true;
+		onExitRef.current(exitCode);
+	}, [exitCode]);
+
+	const answer = useCallback((yes: boolean) => {
+		const resolve = pending.current;
+		pending.current = undefined;
+		resolve?.(yes);
+	}, []);
+
+	const interrupt = useCallback(() => {
+		if (latest.current.exitCode !== undefined) return;
+		const at = Date.now();
+		if (at - lastInterrupt.current <= interruptWindowMs) {
+			setQuit(true);
+			return;
+		}
+		lastInterrupt.current = at;
+		setQuitArmed(true);
+		if (controller.current.signal.aborted) return;
+		dispatch({type: 'cancel-requested'});
+		controller.current.abort();
+		answer(false);
+	}, [answer, dispatch]);
+
+	return {state, now: finished ? (state.finishedAt ?? now) : now, answer, interrupt, quitArmed, quit};
+}

@@ -1,0 +1,189 @@
+// The fleet against in-memory clusters, one per context: every row right, a context's failure never the run's
+// end, the bound kept, one question for every change (or one per cluster), Ctrl-C everywhere, the exit code folded.
+import assert from 'node:assert/strict';
+import {describe, test} from 'node:test';
+import {ExitCode} from '../../../source/exit-codes.js';
+import {foldExitCodes, exitCodeOrder} from '../../../source/fleet/exit-code.js';
+import {fleetRow, fleetRows} from '../../../source/fleet/present.js';
+import {fleetReport} from '../../../source/fleet/report.js';
+import {FakeCluster} from '../../helpers/fake-cluster.js';
+import {brokenThick, healthyThick, podsListWatch} from '../../helpers/fake-multus.js';
+import {runFleetOn, unreachable, type FleetRun} from '../../helpers/fleet.js';
+import {rulesCover} from '../../../source/multus/rbac.js';
+
+const grantsPods = (cluster: FakeCluster) => rulesCover(cluster.role('multus')?.rules ?? [], podsListWatch);
+const patched = (cluster: FakeCluster) => cluster.callsOf('patchClusterRole').filter(args => args[2] === false).length;
+const rowOf = (run: FleetRun, name: string) => fleetRow(run.state.contexts[name]!, run.state.finishedAt!).cells;
+
+/** A broken cluster whose caller may read everything but patch nothing. */
+function readOnly(): FakeCluster {
+	const cluster = brokenThick();
+	cluster.selfDenied.push({verb: 'patch'});
+	return cluster;
+}
+
+describe('fleet: every context a row, none the end of the run', () => {
+	test('--check: broken, healthy, unreachable, no Multus, read-only: each row says what it is, exit 3', async () => {
+		const members = {broken: brokenThick(), healthy: healthyThick(), down: unreachable('down'), empty: new FakeCluster(), readonly: readOnly()};
+		const run = await runFleetOn(members, {check: true});
+		const verdicts = Object.fromEntries(Object.keys(members).map(name => [name, [rowOf(run, name).verdict, run.outcomes[name]!.exitCode]]));
+		assert.deepEqual(verdicts, {broken: ['broken', 1], healthy: ['healthy', 0], down: ['unreachable', 3], empty: ['no Multus', 1], readonly: ['broken', 1]});
+		assert.equal(run.exitCode, ExitCode.Unreachable);
+		assert.equal(rowOf(run, 'broken').missing, 'pods [""]: list, watch');
+		assert.equal(rowOf(run, 'healthy').missing, '–');
+		assert.equal(rowOf(run, 'broken').multus, 'kube-system/kube-multus-ds thick snapshot-thick');
+		assert.match(rowOf(run, 'down').reason, /cannot reach the API server at https:\/\/down\.invalid/);
+		assert.equal(rowOf(run, 'down').server, 'https://down.invalid', 'the server comes from the kubeconfig when none answered');
+		assert.match(rowOf(run, 'empty').reason, /no Multus DaemonSet found/);
+		for (const cluster of Object.values(members)) assert.equal(patched(cluster), 0, '--check writes nothing');
+	});
+
+	test('--yes without a terminal: fixes what may be fixed, proves each; the read-only one is refused (exit 4)', async () => {
+		const members = {a: brokenThick(), b: brokenThick(), healthy: healthyThick(), readonly: readOnly()};
+		const run = await runFleetOn(members, {yes: true});
+		assert.equal(run.outcomes['a']!.verdict, 'fixed', run.outcomes['a']!.message);
+		assert.equal(run.outcomes['b']!.verdict, 'fixed');
+		assert.equal(run.outcomes['healthy']!.verdict, 'healthy');
+		assert.equal(run.outcomes['readonly']!.exitCode, ExitCode.Forbidden);
+		assert.equal(rowOf(run, 'readonly').verdict, 'forbidden');
+		assert.ok(grantsPods(members.a) && grantsPods(members.b));
+		assert.equal(grantsPods(members.readonly), false);
+		assert.equal(patched(members.readonly), 0);
+		assert.equal(run.state.contexts['a']!.doctor.verification?.passed, true, 'proven');
+		assert.equal(run.exitCode, ExitCode.Forbidden);
+	});
+
+	test('without a terminal and without --yes nothing changes: every broken cluster is declined', async () => {
+		const members = {a: brokenThick(), b: brokenThick()};
+		const run = await runFleetOn(members);
+		assert.deepEqual(Object.values(run.outcomes).map(outcome => outcome.verdict), ['declined', 'declined']);
+		assert.equal(patched(members.a) + patched(members.b), 0);
+		assert.equal(run.exitCode, ExitCode.ProblemFound);
+	});
+
+	test('a context whose connection throws something unexpected is a row; the others finish', async () => {
+		const members = {bug: new Error('kubeconfig exploded'), a: brokenThick(), healthy: healthyThick()};
+		const run = await runFleetOn(members, {yes: true});
+		assert.equal(run.outcomes['bug']!.verdict, 'failed');
+		assert.match(rowOf(run, 'bug').reason, /kubeconfig exploded/);
+		assert.equal(run.outcomes['a']!.verdict, 'fixed');
+		assert.equal(run.outcomes['healthy']!.verdict, 'healthy');
+	});
+
+	test('a conflict in one cluster re-plans that cluster alone and asks again about it alone', async () => {
+		const conflicted = brokenThick();
+		conflicted.fault('patchClusterRole', {before: c => c.writeRole('multus', () => {})}, {matches: args => args[2] === false});
+		const members = {conflicted, calm: brokenThick()};
+		const run = await runFleetOn(members, {}, {interactive: true, answer: true});
+		assert.deepEqual(run.questions, [['conflicted', 'calm'], ['conflicted']]);
+		assert.equal(run.outcomes['conflicted']!.verdict, 'fixed', run.outcomes['conflicted']!.message);
+		assert.equal(run.outcomes['calm']!.verdict, 'fixed');
+	});
+});
+
+describe('fleet: consent', () => {
+	test('one question lists every cluster with a change, asked once the others have finished; yes fixes them all', async () => {
+		const members = {a: brokenThick(), healthy: healthyThick(), b: brokenThick(), down: unreachable('down')};
+		const run = await runFleetOn(members, {}, {interactive: true, answer: true});
+		assert.deepEqual(run.questions, [['a', 'b']]);
+		const asked = run.events.findIndex(event => event.type === 'question');
+		const finishedBefore = run.events.slice(0, asked).flatMap(event => (event.type === 'context-event' && event.event.type === 'finished' ? [event.context] : []));
+		assert.deepEqual(finishedBefore.sort(), ['down', 'healthy']);
+		assert.ok(grantsPods(members.a) && grantsPods(members.b));
+		assert.equal(run.exitCode, ExitCode.Unreachable);
+	});
+
+	test('no to the one question changes nothing anywhere', async () => {
+		const members = {a: brokenThick(), b: brokenThick()};
+		const run = await runFleetOn(members, {}, {interactive: true, answer: false});
+		assert.deepEqual(run.questions, [['a', 'b']]);
+		assert.deepEqual(Object.values(run.outcomes).map(outcome => outcome.verdict), ['declined', 'declined']);
+		assert.equal(patched(members.a) + patched(members.b), 0);
+	});
+
+	test('--confirm-each asks per cluster; each answer holds for its cluster alone', async () => {
+		const members = {a: brokenThick(), b: brokenThick()};
+		const run = await runFleetOn(members, {fleet: {confirmEach: true}}, {interactive: true, answer: names => names[0] === 'b'});
+		assert.deepEqual(run.questions.flat().sort(), ['a', 'b']);
+		assert.ok(run.questions.every(names => names.length === 1));
+		assert.equal(run.outcomes['a']!.verdict, 'declined');
+		assert.equal(run.outcomes['b']!.verdict, 'fixed');
+		assert.equal(patched(members.a), 0);
+	});
+
+	test('a cluster waiting for the answer gives its slot back: with --parallel 1 every cluster still reaches the question', async () => {
+		const members = {a: brokenThick(), b: brokenThick(), c: brokenThick()};
+		const run = await runFleetOn(members, {fleet: {parallel: 1}}, {interactive: true, answer: true});
+		assert.deepEqual(run.questions, [['a', 'b', 'c']]);
+		assert.equal(run.mostAtOnce, 1);
+		assert.deepEqual(Object.values(run.outcomes).map(outcome => outcome.verdict), ['fixed', 'fixed', 'fixed']);
+	});
+});
+
+describe('fleet: the bound and Ctrl-C', () => {
+	test('--parallel 2 runs at most two clusters at once, all of them in the end', async () => {
+		const members = Object.fromEntries(Array.from({length: 7}, (_, index) => [`c${index}`, index % 2 ? brokenThick() : healthyThick()]));
+		const run = await runFleetOn(members, {check: true, fleet: {parallel: 2}});
+		assert.equal(run.mostAtOnce, 2);
+		assert.equal(Object.keys(run.outcomes).length, 7);
+		assert.equal(run.exitCode, ExitCode.ProblemFound);
+	});
+
+	test('Ctrl-C stops every cluster at a safe point; those not started never connect', async () => {
+		const members = {a: brokenThick(), b: brokenThick(), c: brokenThick(), d: brokenThick()};
+		const run = await runFleetOn(members, {yes: true, fleet: {parallel: 2}}, {abortWhen: event => event.type === 'context-event' && event.event.type === 'patched'});
+		assert.ok(Object.values(run.outcomes).every(outcome => outcome.verdict === 'cancelled' || outcome.verdict === 'fixed'), JSON.stringify(run.outcomes));
+		assert.equal(members.c.callsOf('serverVersion').length + members.d.callsOf('serverVersion').length, 0, 'the queued clusters never connected');
+		const cancelled = Object.values(run.outcomes).find(outcome => outcome.verdict === 'cancelled')!;
+		assert.match(cancelled.message, /Cancelled during/);
+		assert.equal(run.exitCode, ExitCode.ProblemFound);
+		// Every row says where its cluster stands: a cluster stopped after its patch says it was patched.
+		const a = run.state.contexts['a']!.doctor;
+		if (a.outcome?.verdict === 'cancelled') assert.match(a.outcome.message, /patched|ClusterRole/);
+	});
+
+	test('Ctrl-C while the question is open answers it no: nothing changes', async () => {
+		const members = {a: brokenThick(), b: brokenThick()};
+		const run = await runFleetOn(members, {}, {interactive: true, answer: true, ctrlCAtQuestion: true});
+		assert.deepEqual(Object.values(run.outcomes).map(outcome => outcome.verdict), ['cancelled', 'cancelled']);
+		assert.equal(patched(members.a) + patched(members.b), 0);
+	});
+});
+
+describe('fleet: exit code and report', () => {
+	test('the most serious code wins, in the documented order 2 > 5 > 3 > 4 > 1 > 7 > 0', () => {
+		assert.deepEqual(exitCodeOrder, [2, 5, 3, 4, 1, 7, 0]);
+		assert.equal(foldExitCodes([]), 0);
+		assert.equal(foldExitCodes([0, 7]), 7);
+		assert.equal(foldExitCodes([7, 1, 0]), 1);
+		assert.equal(foldExitCodes([1, 4]), 4);
+		assert.equal(foldExitCodes([4, 3, 1]), 3);
+		assert.equal(foldExitCodes([3, 5]), 5);
+		assert.equal(foldExitCodes([5, 2]), 2);
+		assert.equal(foldExitCodes([0, 130]), 130);
+	});
+
+	test('-o json: one doctor report per context, as a single run prints it, plus a summary', async () => {
+		const run = await runFleetOn({a: brokenThick(), healthy: healthyThick(), down: unreachable('down')}, {check: true});
+		const report = fleetReport(run.state);
+		assert.equal(report.kind, 'fleet');
+		assert.equal(report.exitCode, 3);
+		assert.deepEqual(report.summary.byVerdict, {problem: 1, healthy: 1, failed: 1});
+		assert.deepEqual(report.summary.byExitCode, {'1': 1, '0': 1, '3': 1});
+		assert.deepEqual(report.contexts.map(context => [context.context, context.exitCode, context.row.verdict]), [['a', 1, 'broken'], ['healthy', 0, 'healthy'], ['down', 3, 'unreachable']]);
+		const a = report.contexts[0]!.report;
+		assert.equal(a.reportVersion, 1);
+		assert.equal(a.connection?.context, 'a');
+		assert.deepEqual(a.plan?.addText, ['pods [""]: list, watch']);
+		assert.equal(report.contexts[2]!.report.error?.kind, 'Unreachable');
+		assert.equal(fleetRows(run.state, 0).length, 3);
+	});
+});
+
+test('the README states the exit-code order the fleet folds by', async () => {
+	const {readFileSync} = await import('node:fs');
+	const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+	const order = exitCodeOrder.join(' > ');
+	assert.ok(readme.includes(`**${order}**`), `README's fleet section says ${order}`);
+	assert.ok(readme.replace(/\n/g, ' ').includes(`most serious of theirs: ${order}`), 'README next to the exit-code table');
+});
