@@ -82,12 +82,13 @@ export function fleetRow(entry: ContextEntry, now: number, cancelling = false): 
 	const [verdict, verdictStyle] = verdictOf(entry, cancelling);
 	const missing = doctor.diagnosis ? doctor.diagnosis.rules.missing.map(describeRule).join('; ') || '–' : '';
 	const owner = doctor.plan?.owner?.name ?? found?.roles.find(role => role.owner)?.owner?.name ?? found?.daemonSetOwner?.name ?? (found ? '–' : '');
-	const took = entry.startedAt === undefined ? '' : formatDuration((entry.finishedAt ?? now) - entry.startedAt);
+	const took = entry.startedAt === undefined ? '' : formatDuration(Math.max(0, (entry.finishedAt ?? now) - entry.startedAt));
 	const reason = doctor.failure ? doctor.failure.message : doctor.outcome?.message ?? (doctor.liveNote?.note ?? '');
 	return {
 		cells: {
 			context: entry.name,
-			server: doctor.connection?.server ?? entry.server,
+			// https:// is every server's: the columns go to the host and port.
+			server: (doctor.connection?.server ?? entry.server).replace(/^https:\/\//, ''),
 			multus: ds ? `${ds.namespace}/${ds.name} ${ds.mode}${ds.version ? ` ${ds.version}` : ''}` : '',
 			verdict,
 			missing,

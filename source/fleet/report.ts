@@ -12,7 +12,7 @@ export function fleetReport(state: FleetState) {
 		const row = fleetRow(entry, now);
 		return {
 			context: entry.name,
-			server: row.cells.server,
+			server: entry.doctor.connection?.server ?? entry.server,
 			verdict: entry.doctor.outcome?.verdict ?? 'failed',
 			exitCode: entry.doctor.outcome?.exitCode ?? null,
 			row: {multus: row.cells.multus, verdict: row.cells.verdict, missing: row.cells.missing, owner: row.cells.owner, reason: row.cells.reason},

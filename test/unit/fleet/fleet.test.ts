@@ -33,7 +33,7 @@ describe('fleet: every context a row, none the end of the run', () => {
 		assert.equal(rowOf(run, 'healthy').missing, '–');
 		assert.equal(rowOf(run, 'broken').multus, 'kube-system/kube-multus-ds thick snapshot-thick');
 		assert.match(rowOf(run, 'down').reason, /cannot reach the API server at https:\/\/down\.invalid/);
-		assert.equal(rowOf(run, 'down').server, 'https://down.invalid', 'the server comes from the kubeconfig when none answered');
+		assert.equal(rowOf(run, 'down').server, 'down.invalid', 'the server comes from the kubeconfig when none answered');
 		assert.match(rowOf(run, 'empty').reason, /no Multus DaemonSet found/);
 		for (const cluster of Object.values(members)) assert.equal(patched(cluster), 0, '--check writes nothing');
 	});

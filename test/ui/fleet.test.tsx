@@ -1,0 +1,100 @@
+/** @jsxRuntime automatic */
+/** @jsxImportSource react */
+// The fleet's table in a terminal (ink-testing-library), driven by the real fleet over in-memory clusters: rows
+// fill in as answers arrive, one question lists every cluster's change, y fixes them all in the same table,
+// Ctrl-C stops them all and each row says where its cluster stands.
+import assert from 'node:assert/strict';
+import {afterEach, describe, test} from 'node:test';
+import {cleanup} from 'ink-testing-library';
+import {keys, renderInk, sendKeys, waitFor, waitForFrame, linesWiderThan, type InkInstance} from '../helpers/ink.js';
+import {doctorOptions} from '../helpers/doctor-fixtures.js';
+import {brokenThick, healthyThick, podsListWatch} from '../helpers/fake-multus.js';
+import {fleetEnv, unreachable, type FleetMember} from '../helpers/fleet.js';
+import {FleetApp} from '../../source/ui/fleet-app.js';
+import {runFleet} from '../../source/fleet/fleet.js';
+import {rulesCover} from '../../source/multus/rbac.js';
+import type {FakeCluster} from '../helpers/fake-cluster.js';
+import type {DoctorOptions, FleetOptions} from '../../source/options.js';
+
+afterEach(() => {
+	cleanup();
+});
+
+function start(members: Record<string, FleetMember>, options: Partial<Omit<DoctorOptions, 'fleet'>> = {}, fleet: Partial<FleetOptions> = {}) {
+	const all: DoctorOptions & {fleet: FleetOptions} = {
+		...doctorOptions({color: false, timeoutMs: 2000, ...options}),
+		fleet: {selection: {all: true}, parallel: 20, confirmEach: false, emitDir: undefined, ...fleet},
+	};
+	const contexts = Object.keys(members).map(name => ({name, cluster: name, server: `https://${name}.invalid`, user: 'admin'}));
+	const exits: number[] = [];
+	const instance: InkInstance = renderInk(<FleetApp options={all} flow={io => runFleet(all, contexts, io, fleetEnv(members))} onExit={code => exits.push(code)} />);
+	return {instance, exits};
+}
+
+const grantsPods = (cluster: FakeCluster) => rulesCover(cluster.role('multus')?.rules ?? [], podsListWatch);
+const rowOf = (frame: string, context: string) => frame.split('\n').find(line => line.startsWith(`${context} `)) ?? '';
+
+describe('the fleet table', () => {
+	test('one row per context; one question lists each change; y fixes them in the same table; exit is the most serious', async () => {
+		const members = {'edge-1': brokenThick(), healthy: healthyThick(), down: unreachable('down'), 'edge-2': brokenThick()};
+		const {instance, exits} = start(members);
+		const asking = await waitForFrame(instance, 'Apply these changes to 2 clusters (edge-1, edge-2)? [y/N]');
+		assert.match(asking, /^CONTEXT +SERVER +MULTUS +VERDICT +MISSING +OWNER +TOOK +EXIT/m);
+		assert.match(rowOf(asking, 'edge-1'), /awaiting answer +pods \[""\]/);
+		assert.match(rowOf(asking, 'healthy'), /healthy +– +–/);
+		assert.match(rowOf(asking, 'down'), /^down +down\.invalid +unreachable .* 3$/);
+		// Each cluster's exact change, in the single run's words.
+		assert.match(asking, /edge-1 +https:\/\/edge-1\.invalid\n +1\. patch ClusterRole multus: \+ pods \[""\]: list, watch/);
+		assert.match(asking, /edge-2 +https:\/\/edge-2\.invalid\n +1\. patch ClusterRole multus/);
+		assert.equal(grantsPods(members['edge-1']), false, 'nothing before the answer');
+		await sendKeys(instance, 'y');
+		const end = await waitForFrame(instance, '4 contexts:', 5000);
+		assert.match(rowOf(end, 'edge-1'), /fixed .* 0\b/);
+		assert.match(rowOf(end, 'edge-2'), /fixed .* 0\b/);
+		assert.match(end, /✖ down \(exit 3\): cannot reach the API server/);
+		assert.match(end, /4 contexts: 2 fixed, 1 healthy, 1 unreachable\. Exit 3/);
+		assert.doesNotMatch(end, /Apply these changes/);
+		await waitFor(() => exits.length > 0, 'the exit');
+		assert.deepEqual(exits, [3]);
+		assert.ok(grantsPods(members['edge-1']) && grantsPods(members['edge-2']));
+		assert.deepEqual(linesWiderThan(end, 100), []);
+	});
+
+	test('n declines every listed change: nothing written, exit 1', async () => {
+		const members = {a: brokenThick(), b: brokenThick()};
+		const {instance, exits} = start(members);
+		await waitForFrame(instance, 'Apply these changes to 2 clusters');
+		await sendKeys(instance, 'n');
+		const end = await waitForFrame(instance, '2 contexts:');
+		assert.match(end, /2 contexts: 2 declined\. Exit 1/);
+		await waitFor(() => exits.length > 0, 'the exit');
+		assert.deepEqual(exits, [1]);
+		assert.equal(grantsPods(members.a) || grantsPods(members.b), false);
+	});
+
+	test('--confirm-each: a question per cluster, naming it alone', async () => {
+		const members = {a: brokenThick(), b: brokenThick()};
+		const {instance} = start(members, {}, {confirmEach: true});
+		await waitForFrame(instance, frame => /Apply this change to context (a|b)\?/.test(frame));
+		await sendKeys(instance, 'n');
+		await waitForFrame(instance, frame => /Apply this change to context (a|b)\?/.test(frame) && /declined/.test(frame));
+		await sendKeys(instance, 'y');
+		const end = await waitForFrame(instance, '2 contexts:', 5000);
+		assert.match(end, /2 contexts: 1 declined, 1 fixed|2 contexts: 1 fixed, 1 declined/);
+		assert.equal(Number(grantsPods(members.a)) + Number(grantsPods(members.b)), 1);
+	});
+
+	test('Ctrl-C at the question: every cluster cancelled, nothing written, each row says so', async () => {
+		const members = {a: brokenThick(), b: brokenThick()};
+		const {instance, exits} = start(members);
+		await waitForFrame(instance, 'Apply these changes to 2 clusters');
+		await sendKeys(instance, keys.ctrlC);
+		const end = await waitForFrame(instance, '2 contexts:');
+		assert.match(rowOf(end, 'a'), /cancelled/);
+		assert.match(rowOf(end, 'b'), /cancelled/);
+		assert.match(end, /Cancelled during confirm\. Nothing/);
+		await waitFor(() => exits.length > 0, 'the exit');
+		assert.deepEqual(exits, [1]);
+		assert.equal(grantsPods(members.a) || grantsPods(members.b), false);
+	});
+});
