@@ -33,9 +33,10 @@ export async function main(argv: string[], argv0 = process.argv0): Promise<numbe
 			return runVersion(flags.output);
 		}
 		case 'scan': {
-			if (rest.length > 1) throw usageError(`scan takes one FILE or -, got ${rest.length}`, 'kubectl multus scan [FILE|-]');
+			if (rest.length > 1) throw usageError(`scan takes one FILE, DIR or -, got ${rest.length}`, 'kubectl multus scan [FILE|DIR|-]');
 			const {runScan} = await import('./commands/scan.js');
-			return runScan({source: rest[0] ?? '-', output: flags.output});
+			const limits = {maxBytes: flags.maxBytes, maxEntries: flags.maxEntries, maxDepth: flags.maxDepth, maxRatio: flags.maxRatio};
+			return runScan({source: rest[0] ?? '-', output: flags.output, limits});
 		}
 		case 'doctor':
 		case 'undo': {

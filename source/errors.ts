@@ -15,6 +15,7 @@ export type ErrorKind =
 	| 'Cancelled'
 	| 'RolloutFailed'
 	| 'Invalid'
+	| 'LimitExceeded'
 	| 'Internal';
 
 const exitCodeByKind: Record<ErrorKind, ExitCode> = {
@@ -31,6 +32,7 @@ const exitCodeByKind: Record<ErrorKind, ExitCode> = {
 	Cancelled: ExitCode.ProblemFound,
 	RolloutFailed: ExitCode.RolloutFailed,
 	Invalid: ExitCode.ProblemFound,
+	LimitExceeded: ExitCode.LimitExceeded,
 	Internal: ExitCode.ProblemFound,
 };
 

@@ -16,5 +16,7 @@ export const ExitCode = {
 	NothingRead: 6,
 	/** Patched (and restarted), but the daemons' own output could not prove the fix: logs unreadable, silent, or still starting. */
 	Unproven: 7,
+	/** scan: the input passed a bound on what is read (decompressed bytes, entries, depth, compression ratio). */
+	LimitExceeded: 8,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];

@@ -39,17 +39,20 @@ export const commandDeclarations: Record<CommandName, CommandDeclaration> = {
 		],
 	},
 	scan: {
-		usage: 'scan [FILE|-] [flags]',
-		about: 'classify Multus log text offline (kubectl logs, CRI log files, bundles)',
+		usage: 'scan [FILE|DIR|-] [flags]',
+		about: 'classify Multus logs offline: a file, stdin, .gz, a tar bundle or a directory',
 		exitCodes: [
 			[0, 'no forbidden lines'],
 			[1, 'forbidden lines found'],
-			[2, 'usage error, or the input cannot be read'],
-			[6, 'nothing was read (the input is empty)'],
+			[2, 'usage error, or the input cannot be read (missing, truncated, damaged)'],
+			[6, 'nothing was read (the input is empty, or holds no log file)'],
+			[8, 'the input passed a limit (--max-bytes, --max-entries, --max-depth, --max-ratio)'],
 		],
 		examples: [
 			['kubectl logs ds/kube-multus-ds -n kube-system | kubectl multus scan -', 'classify the live logs'],
-			['kubectl multus scan bundle/kube-multus-ds-x2x9z.log -o json', 'a support bundle, for automation'],
+			['kubectl multus scan kube-multus-ds-x2x9z.log.gz -o json', 'a gzip\'d pod log, for automation'],
+			['kubectl multus scan bundle.tar.gz', 'every log in a support bundle (report --bundle)'],
+			['kubectl multus scan ./cluster-dump', 'a cluster-info dump --output-directory tree'],
 		],
 	},
 	undo: {
@@ -155,6 +158,16 @@ export const flagDeclarations = {
 	},
 	confirmEach: {kind: 'boolean', help: 'with several contexts: ask for each cluster on its own, not once for all', group: 'command', commands: ['doctor']},
 	parallel: {kind: 'count', value: 'N', default: '20', help: 'with several contexts: how many clusters to work on at once', group: 'command', commands: ['doctor']},
+	maxBytes: {
+		kind: 'bytes', value: 'N', default: '17179869184',
+		help: 'stop once gzip has produced this many bytes in all (16 GiB; plain files are read whole)', group: 'command', commands: ['scan'],
+	},
+	maxEntries: {kind: 'count', value: 'N', default: '100000', help: 'stop after this many entries (files, directories, links) in a bundle or directory', group: 'command', commands: ['scan']},
+	maxDepth: {kind: 'count', value: 'N', default: '32', help: 'stop at a path more than this many levels deep in a bundle or directory', group: 'command', commands: ['scan']},
+	maxRatio: {
+		kind: 'count', value: 'N', default: '500',
+		help: 'stop when gzip expands a stream more than N to 1 after its first 64 MiB (a gzip bomb: logs compress 5 to 50 to 1, zeros 1000 to 1)', group: 'command', commands: ['scan'],
+	},
 	output: {kind: 'choice', short: 'o', value: 'FORMAT', values: ['text', 'json', 'yaml'], default: 'text', help: 'text, json or yaml', group: 'command', commands: every},
 
 	kubeconfig: {kind: 'string', value: 'PATH', help: 'kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)', group: 'connection', commands: cluster},

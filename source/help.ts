@@ -81,9 +81,13 @@ function table(rows: readonly (readonly [string, string])[]): string[] {
 
 function flagSections(command: CommandName | undefined): string {
 	const keys = flagsOf(command);
-	const inGroup = (group: FlagDeclaration['group']) => keys.filter(key => (flagDeclarations[key] as FlagDeclaration).group === group).map(key => flagLine(key, command));
+	// In the general help, the flags only scan takes have a section of their own.
+	const scanOnly = (key: FlagKey) => command === undefined && (flagDeclarations[key] as FlagDeclaration).commands.join() === 'scan';
+	const inGroup = (group: FlagDeclaration['group'], only = (key: FlagKey) => !scanOnly(key)) =>
+		keys.filter(key => (flagDeclarations[key] as FlagDeclaration).group === group && only(key)).map(key => flagLine(key, command));
 	return (
 		section(command ? 'Flags' : 'Doctor flags', inGroup('command')) +
+		section('Scan flags', inGroup('command', scanOnly)) +
 		section(command ? 'Connection flags (as kubectl)' : 'Connection flags (doctor and undo, as kubectl)', inGroup('connection')) +
 		section('General', inGroup('general'))
 	);
@@ -94,7 +98,7 @@ function exitCodeSection(command: CommandName | undefined): string {
 	return section('Exit codes', [
 		'    0 healthy or fixed   1 problem found and not fixed   2 usage error   3 cannot reach the cluster',
 		'    4 missing permission   5 rollout failed or timed out   6 scan: nothing was read (empty input)',
-		'    7 patched, not proven by the daemons',
+		'    7 patched, not proven by the daemons   8 scan: the input passed a limit (--max-*)',
 	]);
 }
 

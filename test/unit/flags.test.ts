@@ -28,7 +28,7 @@ function wordsFor(key: FlagKey): string[] {
 
 describe('the README flag table follows the declarations', () => {
 	const readme = readFileSync(fileURLToPath(new URL('../../README.md', import.meta.url)), 'utf8');
-	const table = readme.slice(readme.indexOf('### Flags'), readme.indexOf('`scan [FILE|-]` takes'));
+	const table = readme.slice(readme.indexOf('### Flags'), readme.indexOf('`scan [FILE|DIR|-]` takes'));
 	const rows = table.split('\n').filter(line => line.startsWith('| `')).map(line => line.split(/(?<!\\)\|/).slice(1, -1).map(cell => cell.trim()));
 
 	test('every declared flag is in exactly one row, and nothing else is', () => {

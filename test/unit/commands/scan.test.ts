@@ -1,16 +1,32 @@
 import {after, before, describe, test} from 'node:test';
 import assert from 'node:assert/strict';
 import {spawn} from 'node:child_process';
-import {mkdtemp, rm, writeFile} from 'node:fs/promises';
+import {mkdir, mkdtemp, rm, symlink, writeFile} from 'node:fs/promises';
+import {gzipSync} from 'node:zlib';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {parse} from 'yaml';
-import {buildScanReport, renderScanText} from '../../../source/commands/scan.js';
-import type {ScanReport} from '../../../source/commands/scan.js';
-import {scanText} from '../../../source/multus/logs.js';
+import {buildScanReport, excerptKey, renderScanText} from '../../../source/commands/scan.js';
+import type {ScanRead, ScanReport} from '../../../source/commands/scan.js';
+import {createLogFilesScanner} from '../../../source/multus/log-files.js';
+import type {ScanOptions} from '../../../source/multus/logs.js';
+import {tarArchive} from '../../helpers/tar.js';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** What scan reads from one log held in memory, named `file`. */
+function readText(text: string, file = 'x.log', options: ScanOptions = {}): ScanRead {
+	const scanner = createLogFilesScanner(options);
+	const one = scanner.file(file);
+	one.push(text);
+	one.end();
+	return {format: 'text', summary: scanner.end(), skipped: [], skippedFiles: 0};
+}
+
+function excerpts(read: ScanRead): Map<string, string> {
+	return new Map(read.summary.findings.map(finding => [excerptKey(finding.file, finding.line), finding.excerpt]));
+}
 
 interface Run {
 	code: number | null;
@@ -62,29 +78,32 @@ after(async () => {
 });
 
 describe('kubectl multus scan (the real CLI)', {concurrency: true}, () => {
-	test('-o json: findings first with exactly line, kind, verb, user and the finding code; exit 1', async () => {
+	test('-o json: findings first with exactly file, line, kind, verb, user and the finding code; exit 1', async () => {
 		const result = await scan([buggy, '-o', 'json']);
 		assert.equal(result.code, 1, result.stderr);
 		const report = JSON.parse(result.stdout) as ScanReport;
 		assert.deepEqual(Object.keys(report), ['findings', 'lookalikes', 'summary', 'verdict']);
 		assert.deepEqual(report.findings, [
-			{line: 2, kind: 'pods-forbidden', verb: 'list', user, code: 'MULTUS-LOG-001'},
-			{line: 5, kind: 'pods-forbidden', verb: 'watch', user: null, code: 'MULTUS-LOG-001'},
+			{file: buggy, line: 2, kind: 'pods-forbidden', verb: 'list', user, code: 'MULTUS-LOG-001'},
+			{file: buggy, line: 5, kind: 'pods-forbidden', verb: 'watch', user: null, code: 'MULTUS-LOG-001'},
 		]);
 		assert.deepEqual(report.lookalikes, [
-			{line: 3, kind: 'apiserver-unreachable', reason: 'connection timed out', informer: 'pod', code: 'MULTUS-LOG-101'},
-			{line: 6, kind: 'informer-sync-failed', informer: 'pod', code: 'MULTUS-LOG-105'},
+			{file: buggy, line: 3, kind: 'apiserver-unreachable', reason: 'connection timed out', informer: 'pod', code: 'MULTUS-LOG-101'},
+			{file: buggy, line: 6, kind: 'informer-sync-failed', informer: 'pod', code: 'MULTUS-LOG-105'},
 		]);
+		assert.equal(report.summary.format, 'text');
+		assert.deepEqual(report.summary.files, [{file: buggy, compressed: false, lines: 6, bytes: report.summary.bytes, podsForbidden: 2, nadsForbidden: 0, lookalikes: 2}]);
+		assert.deepEqual([report.summary.skipped, report.summary.skippedFiles], [[], 0]);
 		assert.equal(report.summary.source, buggy);
 		assert.equal(report.summary.lines, 6);
 		assert.equal(report.summary.podsForbidden, 2);
 		assert.deepEqual(report.summary.byVerb, {list: 1, watch: 1});
 		assert.deepEqual(report.summary.byUser, [
-			{kind: 'pods-forbidden', user, verb: 'list', count: 1, first: {line: 2, timestamp: '1109 23:47:55.914854'}, last: {line: 2, timestamp: '1109 23:47:55.914854'}},
-			{kind: 'pods-forbidden', user: null, verb: 'watch', count: 1, first: {line: 5, timestamp: '2023-11-13T11:23:01.338378331-06:00'}, last: {line: 5, timestamp: '2023-11-13T11:23:01.338378331-06:00'}},
+			{kind: 'pods-forbidden', user, verb: 'list', count: 1, first: {file: buggy, line: 2, timestamp: '1109 23:47:55.914854'}, last: {file: buggy, line: 2, timestamp: '1109 23:47:55.914854'}},
+			{kind: 'pods-forbidden', user: null, verb: 'watch', count: 1, first: {file: buggy, line: 5, timestamp: '2023-11-13T11:23:01.338378331-06:00'}, last: {file: buggy, line: 5, timestamp: '2023-11-13T11:23:01.338378331-06:00'}},
 		]);
-		assert.deepEqual(report.summary.first, {line: 2, timestamp: '1109 23:47:55.914854'});
-		assert.deepEqual(report.summary.last, {line: 5, timestamp: '2023-11-13T11:23:01.338378331-06:00'});
+		assert.deepEqual(report.summary.first, {file: buggy, line: 2, timestamp: '1109 23:47:55.914854'});
+		assert.deepEqual(report.summary.last, {file: buggy, line: 5, timestamp: '2023-11-13T11:23:01.338378331-06:00'});
 		assert.equal(report.summary.truncated, false);
 		assert.equal(report.verdict.problem, true);
 		assert.equal(report.verdict.code, 'pods-forbidden');
@@ -151,7 +170,7 @@ describe('kubectl multus scan (the real CLI)', {concurrency: true}, () => {
 		const result = await scan(['-', '-o', 'json'], [benign, listDenied].join('\n'));
 		assert.equal(result.code, 1, result.stderr);
 		const report = JSON.parse(result.stdout) as ScanReport;
-		assert.deepEqual(report.findings, [{line: 2, kind: 'pods-forbidden', verb: 'list', user, code: 'MULTUS-LOG-001'}]);
+		assert.deepEqual(report.findings, [{file: '-', line: 2, kind: 'pods-forbidden', verb: 'list', user, code: 'MULTUS-LOG-001'}]);
 		assert.equal(report.summary.source, '-');
 	});
 
@@ -182,12 +201,6 @@ describe('kubectl multus scan (the real CLI)', {concurrency: true}, () => {
 		assert.match(result.stderr, /fix: /);
 	});
 
-	test('a directory is a usage error: exit 2', async () => {
-		const result = await scan([dir]);
-		assert.equal(result.code, 2);
-		assert.match(result.stderr, /is a directory/);
-	});
-
 	test('on generated logs, the counts match what the generator wrote', async () => {
 		const generator = spawn(process.execPath, ['scripts/gen-log.mjs', '--mb', '3', '--rate', '0.004', '--lookalikes', '0.002', '--seed', '7', '--prefix', 'mixed', '--crlf'], {cwd: repo, stdio: ['ignore', 'pipe', 'pipe']});
 		let stats = '';
@@ -206,9 +219,161 @@ describe('kubectl multus scan (the real CLI)', {concurrency: true}, () => {
 	});
 });
 
+describe('kubectl multus scan on bundles: .gz, tar, tar.gz, directories (the real CLI)', {concurrency: true}, () => {
+	const nadDenied = `W1201 08:49:55.078260 4639 reflector.go:569] x/factory.go:117: failed to list *v1.NetworkAttachmentDefinition: network-attachment-definitions.k8s.cni.cncf.io is forbidden: User "${user}" cannot list resource "network-attachment-definitions" in API group "k8s.cni.cncf.io" at the cluster scope`;
+	// The layout of `kubectl multus report --bundle`: a directory with report.md, report.json and logs/<ns>/<pod>/<container>.log.
+	const bundleEntries = [
+		{path: 'multus-report/', type: '5'},
+		{path: 'multus-report/report.md', content: `# Multus report\n\n    ${listDenied}\n`},
+		{path: 'multus-report/report.json', content: JSON.stringify({excerpt: listDenied})},
+		{path: 'multus-report/logs/kube-system/kube-multus-ds-a/kube-multus.log', content: [benign, listDenied, benign].join('\n') + '\n'},
+		{path: 'multus-report/logs/kube-system/kube-multus-ds-b/kube-multus.log', content: [benign, unreachable, nadDenied].join('\n') + '\n'},
+		{path: 'multus-report/logs/kube-system/kube-multus-ds-c/kube-multus.log', content: `${benign}\n`},
+		{path: 'multus-report/logs/kube-system/kube-multus-ds-c/previous.log', type: '2', linkTarget: '/etc/shadow'},
+	];
+
+	test('a gzip\'d pod log: decompressed, findings name the file; format gzip', async () => {
+		const file = join(dir, 'kube-multus-ds-x.log.gz');
+		await writeFile(file, gzipSync([benign, listDenied, watchUnknown].join('\n')));
+		const result = await scan([file, '-o', 'json']);
+		assert.equal(result.code, 1, result.stderr);
+		const report = JSON.parse(result.stdout) as ScanReport;
+		assert.equal(report.summary.format, 'gzip');
+		assert.deepEqual(report.findings.map(finding => [finding.file, finding.line]), [[file, 2], [file, 3]]);
+		assert.equal(report.summary.files[0]?.compressed, true);
+		const text = await scan([file]);
+		assert.match(text.stdout, /Scanned 3 lines \(.* once decompressed\) of .*kube-multus-ds-x\.log\.gz\./);
+		assert.match(text.stdout, /line 2 +.*pods is forbidden/);
+	});
+
+	test('a report --bundle tarball (.tar.gz, and named anything): every log in it, FILE:LINE, the report files themselves skipped', async () => {
+		const tgz = join(dir, 'bundle.tar.gz');
+		await writeFile(tgz, gzipSync(tarArchive(bundleEntries)));
+		const renamed = join(dir, 'bundle.download');
+		await writeFile(renamed, gzipSync(tarArchive(bundleEntries)));
+		for (const source of [tgz, renamed]) {
+			const result = await scan([source, '-o', 'json']);
+			assert.equal(result.code, 1, result.stderr);
+			const report = JSON.parse(result.stdout) as ScanReport;
+			assert.equal(report.summary.format, 'tar.gz');
+			assert.deepEqual(report.findings, [
+				{file: 'multus-report/logs/kube-system/kube-multus-ds-a/kube-multus.log', line: 2, kind: 'pods-forbidden', verb: 'list', user, code: 'MULTUS-LOG-001'},
+				{file: 'multus-report/logs/kube-system/kube-multus-ds-b/kube-multus.log', line: 3, kind: 'nads-forbidden', verb: 'list', user, code: 'MULTUS-LOG-002'},
+			]);
+			assert.deepEqual(report.lookalikes, [{file: 'multus-report/logs/kube-system/kube-multus-ds-b/kube-multus.log', line: 2, kind: 'apiserver-unreachable', reason: 'connection timed out', informer: 'pod', code: 'MULTUS-LOG-101'}]);
+			assert.deepEqual(report.verdict.findings, ['MULTUS-LOG-001', 'MULTUS-LOG-002']);
+			assert.deepEqual(report.summary.files.map(file => [file.file, file.lines, file.podsForbidden + file.nadsForbidden]), [
+				['multus-report/logs/kube-system/kube-multus-ds-a/kube-multus.log', 3, 1],
+				['multus-report/logs/kube-system/kube-multus-ds-b/kube-multus.log', 3, 1],
+				['multus-report/logs/kube-system/kube-multus-ds-c/kube-multus.log', 1, 0],
+			]);
+			assert.deepEqual(report.summary.skipped, [
+				{file: 'multus-report/report.md', reason: 'structured', detail: 'Markdown'},
+				{file: 'multus-report/report.json', reason: 'structured', detail: 'JSON'},
+				{file: 'multus-report/logs/kube-system/kube-multus-ds-c/previous.log', reason: 'symlink', detail: 'to /etc/shadow'},
+			]);
+			assert.equal(report.summary.lines, 7);
+			assert.equal(report.verdict.code, 'pods-forbidden');
+			assert.match(report.verdict.message, /\(1 line in 1 file\); NetworkAttachmentDefinition informer is denied list .*\(1 line in 1 file\)/);
+		}
+		const text = await scan([tgz]);
+		assert.equal(text.code, 1);
+		assert.match(text.stdout, /^Scanned 3 log files, 7 lines \(.*\), in .*bundle\.tar\.gz \(a gzip'd tar archive\); skipped 3 entries \(1 Markdown, 1 JSON, 1 symbolic link, not followed\)\./);
+		assert.match(text.stdout, /multus-report\/logs\/kube-system\/kube-multus-ds-a\/kube-multus\.log:2 +.*pods is forbidden/);
+		assert.match(text.stdout, /In 2 files:\n {2}multus-report\/logs\/kube-system\/kube-multus-ds-a\/kube-multus\.log {2}1 line of 3 lines/);
+		assert.match(text.stdout, /apiserver unreachable: connection timed out \(pod informer\) on multus-report\/logs\/kube-system\/kube-multus-ds-b\/kube-multus\.log:2 {2}\[MULTUS-LOG-101\]/);
+		assert.match(text.stdout, /Not read:\n {2}multus-report\/logs\/kube-system\/kube-multus-ds-c\/previous\.log {2}symbolic link, not followed \(to \/etc\/shadow\)/);
+	});
+
+	test('a bundle on stdin is read as a bundle', async () => {
+		const tgz = join(dir, 'stdin-bundle.tgz');
+		await writeFile(tgz, gzipSync(tarArchive(bundleEntries)));
+		const {createReadStream} = await import('node:fs');
+		const result = await scan(['-', '-o', 'json'], createReadStream(tgz));
+		assert.equal(result.code, 1, result.stderr);
+		const report = JSON.parse(result.stdout) as ScanReport;
+		assert.equal(report.summary.format, 'tar.gz');
+		assert.equal(report.summary.source, '-');
+		assert.equal(report.findings.length, 2);
+	});
+
+	test('a kubectl cluster-info dump --output-directory tree: each <namespace>/<pod>/logs.txt, the object lists skipped', async () => {
+		const tree = join(dir, 'dump');
+		await mkdir(join(tree, 'kube-system/kube-multus-ds-a'), {recursive: true});
+		await mkdir(join(tree, 'default'), {recursive: true});
+		await writeFile(join(tree, 'nodes.json'), '{"kind":"NodeList","items":[]}');
+		await writeFile(join(tree, 'kube-system/pods.json'), JSON.stringify({kind: 'PodList', note: listDenied}));
+		await writeFile(join(tree, 'default/events.json'), '{"kind":"EventList","items":[]}');
+		await writeFile(join(tree, 'kube-system/kube-multus-ds-a/logs.txt'), [
+			'==== START logs for container kube-multus of pod kube-system/kube-multus-ds-a ====',
+			benign,
+			listDenied,
+			'==== END logs for container kube-multus of pod kube-system/kube-multus-ds-a ====',
+		].join('\n') + '\n');
+		const result = await scan([tree, '-o', 'json']);
+		assert.equal(result.code, 1, result.stderr);
+		const report = JSON.parse(result.stdout) as ScanReport;
+		assert.equal(report.summary.format, 'directory');
+		assert.deepEqual(report.findings, [{file: 'kube-system/kube-multus-ds-a/logs.txt', line: 3, kind: 'pods-forbidden', verb: 'list', user, code: 'MULTUS-LOG-001'}]);
+		assert.deepEqual(report.summary.skipped.map(entry => entry.file), ['default/events.json', 'kube-system/pods.json', 'nodes.json']);
+	});
+
+	test('a bundle with no log file in it: nothing read, exit 6, saying what was skipped', async () => {
+		const tar = join(dir, 'only-json.tar');
+		await writeFile(tar, tarArchive([{path: 'a/pods.json', content: '{}'}, {path: 'a/b.json', content: '{}'}]));
+		const result = await scan([tar]);
+		assert.equal(result.code, 6, result.stderr);
+		assert.match(result.stdout, /^Nothing was read from .*only-json\.tar: it holds no log file \(2 entries skipped: 2 JSON\), so it says nothing about Multus\. {2}\[MULTUS-LOG-005\]\nFix: give the bundle or directory/);
+	});
+
+	test('a limit reached: exit 8, the limit and the flag named, with the command that raises it; the flag raises it', async () => {
+		const tar = join(dir, 'many.tar');
+		await writeFile(tar, tarArchive(Array.from({length: 12}, (_, i) => ({path: `logs/${i}.log`, content: `${benign}\n`}))));
+		const result = await scan([tar, '--max-entries', '10']);
+		assert.equal(result.code, 8, result.stderr);
+		assert.equal(result.stdout, '');
+		assert.match(result.stderr, /^error: scan stopped: .*many\.tar holds more than 10 entries \(at "logs\/10\.log"\), the limit of --max-entries 10\n {2}fix: if it is what you expect, raise the limit: kubectl multus scan .*many\.tar --max-entries 100\n$/);
+		assert.equal((await scan([tar, '--max-entries', '12'])).code, 0);
+		const deep = join(dir, 'deep.tar');
+		await writeFile(deep, tarArchive([{path: `${'d/'.repeat(5)}x.log`, content: `${benign}\n`}]));
+		const tooDeep = await scan([deep, '--max-depth', '3']);
+		assert.equal(tooDeep.code, 8);
+		assert.match(tooDeep.stderr, /holds a path more than 3 levels deep \(at "d\/d\/d\/d\/d\/x\.log"\), the limit of --max-depth 3/);
+		const gz = join(dir, 'big.log.gz');
+		await writeFile(gz, gzipSync(`${benign}\n`.repeat(1000)));
+		const tooBig = await scan([gz, '--max-bytes', '1000']);
+		assert.equal(tooBig.code, 8);
+		assert.match(tooBig.stderr, /big\.log\.gz decompresses to more than 1000 B, the limit of --max-bytes 1000\n {2}fix: .* --max-bytes 4000/);
+	});
+
+	test('a truncated or damaged bundle cannot be read: exit 2, saying which and what to do', async () => {
+		const whole = gzipSync(tarArchive(bundleEntries));
+		const cut = join(dir, 'cut.tgz');
+		await writeFile(cut, whole.subarray(0, whole.length - 40));
+		const result = await scan([cut]);
+		assert.equal(result.code, 2);
+		assert.match(result.stderr, /cannot read ".*cut\.tgz": the gzip data of ".*cut\.tgz" ends early\n {2}fix: the file was cut short/);
+	});
+
+	test('names with escape sequences are shown escaped in text, exact in JSON; a directory\'s links are not followed', async () => {
+		const tree = join(dir, 'odd');
+		await mkdir(tree, {recursive: true});
+		const name = 'pod\u001b]2;pwned\u0007\u202e.log';
+		await writeFile(join(tree, name), `${listDenied}\n`);
+		await symlink('/etc/passwd', join(tree, 'passwd.log'));
+		const text = await scan([tree]);
+		assert.equal(text.code, 1);
+		assert.doesNotMatch(text.stdout, /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u202A-\u202E]/u);
+		assert.match(text.stdout, /pod\\x1b\]2;pwned\\x07\\u202e\.log:1/);
+		assert.match(text.stdout, /passwd\.log {2}symbolic link, not followed \(to \/etc\/passwd\)/);
+		const json = JSON.parse((await scan([tree, '-o', 'json'])).stdout) as ScanReport;
+		assert.equal(json.findings[0]?.file, name);
+	});
+});
+
 describe('scan report and text (pure)', () => {
 	test('clean log: verdict clean, no fix, exit-worthy findings empty', () => {
-		const report = buildScanReport(scanText(`${benign}\n${benign}\n`), 'x.log', 1000);
+		const report = buildScanReport(readText(`${benign}\n${benign}\n`), 'x.log', 1000);
 		assert.deepEqual(report.findings, []);
 		assert.deepEqual(report.verdict, {problem: false, code: 'clean', message: 'No sign of the Multus informer RBAC problem in 2 lines.', fix: null, findings: []});
 		const text = renderScanText(report);
@@ -218,14 +383,14 @@ describe('scan report and text (pure)', () => {
 
 	test('truncated findings are reported, and text lists at most 20 examples', () => {
 		const lines = Array.from({length: 50}, () => listDenied);
-		const summary = scanText(lines.join('\n'), {maxFindings: 30});
-		const report = buildScanReport(summary, '-', 30);
+		const read = readText(lines.join('\n'), '-', {maxFindings: 30});
+		const report = buildScanReport(read, '-', 30);
 		assert.equal(report.findings.length, 30);
 		assert.ok(report.findings.every(entry => entry.code === 'MULTUS-LOG-001'));
 		assert.equal(report.summary.podsForbidden, 50);
 		assert.equal(report.summary.truncated, true);
 		assert.equal(report.summary.maxFindings, 30);
-		const text = renderScanText(report, new Map(summary.findings.map(finding => [finding.line, finding.excerpt])));
+		const text = renderScanText(report, excerpts(read));
 		assert.equal(text.match(/^ {2}line +\d+ /gm)?.length, 20);
 		assert.match(text, /… and 30 more lines/);
 		assert.match(text, /of stdin/);
@@ -237,7 +402,7 @@ describe('scan report and text (pure)', () => {
 			`network-attachment-definitions.k8s.cni.cncf.io "net1" is forbidden: User "${user}" cannot get resource "network-attachment-definitions" in API group "k8s.cni.cncf.io" in the namespace "default"`,
 			'E0101 00:00:00.000000 1 reflector.go:147] x: Failed to watch *v1.Pod: failed to list *v1.Pod: Unauthorized',
 		].join('\n');
-		const report = buildScanReport(scanText(log), 'x.log', 1000);
+		const report = buildScanReport(readText(log), 'x.log', 1000);
 		const text = renderScanText(report);
 		assert.match(text, /get on one pod forbidden in a namespace for system:serviceaccount:kube-system:multus/);
 		assert.match(text, /get network-attachment-definitions\.k8s\.cni\.cncf\.io forbidden in namespace default/);
@@ -252,9 +417,9 @@ describe('scan report and text (pure)', () => {
 			`W1201 08:49:55.078260 4639 reflector.go:569] x/factory.go:117: failed to list *v1.NetworkAttachmentDefinition: network-attachment-definitions.k8s.cni.cncf.io is forbidden: User "${user}" cannot list resource "network-attachment-definitions" in API group "k8s.cni.cncf.io" at the cluster scope`,
 			'2026-12-01T08:50:15Z [error] failed to sync net-attach-def informer cache',
 		].join('\n');
-		const summary = scanText(log);
-		const report = buildScanReport(summary, 'x.log', 1000);
-		assert.deepEqual(report.findings, [{line: 1, kind: 'nads-forbidden', verb: 'list', user, code: 'MULTUS-LOG-002'}]);
+		const read = readText(log);
+		const report = buildScanReport(read, 'x.log', 1000);
+		assert.deepEqual(report.findings, [{file: 'x.log', line: 1, kind: 'nads-forbidden', verb: 'list', user, code: 'MULTUS-LOG-002'}]);
 		assert.equal(report.summary.nadsForbidden, 1);
 		assert.equal(report.summary.podsForbidden, 0);
 		assert.deepEqual(report.summary.nadsByVerb, {list: 1, watch: 0});
@@ -262,7 +427,7 @@ describe('scan report and text (pure)', () => {
 		assert.deepEqual(report.verdict.findings, ['MULTUS-LOG-002']);
 		assert.equal(report.verdict.problem, true);
 		assert.match(report.verdict.fix ?? '', /list and watch on network-attachment-definitions/);
-		const text = renderScanText(report, new Map(summary.findings.map(finding => [finding.line, finding.excerpt])));
+		const text = renderScanText(report, excerpts(read));
 		assert.match(text, /forbidden to list\/watch network-attachment-definitions at cluster scope on 1 line \[MULTUS-LOG-002\]:/);
 	});
 });

@@ -1,0 +1,140 @@
+// Classifying several log files as one input (a support bundle, a directory of pod logs): each file is scanned
+// on its own (line numbers are the file's), and the results are added up, every finding and first/last naming
+// its file. Pure: the caller reads the files and pushes their bytes. Memory: what the caps below keep, plus one
+// small summary per file.
+import {createLogScanner} from './logs.js';
+import type {FindingGroup, ForbiddenVerb, InformerForbiddenLineFinding, LineFinding, LogScanner, LookalikeLineFinding, ScanOptions, SeenAt} from './logs.js';
+
+/** Where a line is: its file, its line number in that file, and its timestamp if it has one. */
+export interface FileSeenAt extends SeenAt {
+	file: string;
+}
+
+export type FileFinding = InformerForbiddenLineFinding & {file: string};
+export type FileLookalike = LookalikeLineFinding & {file: string};
+export type FileFindingGroup = Omit<FindingGroup, 'first' | 'last'> & {first: FileSeenAt; last: FileSeenAt};
+
+/** One log file's counts. */
+export interface LogFileCounts {
+	file: string;
+	compressed: boolean;
+	lines: number;
+	bytes: number;
+	podsForbidden: number;
+	nadsForbidden: number;
+	lookalikes: number;
+}
+
+export interface LogFilesSummary {
+	/** Every log file read, in order. */
+	files: LogFileCounts[];
+	lines: number;
+	bytes: number;
+	podsForbidden: number;
+	nadsForbidden: number;
+	lookalikes: number;
+	podsForbiddenByVerb: Record<ForbiddenVerb, number>;
+	nadsForbiddenByVerb: Record<ForbiddenVerb, number>;
+	firstForbidden: FileSeenAt | null;
+	lastForbidden: FileSeenAt | null;
+	/** The first maxFindings informer-forbidden lines over all files, in order. */
+	findings: FileFinding[];
+	lookalikeFindings: FileLookalike[];
+	/** Counts by (kind, verb, user) over all files, in order of first appearance. */
+	groups: FileFindingGroup[];
+	truncated: boolean;
+	longLines: number;
+}
+
+export interface LogFilesScanner {
+	/** Starts the next file: push its bytes into the scanner returned, then end() it, before the next file. */
+	file(name: string, compressed?: boolean): LogScanner;
+	end(): LogFilesSummary;
+}
+
+/** Scans log files one after the other into one summary; options as for one file, the caps over all of them. */
+export function createLogFilesScanner(options: ScanOptions = {}, onFinding?: (finding: LineFinding & {file: string}) => void): LogFilesScanner {
+	const maxFindings = options.maxFindings ?? 1000;
+	const maxGroups = options.maxGroups ?? 1000;
+	const total: LogFilesSummary = {
+		files: [],
+		lines: 0,
+		bytes: 0,
+		podsForbidden: 0,
+		nadsForbidden: 0,
+		lookalikes: 0,
+		podsForbiddenByVerb: {list: 0, watch: 0},
+		nadsForbiddenByVerb: {list: 0, watch: 0},
+		firstForbidden: null,
+		lastForbidden: null,
+		findings: [],
+		lookalikeFindings: [],
+		groups: [],
+		truncated: false,
+		longLines: 0,
+	};
+	const groups = new Map<string, FileFindingGroup>();
+	let open = false;
+
+	return {
+		file(name, compressed = false) {
+			if (open) throw new Error('createLogFilesScanner: the previous file was not ended');
+			open = true;
+			// Each file may keep only what is left of the caps, so that memory stays bounded however many files there are.
+			const room = Math.max(maxFindings - total.findings.length, maxFindings - total.lookalikeFindings.length);
+			const scanner = createLogScanner(
+				{...options, maxFindings: room},
+				onFinding && (finding => onFinding({...finding, file: name})),
+			);
+			return {
+				push: chunk => scanner.push(chunk),
+				end() {
+					const summary = scanner.end();
+					open = false;
+					const at = (seen: SeenAt): FileSeenAt => ({file: name, ...seen});
+					total.files.push({file: name, compressed, lines: summary.lines, bytes: summary.bytes, podsForbidden: summary.podsForbidden, nadsForbidden: summary.nadsForbidden, lookalikes: summary.lookalikes});
+					total.lines += summary.lines;
+					total.bytes += summary.bytes;
+					total.podsForbidden += summary.podsForbidden;
+					total.nadsForbidden += summary.nadsForbidden;
+					total.lookalikes += summary.lookalikes;
+					for (const verb of ['list', 'watch'] as const) {
+						total.podsForbiddenByVerb[verb] += summary.podsForbiddenByVerb[verb];
+						total.nadsForbiddenByVerb[verb] += summary.nadsForbiddenByVerb[verb];
+					}
+					if (summary.firstForbidden) total.firstForbidden ??= at(summary.firstForbidden);
+					if (summary.lastForbidden) total.lastForbidden = at(summary.lastForbidden);
+					for (const finding of summary.findings) {
+						if (total.findings.length < maxFindings) total.findings.push({file: name, ...finding});
+						else total.truncated = true;
+					}
+					for (const finding of summary.lookalikeFindings) {
+						if (total.lookalikeFindings.length < maxFindings) total.lookalikeFindings.push({file: name, ...finding});
+						else total.truncated = true;
+					}
+					for (const group of summary.groups) {
+						const key = `${group.kind}\u0000${group.verb ?? ''}\u0000${group.user ?? '\u0000'}`;
+						const known = groups.get(key);
+						if (known) {
+							known.count += group.count;
+							known.last = at(group.last);
+						} else if (groups.size < maxGroups) {
+							const created: FileFindingGroup = {...group, first: at(group.first), last: at(group.last)};
+							groups.set(key, created);
+							total.groups.push(created);
+						} else {
+							total.truncated = true;
+						}
+					}
+					total.truncated ||= summary.truncated;
+					total.longLines += summary.longLines;
+					return summary;
+				},
+			};
+		},
+		end() {
+			if (open) throw new Error('createLogFilesScanner: the last file was not ended');
+			return total;
+		},
+	};
+}
