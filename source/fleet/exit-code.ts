@@ -5,7 +5,8 @@ import {ExitCode} from '../exit-codes.js';
 /**
  * From most to least serious: a usage error (the run itself is wrong), a rollout that failed (a cluster left
  * mid-change), a cluster that cannot be reached (nothing is known of it), a permission the fix lacks, a problem
- * found and not fixed, a fix not proven, healthy. scan's "nothing read" is never a doctor's code; it sits with 1.
+ * found and not fixed, a fix not proven, healthy. scan's "nothing read" and "limit passed" are never a doctor's
+ * codes; they sit with 1.
  */
 export const exitCodeSeverity: Record<ExitCode, number> = {
 	[ExitCode.Usage]: 6,
@@ -14,13 +15,14 @@ export const exitCodeSeverity: Record<ExitCode, number> = {
 	[ExitCode.Forbidden]: 3,
 	[ExitCode.ProblemFound]: 2,
 	[ExitCode.NothingRead]: 2,
+	[ExitCode.LimitExceeded]: 2,
 	[ExitCode.Unproven]: 1,
 	[ExitCode.Ok]: 0,
 };
 
 /** The codes, most serious first (as the README lists them). */
 export const exitCodeOrder: ExitCode[] = (Object.keys(exitCodeSeverity).map(Number) as ExitCode[])
-	.filter(code => code !== ExitCode.NothingRead)
+	.filter(code => code !== ExitCode.NothingRead && code !== ExitCode.LimitExceeded)
 	.sort((a, b) => exitCodeSeverity[b] - exitCodeSeverity[a]);
 
 function severityOf(code: number): number {
