@@ -84,26 +84,31 @@ export function forbiddenLinesCheck(family: InformerForbiddenKind): Check {
 }
 
 /**
- * The checks for the Multus found, from its requirements. The pods list and watch reviews are always asked: the
- * report has promised them since its first version (findings.accessReview); they block only where a blocking
- * requirement asks for them.
+ * The access reviews for the Multus found: one for every verb of every blocking requirement. The pods list and
+ * watch reviews are always asked: the report has promised them since its first version (findings.accessReview and
+ * verification.accessReview); they block only where a blocking requirement asks for them. Detect asks them before
+ * the fix, verify again after it.
  */
-export function declareChecks(found: Found): Check[] {
-	const {mode} = found.daemonSet;
-	const release = found.daemonSet.release.release;
-	const requirements = requiredRules(mode, release);
-	const blocking = requirements.filter(requirement => requirement.level === 'blocking');
-	const advisory = requirements.filter(requirement => requirement.level === 'advisory');
+export function accessChecks(found: Found): Check[] {
+	const blocking = requiredRules(found.daemonSet.mode, found.daemonSet.release.release).filter(requirement => requirement.level === 'blocking');
 	const access = blocking.flatMap(requirement => accessQuestions(requirement.rule)).map(question => accessCheck(question, true));
 	for (const verb of ['list', 'watch']) {
 		const question = {group: '', resource: 'pods', verb};
 		if (!access.some(check => check.id === accessCheckId(question))) access.push(accessCheck(question, false));
 	}
+	return access;
+}
+
+/** The checks for the Multus found, from its requirements: the log families, the access reviews, the rules. */
+export function declareChecks(found: Found): Check[] {
+	const {mode} = found.daemonSet;
+	const release = found.daemonSet.release.release;
+	const requirements = requiredRules(mode, release);
 	return [
 		...daemonInformers(mode, release).map(informer => forbiddenLinesCheck(forbiddenKindOf[informer])),
-		...access,
-		rulesCheck('blocking', blocking),
-		rulesCheck('advisory', advisory),
+		...accessChecks(found),
+		rulesCheck('blocking', requirements.filter(requirement => requirement.level === 'blocking')),
+		rulesCheck('advisory', requirements.filter(requirement => requirement.level === 'advisory')),
 	];
 }
 

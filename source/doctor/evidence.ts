@@ -3,7 +3,7 @@ import type {KubeApi} from '../kube/client.js';
 import {MultusError} from '../errors.js';
 import {scanText} from '../multus/logs.js';
 import {judgeLogRead} from '../multus/log-sample.js';
-import type {AccessEvidence, LogEvidence} from './model.js';
+import type {AccessEvidence, CheckResult, LogEvidence} from './model.js';
 
 /** A label selector string from a DaemonSet's matchLabels (and simple matchExpressions). */
 export function selectorOf(ds: V1DaemonSet): string {
@@ -28,12 +28,19 @@ export function emptyLogEvidence(): LogEvidence {
 	};
 }
 
-/** SubjectAccessReview: can the daemon's identity list and watch pods at cluster scope? */
-export async function accessEvidence(client: KubeApi, identity: {user: string; groups: string[]}): Promise<AccessEvidence> {
-	const [list, watch] = await Promise.all(
-		(['list', 'watch'] as const).map(verb => client.subjectAccess(identity.user, identity.groups, {verb, group: '', resource: 'pods'})),
-	);
-	return {list: list!, watch: watch!};
+/** The pods list and watch reviews among a run of checks, as the report has always carried them (accessReview). */
+export function podsAccess(checks: CheckResult[]): AccessEvidence {
+	const answer = (verb: string) => {
+		const check = checks.find(c => c.kind === 'access' && c.question.group === '' && c.question.resource === 'pods' && c.question.verb === verb);
+		if (check?.kind !== 'access') throw new MultusError('Internal', `no pods ${verb} review was declared`);
+		return check.answer;
+	};
+	return {list: answer('list'), watch: answer('watch')};
+}
+
+/** The blocking access reviews that did not allow: what the daemon still may not do. */
+export function deniedAccess(checks: CheckResult[]): Array<Extract<CheckResult, {kind: 'access'}>> {
+	return checks.filter((check): check is Extract<CheckResult, {kind: 'access'}> => check.kind === 'access' && check.blocks && check.status !== 'pass');
 }
 
 /**

@@ -215,6 +215,8 @@ export interface Proof {
 }
 
 export interface Verification {
+	/** The access reviews asked again after the fix (the same declared checks as detect's): every blocking one must allow. */
+	checks: CheckResult[];
 	access: AccessEvidence;
 	logs: LogEvidence;
 	proof: Proof;

@@ -8,6 +8,7 @@ import type {CheckResult, Diagnosis, FailureInfo, Found, LogEvidence, PatchResul
 import {noPod, type RolloutProgress} from '../multus/rollout.js';
 import type {MultusDaemonSet} from '../multus/discovery.js';
 import type {AccessAnswer} from '../kube/client.js';
+import {deniedAccess} from './evidence.js';
 import type {InformerName} from '../multus/versions.js';
 
 // What each step says, as styled lines. The Ink views and the plain printer both render these, so the words
@@ -169,8 +170,8 @@ export const say = {
 
 	noNewPods: 'no new pods to read',
 	notRestarted: 'not restarted: old pods keep their old log lines',
-	notVerified: (denied: string[], forbiddenLines: number) =>
-		`Patched, but verification failed: ${denied.length > 0 ? `the access review still denies ${denied.join(' and ')} on pods` : `${forbiddenLines} forbidden line(s) in the new pods' logs`}.`,
+	notVerified: (denied: Array<{verb: string; group: string; resource: string}>) =>
+		`Patched, but verification failed: the access review still denies ${denied.map(question => `${question.verb} on ${question.group ? `${question.resource}.${question.group}` : question.resource}`).join(' and ')} at cluster scope.`,
 	noPodsToProve: 'no Multus pods to read',
 	logUnreadable: (reason: string) => `its log cannot be read (${reason})`,
 	proofTimedOut: (budgetMs: number, lastSeen: string) => `not proven within ${Math.round(budgetMs / 1000)} s (last seen: ${lastSeen})`,
@@ -278,11 +279,6 @@ export function logLines(logs: LogEvidence, label = 'logs'): Line[] {
 	for (const example of logs.examples.slice(0, 1)) lines.push(line(s(`    ${example}`, 'dim')));
 	for (const other of logs.lookalikes) lines.push(line(s(`    also ${other.count} ${other.kind} line(s): not this bug`, 'dim')));
 	return lines;
-}
-
-/** The pods list and watch reviews (the Verify step's). */
-export function accessLines(access: Diagnosis['access'], user: string): Line[] {
-	return (['list', 'watch'] as const).map(verb => accessLine(user, {group: '', resource: 'pods', verb}, access[verb]));
 }
 
 /** One access review's line: who may (not) do what, at cluster scope, and the authorizer's reason. */
@@ -616,12 +612,12 @@ export function verifyLines(verification: Verification | undefined, found: Found
 	if (!verification) return progress ? proofLines(progress) : [];
 	const {proof} = verification;
 	return [
-		...accessLines(verification.access, found.identity.user),
+		...checksLines(verification.checks, found),
 		...proofLines(proof),
 		line(
 			verification.passed
 				? s(`${marks.ok} proven by the daemons themselves`, 'ok')
-				: proof.state === 'failing' || !verification.access.list.allowed || !verification.access.watch.allowed
+				: proof.state === 'failing' || deniedAccess(verification.checks).length > 0
 					? s(`${marks.bad} not fixed`, 'bad')
 					: s(`${marks.warn} patched, not proven`, 'warn'),
 		),

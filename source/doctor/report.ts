@@ -100,6 +100,8 @@ export function doctorReport(state: DoctorState) {
 		verification: state.verification
 			? {
 					passed: state.verification.passed,
+					// Every access review asked again after the fix, as findings.checks carries them.
+					checks: state.verification.checks,
 					accessReview: {list: state.verification.access.list.allowed, watch: state.verification.access.watch.allowed},
 					logs: state.verification.logs,
 					proof: state.verification.proof,

@@ -206,6 +206,10 @@ export function largeRollout(nodes: number, done: number, fresh = 10): RolloutVi
 }
 
 export const verification: Verification = {
+	// The access reviews asked again after the fix: every one allowed now.
+	checks: diagnosis.checks
+		.filter(check => check.kind === 'access')
+		.map(check => ({...check, status: 'pass' as const, answer: {allowed: true, reason: rbacAllowed}})),
 	access: {list: {allowed: true, reason: rbacAllowed}, watch: {allowed: true, reason: rbacAllowed}},
 	logs: {
 		state: 'clean',

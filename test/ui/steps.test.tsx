@@ -139,7 +139,10 @@ describe('each step, from the state the reducer builds', () => {
 
 	test('verify and the summary: the proof, what changed, how to undo, the outcome', () => {
 		const frame = frameOf(renderView(stateAfter(fixedRun)));
-		assert.match(frame, /✔ access review: system:serviceaccount:kube-system:multus can list pods at cluster scope/);
+		// Verify asks every blocking review again: the pods' and the NAD informer's, each resource one line when allowed.
+		const verify = frame.slice(frame.indexOf('✔ Verify'));
+		assert.match(verify, /✔ access review: system:serviceaccount:kube-system:multus can list and watch pods at cluster\s+scope/);
+		assert.match(verify, /✔ access review: system:serviceaccount:kube-system:multus can list and watch\s+network-attachment-definitions\.k8s\.cni\.cncf\.io at cluster scope/);
 		assert.match(frame, /✔ new daemons' own words: 3 of 3 proven/);
 		assert.match(frame, /✔ node-000000, node-000001, node-000002: synced, ready in 0\.1 s, nothing denied/);
 		assert.match(frame, /✔ proven by the daemons themselves/);
@@ -157,8 +160,8 @@ describe('each step, from the state the reducer builds', () => {
 			assert.match(next, /^[✔✖·–?] /, `${title} is one line, followed by the next step: ${JSON.stringify(next)}`);
 		}
 
-		// 56: the NAD informer's reviews (one line when allowed) joined the pods' in Detect.
-		assert.ok(frame.split('\n').length <= 56, `the final frame has ${frame.split('\n').length} lines`);
+		// 57: the NAD informer's reviews (one line when allowed) joined the pods' in Detect and in Verify.
+		assert.ok(frame.split('\n').length <= 57, `the final frame has ${frame.split('\n').length} lines`);
 	});
 
 	test('after a decline or --check, the plan keeps the patch and YAML to copy', () => {

@@ -2,7 +2,8 @@ import {ExitCode} from '../../exit-codes.js';
 import {rulesCover} from '../../multus/rbac.js';
 import {requiredRules, type Requirement} from '../../multus/requirements.js';
 import {declareChecks, probeFor, runChecks} from '../checks.js';
-import type {AccessEvidence, CheckResult, Diagnosis, Found} from '../model.js';
+import {podsAccess} from '../evidence.js';
+import type {CheckResult, Diagnosis, Found} from '../model.js';
 import {say, type InformerDenial} from '../present.js';
 import {clientOf, done, need, outcome, type Step, type StepContext} from './step.js';
 
@@ -38,16 +39,6 @@ async function detect(context: StepContext): Promise<Diagnosis> {
 		verdict: broken ? 'broken' : 'healthy',
 		summary: summaryOf(found, checks, requirements, broken, logs.count),
 	};
-}
-
-/** The pods list and watch reviews, as the report has always carried them (findings.accessReview). */
-function podsAccess(checks: CheckResult[]): AccessEvidence {
-	const answer = (verb: string) => {
-		const check = checks.find(c => c.kind === 'access' && c.question.group === '' && c.question.resource === 'pods' && c.question.verb === verb);
-		if (check?.kind !== 'access') throw new Error(`no pods ${verb} review was declared`);
-		return check.answer;
-	};
-	return {list: answer('list'), watch: answer('watch')};
 }
 
 /** The detect step's one sentence. */

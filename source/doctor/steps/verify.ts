@@ -5,7 +5,8 @@ import {judgeNewDaemon, judgeRunningDaemon, readDaemonLog, recoveryWindowMs, sta
 import {daemonInformers} from '../../multus/requirements.js';
 import {podIsNew, podTemplateGeneration} from '../../multus/rollout.js';
 import {pause} from '../../timers.js';
-import {accessEvidence, emptyLogEvidence, logEvidence} from '../evidence.js';
+import {accessChecks, probeFor, runChecks} from '../checks.js';
+import {deniedAccess, emptyLogEvidence, logEvidence, podsAccess} from '../evidence.js';
 import type {Found, PodProof, Proof} from '../model.js';
 import {say, undoHint} from '../present.js';
 import {clientOf, need, outcome, type Step, type StepContext} from './step.js';
@@ -35,7 +36,8 @@ export const verifyStep: Step = {
 		const found = need(facts.found, 'Multus DaemonSet');
 		const plan = need(facts.plan, 'plan');
 		const restarted = facts.restarted;
-		const access = await accessEvidence(client, found.identity);
+		const checks = await runChecks(accessChecks(found), probeFor(client, found, options, signal));
+		const access = podsAccess(checks);
 		let pods: V1Pod[];
 		if (restarted) {
 			// Only the new template's pods, and only as many as we read logs from: never all pods of a big fleet.
@@ -49,14 +51,11 @@ export const verifyStep: Step = {
 		const logs = pods.length > 0
 			? await logEvidence(client, pods, found.daemonSet.container, options.logBytes, signal)
 			: {...emptyLogEvidence(), state: 'unavailable' as const, errors: [restarted ? say.noNewPods : say.notRestarted]};
-		const accessAllowed = access.list.allowed && access.watch.allowed;
-		const passed = accessAllowed && proof.state === 'proven';
-		facts.verification = {access, logs, proof, passed, undo: undoHint(plan.role, options.connection.context, facts.patch?.createdBinding)};
+		const denied = deniedAccess(checks);
+		const passed = denied.length === 0 && proof.state === 'proven';
+		facts.verification = {checks, access, logs, proof, passed, undo: undoHint(plan.role, options.connection.context, facts.patch?.createdBinding)};
 		emit({type: 'verified', verification: facts.verification});
-		if (!accessAllowed) {
-			const denied = [!access.list.allowed && 'list', !access.watch.allowed && 'watch'].filter((verb): verb is string => Boolean(verb));
-			return outcome('problem', ExitCode.ProblemFound, say.notVerified(denied, logs.count));
-		}
+		if (denied.length > 0) return outcome('problem', ExitCode.ProblemFound, say.notVerified(denied.map(check => check.question)));
 		if (proof.state === 'failing') return outcome('problem', ExitCode.ProblemFound, say.proofFailed(proof));
 		if (proof.state !== 'proven') return outcome('unproven', ExitCode.Unproven, say.unproven(proof));
 		return outcome('fixed', ExitCode.Ok, say.fixed(found.identity.user, proof));

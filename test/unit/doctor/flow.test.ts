@@ -47,6 +47,21 @@ describe('the whole flow', () => {
 		assert.ok(cluster.role('multus')?.metadata?.annotations?.[changeAnnotation]);
 	});
 
+	test('verify asks every blocking review again: a NAD watch another authorizer still denies after the patch is not fixed, named', async () => {
+		const cluster = brokenThick();
+		const authorize = cluster.subjectAccess.bind(cluster);
+		let verifying = false;
+		// As a webhook authorizer that denies what the roles grant would answer, once the patch is in.
+		cluster.subjectAccess = async (user, groups, attributes) =>
+			verifying && attributes.resource === 'network-attachment-definitions' && attributes.verb === 'watch' ? {allowed: false, reason: 'denied by the webhook authorizer'} : authorize(user, groups, attributes);
+		const run = await runFlow(cluster, {}, {onEvent: event => event.type === 'step-started' && event.step === 'verify' && (verifying = true)});
+		assert.equal(run.outcome.verdict, 'problem', run.outcome.message);
+		assert.equal(run.outcome.exitCode, 1);
+		assert.equal(run.outcome.message, 'Patched, but verification failed: the access review still denies watch on network-attachment-definitions.k8s.cni.cncf.io at cluster scope.');
+		const reviews = run.state.verification?.checks.map(check => `${check.id} ${check.status}`);
+		assert.deepEqual(reviews, ['pods-list-access pass', 'pods-watch-access pass', 'network-attachment-definitions-list-access pass', 'network-attachment-definitions-watch-access fail']);
+	});
+
 	test('the release decides: a pinned v4.0.2-thick image runs no informer, so its get/update role is healthy', async () => {
 		const cluster = brokenThick({forbiddenLogs: false});
 		cluster.daemonSets[0]!.spec!.template.spec!.containers[0]!.image = 'ghcr.io/k8snetworkplumbingwg/multus-cni:v4.0.2-thick';
