@@ -4,7 +4,7 @@
 // error, the last of a repeated flag wins, and a flag the command does not take is refused.
 import {usageError} from './errors.js';
 import {parseDuration} from './duration.js';
-import {commandNames, flagDeclarations, flagName, flagSpelling, flagsOf, type CommandName, type FlagDeclaration, type FlagKey, type FlagValues} from './flags.js';
+import {commandNames, defaultOf, flagDeclarations, flagName, flagSpelling, flagsOf, valuesOf, type CommandName, type FlagDeclaration, type FlagKey, type FlagValues} from './flags.js';
 
 export interface Arguments {
 	/** The command, or undefined when none was given. */
@@ -104,14 +104,15 @@ function wholeNumber(spelling: string, text: string, largest: number, what: stri
 	return value;
 }
 
-/** One flag's text -> its value, by kind; refuses what the API server or the HTTP client would refuse. */
-function valueOf(key: FlagKey, text: string): FlagValues[FlagKey] {
+/** One flag's text -> its value, by kind (a choice: among those `command` takes); refuses what the API server or the HTTP client would refuse. */
+function valueOf(key: FlagKey, text: string, command: CommandName | undefined): FlagValues[FlagKey] {
 	const declaration = declarationOf(key);
 	const spelling = `--${flagName(key)}`;
 	switch (declaration.kind) {
 		case 'choice': {
-			if (declaration.values?.includes(text)) return text as FlagValues[FlagKey];
-			const shown = declaration.values?.filter(value => value !== 'none') ?? [];
+			const values = valuesOf(key, command);
+			if (values?.includes(text)) return text as FlagValues[FlagKey];
+			const shown = values?.filter(value => value !== 'none') ?? [];
 			throw usageError(`invalid ${spelling} "${text}"`, `use ${shown.map(value => `${spelling}${declaration.bare ? '=' : ' '}${value}`).join(', ')}`);
 		}
 		case 'duration':
@@ -142,12 +143,13 @@ function valueOf(key: FlagKey, text: string): FlagValues[FlagKey] {
 	}
 }
 
-function defaults(): FlagValues {
+function defaults(command: CommandName | undefined): FlagValues {
 	const values: Record<string, unknown> = {};
 	for (const key of Object.keys(flagDeclarations) as FlagKey[]) {
 		const declaration = declarationOf(key);
-		if (declaration.kind === 'boolean') values[key] = declaration.default === true;
-		else values[key] = typeof declaration.default === 'string' ? valueOf(key, declaration.default) : undefined;
+		const fallback = defaultOf(key, command);
+		if (declaration.kind === 'boolean') values[key] = fallback === true;
+		else values[key] = typeof fallback === 'string' ? valueOf(key, fallback, command) : undefined;
 	}
 	return values as FlagValues;
 }
@@ -202,12 +204,12 @@ export async function parseArguments(argv: readonly string[]): Promise<Arguments
 		flags: meowFlags,
 	}).flags as Record<string, unknown>;
 
-	const values = defaults();
+	const values = defaults(command);
 	const assign = values as Record<FlagKey, unknown>;
 	for (const key of given) {
 		const declaration = declarationOf(key);
 		const raw = parsed[key];
-		assign[key] = declaration.kind === 'boolean' ? raw === true : valueOf(key, String(raw));
+		assign[key] = declaration.kind === 'boolean' ? raw === true : valueOf(key, String(raw), command);
 	}
 	if (!helpAsked) {
 		const taken = new Set(flagsOf(command).filter(key => command !== undefined || declarationOf(key).group === 'general'));

@@ -6,8 +6,8 @@ import {MultusError, formatError, usageError} from './errors.js';
 import {parseArguments} from './arguments.js';
 import {helpText, invokedAsCompleter} from './help.js';
 import {terminalSafe} from './ansi.js';
-import type {ConnectionOptions, DoctorOptions, FleetOptions} from './options.js';
-import {flagSpelling} from './flags.js';
+import type {ConnectionOptions, DoctorOptions, FleetOptions, OutputFormat} from './options.js';
+import {flagSpelling, type FlagValues} from './flags.js';
 import {contextPatterns} from './fleet/select.js';
 
 // V8's compile cache for our bundle and client-node: later runs skip most of the parsing (Node 22.1+).
@@ -27,32 +27,40 @@ export async function main(argv: string[], argv0 = process.argv0): Promise<numbe
 		return command === undefined && !flags.help ? ExitCode.Usage : ExitCode.Ok;
 	}
 
+	const connection: ConnectionOptions = {
+		kubeconfig: flags.kubeconfig,
+		context: flags.context,
+		cluster: flags.cluster,
+		user: flags.user,
+		namespace: flags.namespace,
+		as: flags.as,
+		asGroup: flags.asGroup,
+		asUid: flags.asUid,
+		requestTimeoutMs: flags.requestTimeout,
+	};
 	switch (command) {
 		case 'version': {
 			const {runVersion} = await import('./commands/version.js');
-			return runVersion(flags.output);
+			return runVersion(plainOutput(flags.output));
 		}
 		case 'scan': {
 			if (rest.length > 1) throw usageError(`scan takes one FILE, DIR or -, got ${rest.length}`, 'kubectl multus scan [FILE|DIR|-]');
 			const {runScan} = await import('./commands/scan.js');
 			const limits = {maxBytes: flags.maxBytes, maxEntries: flags.maxEntries, maxDepth: flags.maxDepth, maxRatio: flags.maxRatio};
-			return runScan({source: rest[0] ?? '-', output: flags.output, limits});
+			return runScan({source: rest[0] ?? '-', output: plainOutput(flags.output), limits});
+		}
+		case 'report': {
+			if (rest.length > 0) throw usageError(`unexpected argument "${rest[0]}"`, 'kubectl multus report takes flags only');
+			const output = flags.output;
+			if (output !== 'md' && output !== 'json') throw new MultusError('Internal', `report has no output ${output}`);
+			const {runReport} = await import('./commands/report.js');
+			return runReport({connection, output, bundle: flags.bundle, redact: flags.redact, daemonSet: flags.daemonset, logPods: flags.logPods, logBytes: flags.logBytes});
 		}
 		case 'doctor':
 		case 'undo': {
 			if (rest.length > 0) throw usageError(`unexpected argument "${rest[0]}"`, `kubectl multus ${command} takes flags only`);
-			const connection: ConnectionOptions = {
-				kubeconfig: flags.kubeconfig,
-				context: flags.context,
-				cluster: flags.cluster,
-				user: flags.user,
-				namespace: flags.namespace,
-				as: flags.as,
-				asGroup: flags.asGroup,
-				asUid: flags.asUid,
-				requestTimeoutMs: flags.requestTimeout,
-			};
-			const {output, dryRun, emit} = flags;
+			const {dryRun, emit} = flags;
+			const output = plainOutput(flags.output);
 			const fleet = command === 'doctor' ? fleetOptions(flags, given) : undefined;
 			if (flags.check && flags.yes) throw usageError('--check and --yes contradict each other', 'use --check to diagnose, or --yes to fix');
 			if (emit && (flags.yes || dryRun !== 'none' || output !== 'text')) {
@@ -108,6 +116,12 @@ function fleetOptions(flags: Awaited<ReturnType<typeof parseArguments>>['values'
 		confirmEach: flags.confirmEach,
 		emitDir: flags.emitDir,
 	};
+}
+
+/** -o of every command but report: the parser takes `md` for report alone. */
+function plainOutput(output: FlagValues['output']): OutputFormat {
+	if (output === 'md') throw new MultusError('Internal', 'md is an output of report alone');
+	return output;
 }
 
 main(process.argv.slice(2)).then(

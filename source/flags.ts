@@ -4,7 +4,7 @@
 // holds the README's flag table to it. Plain data with no imports: source/entry.ts reads it through help.ts to
 // answer `--help` before the CLI loads, so it must stay small and cheap to evaluate.
 
-export const commandNames = ['doctor', 'scan', 'undo', 'version'] as const;
+export const commandNames = ['doctor', 'report', 'scan', 'undo', 'version'] as const;
 export type CommandName = (typeof commandNames)[number];
 
 export interface CommandDeclaration {
@@ -36,6 +36,20 @@ export const commandDeclarations: Record<CommandName, CommandDeclaration> = {
 			['kubectl multus doctor --yes', 'fix without asking'],
 			['kubectl multus doctor --all-contexts --check', 'every kubeconfig context, one row each (exit: the most serious, 2 > 5 > 3 > 4 > 1 > 7 > 0)'],
 			['kubectl multus doctor --emit manifest > multus-clusterrole.yaml', 'the fixed ClusterRole for a GitOps repo'],
+		],
+	},
+	report: {
+		usage: 'report [flags]',
+		about: 'collect what an upstream issue or a ticket needs, read-only and redacted',
+		exitCodes: [
+			[0, 'the report was written (what could not be collected, and why, is in it)'],
+			[2, 'usage error, or the bundle file cannot be written'],
+			[3, 'cannot reach or talk to the cluster'],
+		],
+		examples: [
+			['kubectl multus report > multus-report.md', 'Markdown to paste into a GitHub issue'],
+			['kubectl multus report --bundle multus-report.tar.gz', 'report.md, report.json and the sampled logs'],
+			['kubectl multus report -o json --no-redact', 'for automation, nothing redacted'],
 		],
 	},
 	scan: {
@@ -102,6 +116,10 @@ export interface FlagDeclaration {
 	readonly bare?: string;
 	/** The values a `choice` takes, and what completion offers. */
 	readonly values?: readonly string[];
+	/** The values it takes in one command, where they differ from `values`. */
+	readonly valuesIn?: Partial<Record<CommandName, readonly string[]>>;
+	/** The default in one command, where it differs from `default`. */
+	readonly defaultIn?: Partial<Record<CommandName, string>>;
 	/** Why the flag may be given only once; without it, the last of a repeated flag wins (as in kubectl). */
 	readonly once?: string;
 	/** Written `--no-NAME` in help and completion (a boolean that defaults to true). */
@@ -115,25 +133,27 @@ export interface FlagDeclaration {
 	readonly commands: readonly CommandName[];
 }
 
-const cluster = ['doctor', 'undo'] as const;
+const cluster = ['doctor', 'report', 'undo'] as const;
+const changing = ['doctor', 'undo'] as const;
+const sampling = ['doctor', 'report'] as const;
 const every = commandNames;
 
 /** Every flag, keyed by its name in camelCase (meow's key; the flag is its kebab-case: requestTimeout = --request-timeout). */
 export const flagDeclarations = {
-	check: {kind: 'boolean', help: 'diagnose only, change nothing', helpIn: {undo: 'show what would be restored, change nothing'}, group: 'command', commands: cluster},
+	check: {kind: 'boolean', help: 'diagnose only, change nothing', helpIn: {undo: 'show what would be restored, change nothing'}, group: 'command', commands: changing},
 	yes: {
 		kind: 'boolean', short: 'y', help: 'apply without asking (required to change anything without a terminal)',
-		helpIn: {undo: 'restore without asking (required to change anything without a terminal)'}, group: 'command', commands: cluster,
+		helpIn: {undo: 'restore without asking (required to change anything without a terminal)'}, group: 'command', commands: changing,
 	},
 	dryRun: {
 		kind: 'choice', value: 'client|server', values: ['client', 'server', 'none'], bare: 'client', default: 'none',
 		help: 'show everything that would change, change nothing (bare --dry-run means client; server also sends the patch with dryRun=All)',
-		helpIn: {undo: 'show what would be restored, change nothing'}, group: 'command', commands: cluster,
+		helpIn: {undo: 'show what would be restored, change nothing'}, group: 'command', commands: changing,
 	},
 	restart: {kind: 'boolean', negated: true, default: true, help: 'patch the ClusterRole but do not restart the DaemonSet', group: 'command', commands: ['doctor']},
 	force: {
 		kind: 'boolean', help: 'patch a ClusterRole that Helm, an operator or GitOps manages (they may revert it)',
-		helpIn: {undo: 'restore even if the role changed after kubectl multus patched it'}, group: 'command', commands: cluster,
+		helpIn: {undo: 'restore even if the role changed after kubectl multus patched it'}, group: 'command', commands: changing,
 	},
 	emit: {
 		kind: 'choice', value: 'patch|manifest', values: ['patch', 'manifest'],
@@ -149,8 +169,8 @@ export const flagDeclarations = {
 		kind: 'object', value: 'NAME', help: 'the Multus DaemonSet (default: discovered by image, labels and command)',
 		helpIn: {undo: 'the DaemonSet whose change to undo, when several were changed'}, group: 'command', commands: cluster,
 	},
-	logPods: {kind: 'count', value: 'N', default: '5', help: 'how many Multus pods to read logs from', group: 'command', commands: ['doctor']},
-	logBytes: {kind: 'bytes', value: 'N', default: '262144', help: 'how many of the newest bytes of log to read from each pod', group: 'command', commands: ['doctor']},
+	logPods: {kind: 'count', value: 'N', default: '5', help: 'how many Multus pods to read logs from', group: 'command', commands: sampling},
+	logBytes: {kind: 'bytes', value: 'N', default: '262144', help: 'how many of the newest bytes of log to read from each pod', group: 'command', commands: sampling},
 	emitDir: {
 		kind: 'string', value: 'DIR',
 		help: 'with --emit and several contexts: write one file per context with a fix into DIR (CONTEXT.json for patch, CONTEXT.yaml for manifest)',
@@ -168,7 +188,18 @@ export const flagDeclarations = {
 		kind: 'count', value: 'N', default: '500',
 		help: 'stop when gzip expands a stream more than N to 1 after its first 64 MiB (a gzip bomb: logs compress 5 to 50 to 1, zeros 1000 to 1)', group: 'command', commands: ['scan'],
 	},
-	output: {kind: 'choice', short: 'o', value: 'FORMAT', values: ['text', 'json', 'yaml'], default: 'text', help: 'text, json or yaml', group: 'command', commands: every},
+	output: {
+		kind: 'choice', short: 'o', value: 'FORMAT', values: ['text', 'json', 'yaml'], valuesIn: {report: ['md', 'json']}, default: 'text', defaultIn: {report: 'md'},
+		help: 'text, json or yaml', helpIn: {report: 'md (Markdown that pastes into a GitHub issue) or json'}, group: 'command', commands: every,
+	},
+	bundle: {
+		kind: 'string', value: 'FILE', help: 'write a .tar.gz bundle instead: a directory with report.md, report.json and the sampled logs under logs/NAMESPACE/POD/CONTAINER.log',
+		group: 'command', commands: ['report'],
+	},
+	redact: {
+		kind: 'boolean', negated: true, default: true,
+		help: 'keep tokens, certificates, keys, IP addresses and host names (redacted by default, and counted)', group: 'command', commands: ['report'],
+	},
 
 	kubeconfig: {kind: 'string', value: 'PATH', help: 'kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)', group: 'connection', commands: cluster},
 	context: {kind: 'string', value: 'NAME', help: 'kubeconfig context', group: 'connection', commands: cluster},
@@ -192,12 +223,13 @@ export const flagDeclarations = {
 export type FlagKey = keyof typeof flagDeclarations;
 
 /** The value a parsed flag has in the program, from its kind. */
+type ChoiceOf<D> = (D extends {values: readonly (infer V)[]} ? V : never) | (D extends {valuesIn: Partial<Record<string, readonly (infer W)[]>>} ? W : never);
 type ValueOf<D> = D extends {kind: 'boolean'}
 	? boolean
-	: D extends {kind: 'choice'; values: readonly (infer V)[]; default: string}
-		? V
-		: D extends {kind: 'choice'; values: readonly (infer V)[]}
-			? V | undefined
+	: D extends {kind: 'choice'; default: string}
+		? ChoiceOf<D>
+		: D extends {kind: 'choice'}
+			? ChoiceOf<D> | undefined
 			: D extends {kind: 'duration' | 'count' | 'bytes'}
 				? number
 				: string | undefined;
@@ -214,6 +246,18 @@ export function flagName(key: string): string {
 export function flagSpelling(key: FlagKey): string {
 	const declaration: FlagDeclaration = flagDeclarations[key];
 	return `--${declaration.negated ? 'no-' : ''}${flagName(key)}`;
+}
+
+/** The values a choice takes in `command` (its own, else the flag's). */
+export function valuesOf(key: FlagKey, command: CommandName | undefined): readonly string[] | undefined {
+	const declaration: FlagDeclaration = flagDeclarations[key];
+	return (command && declaration.valuesIn?.[command]) ?? declaration.values;
+}
+
+/** The default in `command` (its own, else the flag's). */
+export function defaultOf(key: FlagKey, command: CommandName | undefined): string | boolean | undefined {
+	const declaration: FlagDeclaration = flagDeclarations[key];
+	return (command && declaration.defaultIn?.[command]) ?? declaration.default;
 }
 
 /** The flags a command takes (every flag when `command` is undefined: the general help), in declaration order. */

@@ -1,7 +1,7 @@
 // The usage texts, general and per command, written from the declarations in flags.ts; and when the arguments ask
 // for nothing else, so that `--help` loads nothing more (source/entry.ts answers it before the CLI loads).
 import {ExitCode} from './exit-codes.js';
-import {commandDeclarations, commandNames, flagDeclarations, flagSpelling, flagsOf, type CommandName, type FlagDeclaration, type FlagKey} from './flags.js';
+import {commandDeclarations, commandNames, defaultOf, flagDeclarations, flagSpelling, flagsOf, type CommandName, type FlagDeclaration, type FlagKey} from './flags.js';
 
 /** The commands, in the order the usage text lists them. */
 export const commands = commandNames;
@@ -59,7 +59,8 @@ function wrap(text: string, indent: number): string[] {
 function flagLine(key: FlagKey, command: CommandName | undefined): string {
 	const declaration: FlagDeclaration = flagDeclarations[key];
 	const help = (command && declaration.helpIn?.[command]) ?? declaration.help;
-	const shown = typeof declaration.default === 'string' && declaration.bare === undefined ? ` (default ${declaration.default})` : '';
+	const fallback = defaultOf(key, command);
+	const shown = typeof fallback === 'string' && declaration.bare === undefined ? ` (default ${fallback})` : '';
 	const label = `    ${flagLabel(key)}`;
 	const [first = '', ...rest] = wrap(help + shown, helpColumn);
 	const head = label.length < helpColumn ? label.padEnd(helpColumn) + first : `${label}\n${' '.repeat(helpColumn)}${first}`;
@@ -81,14 +82,17 @@ function table(rows: readonly (readonly [string, string])[]): string[] {
 
 function flagSections(command: CommandName | undefined): string {
 	const keys = flagsOf(command);
-	// In the general help, the flags only scan takes have a section of their own.
-	const scanOnly = (key: FlagKey) => command === undefined && (flagDeclarations[key] as FlagDeclaration).commands.join() === 'scan';
-	const inGroup = (group: FlagDeclaration['group'], only = (key: FlagKey) => !scanOnly(key)) =>
+	// In the general help, the flags only scan (or only report) takes have a section of their own.
+	const onlyOf = (name: CommandName) => (key: FlagKey) => command === undefined && (flagDeclarations[key] as FlagDeclaration).commands.join() === name;
+	const scanOnly = onlyOf('scan');
+	const reportOnly = onlyOf('report');
+	const inGroup = (group: FlagDeclaration['group'], only = (key: FlagKey) => !scanOnly(key) && !reportOnly(key)) =>
 		keys.filter(key => (flagDeclarations[key] as FlagDeclaration).group === group && only(key)).map(key => flagLine(key, command));
 	return (
 		section(command ? 'Flags' : 'Doctor flags', inGroup('command')) +
+		section('Report flags', inGroup('command', reportOnly)) +
 		section('Scan flags', inGroup('command', scanOnly)) +
-		section(command ? 'Connection flags (as kubectl)' : 'Connection flags (doctor and undo, as kubectl)', inGroup('connection')) +
+		section(command ? 'Connection flags (as kubectl)' : 'Connection flags (doctor, report and undo, as kubectl)', inGroup('connection')) +
 		section('General', inGroup('general'))
 	);
 }

@@ -17,7 +17,10 @@ export interface ConnectionOptions {
 	requestTimeoutMs: FlagValues['requestTimeout'];
 }
 
-export type OutputFormat = FlagValues['output'];
+/** -o of doctor, scan, undo and version (`md` is report's alone: the parser refuses it elsewhere). */
+export type OutputFormat = Exclude<FlagValues['output'], 'md'>;
+/** -o of report. */
+export type ReportFormat = Extract<FlagValues['output'], 'md' | 'json'>;
 /** --emit: print the fix as a file (a JSON patch, or the whole ClusterRole) instead of applying it. */
 export type EmitFormat = NonNullable<FlagValues['emit']>;
 export type DryRun = FlagValues['dryRun'];
@@ -56,4 +59,16 @@ export interface DoctorOptions {
 	color: boolean;
 	/** Set for a fleet run; each context's instance runs without it. */
 	fleet?: FleetOptions;
+}
+
+export interface ReportOptions {
+	connection: ConnectionOptions;
+	output: ReportFormat;
+	/** --bundle: the .tar.gz to write (instead of printing the report). */
+	bundle: FlagValues['bundle'];
+	/** Redact tokens, certificates, keys, IP addresses and host names (--no-redact: keep them). */
+	redact: FlagValues['redact'];
+	daemonSet: FlagValues['daemonset'];
+	logPods: FlagValues['logPods'];
+	logBytes: FlagValues['logBytes'];
 }

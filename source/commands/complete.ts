@@ -1,24 +1,28 @@
 import {ExitCode} from '../exit-codes.js';
-import {commandDeclarations, commandNames, flagDeclarations, flagSpelling, flagsOf, type CommandName, type FlagDeclaration} from '../flags.js';
+import {commandDeclarations, commandNames, flagDeclarations, flagSpelling, flagsOf, valuesOf, type CommandName, type FlagDeclaration} from '../flags.js';
 
 // kubectl's plugin completion convention: kubectl runs `kubectl_complete-multus <args...> <partial word>` and
 // reads one candidate per line; a last line `:<n>` is a cobra ShellCompDirective.
 const directive = {default: 0, noSpace: 2, noFileComp: 4} as const;
 
 /** Every spelling of each flag a command takes (`--namespace`, `-n`), and the values completion offers after it. */
-function spellingsOf(command: CommandName | undefined): {flags: string[]; valuesByFlag: Map<string, readonly string[]>; bareFlags: Set<string>} {
+function spellingsOf(command: CommandName | undefined): {flags: string[]; valuesByFlag: Map<string, readonly string[]>; bareFlags: Set<string>; fileFlags: Set<string>} {
 	const flags: string[] = [];
 	const valuesByFlag = new Map<string, readonly string[]>();
 	const bareFlags = new Set<string>();
+	const fileFlags = new Set<string>();
 	for (const key of flagsOf(command).filter(key => command !== undefined || flagDeclarations[key].group === 'general')) {
 		const declaration: FlagDeclaration = flagDeclarations[key];
 		const spellings = [flagSpelling(key), ...(declaration.short ? [`-${declaration.short}`] : [])];
 		flags.push(...spellings);
-		if (declaration.values) for (const spelling of spellings) valuesByFlag.set(spelling, declaration.values);
+		const values = valuesOf(key, command);
+		if (values) for (const spelling of spellings) valuesByFlag.set(spelling, values);
 		// A flag with a bare meaning (--dry-run) takes its value only after "=": it is not offered as the next word.
 		if (declaration.values && declaration.bare !== undefined) bareFlags.add(flagSpelling(key));
+		// A file name follows (--bundle FILE, --kubeconfig PATH): the shell completes it.
+		if (declaration.value === 'FILE' || declaration.value === 'PATH') for (const spelling of spellings) fileFlags.add(spelling);
 	}
-	return {flags, valuesByFlag, bareFlags};
+	return {flags, valuesByFlag, bareFlags, fileFlags};
 }
 
 /** Candidates for the word being completed, given the words before it. */
@@ -27,8 +31,9 @@ export function completions(words: string[]): {candidates: string[]; directive: 
 	const before = words.slice(0, -1);
 	const named = before.find(word => !word.startsWith('-'));
 	const command = (commandNames as readonly (string | undefined)[]).includes(named) ? (named as CommandName) : undefined;
-	const {flags, valuesByFlag, bareFlags} = spellingsOf(command);
+	const {flags, valuesByFlag, bareFlags, fileFlags} = spellingsOf(command);
 	const previous = before.at(-1) ?? '';
+	if (fileFlags.has(previous)) return {candidates: [], directive: directive.default};
 	const values = bareFlags.has(previous) ? undefined : valuesByFlag.get(previous);
 	if (values) return {candidates: values.filter(value => value.startsWith(partial)), directive: directive.noFileComp};
 	const equals = partial.indexOf('=');

@@ -6,7 +6,7 @@ import {readFileSync} from 'node:fs';
 import {fileURLToPath} from 'node:url';
 import {parseArguments} from '../../source/arguments.js';
 import {completions} from '../../source/commands/complete.js';
-import {commandNames, flagDeclarations, flagSpelling, flagsOf, type CommandName, type FlagDeclaration, type FlagKey} from '../../source/flags.js';
+import {commandNames, flagDeclarations, flagSpelling, flagsOf, valuesOf, type CommandName, type FlagDeclaration, type FlagKey} from '../../source/flags.js';
 import {helpText} from '../../source/help.js';
 
 const keys = Object.keys(flagDeclarations) as FlagKey[];
@@ -19,10 +19,10 @@ const keyBySpelling = new Map(keys.flatMap(key => spellingsOf(key).map(spelling 
 const sampleByKind: Record<FlagDeclaration['kind'], string | undefined> = {
 	boolean: undefined, string: 'x', choice: undefined, duration: '1m', count: '3', bytes: '100', namespace: 'kube-system', object: 'kube-multus-ds', header: 'alice',
 };
-function wordsFor(key: FlagKey): string[] {
+function wordsFor(key: FlagKey, command?: CommandName): string[] {
 	const declaration = declarationOf(key);
 	if (declaration.kind === 'boolean') return [flagSpelling(key)];
-	if (declaration.kind === 'choice') return [`${flagSpelling(key)}=${declaration.values![0]}`];
+	if (declaration.kind === 'choice') return [`${flagSpelling(key)}=${valuesOf(key, command)![0]}`];
 	return [flagSpelling(key), sampleByKind[declaration.kind]!];
 }
 
@@ -115,7 +115,7 @@ describe('the parser takes what each command declares', () => {
 	for (const command of commandNames) {
 		test(`${command}: every flag it takes parses; every other is refused by name`, async () => {
 			for (const key of keys) {
-				const words = [command, ...wordsFor(key)];
+				const words = [command, ...wordsFor(key, command)];
 				if (flagsOf(command).includes(key)) {
 					const parsed = await parseArguments(words);
 					assert.equal(parsed.command, command);
@@ -126,6 +126,17 @@ describe('the parser takes what each command declares', () => {
 			}
 		});
 	}
+
+	test("a command's own values and default: report's -o is md (its default) or json, and md is refused elsewhere", async () => {
+		assert.equal((await parseArguments(['report'])).values.output, 'md');
+		assert.equal((await parseArguments(['report', '-o', 'json'])).values.output, 'json');
+		await assert.rejects(parseArguments(['report', '-o', 'yaml']), {kind: 'Usage', message: 'invalid --output "yaml"'});
+		await assert.rejects(parseArguments(['doctor', '-o', 'md']), {kind: 'Usage', message: 'invalid --output "md"'});
+		assert.deepEqual(completions(['report', '-o', '']).candidates, ['md', 'json']);
+		assert.match(helpText('report'), /-o, --output FORMAT +md \(Markdown that pastes into a GitHub issue\) or json \(default md\)/);
+		assert.match(helpText('doctor'), /-o, --output FORMAT +text, json or yaml \(default text\)/);
+		assert.deepEqual(completions(['report', '--bundle', '']), {candidates: [], directive: 0});
+	});
 
 	test('defaults come from the declarations, read like user input', async () => {
 		const {values} = await parseArguments(['doctor']);

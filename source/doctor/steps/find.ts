@@ -38,7 +38,19 @@ function containerOf(ds: V1DaemonSet, multus: MultusDaemonSet | undefined): V1Co
 	return containers.find(c => c.name === multus?.container) ?? containers[0] ?? {name: ''};
 }
 
-async function findMultus(client: KubeApi, options: DoctorOptions): Promise<Found> {
+/** The one Multus DaemonSet, as discovery reads it, and the identity its daemons use. */
+export interface FoundDaemonSet {
+	ds: V1DaemonSet;
+	multus: MultusDaemonSet;
+	identity: {user: string; groups: string[]};
+}
+
+/**
+ * The first half of Find, before any RBAC object is read: the one Multus DaemonSet (recognised, or named with
+ * --daemonset), its daemon config and the identity its daemons use. `report` uses it alone when the roles
+ * cannot be read.
+ */
+export async function findDaemonSet(client: KubeApi, options: Pick<DoctorOptions, 'connection' | 'daemonSet'>): Promise<FoundDaemonSet> {
 	const namespace = options.connection.namespace;
 	const daemonSets = await client.listDaemonSets(namespace);
 	if (namespace && daemonSets.length === 0 && !(await client.namespaceExists(namespace))) {
@@ -72,6 +84,11 @@ async function findMultus(client: KubeApi, options: DoctorOptions): Promise<Foun
 		const pod = (await client.listPods(multus.namespace, selectorOf(ds), 1)).items[0];
 		identity = perNodeCertificateIdentity(pod?.spec?.nodeName ?? 'unscheduled');
 	}
+	return {ds, multus, identity};
+}
+
+async function findMultus(client: KubeApi, options: DoctorOptions): Promise<Found> {
+	const {ds, multus, identity} = await findDaemonSet(client, options);
 	const bindings = await client.listClusterRoleBindings();
 	const grants = grantsForIdentity(bindings, identity);
 	// An operator that owns the DaemonSet renders and reconciles its RBAC too, even where the role carries no marker.

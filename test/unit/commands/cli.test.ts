@@ -114,7 +114,7 @@ describe('bin/kubectl-multus', () => {
 		const bogus = await plugin('bogus');
 		assert.equal(bogus.code, ExitCode.Usage);
 		assert.equal(bogus.stdout, '');
-		assert.match(bogus.stderr, /unknown command "bogus"[\s\S]*doctor, scan, undo, version/);
+		assert.match(bogus.stderr, /unknown command "bogus"[\s\S]*doctor, report, scan, undo, version/);
 	});
 
 	test('a reader that has gone keeps the real exit code: a doctor that cannot reach its server exits 3 under pipefail, not 0', async () => {

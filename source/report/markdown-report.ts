@@ -1,0 +1,122 @@
+// The report as Markdown for a GitHub issue or a ticket (`-o md`): headings, lists, YAML blocks and collapsible
+// log excerpts. Every text from the cluster goes through markdown.ts (text, code, fence, details). Pure.
+import {stringify} from 'yaml';
+import {marks} from '../doctor/present.js';
+import {placeholder, redactionKinds, type RedactionKind} from './redact.js';
+import type {ReportDocument} from './document.js';
+import {code, details, fence, text} from './markdown.js';
+
+const verdictWords: Record<ReportDocument['verdict'], string> = {
+	healthy: 'Healthy',
+	broken: 'Broken',
+	incomplete: 'Not judged',
+	'not-found': 'No Multus found',
+};
+
+const kindWords: Record<RedactionKind, string> = {
+	token: 'token(s)',
+	certificate: 'certificate(s)',
+	key: 'private key(s)',
+	ip: 'IP address(es)',
+	hostname: 'host name(s)',
+};
+
+function yaml(value: unknown): string {
+	return fence(stringify(value, {lineWidth: 0}), 'yaml');
+}
+
+/** The doctor's marks: a failed advisory rule is a warning, anything else that failed is bad; ? is not judged. */
+function markOf(finding: ReportDocument['findings'][number]): string {
+	if (finding.status === 'pass') return marks.ok;
+	if (finding.status === 'unknown') return '?';
+	return finding.kind === 'rules' && !finding.blocks ? marks.warn : marks.bad;
+}
+
+function redactionLine(document: ReportDocument): string {
+	if (document.redacted === null) return '- Redacted: nothing (`--no-redact`)';
+	const counted = redactionKinds.filter(kind => document.redacted![kind] > 0).map(kind => `${document.redacted![kind]} ${kindWords[kind]}`);
+	if (counted.length === 0) return '- Redacted: nothing was found to redact (tokens, certificates, keys, IP addresses, host names)';
+	const example = placeholder(redactionKinds.find(kind => document.redacted![kind] > 0)!, 1);
+	return `- Redacted: ${counted.join(', ')}; each is a placeholder such as ${code(example)}, the same one wherever it appears (\`--no-redact\` keeps them)`;
+}
+
+/** The report as Markdown, from a (redacted) document. */
+export function reportMarkdown(document: ReportDocument): string {
+	const out: string[] = [];
+	// A block (a fence, <details>) ends with its newline; the join puts it back.
+	const push = (...lines: string[]) => out.push(...lines.map(line => line.replace(/\n$/, '')));
+	const multus = document.multus;
+	push('### kubectl multus report', '');
+	push(`**Verdict: ${verdictWords[document.verdict].toLowerCase()}.** ${text(document.summary)}`, '');
+	push(`- Tool: ${code(`kubectl-multus ${document.tool.version}`)} (commit ${code(document.tool.commit)})`);
+	push(`- Kubernetes: ${code(document.kubernetes.version)} at ${code(document.kubernetes.server)}`);
+	if (multus) {
+		push(`- Multus: DaemonSet ${code(`${multus.namespace}/${multus.daemonSet}`)}, ${text(multus.mode)}, image ${code(multus.image)}`);
+		push(`- Release: ${code(multus.release.version)} (${text(multus.release.how)}${multus.release.note ? `: ${text(multus.release.note)}` : ''}); informers: ${multus.release.informers.length > 0 ? multus.release.informers.map(code).join(', ') : 'none'}`);
+		push(`- Found by: ${multus.foundBy.map(text).join(', ') || 'its name (--daemonset)'}`);
+		push(`- Identity: ${code(multus.identity.user)}${multus.perNodeCertificates ? ' (per-node certificates)' : ''}; pods ${multus.pods.ready}/${multus.pods.desired} ready${multus.managedBy ? `; managed by ${text(multus.managedBy)}` : ''}`);
+		push(`- Daemon log: start-up lines ${text(multus.daemonLog.startupLines)}${multus.daemonLog.source ? ` (${text(multus.daemonLog.source)})` : ''}`);
+	}
+	push(`- Collected by: kubeconfig user ${code(document.caller.user)}${document.caller.impersonating ? ` as ${code(document.caller.impersonating)}` : ''} at ${text(document.generatedAt)}, read-only`);
+	push(redactionLine(document), '');
+
+	if (document.findings.length > 0) {
+		push('#### Findings', '');
+		for (const finding of document.findings) {
+			const words = finding.notJudged !== undefined ? 'not judged (see Not collected)' : text(finding.text);
+			push(`- ${markOf(finding)} ${code(finding.id)}${finding.blocks ? ' (blocking)' : ''}: ${words}`);
+		}
+		push('');
+	}
+	if (document.warnings.length > 0) {
+		push('#### Warnings', '');
+		for (const warning of document.warnings) push(`- ${marks.warn} ${text(warning)}`);
+		push('');
+	}
+	if (document.fix) {
+		const fix = document.fix;
+		push('#### The fix the doctor would make', '');
+		push(`- ${fix.dedicated ? 'A new ClusterRole' : 'Add to ClusterRole'} ${code(fix.clusterRole)}: ${fix.add.map(code).join('; ')}`);
+		if (fix.dedicated) push(`- ClusterRole ${code(fix.dedicated.sharedRole)} is bound to others too: ${fix.dedicated.othersBound.map(text).join(', ')}`);
+		if (fix.aggregateOf) push(`- ${code(fix.aggregateOf)} is aggregated: the fix goes to its source role`);
+		if (fix.managedBy) push(`- Managed by ${text(fix.managedBy)}: fix it at the source`);
+		for (const gain of fix.gains) push(`- Gains: ${text(gain)}`);
+		push('', fence(fix.reconcileYaml, 'yaml'), '');
+	}
+	if (document.fixRefused) {
+		push('#### The fix the doctor would refuse', '', `- ${text(document.fixRefused.message)}`);
+		if (document.fixRefused.hint) push(`- Fix: ${text(document.fixRefused.hint)}`);
+		push('');
+	}
+	if (document.notCollected.length > 0) {
+		push('#### Not collected', '');
+		for (const gap of document.notCollected) push(`- ${text(gap.what)} (${text(gap.kind)}): ${code(gap.why)}`);
+		push('');
+	}
+	if (multus) {
+		push('#### RBAC: bindings and bound roles', '');
+		if (!document.rbac.read) push('- not read (see Not collected)');
+		else if (document.rbac.roles.length === 0) push(`- no ClusterRole is bound to ${code(multus.identity.user)}`);
+		for (const role of document.rbac.roles) {
+			push(`- ClusterRole ${code(role.name)} via ${role.bindings.map(b => `ClusterRoleBinding ${code(b.binding)} (${text(b.via)})`).join(', ')}${role.managedBy ? `, managed by ${text(role.managedBy)}` : ''}`);
+		}
+		for (const missing of document.rbac.missingRoles) push(`- ClusterRole ${code(missing.role)} (missing) via ${missing.bindings.map(code).join(', ')}`);
+		push('');
+		if (document.rbac.roles.length > 0) push(details('Rules of the bound ClusterRoles', yaml(Object.fromEntries(document.rbac.roles.map(role => [role.name, role.rules])))), '');
+	}
+	if (document.daemonSet) push('#### DaemonSet (trimmed: no environment values)', '', details(multus ? `DaemonSet ${multus.namespace}/${multus.daemonSet}` : 'DaemonSet', yaml(document.daemonSet)), '');
+	if (document.serviceAccount) push('#### ServiceAccount', '', yaml(document.serviceAccount), '');
+	if (document.logs) {
+		push('#### Logs', '', ...document.logs.summary.split('\n').map(line => `- ${text(line)}`), '');
+		for (const sample of document.logs.samples) {
+			const where = `pod ${sample.namespace}/${sample.pod} (${sample.container}) on ${sample.node || 'no node'}`;
+			if (sample.error) {
+				push(`- ${text(where)}: ${code(sample.error)}`, '');
+				continue;
+			}
+			const shown = sample.omitted > 0 ? `the newest ${sample.excerpt.length} of ${sample.lines} lines` : `${sample.lines} lines`;
+			push(details(`${where}: ${shown}, ${sample.bytes} bytes read`, fence(sample.excerpt.join('\n'), 'text')), '');
+		}
+	}
+	return `${out.join('\n').trimEnd()}\n`;
+}

@@ -1,0 +1,62 @@
+// A report document as `kubectl multus report` makes it on a broken thick install, for the writer's tests.
+import type {ReportDocument} from '../../source/report/document.js';
+
+export function reportFixture(): ReportDocument {
+	return {
+		reportVersion: 1,
+		generatedAt: '2026-12-01T13:00:00.000Z',
+		tool: {version: '0.1.0', commit: 'b22bbceb0807'},
+		kubernetes: {version: 'v1.36.3', server: 'https://[REDACTED-HOSTNAME-1]:6443'},
+		caller: {user: 'admin', impersonating: null},
+		verdict: 'broken',
+		summary: "Broken: the thick daemon's pod informer cannot list or watch pods at cluster scope.",
+		multus: {
+			namespace: 'kube-system',
+			daemonSet: 'kube-multus-ds',
+			mode: 'thick',
+			image: 'ghcr.io/k8snetworkplumbingwg/multus-cni:snapshot-thick',
+			tag: 'snapshot-thick',
+			release: {version: 'master', how: 'floating', note: 'tag snapshot-thick follows upstream master: read as what master runs now', informers: ['pod', 'net-attach-def']},
+			foundBy: ['image ghcr.io/k8snetworkplumbingwg/multus-cni:snapshot-thick', 'label app=multus'],
+			identity: {user: 'system:serviceaccount:kube-system:multus', groups: ['system:serviceaccounts', 'system:serviceaccounts:kube-system', 'system:authenticated']},
+			perNodeCertificates: false,
+			daemonLog: {startupLines: 'visible', source: 'ConfigMap multus-daemon-config (daemon-config.json)', why: null},
+			managedBy: null,
+			pods: {desired: 3, ready: 3},
+		},
+		findings: [
+			{id: 'pods-forbidden-logs', kind: 'logs', blocks: false, status: 'fail', text: '5 pods-forbidden line(s) in the 3 pod(s) read'},
+			{id: 'pods-list-access', kind: 'access', blocks: true, status: 'fail', text: 'access review: system:serviceaccount:kube-system:multus cannot list pods at cluster scope'},
+			{id: 'rbac-rules', kind: 'rules', blocks: true, status: 'fail', text: 'rules: missing pods [""]: list, watch'},
+			{id: 'pods-watch-access', kind: 'unknown', blocks: true, status: 'unknown', text: 'not judged: what it asks could not be read', notJudged: 'cannot create a SubjectAccessReview: forbidden'},
+		],
+		warnings: ['tag snapshot-thick follows upstream master: read as what master runs now'],
+		fix: {
+			clusterRole: 'multus',
+			add: ['pods [""]: list, watch'],
+			dedicated: null,
+			aggregateOf: null,
+			managedBy: null,
+			gains: ['ServiceAccount kube-system:multus (ClusterRoleBinding multus)'],
+			reconcileYaml: 'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: multus\n',
+		},
+		fixRefused: {message: 'ClusterRole multus is shared', hint: 'bind a role of its own'},
+		rbac: {
+			read: true,
+			roles: [{name: 'multus', bindings: [{binding: 'multus', via: 'ServiceAccount kube-system:multus'}], managedBy: null, rules: ['pods, pods/status [""]: get, update']}],
+			missingRoles: [{role: 'multus-old', bindings: ['multus-old']}],
+		},
+		daemonSet: {metadata: {name: 'kube-multus-ds', namespace: 'kube-system', annotations: {note: 'reach me at [REDACTED-IP-1]'}}, spec: {template: {spec: {containers: [{name: 'kube-multus', env: {TOKEN: 'a value (not shown)'}}]}}}},
+		serviceAccount: {metadata: {name: 'multus', namespace: 'kube-system'}},
+		logs: {
+			state: 'found',
+			summary: '✖ logs: 5 forbidden list line(s) in 3 of 3 sampled pod(s)\nnodes: [REDACTED-HOSTNAME-2]',
+			samples: [
+				{namespace: 'kube-system', pod: 'kube-multus-ds-abcde', container: 'kube-multus', node: '[REDACTED-HOSTNAME-2]', bytes: 300, lines: 2, excerpt: ['E1201 reflector.go:204] "Failed to watch" err="failed to list *v1.Pod: pods is forbidden"', 'dial tcp [REDACTED-IP-2]:443'], omitted: 0, error: null, file: 'logs/kube-system/kube-multus-ds-abcde/kube-multus.log'},
+				{namespace: 'kube-system', pod: 'kube-multus-ds-fghij', container: 'kube-multus', node: '', bytes: 0, lines: 0, excerpt: [], omitted: 0, error: 'cannot read the log of pod kube-system/kube-multus-ds-fghij: forbidden', file: 'logs/kube-system/kube-multus-ds-fghij/kube-multus.log'},
+			],
+		},
+		notCollected: [{what: 'check pods-watch-access', why: 'cannot create a SubjectAccessReview: forbidden', kind: 'Forbidden'}],
+		redacted: {token: 0, certificate: 0, key: 0, ip: 2, hostname: 1},
+	};
+}
