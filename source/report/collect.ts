@@ -28,6 +28,7 @@ export interface Gap {
 /** A declared check that could not be judged: what it needed could not be read. */
 export interface UnjudgedCheck {
 	id: string;
+	code: string;
 	blocks: boolean;
 	status: 'unknown';
 	error: string;
@@ -274,7 +275,7 @@ async function judge(context: StepContext, client: KubeApi, found: Found, rolesR
 				return await check.run(probe);
 			} catch (error) {
 				const {why, kind} = gapOf(check.id, error);
-				return {id: check.id, blocks: check.blocks, status: 'unknown', error: why, errorKind: kind};
+				return {id: check.id, code: check.code, blocks: check.blocks, status: 'unknown', error: why, errorKind: kind};
 			}
 		}),
 	);

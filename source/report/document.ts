@@ -6,6 +6,7 @@ import type {V1Container, V1DaemonSet, V1EnvVar, V1ObjectMeta, V1ServiceAccount,
 import {renderLine} from '../ansi.js';
 import {checkLines, logLines} from '../doctor/present.js';
 import type {Found} from '../doctor/model.js';
+import {finding, findingPage, findingTitle} from '../multus/findings.js';
 import {describeRule} from '../multus/rbac.js';
 import type {VersionInfo} from '../version.js';
 import type {CheckOutcome, Collected, Gap, ReportVerdict, SampledLog} from './collect.js';
@@ -18,6 +19,12 @@ export const excerptLineChars = 600;
 
 export interface Finding {
 	id: string;
+	/** The stable code of the finding its failure is (source/multus/findings.ts), its title and its page. */
+	code: string;
+	title: string;
+	page: string;
+	/** A rules check's gaps: each missing rule with its own code. */
+	gaps?: Array<{code: string; rule: string}>;
 	/** What the check asks: an access review, the bound rules, or the logs; unknown when it could not be asked. */
 	kind: 'access' | 'rules' | 'logs' | 'unknown';
 	blocks: boolean;
@@ -68,7 +75,8 @@ export interface ReportDocument {
 		pods: {desired: number; ready: number};
 	} | null;
 	findings: Finding[];
-	warnings: string[];
+	/** What Find saw that an issue should know, each with its finding's code where it is one. */
+	warnings: Array<{code: string | null; text: string}>;
 	fix: {
 		clusterRole: string;
 		add: string[];
@@ -205,26 +213,31 @@ export function logExcerpt(text: string): {excerpt: string[]; omitted: number} {
 }
 
 function findingOf(check: CheckOutcome, found: Found, collected: Collected): Finding {
-	if ('error' in check) return {id: check.id, kind: 'unknown', blocks: check.blocks, status: 'unknown', text: 'not judged: what it asks could not be read', notJudged: check.error};
+	const info = {code: check.code, title: findingTitle(check.code) ?? '', page: findingPage(check.code)};
+	if ('error' in check) return {id: check.id, ...info, kind: 'unknown', blocks: check.blocks, status: 'unknown', text: 'not judged: what it asks could not be read', notJudged: check.error};
 	// The doctor's lines without their marks: the report shows the check's status instead.
 	let text = checkLines(check, found).map(line => renderLine(line, false).replace(/^[✔✖!] /, '')).join('; ');
 	if (check.kind === 'logs') {
 		const pods = collected.logs?.podsRead ?? 0;
 		text = check.status === 'unknown' ? `${check.family}: no log could be read` : `${check.count} ${check.family} line(s) in the ${pods} pod(s) read`;
 	}
-	return {id: check.id, kind: check.kind, blocks: check.blocks, status: check.status, text};
+	const gaps = check.kind === 'rules' && check.gaps.length > 0 ? {gaps: check.gaps.map(gap => ({code: gap.code, rule: describeRule(gap.rule)}))} : {};
+	return {id: check.id, ...info, kind: check.kind, blocks: check.blocks, status: check.status, text, ...gaps};
 }
 
-function warningsOf(collected: Collected): string[] {
+function warningsOf(collected: Collected): ReportDocument['warnings'] {
 	const found = collected.found;
 	if (!found) return [];
 	const ds = found.daemonSet;
 	return [
-		...(ds.release.note ? [ds.release.note] : []),
-		...found.lookalikeBindings,
-		...(found.missingRoles ?? []).map(missing => `ClusterRole ${missing.role} does not exist, yet ${missing.bindings.join(', ')} bind${missing.bindings.length === 1 ? 's' : ''} it: it grants nothing`),
-		...(ds.daemonLog.why ? [ds.daemonLog.why] : []),
-		...(ds.perNodeCertificates ? [`per-node certificates: each daemon authenticates as system:multus:<node> in group system:multus, not as its ServiceAccount; checked as ${found.identity.user}`] : []),
+		...(ds.release.note ? [{code: null, text: ds.release.note}] : []),
+		...found.lookalikeBindings.map(text => ({code: finding.crossNamespaceBinding.code, text})),
+		...(found.missingRoles ?? []).map(missing => ({
+			code: finding.boundRoleMissing.code,
+			text: `ClusterRole ${missing.role} does not exist, yet ${missing.bindings.join(', ')} bind${missing.bindings.length === 1 ? 's' : ''} it: it grants nothing`,
+		})),
+		...(ds.daemonLog.why ? [{code: finding.startupLinesHidden.code, text: ds.daemonLog.why}] : []),
+		...(ds.perNodeCertificates ? [{code: finding.perNodeIdentity.code, text: `per-node certificates: each daemon authenticates as system:multus:<node> in group system:multus, not as its ServiceAccount; checked as ${found.identity.user}`}] : []),
 	];
 }
 

@@ -61,16 +61,18 @@ export function reportMarkdown(document: ReportDocument): string {
 	push(redactionLine(document), '');
 
 	if (document.findings.length > 0) {
-		push('#### Findings', '');
+		push('#### Findings', '', `Each code has a page in kubectl-multus's ${code('docs/findings.md')} (${code('MULTUS-RBAC-001')}: ${code('docs/findings.md#multus-rbac-001')}).`, '');
 		for (const finding of document.findings) {
 			const words = finding.notJudged !== undefined ? 'not judged (see Not collected)' : text(finding.text);
-			push(`- ${markOf(finding)} ${code(finding.id)}${finding.blocks ? ' (blocking)' : ''}: ${words}`);
+			// A rule gap's own code, where the check failed for several.
+			const gaps = finding.status === 'fail' && finding.gaps && finding.gaps.some(gap => gap.code !== finding.code) ? ` (${finding.gaps.map(gap => `${code(gap.code)} ${code(gap.rule)}`).join('; ')})` : '';
+			push(`- ${markOf(finding)} ${code(finding.code)} ${code(finding.id)}${finding.blocks ? ' (blocking)' : ''}: ${words}${gaps}`);
 		}
 		push('');
 	}
 	if (document.warnings.length > 0) {
 		push('#### Warnings', '');
-		for (const warning of document.warnings) push(`- ${marks.warn} ${text(warning)}`);
+		for (const warning of document.warnings) push(`- ${marks.warn} ${warning.code ? `${code(warning.code)} ` : ''}${text(warning.text)}`);
 		push('');
 	}
 	if (document.fix) {

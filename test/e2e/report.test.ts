@@ -119,8 +119,8 @@ describe('report: broken thick', () => {
 			const markdown = result.stdout;
 			assertMarkdown(markdown);
 			assert.match(markdown, /^\*\*Verdict: broken\.\*\* Broken: the thick daemon's pod informer cannot list or watch pods at cluster scope\.$/m);
-			assert.match(markdown, /^- ✖ `pods-list-access` \(blocking\): access review: system:serviceaccount:kube-system:multus cannot list pods at cluster scope/m);
-			assert.match(markdown, /^- ✖ `rbac-rules` \(blocking\): rules: missing pods \\\[""\\\]: list, watch$/m);
+			assert.match(markdown, /^- ✖ `MULTUS-RBAC-001` `pods-list-access` \(blocking\): access review: system:serviceaccount:kube-system:multus cannot list pods at cluster scope/m);
+			assert.match(markdown, /^- ✖ `MULTUS-RULE-001` `rbac-rules` \(blocking\): rules: missing pods \\\[""\\\]: list, watch \(`MULTUS-RULE-010` `pods \[""\]: list, watch`\)$/m);
 			assert.match(markdown, /^- Add to ClusterRole `multus`: `pods \[""\]: list, watch`$/m);
 			assert.match(markdown, /^- Kubernetes: `v1\.36\.3` at `https:\/\/127\.0\.0\.1:\d+`$/m);
 			assert.match(markdown, /^- Release: `master` \(floating/m);
@@ -150,7 +150,9 @@ describe('report: broken thick', () => {
 		assert.equal(json.code, 0, json.stderr);
 		const document = JSON.parse(json.stdout);
 		assert.equal(document.verdict, 'broken');
-		assert.equal(document.findings.find((f: {id: string}) => f.id === 'pods-watch-access').status, 'fail');
+		const watch = document.findings.find((f: {id: string}) => f.id === 'pods-watch-access');
+		assert.deepEqual({status: watch.status, code: watch.code, page: watch.page}, {status: 'fail', code: 'MULTUS-RBAC-002', page: 'docs/findings.md#multus-rbac-002'});
+		assert.deepEqual(document.findings.find((f: {id: string}) => f.id === 'rbac-rules').gaps, [{code: 'MULTUS-RULE-010', rule: 'pods [""]: list, watch'}]);
 		assert.deepEqual(document.fix.add, ['pods [""]: list, watch']);
 		assert.equal(document.redacted.token, 1);
 		assert.equal(document.redacted.certificate, 1);
@@ -199,8 +201,8 @@ describe('report: broken thick', () => {
 		assert.match(markdown, /^\*\*Verdict: not judged\.\*\* Not judged: 5 blocking check\(s\) could not be asked .* The sampled logs hold \d+ forbidden line\(s\)/m);
 		assert.match(markdown, /^- the ClusterRoleBindings and ClusterRoles that grant system:serviceaccount:kube-system:multus \(Forbidden\): `cannot list ClusterRoleBindings: clusterrolebindings\.rbac\.authorization\.k8s\.io is forbidden: User "system:serviceaccount:default:report-reader" cannot list resource "clusterrolebindings"/m);
 		assert.match(markdown, /^- checks pods-list-access, pods-watch-access, network-attachment-definitions-list-access, network-attachment-definitions-watch-access \(Forbidden\): `cannot create a SubjectAccessReview: subjectaccessreviews\.authorization\.k8s\.io is forbidden/m);
-		assert.match(markdown, /^- ✖ `pods-forbidden-logs`: \d+ pods-forbidden line\(s\) in the 3 pod\(s\) read$/m);
-		assert.match(markdown, /^- \? `pods-list-access` \(blocking\): not judged \(see Not collected\)$/m);
+		assert.match(markdown, /^- ✖ `MULTUS-LOG-001` `pods-forbidden-logs`: \d+ pods-forbidden line\(s\) in the 3 pod\(s\) read$/m);
+		assert.match(markdown, /^- \? `MULTUS-RBAC-001` `pods-list-access` \(blocking\): not judged \(see Not collected\)$/m);
 		assert.match(markdown, /^- Collected by: kubeconfig user `report-reader` /m);
 		assert.match(markdown, /#### DaemonSet \(trimmed: no environment values\)/);
 		assert.deepEqual(objectVersions(), versions);
@@ -236,7 +238,7 @@ describe('report: healthy thick', () => {
 		assert.match(result.stdout, /^\*\*Verdict: healthy\.\*\* Healthy: system:serviceaccount:kube-system:multus can list and watch pods cluster-wide\.$/m);
 		// Nothing failed; the image's release (master) also reads DRA objects: an advisory warning, not a failure.
 		assert.doesNotMatch(result.stdout, /^- [✖?] /m);
-		assert.match(result.stdout, /^- ! `rbac-advisory-rules`: advisory: missing resourceclaims/m);
+		assert.match(result.stdout, /^- ! `MULTUS-RULE-002` `rbac-advisory-rules`: advisory: missing resourceclaims/m);
 		assert.doesNotMatch(result.stdout, /#### The fix the doctor would make/);
 		assert.deepEqual(objectVersions(), versions);
 	});

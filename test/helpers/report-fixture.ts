@@ -25,12 +25,12 @@ export function reportFixture(): ReportDocument {
 			pods: {desired: 3, ready: 3},
 		},
 		findings: [
-			{id: 'pods-forbidden-logs', kind: 'logs', blocks: false, status: 'fail', text: '5 pods-forbidden line(s) in the 3 pod(s) read'},
-			{id: 'pods-list-access', kind: 'access', blocks: true, status: 'fail', text: 'access review: system:serviceaccount:kube-system:multus cannot list pods at cluster scope'},
-			{id: 'rbac-rules', kind: 'rules', blocks: true, status: 'fail', text: 'rules: missing pods [""]: list, watch'},
-			{id: 'pods-watch-access', kind: 'unknown', blocks: true, status: 'unknown', text: 'not judged: what it asks could not be read', notJudged: 'cannot create a SubjectAccessReview: forbidden'},
+			{id: 'pods-forbidden-logs', code: 'MULTUS-LOG-001', title: 'logs', page: 'docs/findings.md#multus-log-001', kind: 'logs', blocks: false, status: 'fail', text: '5 pods-forbidden line(s) in the 3 pod(s) read'},
+			{id: 'pods-list-access', code: 'MULTUS-RBAC-001', title: 'list', page: 'docs/findings.md#multus-rbac-001', kind: 'access', blocks: true, status: 'fail', text: 'access review: system:serviceaccount:kube-system:multus cannot list pods at cluster scope'},
+			{id: 'rbac-rules', code: 'MULTUS-RULE-001', title: 'rules', page: 'docs/findings.md#multus-rule-001', kind: 'rules', blocks: true, status: 'fail', text: 'rules: missing pods [""]: list, watch', gaps: [{code: 'MULTUS-RULE-010', rule: 'pods [""]: list, watch'}]},
+			{id: 'pods-watch-access', code: 'MULTUS-RBAC-002', title: 'watch', page: 'docs/findings.md#multus-rbac-002', kind: 'unknown', blocks: true, status: 'unknown', text: 'not judged: what it asks could not be read', notJudged: 'cannot create a SubjectAccessReview: forbidden'},
 		],
-		warnings: ['tag snapshot-thick follows upstream master: read as what master runs now'],
+		warnings: [{code: null, text: 'tag snapshot-thick follows upstream master: read as what master runs now'}, {code: 'MULTUS-BIND-001', text: 'ClusterRoleBinding multus binds multus to ServiceAccount other:multus, not kube-system:multus'}],
 		fix: {
 			clusterRole: 'multus',
 			add: ['pods [""]: list, watch'],

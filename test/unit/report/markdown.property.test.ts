@@ -127,7 +127,9 @@ describe('reportMarkdown: a whole report', () => {
 		for (const heading of ['### kubectl multus report', '#### Findings', '#### The fix the doctor would make', '#### Not collected', '#### RBAC: bindings and bound roles', '#### DaemonSet (trimmed: no environment values)', '#### ServiceAccount', '#### Logs']) {
 			assert.ok(markdown.includes(`\n${heading}\n`) || markdown.startsWith(`${heading}\n`), heading);
 		}
-		assert.match(markdown, /^- ✖ `pods-list-access` \(blocking\): access review: /m);
+		assert.match(markdown, /^- ✖ `MULTUS-RBAC-001` `pods-list-access` \(blocking\): access review: /m);
+		assert.match(markdown, /^- ✖ `MULTUS-RULE-001` `rbac-rules` \(blocking\): rules: missing pods \\\[""\\\]: list, watch \(`MULTUS-RULE-010` `pods \[""\]: list, watch`\)$/m);
+		assert.match(markdown, /^- ! `MULTUS-BIND-001` ClusterRoleBinding multus binds/m);
 		assert.match(markdown, /^- Redacted: 2 IP address\(es\), 1 host name\(s\); each is a placeholder such as `\[REDACTED-IP-1\]`/m);
 		assert.equal(markdown.match(/^<details><summary>pod /gm)?.length, 1);
 	});
