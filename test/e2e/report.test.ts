@@ -177,6 +177,11 @@ describe('report: broken thick', () => {
 			assertNoSecret(log, `the bundled log of ${pod}`);
 		}
 		assertMarkdown(readFileSync(path.join(root, 'report.md'), 'utf8'));
+		// scan reads the bundle: every log in it, findings by file and line.
+		const scanned = await runPlugin(['scan', file, '-o', 'json']);
+		assert.equal(scanned.code, 1, scanned.stderr);
+		const files = new Set(JSON.parse(scanned.stdout).findings.map((f: {file: string}) => f.file));
+		assert.deepEqual([...files].sort(), pods.map(pod => `multus-report/logs/kube-system/${pod}/kube-multus.log`));
 		const bundledDocument = JSON.parse(readFileSync(path.join(root, 'report.json'), 'utf8'));
 		assert.equal(bundledDocument.verdict, 'broken');
 		assert.deepEqual(bundledDocument.logs.samples.map((s: {file: string}) => s.file).sort(), pods.map(pod => `logs/kube-system/${pod}/kube-multus.log`));
