@@ -4,7 +4,8 @@
 // Writes OUT/results.json and prints the results table (scripts/bench-report.mjs) to stdout.
 //
 //   node scripts/bench-run.mjs [--sizes 3,100,1000] [--runs 5] [--proxy-runs 3] [--rollout-sizes 100,1000]
-//        [--rollouts 3] [--no-plain-rollout] [--max-unavailable 100=1,1000=10%] [--scan-mb 1024] [--skip startup,scan,cluster]
+//        [--rollouts 3] [--no-plain-rollout] [--max-unavailable 100=1,1000=10%] [--scan-mb 1024]
+//        [--skip startup,scan,scan-bundle,cluster]
 //        [--out DIR] [--bin DIR] [--wait-load 1.0]
 // --bin: the directory of the kubectl-multus launcher to measure (default bin/; e.g. a patched copy's bin/).
 // --wait-load: first wait (up to 30 minutes) until the 1-minute load average is below this.
@@ -84,6 +85,7 @@ const results = {
 	},
 	startup: undefined,
 	scan: undefined,
+	scanBundle: undefined,
 	sizes: {},
 	rollouts: {},
 };
@@ -173,6 +175,74 @@ async function scan() {
 	};
 	for (const key of ['scan', 'grep', 'grepUtf8']) results.scan[key].mbPerS = bytes / 2 ** 20 / (results.scan[key].medianMs / 1000);
 	results.scan.scanSmall.mbPerS = smallBytes / 2 ** 20 / (results.scan.scanSmall.medianMs / 1000);
+	rmSync(big, {force: true});
+	rmSync(small, {force: true});
+	save();
+}
+
+// ---- 7b. scan of a support bundle: a large .tar.gz of pod logs, in constant memory -----------------------------
+// The generated log, cut at line ends into 16 MiB pod logs laid out as `kubectl multus report --bundle` lays them
+// out (multus-report/logs/kube-system/<pod>/kube-multus.log, and report.md and report.json), tarred and gzip'd
+// (by tar and gzip -1: the bench may use them, the product never does). The small bundle is its first 8 logs.
+async function scanBundle() {
+	const mb = Number(options['scan-mb']);
+	const work = path.join(out, 'scan-bundle');
+	const logs = path.join(work, 'multus-report/logs/kube-system');
+	mkdirSync(logs, {recursive: true});
+	const whole = path.join(work, 'whole.log');
+	log(`scan-bundle: generating a ${mb} MiB log (scripts/gen-log.mjs --mb ${mb} --seed 2) and cutting it into 16 MiB pod logs`);
+	const generated = await timed(path.join(root, 'node_modules/node/bin/node'), [path.join(root, 'scripts/gen-log.mjs'), '--mb', String(mb), '--seed', '2', '-o', whole]);
+	const truth = JSON.parse(generated.stderr.trim().split('\n').pop());
+	run('split', ['-C', String(16 << 20), '-d', '-a', '4', whole, path.join(work, 'part-')]);
+	rmSync(whole, {force: true});
+	const parts = run('sh', ['-c', `ls '${work}' | grep '^part-'`]).trim().split('\n');
+	for (const part of parts) {
+		const pod = path.join(logs, `kube-multus-ds-${part.slice(5)}`);
+		mkdirSync(pod);
+		run('mv', [path.join(work, part), path.join(pod, 'kube-multus.log')]);
+	}
+	writeFileSync(path.join(work, 'multus-report/report.md'), '# kubectl multus report (bench)\n');
+	writeFileSync(path.join(work, 'multus-report/report.json'), '{}\n');
+	const big = path.join(out, `scan-bundle-${mb}mb.tar.gz`);
+	const small = path.join(out, 'scan-bundle-128mb.tar.gz');
+	const pods = parts.map(part => `multus-report/logs/kube-system/kube-multus-ds-${part.slice(5)}`);
+	run('sh', ['-c', `tar -C '${work}' -cf - --sort=name multus-report | gzip -1 > '${big}'`]);
+	run('sh', ['-c', `tar -C '${work}' -cf - multus-report/report.md multus-report/report.json ${pods.slice(0, 8).map(pod => `'${pod}'`).join(' ')} | gzip -1 > '${small}'`]);
+	const smallBytes = pods.slice(0, 8).reduce((sum, pod) => sum + statSync(path.join(work, pod, 'kube-multus.log')).size, 0);
+	rmSync(work, {recursive: true, force: true});
+	run('sh', ['-c', `cat '${big}' '${small}' > /dev/null`]);
+	const scanOnce = file => timed(launcher, ['scan', file, '-o', 'json']);
+	const gunzipOnce = file => timed('sh', ['-c', `gzip -dc '${file}' > /dev/null`]);
+	const rows = {scan: [], scanSmall: [], gunzip: []};
+	for (let i = 0; i < 3; i++) {
+		log(`scan-bundle: run ${i + 1}/3`);
+		rows.scan.push(await scanOnce(big));
+		rows.scanSmall.push(await scanOnce(small));
+		rows.gunzip.push(await gunzipOnce(big));
+	}
+	const summary = list => ({medianMs: median(list.map(r => r.ms)), peakRssKB: Math.max(...list.map(r => r.rssKB)), medianCpuS: median(list.map(r => r.cpuS)), codes: [...new Set(list.map(r => r.code))]});
+	const report = JSON.parse(rows.scan[0].stdout);
+	const smallReport = JSON.parse(rows.scanSmall[0].stdout);
+	results.scanBundle = {
+		bytes: truth.bytes,
+		smallBytes,
+		compressedBytes: statSync(big).size,
+		smallCompressedBytes: statSync(small).size,
+		files: parts.length,
+		truth,
+		scanFiles: report.summary.files.length,
+		smallFiles: smallReport.summary.files.length,
+		scanCount: report.summary.podsForbidden,
+		scanLines: report.summary.lines,
+		scanBytes: report.summary.bytes,
+		skipped: report.summary.skippedFiles,
+		scan: summary(rows.scan),
+		scanSmall: summary(rows.scanSmall),
+		gunzip: summary(rows.gunzip),
+		load: load(),
+	};
+	for (const key of ['scan', 'gunzip']) results.scanBundle[key].mbPerS = truth.bytes / 2 ** 20 / (results.scanBundle[key].medianMs / 1000);
+	results.scanBundle.scanSmall.mbPerS = smallBytes / 2 ** 20 / (results.scanBundle.scanSmall.medianMs / 1000);
 	rmSync(big, {force: true});
 	rmSync(small, {force: true});
 	save();
@@ -518,6 +588,7 @@ if (options['wait-load']) {
 }
 if (!skip.has('startup')) await startup();
 if (!skip.has('scan')) await scan();
+if (!skip.has('scan-bundle')) await scanBundle();
 if (!skip.has('cluster')) await clusterPhase();
 results.meta.load.end = load();
 save();

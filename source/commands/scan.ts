@@ -228,7 +228,7 @@ function damaged(label: string, error: ArchiveError): MultusError {
 	return new MultusError('Usage', `cannot read "${label}": ${error.message}`, {
 		hint: error.reason === 'truncated'
 			? 'the file was cut short (an interrupted download or copy): fetch or copy it again'
-			: 'it is not a gzip or tar file it looks like: check that it is the bundle you meant (file(1) says what it is)',
+			: 'it is damaged, or not the gzip or tar file it looks like: check that it is the file you meant (file(1) says what it is)',
 		cause: error,
 	});
 }
@@ -425,7 +425,7 @@ export function renderScanText(report: ScanReport, excerpts: ReadonlyMap<string,
 			}
 			if (groups.length === 0) out.push(`  (${count} lines; too many distinct users to list)`);
 		}
-		const examples = report.findings.slice(0, 20);
+		const examples = bundle ? examplesByFile(report.findings, 20) : report.findings.slice(0, 20);
 		out.push('', 'Examples:');
 		const exampleWidth = Math.max(...examples.map(example => at(example).length));
 		for (const example of examples) {
@@ -468,6 +468,18 @@ export function renderScanText(report: ScanReport, excerpts: ReadonlyMap<string,
 	out.push(`Verdict: ${report.verdict.message}`);
 	if (report.verdict.fix) out.push(`Fix: ${report.verdict.fix}`);
 	return out.join('\n') + '\n';
+}
+
+/** Up to `count` findings, the first few of each file in turn, so that every pod with a denial shows one. */
+function examplesByFile(findings: ScanFindingEntry[], count: number): ScanFindingEntry[] {
+	const files = [...new Set(findings.map(entry => entry.file))];
+	const each = Math.max(1, Math.floor(count / files.length));
+	const taken = new Map<string, number>();
+	return findings.filter(entry => {
+		const seen = taken.get(entry.file) ?? 0;
+		taken.set(entry.file, seen + 1);
+		return seen < each;
+	}).slice(0, count);
 }
 
 const formatWords: Record<InputFormat, string> = {text: 'text', gzip: 'gzip', tar: 'a tar archive', 'tar.gz': 'a gzip\'d tar archive', directory: 'a directory'};

@@ -396,6 +396,21 @@ describe('scan report and text (pure)', () => {
 		assert.match(text, /of stdin/);
 	});
 
+	test('a bundle\'s examples show the first lines of each file in turn, so that every pod with a denial is seen', () => {
+		const scanner = createLogFilesScanner();
+		for (const pod of ['a', 'b', 'c']) {
+			const one = scanner.file(`logs/kube-system/${pod}/kube-multus.log`);
+			one.push(`${listDenied}\n`.repeat(15));
+			one.end();
+		}
+		const read: ScanRead = {format: 'tar.gz', summary: scanner.end(), skipped: [], skippedFiles: 0};
+		const text = renderScanText(buildScanReport(read, 'b.tgz', 1000), excerpts(read));
+		const shown = [...text.matchAll(/^ {2}logs\/kube-system\/(\w)\/kube-multus\.log:(\d+) +…?.*pods is forbidden/gm)].map(match => `${match[1]}:${match[2]}`);
+		assert.deepEqual(shown, ['a', 'b', 'c'].flatMap(pod => [1, 2, 3, 4, 5, 6].map(line => `${pod}:${line}`)));
+		assert.match(text, /… and 27 more lines/);
+		assert.match(text, /list +45 lines +system:serviceaccount:kube-system:multus +logs\/kube-system\/a\/kube-multus\.log:1 to logs\/kube-system\/c\/kube-multus\.log:15/);
+	});
+
 	test('other look-alikes are described in the user\'s words', () => {
 		const log = [
 			`pods "web-1" is forbidden: User "${user}" cannot get resource "pods" in API group "" in the namespace "default"`,
