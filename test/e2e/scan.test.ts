@@ -1,11 +1,11 @@
 // `kubectl multus scan` on what support bundles are made of, from a real cluster running broken-thick (real
-// multus-daemons denied list on pods): a gzip'd pod log, a tarball in the layout of `kubectl multus report
-// --bundle` (report.md, report.json, logs/<namespace>/<pod>/<container>.log) built from the pods' real logs, and
-// a real `kubectl cluster-info dump --output-directory` tree (and that tree tarred). The counts are checked against
-// the logs themselves, read with kubectl and counted here.
+// multus-daemons denied list on pods): a gzip'd pod log, the tarball `kubectl multus report --bundle` writes
+// (report.md, report.json, logs/<namespace>/<pod>/<container>.log), a tarball of the pods' whole logs packed by
+// hand, and a real `kubectl cluster-info dump --output-directory` tree (and that tree tarred); then the dump of a
+// healthy-thick cluster. The counts are checked against the logs themselves, read with kubectl or tar and counted here.
 import assert from 'node:assert/strict';
 import {execFileSync} from 'node:child_process';
-import {mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync} from 'node:fs';
+import {mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {gzipSync} from 'node:zlib';
@@ -72,41 +72,58 @@ describe('scan on support bundles from a cluster running broken-thick', () => {
 		assert.match(plain.stdout, /Multus is forbidden to list\/watch pods at cluster scope/);
 	});
 
-	test('a tarball in the layout of report --bundle, from the pods\' real logs: every container log, by its path in the bundle', async () => {
-		const root = path.join(dir, 'bundle', 'multus-report');
-		let expected = 0;
+	test('the tarball kubectl multus report --bundle writes: every log in it by its path in the bundle, report.md and report.json not counted again', async () => {
+		const tarball = path.join(dir, 'multus-report.tar.gz');
+		const written = await runPlugin(['report', '--bundle', tarball]);
+		assert.equal(written.code, 0, written.stderr); // report writes what it found; it is not a check
+		// What the bundle holds, unpacked by the system's tar and counted here.
+		const unpacked = path.join(dir, 'unpacked');
+		mkdirSync(unpacked);
+		execFileSync('tar', ['-xzf', tarball, '-C', unpacked]);
+		const logsDir = path.join(unpacked, 'multus-report', 'logs', namespace);
 		const perFile = new Map<string, number>();
-		for (const pod of pods) {
-			mkdirSync(path.join(root, 'logs', namespace, pod.name), {recursive: true});
-			for (const container of pod.containers) {
-				const text = podLog(namespace, pod.name, container) ?? '';
-				writeFileSync(path.join(root, 'logs', namespace, pod.name, `${container}.log`), text);
-				perFile.set(`multus-report/logs/${namespace}/${pod.name}/${container}.log`, deniedLines(text));
-				expected += deniedLines(text);
+		for (const pod of readdirSync(logsDir)) {
+			for (const log of readdirSync(path.join(logsDir, pod))) {
+				perFile.set(`multus-report/logs/${namespace}/${pod}/${log}`, deniedLines(readFileSync(path.join(logsDir, pod, log), 'utf8')));
 			}
 		}
-		// The report's own files quote log lines: they must not be counted again.
-		const quoted = podLog(namespace, pods[0]!.name, 'kube-multus')!.split('\n').find(line => podsDenied.test(line))!;
-		writeFileSync(path.join(root, 'report.md'), `# kubectl multus report\n\n\`\`\`\n${quoted}\n\`\`\`\n`);
-		writeFileSync(path.join(root, 'report.json'), JSON.stringify({logs: [quoted]}));
-		const tarball = path.join(dir, 'multus-report.tar.gz');
-		execFileSync('tar', ['-czf', tarball, '-C', path.join(dir, 'bundle'), 'multus-report']);
+		assert.ok(pods.every(pod => perFile.has(`multus-report/logs/${namespace}/${pod.name}/kube-multus.log`)), `the bundle holds every pod's log: ${[...perFile.keys()].join(', ')}`);
+		assert.match(readFileSync(path.join(unpacked, 'multus-report', 'report.md'), 'utf8'), podsDenied, 'report.md quotes a denial (which scan must not count again)');
 
 		const result = await runPlugin(['scan', tarball, '-o', 'json']);
 		assert.equal(result.code, 1, result.stderr);
 		const report = JSON.parse(result.stdout) as ScanReport;
 		assert.equal(report.summary.format, 'tar.gz');
-		assert.equal(report.summary.podsForbidden, expected);
 		assert.deepEqual(new Map(report.summary.files.map(file => [file.file, file.podsForbidden])), perFile);
+		assert.equal(report.summary.podsForbidden, [...perFile.values()].reduce((a, b) => a + b, 0));
 		assert.deepEqual(report.summary.skipped.map(entry => [entry.file, entry.reason]).sort(), [['multus-report/report.json', 'structured'], ['multus-report/report.md', 'structured']]);
-		assert.ok(report.findings.every(finding => perFile.has(finding.file)), 'every finding names a log file in the bundle');
 		assert.deepEqual(new Set(report.findings.map(finding => finding.file.split('/')[3])), new Set(pods.map(pod => pod.name)), 'every pod\'s denial is found');
 		assert.equal(report.verdict.code, 'pods-forbidden');
 
 		const text = await runPlugin(['scan', tarball]);
 		assert.equal(text.code, 1);
-		assert.match(text.stdout, new RegExp(`^Scanned ${perFile.size} log files, .* in .*multus-report\\.tar\\.gz \\(a gzip'd tar archive\\); skipped 2 entries \\(1 JSON, 1 Markdown\\)\\.`));
-		assert.match(text.stdout, new RegExp(`multus-report/logs/${namespace}/${pods[0]!.name}/kube-multus\\.log:\\d+ +.*pods is forbidden`));
+		assert.match(text.stdout, new RegExp(`^Scanned ${perFile.size} log files, .* in .*multus-report\\.tar\\.gz \\(a gzip'd tar archive\\); skipped 2 entries \\(1 Markdown, 1 JSON\\)\\.`));
+		for (const pod of pods) assert.match(text.stdout, new RegExp(`multus-report/logs/${namespace}/${pod.name}/kube-multus\\.log:\\d+ +.*pods is forbidden`), `an example from ${pod.name}`);
+	});
+
+	test('a tarball of the pods\' whole logs (every container), as someone would pack them by hand: each file by its path', async () => {
+		const root = path.join(dir, 'by-hand', 'logs');
+		const perFile = new Map<string, number>();
+		for (const pod of pods) {
+			mkdirSync(path.join(root, namespace, pod.name), {recursive: true});
+			for (const container of pod.containers) {
+				const text = podLog(namespace, pod.name, container) ?? '';
+				writeFileSync(path.join(root, namespace, pod.name, `${container}.log`), text);
+				perFile.set(`logs/${namespace}/${pod.name}/${container}.log`, deniedLines(text));
+			}
+		}
+		const tarball = path.join(dir, 'by-hand.tgz');
+		execFileSync('tar', ['-czf', tarball, '-C', path.join(dir, 'by-hand'), 'logs']);
+		const result = await runPlugin(['scan', tarball, '-o', 'json']);
+		assert.equal(result.code, 1, result.stderr);
+		const report = JSON.parse(result.stdout) as ScanReport;
+		assert.deepEqual(new Map(report.summary.files.map(file => [file.file, file.podsForbidden])), perFile);
+		assert.deepEqual(report.summary.skipped, []);
 	});
 
 	test('a real kubectl cluster-info dump --output-directory tree, and the same tree tarred: each pod\'s logs.txt, the object lists skipped', async () => {
