@@ -36,18 +36,21 @@ const exitCodeByKind: Record<ErrorKind, ExitCode> = {
 	Internal: ExitCode.ProblemFound,
 };
 
-/** A failure as a value: what went wrong (message), what to do (hint), and its kind. */
+/** A failure as a value: what went wrong (message), what to do (hint), its kind, and the finding it is (a code). */
 export class MultusError extends Error {
 	readonly kind: ErrorKind;
 	readonly hint: string | undefined;
 	readonly status: number | undefined;
+	/** The stable code of the finding this failure is (source/multus/findings.ts), when it is one. */
+	readonly finding: string | undefined;
 
-	constructor(kind: ErrorKind, message: string, options: {hint?: string; status?: number; cause?: unknown} = {}) {
+	constructor(kind: ErrorKind, message: string, options: {hint?: string; status?: number; cause?: unknown; finding?: string} = {}) {
 		super(message, {cause: options.cause});
 		this.name = 'MultusError';
 		this.kind = kind;
 		this.hint = options.hint;
 		this.status = options.status;
+		this.finding = options.finding;
 	}
 
 	get exitCode(): ExitCode {
@@ -59,8 +62,8 @@ export function exitCodeFor(kind: ErrorKind): ExitCode {
 	return exitCodeByKind[kind];
 }
 
-export function usageError(message: string, hint?: string): MultusError {
-	return new MultusError('Usage', message, hint === undefined ? {} : {hint});
+export function usageError(message: string, hint?: string, finding?: string): MultusError {
+	return new MultusError('Usage', message, {...(hint === undefined ? {} : {hint}), ...(finding === undefined ? {} : {finding})});
 }
 
 /** Formats an error for a terminal: the problem, then the fix. */

@@ -17,6 +17,8 @@ export interface DoctorState {
 	/** The daemons' proof while the Verify step waits for it. */
 	proofProgress: Proof | undefined;
 	notes: string[];
+	/** The notes that are findings, with their codes (a subset of notes). */
+	notedFindings: Array<{note: string; code: string}>;
 	/** The last note of the step still running (a write being read back): shown under it until the step ends. */
 	liveNote: {step: StepId; note: string} | undefined;
 	failure: FailureInfo | undefined;
@@ -27,20 +29,20 @@ export interface DoctorState {
 
 export type DoctorEvent =
 	| {type: 'step-started'; step: StepId}
-	| {type: 'step-skipped'; step: StepId; note?: string}
+	| {type: 'step-skipped'; step: StepId; note?: string; code?: string}
 	| {type: 'connected'; connection: Connection}
 	| {type: 'found'; found: Found}
 	| {type: 'diagnosed'; diagnosis: Diagnosis}
 	| {type: 'planned'; plan: Plan}
 	| {type: 'confirm-requested'}
 	| {type: 'confirm-answered'; yes: boolean}
-	| {type: 'conflict'; note: string}
+	| {type: 'conflict'; note: string; code?: string}
 	| {type: 'patched'; patch: PatchResult}
 	| {type: 'restarted'; restart: RestartResult}
 	| {type: 'rollout-progress'; rollout: RolloutView}
 	| {type: 'verified'; verification: Verification}
 	| {type: 'proof-progress'; proof: Proof}
-	| {type: 'note'; note: string}
+	| {type: 'note'; note: string; code?: string}
 	| {type: 'cancel-requested'}
 	| {type: 'failed'; failure: FailureInfo}
 	| {type: 'finished'; outcome: Outcome};
@@ -60,6 +62,7 @@ export function initialState(): DoctorState {
 		verification: undefined,
 		proofProgress: undefined,
 		notes: [],
+		notedFindings: [],
 		liveNote: undefined,
 		failure: undefined,
 		cancelling: false,
@@ -94,6 +97,7 @@ export function doctorReducer(state: DoctorState, event: DoctorEvent): DoctorSta
 				...state,
 				steps: {...finishCurrent(state), [event.step]: 'skipped'},
 				notes: event.note ? [...state.notes, event.note] : state.notes,
+				notedFindings: withFinding(state, event),
 			};
 		case 'connected':
 			return {...state, connection: event.connection};
@@ -114,6 +118,7 @@ export function doctorReducer(state: DoctorState, event: DoctorEvent): DoctorSta
 				steps: {...state.steps, plan: 'pending', confirm: 'pending', patch: 'pending'},
 				confirm: {state: 'idle', answer: undefined, conflictRetry: state.confirm.conflictRetry + 1},
 				notes: [...state.notes, event.note],
+				notedFindings: withFinding(state, event),
 			};
 		case 'patched':
 			return {...state, patch: event.patch};
@@ -126,7 +131,7 @@ export function doctorReducer(state: DoctorState, event: DoctorEvent): DoctorSta
 		case 'proof-progress':
 			return {...state, proofProgress: event.proof};
 		case 'note':
-			return {...state, notes: [...state.notes, event.note], liveNote: state.current && !state.outcome ? {step: state.current, note: event.note} : state.liveNote};
+			return {...state, notes: [...state.notes, event.note], notedFindings: withFinding(state, event), liveNote: state.current && !state.outcome ? {step: state.current, note: event.note} : state.liveNote};
 		case 'cancel-requested':
 			return {...state, cancelling: true};
 		case 'failed':
@@ -136,6 +141,11 @@ export function doctorReducer(state: DoctorState, event: DoctorEvent): DoctorSta
 			return {...(stopped ? withStoppedStep(state) : {...state, steps: finishCurrent(state)}), current: undefined, outcome: event.outcome};
 		}
 	}
+}
+
+/** The noted findings, with this event's note if it carries a code. */
+function withFinding(state: DoctorState, event: {note?: string; code?: string}): DoctorState['notedFindings'] {
+	return event.note && event.code ? [...state.notedFindings, {note: event.note, code: event.code}] : state.notedFindings;
 }
 
 /** An observer that keeps the state the events add up to (for the JSON/YAML report at the end). */

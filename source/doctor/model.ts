@@ -230,6 +230,8 @@ export interface Outcome {
 	verdict: Verdict;
 	exitCode: number;
 	message: string;
+	/** The stable code of the finding the outcome is (source/multus/findings.ts), when it is one. */
+	code?: string;
 }
 
 export interface FailureInfo {
@@ -237,4 +239,6 @@ export interface FailureInfo {
 	kind: ErrorKind;
 	message: string;
 	hint: string | undefined;
+	/** The stable code of the finding the failure is, when it is one. */
+	code?: string;
 }

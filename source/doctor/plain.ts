@@ -1,6 +1,6 @@
 import {doctorReducer, initialState, type DoctorEvent} from './machine.js';
 import {stepIds, stepTitles, type StepId} from './model.js';
-import {confirmAnswerLine, connectLines, detectLines, failureLine, findLines, patchedLine, planLines, proofLines, restartedLine, rolloutLines, summaryLines, verifyLines, type Line} from './present.js';
+import {codeSegment, confirmAnswerLine, connectLines, detectLines, failureLine, findLines, noteLine, patchedLine, planLines, proofLines, restartedLine, rolloutLines, summaryLines, verifyLines, type Line} from './present.js';
 import {renderLine} from '../ansi.js';
 import type {DoctorOptions} from '../options.js';
 
@@ -30,7 +30,7 @@ export function plainPrinter(options: Pick<DoctorOptions, 'color' | 'yes'>, writ
 				// A step may decide to skip itself once started (OnDelete): its header is already out.
 				if (lastHeader === event.step) print([[{text: 'skipped', style: 'dim'}]]);
 				else header(event.step, ': skipped');
-				if (event.note) print([[{text: event.note, style: 'warn'}]]);
+				if (event.note) print([noteLine(event.note, event.code)]);
 				break;
 			case 'connected':
 				print(connectLines(state));
@@ -48,7 +48,7 @@ export function plainPrinter(options: Pick<DoctorOptions, 'color' | 'yes'>, writ
 				print([confirmAnswerLine(event.yes, options.yes)]);
 				break;
 			case 'conflict':
-				print([[{text: event.note, style: 'warn'}]]);
+				print([noteLine(event.note, event.code)]);
 				break;
 			case 'patched':
 				print([patchedLine(event.patch)]);
@@ -81,7 +81,7 @@ export function plainPrinter(options: Pick<DoctorOptions, 'color' | 'yes'>, writ
 			case 'finished':
 				write('\n');
 				print(summaryLines(state), '');
-				write(`${renderLine([{text: event.outcome.message, style: event.outcome.exitCode === 0 ? 'ok' : 'bad'}], options.color)}\n`);
+				write(`${renderLine([{text: event.outcome.message, style: event.outcome.exitCode === 0 ? 'ok' : 'bad'}, codeSegment(event.outcome.code)], options.color)}\n`);
 				break;
 			default:
 				break;

@@ -10,6 +10,7 @@ import type {MultusDaemonSet} from '../multus/discovery.js';
 import type {AccessAnswer} from '../kube/client.js';
 import {deniedAccess} from './evidence.js';
 import type {InformerName} from '../multus/versions.js';
+import {finding, forbiddenFamilyFinding, logFinding} from '../multus/findings.js';
 
 // What each step says, as styled lines. The Ink views and the plain printer both render these, so the words
 // are written once; only the drawing differs.
@@ -25,6 +26,12 @@ const s = (text: string, style: Style = 'plain'): Segment => ({text, style});
 const line = (...segments: Array<Segment | string>): Line => segments.map(seg => (typeof seg === 'string' ? s(seg) : seg));
 
 export const marks = {ok: '✔', bad: '✖', warn: '!', pending: '·', add: '+', skipped: '–'} as const;
+
+/** A finding's codes at the end of its line, in brackets, so that they can be quoted (docs/findings.md). */
+export function codeSegment(...codes: Array<string | undefined>): Segment {
+	const shown = [...new Set(codes.filter((code): code is string => Boolean(code)))];
+	return s(shown.length > 0 ? `  [${shown.join(', ')}]` : '', 'dim');
+}
 
 // What the flow says: its outcomes, notes and failures, in the user's words. The steps decide; these phrase.
 
@@ -233,7 +240,7 @@ export function findLines(found: Found | undefined): Line[] {
 		line(`image ${ds.image}`, ds.version ? s(`  version ${ds.version}`, 'dim') : ''),
 		line(`pods ${found.ready}/${found.desired} ready  ServiceAccount `, s(`${ds.namespace}:${ds.serviceAccount}`, 'bold')),
 	];
-	if (found.roles.length === 0) lines.push(line(s(`${marks.bad} no ClusterRole is bound to ${found.identity.user}`, 'bad')));
+	if (found.roles.length === 0) lines.push(line(s(`${marks.bad} no ClusterRole is bound to ${found.identity.user}`, 'bad'), codeSegment(finding.noRoleBound.code)));
 	// Roles reached only through the built-in groups every ServiceAccount is in: one line, not a list.
 	const viaGroupsOnly = (role: Found['roles'][number]) => role.name.startsWith('system:') && role.grants.every(g => g.shared);
 	const builtin = found.roles.filter(viaGroupsOnly);
@@ -248,11 +255,19 @@ export function findLines(found: Found | undefined): Line[] {
 		);
 	}
 	if (builtin.length) lines.push(line(s(`+ ${builtin.length} built-in role(s) every ${ds.perNodeCertificates ? 'authenticated user' : 'ServiceAccount'} gets through its groups (${builtin.map(r => r.name.replace(/^system:/, '')).join(', ')})`, 'dim')));
-	for (const note of found.lookalikeBindings) lines.push(line(s(`${marks.warn} ${note}`, 'warn')));
+	for (const note of found.lookalikeBindings) lines.push(line(s(`${marks.warn} ${note}`, 'warn'), codeSegment(finding.crossNamespaceBinding.code)));
 	if (ds.perNodeCertificates) {
-		lines.push(line(s(`${marks.warn} per-node certificates: each daemon authenticates as system:multus:<node> in group system:multus, not as its ServiceAccount; checked as ${found.identity.user}`, 'warn')));
+		lines.push(line(s(`${marks.warn} per-node certificates: each daemon authenticates as system:multus:<node> in group system:multus, not as its ServiceAccount; checked as ${found.identity.user}`, 'warn'), codeSegment(finding.perNodeIdentity.code)));
+	}
+	if (startupLinesHidden(found)) {
+		lines.push(line(s(`${marks.warn} ${ds.daemonLog.why ?? "the daemon config hides the daemon's own start-up lines"}: a fix can be applied, not proven by the daemons`, 'warn'), codeSegment(finding.startupLinesHidden.code)));
 	}
 	return lines;
+}
+
+/** The daemons run informers, but their config keeps their own start-up lines (what proves a fix) out of the log. */
+export function startupLinesHidden(found: Found): boolean {
+	return found.daemonSet.daemonLog.startupLines === 'hidden' && found.daemonSet.mode === 'thick' && found.daemonSet.release.release.informers.length > 0;
 }
 
 /** RFC 3339 timestamps to the second; other forms (klog headers) as they are. */
@@ -262,7 +277,7 @@ function shortTime(timestamp: string | undefined): string {
 
 export function logLines(logs: LogEvidence, label = 'logs'): Line[] {
 	if (logs.state === 'unavailable') {
-		return [line(s(`${marks.warn} ${label}: could not read (${logs.errors[0] ?? 'no pods'})`, 'warn'))];
+		return [line(s(`${marks.warn} ${label}: could not read (${logs.errors[0] ?? 'no pods'})`, 'warn'), codeSegment(finding.logsUnreadable.code))];
 	}
 	if (logs.state === 'clean') {
 		return [line(s(`${marks.ok} ${label}: `, 'ok'), `no forbidden lines in ${logs.podsRead} pod(s) (${Math.round(logs.bytesRead / 1024)} KiB read)`)];
@@ -272,21 +287,23 @@ export function logLines(logs: LogEvidence, label = 'logs'): Line[] {
 			s(`${marks.bad} ${label}: `, 'bad'),
 			s(`${logs.count} forbidden ${logs.verbs.join('/')} line(s)`, 'bold'),
 			` in ${logs.nodes.length} of ${logs.podsRead} sampled pod(s)`,
+			codeSegment(...(['pods-forbidden', 'nads-forbidden'] as const).map(family => (logs.families[family] > 0 ? forbiddenFamilyFinding[family].code : undefined))),
 			logs.firstSeen ? s(`  first ${shortTime(logs.firstSeen)}, last ${shortTime(logs.lastSeen)}`, 'dim') : '',
 		),
 	];
 	if (logs.nodes.length) lines.push(line(s(`    nodes: ${logs.nodes.join(', ')}`, 'dim')));
 	for (const example of logs.examples.slice(0, 1)) lines.push(line(s(`    ${example}`, 'dim')));
-	for (const other of logs.lookalikes) lines.push(line(s(`    also ${other.count} ${other.kind} line(s): not this bug`, 'dim')));
+	for (const other of logs.lookalikes) lines.push(line(s(`    also ${other.count} ${other.kind} line(s): not this bug`, 'dim'), codeSegment(logFinding[other.kind as keyof typeof logFinding]?.code)));
 	return lines;
 }
 
-/** One access review's line: who may (not) do what, at cluster scope, and the authorizer's reason. */
-function accessLine(user: string, question: {group: string; resource: string; verb: string}, answer: AccessAnswer): Line {
+/** One access review's line: who may (not) do what, at cluster scope, the finding's code if denied, and the authorizer's reason. */
+function accessLine(user: string, question: {group: string; resource: string; verb: string}, answer: AccessAnswer, code?: string): Line {
 	const what = question.group ? `${question.resource}.${question.group}` : question.resource;
 	return line(
 		s(`${answer.allowed ? marks.ok : marks.bad} access review: `, answer.allowed ? 'ok' : 'bad'),
 		`${user} ${answer.allowed ? 'can' : 'cannot'} ${question.verb} ${what} at cluster scope`,
+		answer.allowed ? '' : codeSegment(code),
 		answer.reason ? s(`  (${answer.reason})`, 'dim') : '',
 	);
 }
@@ -295,13 +312,14 @@ function accessLine(user: string, question: {group: string; resource: string; ve
 export function checkLines(check: CheckResult, found: Found): Line[] {
 	switch (check.kind) {
 		case 'access':
-			return [accessLine(found.identity.user, check.question, check.answer)];
+			return [accessLine(found.identity.user, check.question, check.answer, check.code)];
 		case 'rules':
-			if (check.level === 'advisory') return check.missing.map(rule => line(s(`${marks.warn} advisory: `, 'warn'), `missing ${describeRule(rule)}`, s(' (warned, not patched)', 'dim')));
+			// Each gap's own code: the requirement it leaves unmet.
+			if (check.level === 'advisory') return check.gaps.map(gap => line(s(`${marks.warn} advisory: `, 'warn'), `missing ${describeRule(gap.rule)}`, s(' (warned, not patched)', 'dim'), codeSegment(gap.code)));
 			return [
 				check.missing.length === 0
 					? line(s(`${marks.ok} rules: `, 'ok'), `the bound roles grant what the ${found.daemonSet.mode} daemon needs`)
-					: line(s(`${marks.bad} rules: `, 'bad'), `missing ${check.missing.map(describeRule).join('; ')}`),
+					: line(s(`${marks.bad} rules: `, 'bad'), `missing ${check.missing.map(describeRule).join('; ')}`, codeSegment(...check.gaps.map(gap => gap.code))),
 			];
 		case 'logs':
 			return [];
@@ -333,7 +351,7 @@ export function detectLines(diagnosis: Diagnosis | undefined, found: Found | und
 	return [
 		...logLines(diagnosis.logs),
 		...checksLines(diagnosis.checks, found),
-		line(s(diagnosis.summary, diagnosis.verdict === 'healthy' ? 'ok' : 'bad')),
+		line(s(diagnosis.summary, diagnosis.verdict === 'healthy' ? 'ok' : 'bad'), diagnosis.verdict === 'healthy' && diagnosis.logs.count > 0 ? codeSegment(finding.oldForbiddenLines.code) : ''),
 	];
 }
 
@@ -375,7 +393,7 @@ export function neededRowStyle(row: RuleDiffRow): Style {
 export function planChangeLines(plan: Plan): Line[] {
 	const lines: Line[] = [line(s(ruleDiffHeadings(plan).change, 'bold'))];
 	if (plan.dedicated) {
-		for (const other of plan.dedicated.othersBound) lines.push(line(s(`  ${marks.warn} ClusterRole ${plan.dedicated.sharedRole} is also bound to ${other}: not patched, so they gain nothing`, 'warn')));
+		for (const other of plan.dedicated.othersBound) lines.push(line(s(`  ${marks.warn} ClusterRole ${plan.dedicated.sharedRole} is also bound to ${other}: not patched, so they gain nothing`, 'warn'), codeSegment(finding.sharedRoleDedicated.code)));
 		lines.push(line(s(`  ${marks.add} ClusterRole ${plan.role}: `, 'add'), s(plan.patch.missing.map(describeRule).join('; '), 'add')));
 		const subjects = (plan.dedicated.clusterRoleBinding.subjects ?? []).map(subject => describeSubject(subject)).join(', ');
 		lines.push(line(s(`  ${marks.add} ClusterRoleBinding ${plan.dedicated.clusterRoleBinding.metadata?.name ?? ''}: ClusterRole ${plan.role} to ${subjects}`, 'add')));
@@ -407,14 +425,20 @@ export function planPatchLines(plan: Plan): Line[] {
 export function planCheckLines(plan: Plan): Line[] {
 	const lines: Line[] = [];
 	if (plan.aggregate) {
-		lines.push(line(s(`${marks.warn} ClusterRole ${plan.aggregate.role} is aggregated from ${plan.aggregate.sources.join(', ')}: patching source ${plan.aggregate.source} (${plan.aggregate.why}); the aggregation controller copies the rule into ${plan.aggregate.role}`, 'warn')));
+		lines.push(line(s(`${marks.warn} ClusterRole ${plan.aggregate.role} is aggregated from ${plan.aggregate.sources.join(', ')}: patching source ${plan.aggregate.source} (${plan.aggregate.why}); the aggregation controller copies the rule into ${plan.aggregate.role}`, 'warn'), codeSegment(finding.aggregatedRole.code)));
 	}
-	if (plan.owner) lines.push(line(s(`${marks.warn} managed by ${plan.owner.name}: a manual patch would be reverted. Fix at the source: ${plan.owner.fix}`, 'warn')));
-	if (plan.autoupdateDisabled) lines.push(line(s(`${marks.warn} rbac.authorization.kubernetes.io/autoupdate: "false": the doctor will not write this role`, 'warn')));
+	if (plan.owner) lines.push(line(s(`${marks.warn} managed by ${plan.owner.name}: a manual patch would be reverted. Fix at the source: ${plan.owner.fix}`, 'warn'), codeSegment(finding.roleManaged.code)));
+	if (plan.autoupdateDisabled) lines.push(line(s(`${marks.warn} rbac.authorization.kubernetes.io/autoupdate: "false": the doctor will not write this role`, 'warn'), codeSegment(finding.roleOptedOut.code)));
 	for (const permission of plan.permissions) {
 		const style = permission.allowed ? 'dim' : permission.optional ? 'warn' : 'bad';
 		const mark = permission.allowed ? marks.ok : permission.optional ? marks.warn : marks.bad;
-		lines.push(line(s(`${mark} you ${permission.allowed ? 'can' : 'cannot'} ${permission.description}`, style), permission.allowed ? '' : s(`  (grant: ${permission.grant}${permission.optional ? '; the fix still works without it' : ''})`, 'dim')));
+		lines.push(
+			line(
+				s(`${mark} you ${permission.allowed ? 'can' : 'cannot'} ${permission.description}`, style),
+				permission.allowed ? '' : s(`  (grant: ${permission.grant}${permission.optional ? '; the fix still works without it' : ''})`, 'dim'),
+				permission.allowed ? '' : codeSegment((permission.optional ? finding.callerCannotReadLogs : finding.callerLacksPermission).code),
+			),
+		);
 	}
 	if (plan.serverDryRun === 'passed') lines.push(line(s(`${marks.ok} server-side dry run accepted the patch`, 'dim')));
 	return lines;
@@ -462,7 +486,7 @@ export function restartedLine(restart: RestartResult): Line {
 }
 
 export function failureLine(failure: FailureInfo): Line {
-	return line(s(`${marks.bad} ${failure.message}`, 'bad'));
+	return line(s(`${marks.bad} ${failure.message}`, 'bad'), codeSegment(failure.code));
 }
 
 /** The title line of the terminal UI: where we are, and what mode changes nothing. */
@@ -481,9 +505,9 @@ export function quitLine(clusterState: string): Line {
 	return line(s(`${marks.bad} quit without waiting. `, 'bad'), clusterState);
 }
 
-/** The outcome, with a mark so that it reads the same without colour. */
-export function outcomeLine(outcome: {exitCode: number; message: string}): Line {
-	return line(s(`${outcome.exitCode === 0 ? marks.ok : marks.bad} ${outcome.message}`, outcome.exitCode === 0 ? 'ok' : 'bad'));
+/** The outcome, with a mark so that it reads the same without colour, and its finding's code. */
+export function outcomeLine(outcome: {exitCode: number; message: string; code?: string | undefined}): Line {
+	return line(s(`${outcome.exitCode === 0 ? marks.ok : marks.bad} ${outcome.message}`, outcome.exitCode === 0 ? 'ok' : 'bad'), codeSegment(outcome.code));
 }
 
 /** After a Ctrl-C: the running step stops at its next safe point; a second Ctrl-C soon after quits at once. */
@@ -523,9 +547,14 @@ export function stepSummaryLine(state: DoctorState, step: StepId, viaFlag = fals
 	}
 }
 
-/** A note the flow made (a write read back, a step skipped and why). */
-export function noteLine(note: string): Line {
-	return line(s(note, 'warn'));
+/** A note the flow made (a write read back, a step skipped and why), with its finding's code when it is one. */
+export function noteLine(note: string, code?: string): Line {
+	return line(s(note, 'warn'), codeSegment(code));
+}
+
+/** The code of a note that is a finding. */
+export function noteCode(state: Pick<DoctorState, 'notedFindings'>, note: string): string | undefined {
+	return state.notedFindings.find(noted => noted.note === note)?.code;
 }
 
 export function rolloutHeadline(rollout: RolloutView): Line {
@@ -659,7 +688,7 @@ export function summaryLines(state: DoctorState): Line[] {
 		if (state.restart) lines.push(line(`  restarted DaemonSet ${state.found?.daemonSet.namespace}/${state.found?.daemonSet.name} at ${state.restart.restartedAt}`));
 		lines.push(line(s(`Undo: ${state.verification?.undo ?? undoHint(state.patch.role, undefined, state.patch.createdBinding)}`, 'dim')));
 	}
-	for (const note of state.notes) lines.push(noteLine(note));
+	for (const note of state.notes) lines.push(noteLine(note, noteCode(state, note)));
 	if (state.failure?.hint) lines.push(line(s(`fix: ${state.failure.hint}`, 'warn')));
 	return lines;
 }

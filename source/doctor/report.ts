@@ -1,10 +1,13 @@
 import {describeRule} from '../multus/rbac.js';
 import {versionInfo} from '../version.js';
 import type {DoctorState} from './machine.js';
+import {raisedFindings} from './raised.js';
 
 /**
  * The machine-readable report (-o json|yaml): findings, planned and applied changes, and the verdict. A stable
- * shape: fields are added, never renamed. `reportVersion` changes if that promise is ever broken.
+ * shape: fields are added, never renamed. `reportVersion` changes if that promise is ever broken. `code` is the
+ * outcome's finding code (null when it is none: healthy, fixed, declined ...); `codes` every finding the run
+ * raised, by code (source/multus/findings.ts, docs/findings.md).
  */
 export function doctorReport(state: DoctorState) {
 	const found = state.found;
@@ -16,6 +19,8 @@ export function doctorReport(state: DoctorState) {
 		verdict: state.outcome?.verdict ?? 'failed',
 		exitCode: state.outcome?.exitCode,
 		message: state.outcome?.message,
+		code: state.outcome?.code ?? null,
+		codes: raisedFindings(state),
 		steps: state.steps,
 		connection: state.connection ?? null,
 		multus: found

@@ -4,6 +4,7 @@ import type {DoctorOptions} from '../options.js';
 import {StillInDoubt} from './in-doubt.js';
 import type {DoctorEvent} from './machine.js';
 import {stepIds, type Outcome, type Plan, type StepId} from './model.js';
+import {finding} from '../multus/findings.js';
 import {clusterStateAfterCancel, say, writeInDoubt} from './present.js';
 import {confirmStep} from './steps/confirm.js';
 import {connectStep} from './steps/connect.js';
@@ -60,7 +61,7 @@ export async function runDoctorFlow(options: DoctorOptions, io: DoctorIO, env: F
 			const current = steps[index]!;
 			const skip = current.skip?.(context);
 			if (skip !== undefined) {
-				dispatch({type: 'step-skipped', step: current.id, ...(skip ? {note: skip} : {})});
+				dispatch({type: 'step-skipped', step: current.id, ...(typeof skip === 'string' ? (skip ? {note: skip} : {}) : skip)});
 				index++;
 				continue;
 			}
@@ -73,11 +74,11 @@ export async function runDoctorFlow(options: DoctorOptions, io: DoctorIO, env: F
 					index++;
 					break;
 				case 'skipped':
-					dispatch({type: 'step-skipped', step: current.id, note: end.note});
+					dispatch({type: 'step-skipped', step: current.id, note: end.note, ...(end.code ? {code: end.code} : {})});
 					index++;
 					break;
 				case 'again':
-					dispatch({type: 'conflict', note: end.note});
+					dispatch({type: 'conflict', note: end.note, ...(end.code ? {code: end.code} : {})});
 					index = stepIds.indexOf(end.step);
 					break;
 				case 'outcome':
@@ -92,15 +93,18 @@ export async function runDoctorFlow(options: DoctorOptions, io: DoctorIO, env: F
 	} catch (error) {
 		if (error instanceof Cancelled || (signal.aborted && !(error instanceof MultusError && error.kind !== 'Cancelled'))) {
 			// Stopped while a write that got no answer was being read back: it is still in doubt.
-			const state = error instanceof StillInDoubt ? writeInDoubt(facts, step) : clusterStateAfterCancel(facts);
-			dispatch({type: 'note', note: state});
-			return finish({verdict: 'cancelled', exitCode: ExitCode.ProblemFound, message: say.cancelled(step, state)});
+			const inDoubt = error instanceof StillInDoubt;
+			const state = inDoubt ? writeInDoubt(facts, step) : clusterStateAfterCancel(facts);
+			const code = inDoubt ? {code: finding.writeInDoubt.code} : {};
+			dispatch({type: 'note', note: state, ...code});
+			return finish({verdict: 'cancelled', exitCode: ExitCode.ProblemFound, message: say.cancelled(step, state), ...code});
 		}
 		const failure = error instanceof MultusError ? error : new MultusError('Internal', error instanceof Error ? error.message : String(error));
-		dispatch({type: 'failed', failure: {step, kind: failure.kind, message: failure.message, hint: failure.hint}});
 		// A write that got no answer may have been applied all the same: say so, never "nothing was changed".
 		const unanswered = (failure.kind === 'Timeout' || failure.kind === 'Unreachable') && (step === 'patch' || step === 'restart');
+		const code = failure.finding ?? (unanswered ? finding.writeInDoubt.code : undefined);
+		dispatch({type: 'failed', failure: {step, kind: failure.kind, message: failure.message, hint: failure.hint, ...(code ? {code} : {})}});
 		const note = unanswered ? writeInDoubt(facts, step) : clusterStateAfterCancel(facts);
-		return finish({verdict: 'failed', exitCode: failure.exitCode, message: say.failed(failure.message, note)});
+		return finish({verdict: 'failed', exitCode: failure.exitCode, message: say.failed(failure.message, note), ...(code ? {code} : {})});
 	}
 }

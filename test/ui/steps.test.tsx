@@ -50,12 +50,13 @@ describe('each step, from the state the reducer builds', () => {
 		assert.match(frame, /ClusterRole multus via ClusterRoleBinding multus/);
 	});
 
-	test('detect: the three kinds of evidence and the verdict', () => {
-		const frame = frameOf(renderView(stateAfter(upTo(untilConfirm, 'diagnosed'))));
-		assert.match(frame, /✖ logs: 24 forbidden list line\(s\) in 3 of 3 sampled pod\(s\)/);
-		assert.match(frame, /✖ access review: system:serviceaccount:kube-system:multus cannot list pods at cluster scope/);
-		assert.match(frame, /✖ access review: system:serviceaccount:kube-system:multus cannot watch pods at cluster scope/);
-		assert.match(frame, /✖ rules: missing pods \[""\]: list, watch/);
+	test('detect: the three kinds of evidence and the verdict, each finding with its code', () => {
+		const frame = frameOf(renderView(stateAfter(upTo(untilConfirm, 'diagnosed')), {columns: 140}));
+		assert.match(frame, /✖ logs: 24 forbidden list line\(s\) in 3 of 3 sampled pod\(s\) {2}\[MULTUS-LOG-001\]/);
+		assert.match(frame, /✖ access review: system:serviceaccount:kube-system:multus cannot list pods at cluster scope {2}\[MULTUS-RBAC-001\]/);
+		assert.match(frame, /✖ access review: system:serviceaccount:kube-system:multus cannot watch pods at cluster scope {2}\[MULTUS-RBAC-002\]/);
+		assert.match(frame, /✖ rules: missing pods \[""\]: list, watch {2}\[MULTUS-RULE-010\]/);
+		assert.doesNotMatch(lineWith(frame, 'can list and watch'), /MULTUS-/, 'a passing check has no code');
 		assert.match(frame, /Broken: the thick daemon's pod informer cannot list or watch pods/);
 		// Find is finished and folds to one line: its image line is gone.
 		assert.match(lineWith(frame, '✔ Find Multus'), /kube-system\/kube-multus-ds thick {2}3\/3 ready/);
@@ -119,7 +120,8 @@ describe('each step, from the state the reducer builds', () => {
 		const state = stateAfter([...untilConfirm, ...patchToRollout, {type: 'rollout-progress', rollout: largeRollout(1000, 400)}]);
 		const frame = frameOf(renderView(state, {columns: 100}));
 		assert.match(frame, /410\/1000 updated {2}990\/1000 ready/);
-		assert.ok(frame.split('\n').length < 60, `frame has ${frame.split('\n').length} lines`);
+		// Below 64 at 100 columns: the finding codes wrap the denied reviews' lines.
+		assert.ok(frame.split('\n').length < 64, `frame has ${frame.split('\n').length} lines`);
 		assert.doesNotMatch(frame, /node-000500/, 'no line per node');
 		const bars = frame.split('\n').filter(line => /^ {4}[█▒░]{20,}/.test(line));
 		// 400 done, 10 new (one glyph at least), 590 old, in 60 glyphs.
@@ -160,8 +162,9 @@ describe('each step, from the state the reducer builds', () => {
 			assert.match(next, /^[✔✖·–?] /, `${title} is one line, followed by the next step: ${JSON.stringify(next)}`);
 		}
 
-		// 57: the NAD informer's reviews (one line when allowed) joined the pods' in Detect and in Verify.
-		assert.ok(frame.split('\n').length <= 57, `the final frame has ${frame.split('\n').length} lines`);
+		// 57: the NAD informer's reviews (one line when allowed) joined the pods' in Detect and in Verify; 58: the logs
+		// line's finding code pushes its timestamps onto a second row.
+		assert.ok(frame.split('\n').length <= 58, `the final frame has ${frame.split('\n').length} lines`);
 	});
 
 	test('after a decline or --check, the plan keeps the patch and YAML to copy', () => {
@@ -186,6 +189,19 @@ describe('each step, from the state the reducer builds', () => {
 		assert.match(frame, /^✖ Detect\n {4}✖ cannot reach https:\/\/127\.0\.0\.1:32758: connect ECONNREFUSED/m);
 		assert.match(frame, /fix: is the cluster up\?/);
 		assert.match(lineWith(instance.lastFrame() ?? '', '✖ cannot reach https://127.0.0.1:32758: connect ECONNREFUSED\u001B'), /\u001B\[31m/);
+		assert.doesNotMatch(frame, /MULTUS-/, 'a failure that is no finding has no code');
+	});
+
+	test('a failure that is a finding, and the outcome, show its code', () => {
+		const failed: DoctorEvent[] = [
+			...upTo(untilConfirm, 'planned'),
+			{type: 'step-started', step: 'confirm'},
+			{type: 'failed', failure: {step: 'confirm', kind: 'Forbidden', message: 'you lack permission to apply the fix: patch ClusterRole multus', hint: 'ask an admin to grant: clusterroles.rbac.authorization.k8s.io "multus": patch', code: 'MULTUS-CALLER-001'}},
+			{type: 'finished', outcome: {verdict: 'failed', exitCode: 4, message: 'you lack permission to apply the fix: patch ClusterRole multus. Nothing in the cluster was changed.', code: 'MULTUS-CALLER-001'}},
+		];
+		const frame = frameOf(renderView(stateAfter(failed), {columns: 140}));
+		assert.match(frame, /^✖ Confirm\n {4}✖ you lack permission to apply the fix: patch ClusterRole multus {2}\[MULTUS-CALLER-001\]$/m);
+		assert.match(frame, /^✖ you lack permission to apply the fix: patch ClusterRole multus\. Nothing in the cluster was changed\. {2}\[MULTUS-CALLER-001\]$/m);
 	});
 });
 

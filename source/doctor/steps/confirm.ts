@@ -1,5 +1,6 @@
 import {MultusError} from '../../errors.js';
 import {ExitCode} from '../../exit-codes.js';
+import {finding} from '../../multus/findings.js';
 import type {DoctorOptions} from '../../options.js';
 import type {Plan} from '../model.js';
 import {say} from '../present.js';
@@ -30,12 +31,12 @@ export const confirmStep: Step = {
  */
 export function gate(plan: Plan, options: DoctorOptions): StepEnd | undefined {
 	if (options.check) return outcome('problem', ExitCode.ProblemFound, say.checkFix(plan));
-	if (plan.blocked === 'autoupdate') return outcome('managed', ExitCode.ProblemFound, say.optedOut(plan.role));
-	if (plan.blocked === 'managed' && !options.force) return outcome('managed', ExitCode.ProblemFound, say.managed(plan));
+	if (plan.blocked === 'autoupdate') return outcome('managed', ExitCode.ProblemFound, say.optedOut(plan.role), finding.roleOptedOut.code);
+	if (plan.blocked === 'managed' && !options.force) return outcome('managed', ExitCode.ProblemFound, say.managed(plan), finding.roleManaged.code);
 	const missing = plan.permissions.filter(permission => !permission.allowed && !permission.optional);
 	if (missing.length > 0 && options.dryRun !== 'client') {
 		const words = say.lackPermission(missing);
-		return {type: 'fail', error: new MultusError('Forbidden', words.message, {hint: words.hint})};
+		return {type: 'fail', error: new MultusError('Forbidden', words.message, {hint: words.hint, finding: finding.callerLacksPermission.code})};
 	}
 	if (options.dryRun !== 'none') return outcome('dry-run', ExitCode.ProblemFound, say.dryRun(plan, options.dryRun));
 	return undefined;

@@ -13,6 +13,7 @@ import {
 	serviceAccountIdentity,
 	type MultusDaemonSet,
 } from '../../multus/discovery.js';
+import {finding} from '../../multus/findings.js';
 import type {DoctorOptions} from '../../options.js';
 import {selectorOf} from '../evidence.js';
 import type {BoundRole, Found} from '../model.js';
@@ -30,7 +31,7 @@ export const findStep: Step = {
 	},
 };
 
-const fail = (kind: 'NotFound', words: {message: string; hint: string}) => new MultusError(kind, words.message, {hint: words.hint});
+const fail = (kind: 'NotFound', words: {message: string; hint: string}, code?: string) => new MultusError(kind, words.message, {hint: words.hint, ...(code ? {finding: code} : {})});
 
 /** The container a DaemonSet named with --daemonset runs Multus in: the one discovery would pick, else the first. */
 function containerOf(ds: V1DaemonSet, multus: MultusDaemonSet | undefined): V1Container {
@@ -64,10 +65,10 @@ export async function findDaemonSet(client: KubeApi, options: Pick<DoctorOptions
 		// Taken on the user's word: described by the same rules as a recognised one, from its first container.
 		candidates = named.map(ds => ({ds, multus: recogniseMultus(ds) ?? describeMultus(ds, containerOf(ds, undefined), [say.namedWithFlag])}));
 	}
-	if (candidates.length === 0) throw fail('NotFound', say.multusMissing(namespace));
+	if (candidates.length === 0) throw fail('NotFound', say.multusMissing(namespace), finding.multusNotFound.code);
 	if (candidates.length > 1) {
 		const words = say.multusTwice(candidates.map(c => c.multus));
-		throw usageError(words.message, words.hint);
+		throw usageError(words.message, words.hint, finding.multusTwice.code);
 	}
 	const {ds} = candidates[0]!;
 	let {multus} = candidates[0]!;

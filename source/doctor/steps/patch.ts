@@ -1,4 +1,5 @@
 import type {V1ClusterRole, V1ClusterRoleBinding, V1PolicyRule} from '@kubernetes/client-node';
+import {finding} from '../../multus/findings.js';
 import {revertAddition} from '../../multus/revert.js';
 import {isOurs, sameBinding} from '../../multus/subjects.js';
 import {MultusError} from '../../errors.js';
@@ -38,7 +39,7 @@ export const patchStep: Step = {
 		} catch (error) {
 			if (error instanceof MultusError && error.kind === 'Conflict' && facts.attempt < maxAttempts) {
 				facts.attempt++;
-				return {type: 'again', step: 'plan', note: say.conflict(plan.role)};
+				return {type: 'again', step: 'plan', note: say.conflict(plan.role), code: finding.roleChangedMeanwhile.code};
 			}
 			throw error;
 		}
@@ -65,6 +66,7 @@ async function createOrKeep<T extends V1ClusterRole | V1ClusterRoleBinding>(plan
 		throw new MultusError('Conflict', `${'roleRef' in planned ? 'ClusterRoleBinding' : 'ClusterRole'} ${planned.metadata?.name ?? ''} exists already and is not the one kubectl multus plans to create`, {
 			hint: `look at it with kubectl get ${'roleRef' in planned ? 'clusterrolebinding' : 'clusterrole'} ${shellQuote(planned.metadata?.name ?? 'NAME')} -o yaml, then run the doctor again`,
 			cause: error,
+			finding: finding.dedicatedNameTaken.code,
 		});
 	}
 }

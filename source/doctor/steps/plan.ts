@@ -7,6 +7,7 @@ import {managedBy, optedOutOfAutoupdate} from '../../multus/discovery.js';
 import {aggregationSources, missingRules, planRolePatch, type RolePatchPlan} from '../../multus/rbac.js';
 import {chooseFixTarget, describeGrantee, type FixTarget} from '../../multus/subjects.js';
 import {blockingRules, requiredRules} from '../../multus/requirements.js';
+import {finding} from '../../multus/findings.js';
 import type {DoctorOptions} from '../../options.js';
 import type {Found, PermissionCheck, Plan} from '../model.js';
 import {say} from '../present.js';
@@ -21,13 +22,13 @@ export const planStep: Step = {
 		const plan = await makePlan(clientOf(context), found, context.options);
 		context.facts.plan = plan;
 		context.emit({type: 'planned', plan});
-		if (plan.patch.empty && context.options.check) return outcome('problem', ExitCode.ProblemFound, say.checkAlreadyGranted(plan.role));
-		if (plan.patch.empty) context.emit({type: 'note', note: say.nothingToPatch(plan.role)});
+		if (plan.patch.empty && context.options.check) return outcome('problem', ExitCode.ProblemFound, say.checkAlreadyGranted(plan.role), finding.grantedButDenied.code);
+		if (plan.patch.empty) context.emit({type: 'note', note: say.nothingToPatch(plan.role), code: finding.grantedButDenied.code});
 		return done;
 	},
 };
 
-const invalid = (words: {message: string; hint: string}) => new MultusError('Invalid', words.message, {hint: words.hint});
+const invalid = (words: {message: string; hint: string}, code: string) => new MultusError('Invalid', words.message, {hint: words.hint, finding: code});
 
 async function makePlan(client: KubeApi, found: Found, options: DoctorOptions): Promise<Plan> {
 	// Only what no bound role grants yet: another role (a NAD role, an aggregate's other source) may hold the rest.
@@ -35,13 +36,13 @@ async function makePlan(client: KubeApi, found: Found, options: DoctorOptions): 
 	const direct = found.roles.filter(role => role.grants.some(g => !g.shared));
 	const missingRole = found.missingRoles?.[0];
 	if (direct.length === 0 && missingRole) {
-		throw invalid(say.boundRoleMissing(found.daemonSet, found.identity.user, missingRole, requiredRules(found.daemonSet.mode, found.daemonSet.release.release).map(r => r.rule)));
+		throw invalid(say.boundRoleMissing(found.daemonSet, found.identity.user, missingRole, requiredRules(found.daemonSet.mode, found.daemonSet.release.release).map(r => r.rule)), finding.boundRoleMissing.code);
 	}
-	if (found.roles.length === 0) throw invalid(say.noRoleBound(found.daemonSet));
+	if (found.roles.length === 0) throw invalid(say.noRoleBound(found.daemonSet), finding.noRoleBound.code);
 	// Prefer the role that already grants something on pods: it is the one that "means" multus's pod access.
 	// Only roles bound to the daemon's identity (its ServiceAccount, or the system:multus group of per-node
 	// certificates) are candidates: never a built-in role shared through system:authenticated and the like.
-	if (direct.length === 0) throw invalid(say.onlySharedRoles(found.daemonSet, found.identity.user));
+	if (direct.length === 0) throw invalid(say.onlySharedRoles(found.daemonSet, found.identity.user), finding.onlySharedRoles.code);
 	const preferred = direct.find(role => rulesOnPods(role.rules)) ?? direct[0]!;
 	let role = await client.readClusterRole(preferred.name);
 	let aggregate: Plan['aggregate'];
@@ -51,7 +52,7 @@ async function makePlan(client: KubeApi, found: Found, options: DoctorOptions): 
 		const sources = aggregationSources(role, await client.listClusterRoles()).filter(s => !s.aggregationRule);
 		const withPods = sources.filter(s => rulesOnPods(s.rules ?? []));
 		const source = withPods[0] ?? sources[0];
-		if (!source) throw invalid(say.aggregateWithoutSource(preferred.name));
+		if (!source) throw invalid(say.aggregateWithoutSource(preferred.name), finding.aggregateWithoutSource.code);
 		const sourceName = source.metadata?.name ?? '';
 		const names = sources.map(s => s.metadata?.name ?? '');
 		aggregate = {role: preferred.name, source: sourceName, sources: names, why: say.aggregateSourceWhy(withPods.map(s => s.metadata?.name ?? ''))};
@@ -78,7 +79,7 @@ async function makePlan(client: KubeApi, found: Found, options: DoctorOptions): 
 		const ds = found.daemonSet;
 		const identity = {namespace: ds.namespace, serviceAccount: ds.serviceAccount, perNodeCertificates: ds.perNodeCertificates};
 		const target = chooseFixTarget({role: name, objects: {clusterRoles, clusterRoleBindings, roleBindings}, identity, daemonSet: ds, rules: patch.missing});
-		if (target.kind === 'refused') throw invalid(say.sharedRoleRefused(name, target.others.map(g => describeGrantee(g, name)), target.reason, patch.missing));
+		if (target.kind === 'refused') throw invalid(say.sharedRoleRefused(name, target.others.map(g => describeGrantee(g, name)), target.reason, patch.missing), finding.sharedRoleRefused.code);
 		if (target.kind === 'dedicated') return dedicatedPlan(client, found, options, patch, target, unseen);
 		if (target.role !== name) {
 			// The dedicated role of an earlier run: the identity's own, so that is where the rules go.
@@ -97,7 +98,7 @@ async function makePlan(client: KubeApi, found: Found, options: DoctorOptions): 
 	// The record holds the rules twice (before and after): on a very large role it passes the server's bound on
 	// annotations, and the patch would be refused as a whole. Say so before asking, and how to apply it without one.
 	const annotationBytes = operations.length > 0 ? annotationBytesWithRecord(role, operations) : 0;
-	if (annotationBytes > annotationsLimitBytes && !options.check) throw invalid(say.recordTooLarge(name, (role.rules ?? []).length, annotationBytes, annotationsLimitBytes));
+	if (annotationBytes > annotationsLimitBytes && !options.check) throw invalid(say.recordTooLarge(name, (role.rules ?? []).length, annotationBytes, annotationsLimitBytes), finding.recordTooLarge.code);
 	const permissions = [...(patch.empty || options.check ? [] : await preflight(client, found, name, patch.missing, options)), ...unseen];
 	let serverDryRun = 'skipped';
 	const blocked = autoupdateDisabled ? 'autoupdate' as const : owner ? 'managed' as const : undefined;

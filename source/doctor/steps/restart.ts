@@ -1,4 +1,5 @@
 import {MultusError} from '../../errors.js';
+import {finding} from '../../multus/findings.js';
 import {rolloutIsByNode, unreadyPods} from '../../multus/rollout.js';
 import {restartResolvingDoubt} from '../in-doubt.js';
 import {say} from '../present.js';
@@ -7,7 +8,7 @@ import {clientOf, done, need, type Step} from './step.js';
 /** Restart: what `kubectl rollout restart` does, for RollingUpdate DaemonSets; --no-restart and OnDelete skip it. */
 export const restartStep: Step = {
 	id: 'restart',
-	skip: ({options, facts}) => (options.restart ? undefined : say.noRestart(need(facts.found, 'Multus DaemonSet').daemonSet)),
+	skip: ({options, facts}) => (options.restart ? undefined : {note: say.noRestart(need(facts.found, 'Multus DaemonSet').daemonSet), code: finding.notRestarted.code}),
 	async run(context) {
 		const {facts, emit} = context;
 		const client = clientOf(context);
@@ -15,7 +16,7 @@ export const restartStep: Step = {
 		const {namespace, name, serviceAccount} = found.daemonSet;
 		const current = await client.readDaemonSet(namespace, name);
 		const strategy = current.spec?.updateStrategy?.type ?? 'RollingUpdate';
-		if (strategy !== 'RollingUpdate') return {type: 'skipped', note: say.onDelete(found.daemonSet, strategy, found.selector)};
+		if (strategy !== 'RollingUpdate') return {type: 'skipped', note: say.onDelete(found.daemonSet, strategy, found.selector), code: finding.onDelete.code};
 		// What the restart needs: new pods can be created only as an existing ServiceAccount; without it each node
 		// would lose its Multus pod. (Not allowed to read it: the rollout names a failed create.)
 		const account = await client.readServiceAccount(namespace, serviceAccount).then(
@@ -28,7 +29,7 @@ export const restartStep: Step = {
 		);
 		if (account === 'missing') {
 			const words = say.serviceAccountMissing(found.daemonSet);
-			return {type: 'fail', error: new MultusError('Invalid', words.message, {hint: words.hint})};
+			return {type: 'fail', error: new MultusError('Invalid', words.message, {hint: words.hint, finding: finding.serviceAccountMissing.code})};
 		}
 		// Pods already not ready are said before, not blamed on the restart; on small clusters the nodes are kept,
 		// so that one left without a pod can be named.
@@ -37,7 +38,7 @@ export const restartStep: Step = {
 		facts.nodesBeforeRestart = pods.flatMap(pod => (pod.spec?.nodeName ? [pod.spec.nodeName] : []));
 		const unready = unreadyPods(pods);
 		const notReady = rolloutIsByNode(current) ? unready.length + Math.max(0, desired - pods.length) : (current.status?.numberUnavailable ?? 0);
-		if (notReady > 0) emit({type: 'note', note: say.unreadyBeforeRestart(found.daemonSet, unready, notReady, desired)});
+		if (notReady > 0) emit({type: 'note', note: say.unreadyBeforeRestart(found.daemonSet, unready, notReady, desired), code: finding.unreadyBeforeRestart.code});
 		// kubectl's format: RFC 3339 to the second.
 		const restartedAt = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 		facts.restarted = (await restartResolvingDoubt(client, namespace, name, restartedAt, context.inDoubt)).value;

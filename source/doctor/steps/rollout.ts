@@ -16,6 +16,7 @@ import {
 	type PodSummary,
 	withPodlessNodes,
 } from '../../multus/rollout.js';
+import {finding} from '../../multus/findings.js';
 import type {DoctorOptions} from '../../options.js';
 import {bounded} from '../../timers.js';
 import type {DoctorEvent} from '../machine.js';
@@ -236,18 +237,18 @@ async function watchRollout(
 		case 'cancelled': {
 			if (io.signal.aborted || !createFailure) throw new Cancelled();
 			const words = say.podCreationFailed(found.daemonSet, podlessNodes(sample), createFailure.message);
-			throw new MultusError('RolloutFailed', words.message, {hint: words.hint});
+			throw new MultusError('RolloutFailed', words.message, {hint: words.hint, finding: finding.podCreationFailed.code});
 		}
 		case 'deleted': {
 			const words = say.daemonSetDeleted(found.daemonSet);
-			throw new MultusError('RolloutFailed', words.message, {hint: words.hint});
+			throw new MultusError('RolloutFailed', words.message, {hint: words.hint, finding: finding.daemonSetDeleted.code});
 		}
 		case 'timeout': {
 			// Name every node still pending, from one last look at all the pods (bounded: the cluster may be down).
 			const looked = await bounded(samplePods(client, found, ds, true).catch(() => undefined), Date.now() + 5000);
 			const final = looked ? withPodlessNodes(looked, since.nodes, podlessReason()) : sample;
 			const words = say.rolloutTimedOut(found.daemonSet, formatDuration(options.timeoutMs), daemonSetRolloutStatus(ds).message, rolloutProgress(ds, final));
-			throw new MultusError('RolloutFailed', words.message, {hint: words.hint});
+			throw new MultusError('RolloutFailed', words.message, {hint: words.hint, finding: finding.rolloutTimedOut.code});
 		}
 	}
 }

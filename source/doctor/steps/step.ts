@@ -63,10 +63,13 @@ export interface StepContext {
  */
 export type StepEnd =
 	| {type: 'done'}
-	| {type: 'skipped'; note: string}
+	| {type: 'skipped'; note: string; code?: string}
 	| {type: 'outcome'; outcome: Outcome}
 	| {type: 'fail'; error: MultusError}
-	| {type: 'again'; step: StepId; note: string};
+	| {type: 'again'; step: StepId; note: string; code?: string};
+
+/** Why a step is skipped: a note, and the code of the finding it is, if it is one. */
+export type Skip = string | {note: string; code: string};
 
 /** One step of the doctor: one file under steps/, one job. */
 export interface Step {
@@ -75,15 +78,15 @@ export interface Step {
 	 * Decided before the step starts: undefined when it runs, otherwise why it is skipped (a note to show, or ''
 	 * for a step that follows from an earlier one: no restart, no rollout).
 	 */
-	skip?(context: StepContext): string | undefined;
+	skip?(context: StepContext): Skip | undefined;
 	run(context: StepContext): Promise<StepEnd>;
 }
 
 export const done: StepEnd = {type: 'done'};
 
-/** The run's outcome is known: this verdict, exit code and sentence. */
-export function outcome(verdict: Outcome['verdict'], exitCode: number, message: string): StepEnd {
-	return {type: 'outcome', outcome: {verdict, exitCode, message}};
+/** The run's outcome is known: this verdict, exit code and sentence, and the code of the finding it is, if any. */
+export function outcome(verdict: Outcome['verdict'], exitCode: number, message: string, code?: string): StepEnd {
+	return {type: 'outcome', outcome: {verdict, exitCode, message, ...(code ? {code} : {})}};
 }
 
 /** Thrown where a step stops for a Ctrl-C; the runner says where the cluster was left. */

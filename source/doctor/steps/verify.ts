@@ -1,6 +1,7 @@
 import type {V1Pod} from '@kubernetes/client-node';
 import {ExitCode} from '../../exit-codes.js';
 import {MultusError} from '../../errors.js';
+import {finding} from '../../multus/findings.js';
 import {judgeNewDaemon, judgeRunningDaemon, readDaemonLog, recoveryWindowMs, startupLimitMs, type DaemonProof} from '../../multus/proof.js';
 import {daemonInformers} from '../../multus/requirements.js';
 import {podIsNew, podTemplateGeneration} from '../../multus/rollout.js';
@@ -55,9 +56,9 @@ export const verifyStep: Step = {
 		const passed = denied.length === 0 && proof.state === 'proven';
 		facts.verification = {checks, access, logs, proof, passed, undo: undoHint(plan.role, options.connection.context, facts.patch?.createdBinding)};
 		emit({type: 'verified', verification: facts.verification});
-		if (denied.length > 0) return outcome('problem', ExitCode.ProblemFound, say.notVerified(denied.map(check => check.question)));
-		if (proof.state === 'failing') return outcome('problem', ExitCode.ProblemFound, say.proofFailed(proof));
-		if (proof.state !== 'proven') return outcome('unproven', ExitCode.Unproven, say.unproven(proof));
+		if (denied.length > 0) return outcome('problem', ExitCode.ProblemFound, say.notVerified(denied.map(check => check.question)), finding.accessStillDenied.code);
+		if (proof.state === 'failing') return outcome('problem', ExitCode.ProblemFound, say.proofFailed(proof), finding.daemonStillDenied.code);
+		if (proof.state !== 'proven') return outcome('unproven', ExitCode.Unproven, say.unproven(proof), finding.unproven.code);
 		return outcome('fixed', ExitCode.Ok, say.fixed(found.identity.user, proof));
 	},
 };

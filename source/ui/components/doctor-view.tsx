@@ -8,6 +8,7 @@ import {
 	failureLine,
 	findLines,
 	headerLine,
+	noteCode,
 	noteLine,
 	patchedLine,
 	planChangeLines,
@@ -129,7 +130,7 @@ function StepDetail({state, step, size, mode}: StepProps) {
 			return (
 				<>
 					<StepLines lines={simpleLines(state, step)} />
-					{state.liveNote?.step === step && state.steps[step] === 'running' ? <LineText line={noteLine(state.liveNote.note)} /> : null}
+					{state.liveNote?.step === step && state.steps[step] === 'running' ? <LineText line={noteLine(state.liveNote.note, noteCode(state, state.liveNote.note))} /> : null}
 					{failure}
 				</>
 			);

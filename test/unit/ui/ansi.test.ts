@@ -63,7 +63,7 @@ describe('renderLine: the plain doctor\'s lines', () => {
 		const role = `multus${osc}`;
 		const rules = [{apiGroups: [''], resources: [`pods${clear}`], verbs: ['get\u202E']}];
 		const found = {
-			daemonSet: {namespace: 'kube-system', name: `kube-multus-ds${osc}`, mode: 'thick', container: 'kube-multus', image: `multus:${clear}`, version: undefined, serviceAccount: 'multus', evidence: ['image x'], perNodeCertificates: false},
+			daemonSet: {namespace: 'kube-system', name: `kube-multus-ds${osc}`, mode: 'thick', container: 'kube-multus', image: `multus:${clear}`, version: undefined, serviceAccount: 'multus', evidence: ['image x'], perNodeCertificates: false, daemonLog: {startupLines: 'unknown'}},
 			desired: 1,
 			ready: 1,
 			selector: 'name=multus',
