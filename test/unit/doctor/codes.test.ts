@@ -94,7 +94,8 @@ describe('the codes a run raises', () => {
 				cluster.controller = 'stuck';
 				return cluster;
 			},
-			options: {timeoutMs: 50},
+			// As the flow test's: 400 ms, not 50 (under load the first look can take longer than the timeout).
+			options: {timeoutMs: 400},
 			code: 'MULTUS-ROLLOUT-001',
 			exitCode: 5,
 			where: 'failure',
