@@ -39,6 +39,9 @@ function indexOf(markdown: string): Array<{code: string; anchor: string; title: 
 	return [...markdown.matchAll(/^\| \[(MULTUS-[^\]]+)\]\(#([^)]+)\) \| (.+) \|$/gm)].map(match => ({code: match[1]!, anchor: match[2]!, title: match[3]!}));
 }
 
+/** What every page says, in this order. */
+const parts = ['**What it means.**', '**Why it happens.**', '**Fix by hand.**', '**What the doctor does.**'];
+
 /** Everything that does not agree between the registry and the document; empty when they agree both ways. */
 function drift(registry: readonly FindingInfo[], markdown: string): string[] {
 	const problems: string[] = [];
@@ -50,6 +53,10 @@ function drift(registry: readonly FindingInfo[], markdown: string): string[] {
 		if (!page) problems.push(`${info.code} has no page`);
 		else if (page.title !== info.title) problems.push(`${info.code}: the page's title is "${page.title}", the code's is "${info.title}"`);
 		else if (page.area !== findingAreas[info.code.split('-')[1] as keyof typeof findingAreas]) problems.push(`${info.code} is under "${page.area}", not its area's heading`);
+		else {
+			const at = parts.map(part => page.body.indexOf(`\n${part}`));
+			if (at.some(index => index < 0) || at.some((index, i) => i > 0 && index < at[i - 1]!)) problems.push(`${info.code}'s page does not say, in order: ${parts.join(' ')}`);
+		}
 	}
 	for (const page of pages) if (!known.has(page.code)) problems.push(`the page ${page.code} is no finding's code`);
 	if (pages.length !== new Set(pages.map(page => page.code)).size) problems.push('a code has two pages');
@@ -96,7 +103,7 @@ describe('finding codes', () => {
 });
 
 describe('docs/findings.md and the codes agree both ways', () => {
-	test('every code has a page with its title, under its area, and in the index; every page and row is a code', () => {
+	test('every code has a page with its title, under its area, saying what it means, why, the fix by hand and the doctor\'s; in the index; every page and row is a code', () => {
 		assert.deepEqual(drift(allFindings, documentText), []);
 	});
 
@@ -106,6 +113,8 @@ describe('docs/findings.md and the codes agree both ways', () => {
 		assert.deepEqual(drift(allFindings, withoutPage), [`${first!.code} has no page`]);
 		const retitled = documentText.replace(`**${second!.title}**`, '**Something else**');
 		assert.deepEqual(drift(allFindings, retitled), [`${second!.code}: the page's title is "Something else", the code's is "${second!.title}"`]);
+		const withoutWhy = documentText.replace(new RegExp(`(### ${second!.code}\\n[\\s\\S]*?)\\*\\*Why it happens\\.\\*\\*`), '$1Why:');
+		assert.deepEqual(drift(allFindings, withoutWhy), [`${second!.code}'s page does not say, in order: ${parts.join(' ')}`]);
 		const extra = `${documentText}\n### MULTUS-LOG-999\n\n**Gone**\n`;
 		assert.deepEqual(drift(allFindings, extra), ['the page MULTUS-LOG-999 is no finding\'s code']);
 		const unindexed = documentText.replace(new RegExp(`^\\| \\[${first!.code}\\].*\\n`, 'm'), '');
