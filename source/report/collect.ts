@@ -46,6 +46,7 @@ export interface SampledLog {
 	limitBytes: number;
 	text?: string;
 	error?: string;
+	errorKind?: ErrorKind;
 }
 
 /**
@@ -115,7 +116,9 @@ function recorder(client: KubeApi) {
 				sample.text = await client.readPodLog(namespace, name, container, limitBytes, sinceTime);
 				return sample.text;
 			} catch (error) {
-				sample.error = error instanceof Error ? error.message : String(error);
+				const {why, kind} = gapOf('', error);
+				sample.error = why;
+				sample.errorKind = kind;
 				throw error;
 			}
 		},
@@ -146,6 +149,22 @@ function fatal(error: unknown): boolean {
  * two Multus installs); everything else the caller may not read becomes a gap.
  */
 export async function collectReport(options: ReportOptions, env: FlowEnv, signal: AbortSignal): Promise<Collected> {
+	const collected = await collect(options, env, signal);
+	return {...collected, gaps: [...collected.gaps, ...logGaps(collected.samples)]};
+}
+
+/** The logs that could not be read, one gap per kind of failure (a caller without pods/log: every pod, one reason). */
+function logGaps(samples: SampledLog[]): Gap[] {
+	const byKind = new Map<ErrorKind, SampledLog[]>();
+	for (const sample of samples) if (sample.error !== undefined) byKind.set(sample.errorKind ?? 'Internal', [...(byKind.get(sample.errorKind ?? 'Internal') ?? []), sample]);
+	return [...byKind].map(([kind, failed]) => ({
+		what: `the log${failed.length > 1 ? 's' : ''} of ${failed.length > 1 ? `${failed.length} pods` : 'pod'} ${failed.map(sample => `${sample.namespace}/${sample.pod}`).join(', ')}`,
+		why: failed[0]!.error!,
+		kind,
+	}));
+}
+
+async function collect(options: ReportOptions, env: FlowEnv, signal: AbortSignal): Promise<Collected> {
 	const gaps: Gap[] = [];
 	let recorded: ReturnType<typeof recorder> | undefined;
 	const kept = stateKeeper();

@@ -219,6 +219,9 @@ describe('report: broken thick', () => {
 		const document = JSON.parse(result.stdout);
 		assert.equal(document.findings.find((f: {id: string}) => f.id === 'pods-forbidden-logs').status, 'unknown');
 		assert.equal(document.logs.samples.length, 3);
+		const logGap = document.notCollected.find((gap: {what: string}) => gap.what.startsWith('the logs of 3 pods kube-system/kube-multus-ds-'));
+		assert.equal(logGap?.kind, 'Forbidden', JSON.stringify(document.notCollected));
+		assert.match(logGap.why, /cannot get resource "pods\/log"/);
 		for (const sample of document.logs.samples) assert.match(sample.error, /^cannot read the log of pod kube-system\/kube-multus-ds-[a-z0-9]+: pods "kube-multus-ds-[a-z0-9]+" is forbidden: User "system:serviceaccount:default:report-no-logs" cannot get resource "pods\/log"/);
 		const markdown = (await report([], noLogs)).stdout;
 		assertMarkdown(markdown);

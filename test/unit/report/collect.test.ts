@@ -8,7 +8,11 @@ import type {KubeApi} from '../../../source/kube/client.js';
 import {kubeApiAccess, readOnlyKubeApi} from '../../../source/kube/read-only.js';
 import type {ReportOptions} from '../../../source/options.js';
 import {collectReport} from '../../../source/report/collect.js';
-import {reportOutputs} from '../../../source/commands/report.js';
+import {execFileSync} from 'node:child_process';
+import {mkdtempSync, readdirSync, rmSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import path from 'node:path';
+import {bundleDirectory, reportOutputs, runReport} from '../../../source/commands/report.js';
 import {checkMarkdown} from '../../helpers/markdown.js';
 import {brokenThick, healthyThick} from '../../helpers/fake-multus.js';
 
@@ -92,6 +96,13 @@ describe('collectReport', () => {
 		assert.equal(document.rbac.read, false);
 	});
 
+	test('logs that cannot be read: one gap for the pods, with the reason', async () => {
+		const cluster = brokenThick().fault('readPodLog', {error: forbidden('read the log of pod kube-system/x', 'pods', 'get')}, {times: 3});
+		const collected = await collectReport(options, cluster.env(), new AbortController().signal);
+		assert.deepEqual(collected.gaps.map(gap => [gap.what, gap.kind]), [['the logs of 3 pods kube-system/kube-multus-ds-g1-old-node-a, kube-system/kube-multus-ds-g1-old-node-b, kube-system/kube-multus-ds-g1-old-node-c', 'Forbidden']]);
+		assert.ok(collected.samples.every(sample => sample.error && sample.errorKind === 'Forbidden'));
+	});
+
 	test('no Multus: the report says so', async () => {
 		const cluster = brokenThick();
 		cluster.daemonSets = [];
@@ -103,5 +114,49 @@ describe('collectReport', () => {
 	test('cannot connect: the error, not a report', async () => {
 		const cluster = brokenThick().fault('serverVersion', {error: new MultusError('Unreachable', 'cannot read the server version: cannot connect')});
 		await assert.rejects(collectReport(options, cluster.env(), new AbortController().signal), {kind: 'Unreachable'});
+	});
+});
+
+describe('runReport', () => {
+	const run = async (overrides: Partial<ReportOptions>, cluster = brokenThick()) => {
+		let stdout = '';
+		let stderr = '';
+		const code = await runReport({...options, ...overrides}, {...cluster.env(), stdout: text => (stdout += text), stderr: text => (stderr += text)});
+		return {code, stdout, stderr};
+	};
+
+	test('-o md and -o json print the same report; exit 0 whatever it found', async () => {
+		const md = await run({});
+		assert.equal(md.code, 0);
+		assert.match(md.stdout, /^### kubectl multus report\n\n\*\*Verdict: broken\.\*\* /);
+		assert.equal(md.stderr, '');
+		const json = await run({output: 'json'});
+		const document = JSON.parse(json.stdout);
+		assert.equal(document.verdict, 'broken');
+		assert.deepEqual(document.redacted, {token: 0, certificate: 0, key: 0, ip: 0, hostname: 4});
+	});
+
+	test('--bundle: the archive is written whole, nothing on stdout; a file that cannot be written is a usage error (exit 2), and leaves nothing', async () => {
+		const dir = mkdtempSync(path.join(tmpdir(), 'report-bundle-'));
+		try {
+			const file = path.join(dir, 'case 1.tgz');
+			const written = await run({bundle: file});
+			assert.equal(written.code, 0);
+			assert.equal(written.stdout, '');
+			assert.match(written.stderr, /^wrote .*case 1\.tgz \(\d+ KiB\): case_1\/report\.md, report\.json and 3 log\(s\) under logs\/\n$/);
+			const listed = execFileSync('tar', ['-tzf', file], {encoding: 'utf8'}).trim().split('\n');
+			assert.deepEqual(listed.filter(entry => !entry.endsWith('/')).sort(), ['case_1/logs/kube-system/kube-multus-ds-g1-old-node-a/kube-multus.log', 'case_1/logs/kube-system/kube-multus-ds-g1-old-node-b/kube-multus.log', 'case_1/logs/kube-system/kube-multus-ds-g1-old-node-c/kube-multus.log', 'case_1/report.json', 'case_1/report.md']);
+			await assert.rejects(run({bundle: path.join(dir, 'missing', 'x.tar.gz')}), {kind: 'Usage', message: /^cannot write the bundle .*x\.tar\.gz: ENOENT$/});
+			assert.deepEqual(readdirSync(dir), ['case 1.tgz']);
+		} finally {
+			rmSync(dir, {recursive: true, force: true});
+		}
+	});
+
+	test('the bundle directory is the file name without .tar.gz or .tgz, in safe characters', () => {
+		assert.equal(bundleDirectory('/tmp/multus-report.tar.gz'), 'multus-report');
+		assert.equal(bundleDirectory('x/ticket 42.TGZ'), 'ticket_42');
+		assert.equal(bundleDirectory('.tar.gz'), 'multus-report');
+		assert.equal(bundleDirectory('../..'), 'multus-report');
 	});
 });
