@@ -7,7 +7,7 @@ import {opendir, open, readlink, type FileHandle} from 'node:fs/promises';
 import {join} from 'node:path';
 import {peek} from './chunks.js';
 import {gunzip, isGzip} from './gzip.js';
-import type {ReadMeter} from './limits.js';
+import {ArchiveError, type ReadMeter} from './limits.js';
 import {isTarHeader, isZeroBlock, readTar} from './tar.js';
 
 /** How the input was read: text (a log, or stdin), gzip (one gzip'd log), tar, tar.gz, or a directory. */
@@ -76,8 +76,13 @@ function looksLikeTar(head: Buffer): boolean {
 	return isTarHeader(head) || (head.length >= 1024 && isZeroBlock(head) && isZeroBlock(head.subarray(512)) && head.every(byte => byte === 0));
 }
 
+/** The longest path a Linux file system takes (PATH_MAX); longer names are kept by no honest archive, and would be held. */
+const maxPathBytes = 4096;
+
 async function* tarItems(input: AsyncIterable<Buffer>, meter: ReadMeter): AsyncGenerator<InputItem> {
 	for await (const entry of readTar(input)) {
+		const length = Buffer.byteLength(entry.path);
+		if (length > maxPathBytes) throw new ArchiveError('corrupt', `an entry's path of ${length} bytes (no file system holds a path over ${maxPathBytes})`);
 		const normal = normalisePath(entry.path);
 		const path = normal ?? entry.path;
 		meter.entry(path);

@@ -15,7 +15,8 @@
 //                lookalikes, byVerb: {list, watch} (pods), nadsByVerb: {list, watch},
 //                byUser: [{kind, user, verb, count, first, last}], lookalikeGroups: [{kind, verb, user, count, first, last}],
 //                first, last, truncated, maxFindings, longLines,
-//                files: [{file, compressed, lines, bytes, podsForbidden, nadsForbidden, lookalikes}]  every log file read,
+//                files: [{file, compressed, lines, bytes, podsForbidden, nadsForbidden, lookalikes}]  the first 1000 log
+//                files read, logFiles (how many in all),
 //                skipped: [{file, reason, detail}] the first 1000 entries not read as logs, skippedFiles (their number)}
 //                where first/last are {file, line, timestamp} or null; file is the path given (or "-") for a single log
 //   verdict     {problem, code: "pods-forbidden"|"nads-forbidden"|"lookalikes-only"|"clean"|"nothing-read", message, fix,
@@ -99,8 +100,10 @@ export interface ScanReport {
 		maxFindings: number;
 		/** Lines longer than 1 MiB; only their first MiB was classified. */
 		longLines: number;
-		/** Every log file read, in order (one, for a single log). */
+		/** The first maxFindings log files read, in order (one, for a single log). */
 		files: LogFileCounts[];
+		/** How many log files were read in all. */
+		logFiles: number;
 		/** Entries of a bundle or directory not read as logs, and why (the first maxFindings). */
 		skipped: ScanSkippedEntry[];
 		skippedFiles: number;
@@ -284,6 +287,7 @@ export function buildScanReport(read: ScanRead, source: string, limit: number): 
 			maxFindings: limit,
 			longLines: summary.longLines,
 			files: summary.files.map(file => ({...file})),
+			logFiles: summary.fileCount,
 			skipped: read.skipped.map(entry => ({...entry})),
 			skippedFiles: read.skippedFiles,
 		},
@@ -306,7 +310,7 @@ function verdictOf(read: ScanRead, source: string): ScanReport['verdict'] {
 	const where = source === '-' ? 'stdin' : source;
 	if (summary.bytes === 0) {
 		if (isBundle(read.format)) {
-			const logs = summary.files.length;
+			const logs = summary.fileCount;
 			return {
 				problem: false,
 				code: 'nothing-read',
@@ -335,7 +339,7 @@ function verdictOf(read: ScanRead, source: string): ScanReport['verdict'] {
 			: []),
 	];
 	const inFiles = (kind: 'podsForbidden' | 'nadsForbidden') => {
-		const count = summary.files.filter(file => file[kind] > 0).length;
+		const count = kind === 'podsForbidden' ? summary.filesWithPodsForbidden : summary.filesWithNadsForbidden;
 		return isBundle(read.format) ? ` in ${plural(count, 'file')}` : '';
 	};
 	if (families.length > 0) {
@@ -356,7 +360,7 @@ function verdictOf(read: ScanRead, source: string): ScanReport['verdict'] {
 			findings: [...new Set(summary.lookalikeFindings.map(line => logFinding[line.kind].code))],
 		};
 	}
-	const files = isBundle(read.format) ? ` of ${plural(summary.files.length, 'log file')}` : '';
+	const files = isBundle(read.format) ? ` of ${plural(summary.fileCount, 'log file')}` : '';
 	return {problem: false, code: 'clean', message: `No sign of the Multus informer RBAC problem in ${plural(summary.lines, 'line')}${files}.`, fix: null, findings: []};
 }
 
@@ -403,7 +407,7 @@ export function renderScanText(report: ScanReport, excerpts: ReadonlyMap<string,
 	if (report.verdict.code === 'nothing-read') return `${report.verdict.message}  [${finding.nothingRead.code}]\nFix: ${report.verdict.fix}\n`;
 	if (bundle) {
 		const skipped = summary.skippedFiles > 0 ? `; skipped ${plural(summary.skippedFiles, 'entry', 'entries')} (${skippedKinds(summary)})` : '';
-		out.push(`Scanned ${plural(summary.files.length, 'log file')}, ${plural(summary.lines, 'line')} (${formatBytes(summary.bytes)}), in ${source} (${formatWords[summary.format]})${skipped}.`, '');
+		out.push(`Scanned ${plural(summary.logFiles, 'log file')}, ${plural(summary.lines, 'line')} (${formatBytes(summary.bytes)}), in ${source} (${formatWords[summary.format]})${skipped}.`, '');
 	} else {
 		out.push(`Scanned ${plural(summary.lines, 'line')} (${formatBytes(summary.bytes)}${summary.format === 'gzip' ? ' once decompressed' : ''}) of ${source}.`, '');
 	}
@@ -436,7 +440,7 @@ export function renderScanText(report: ScanReport, excerpts: ReadonlyMap<string,
 		out.push('');
 		if (bundle) {
 			const withFindings = summary.files.filter(file => file.podsForbidden + file.nadsForbidden > 0);
-			out.push(`In ${plural(withFindings.length, 'file')}:`);
+			out.push(`In ${plural(withFindings.length, 'file')}${summary.logFiles > summary.files.length ? ` (of the first ${summary.files.length} log files)` : ''}:`);
 			for (const file of withFindings.slice(0, 20)) out.push(`  ${file.file}  ${plural(file.podsForbidden + file.nadsForbidden, 'line')} of ${plural(file.lines, 'line')}`);
 			if (withFindings.length > 20) out.push(`  … and ${plural(withFindings.length - 20, 'more file')}`);
 			out.push('');

@@ -26,8 +26,12 @@ export interface LogFileCounts {
 }
 
 export interface LogFilesSummary {
-	/** Every log file read, in order. */
+	/** The first maxFiles log files read, in order (file names can be long: a hostile archive's are not all kept). */
 	files: LogFileCounts[];
+	/** How many log files were read; and how many had a line of each informer family. */
+	fileCount: number;
+	filesWithPodsForbidden: number;
+	filesWithNadsForbidden: number;
 	lines: number;
 	bytes: number;
 	podsForbidden: number;
@@ -47,17 +51,21 @@ export interface LogFilesSummary {
 }
 
 export interface LogFilesScanner {
-	/** Starts the next file: push its bytes into the scanner returned, then end() it, before the next file. */
+	/** Starts the next file (`name` is kept: findings name it): push its bytes into the scanner returned, then end() it, before the next file. */
 	file(name: string, compressed?: boolean): LogScanner;
 	end(): LogFilesSummary;
 }
 
 /** Scans log files one after the other into one summary; options as for one file, the caps over all of them. */
-export function createLogFilesScanner(options: ScanOptions = {}, onFinding?: (finding: LineFinding & {file: string}) => void): LogFilesScanner {
+export function createLogFilesScanner(options: ScanOptions & {maxFiles?: number} = {}, onFinding?: (finding: LineFinding & {file: string}) => void): LogFilesScanner {
 	const maxFindings = options.maxFindings ?? 1000;
+	const maxFiles = options.maxFiles ?? 1000;
 	const maxGroups = options.maxGroups ?? 1000;
 	const total: LogFilesSummary = {
 		files: [],
+		fileCount: 0,
+		filesWithPodsForbidden: 0,
+		filesWithNadsForbidden: 0,
 		lines: 0,
 		bytes: 0,
 		podsForbidden: 0,
@@ -83,7 +91,7 @@ export function createLogFilesScanner(options: ScanOptions = {}, onFinding?: (fi
 			// Each file may keep only what is left of the caps, so that memory stays bounded however many files there are.
 			const room = Math.max(maxFindings - total.findings.length, maxFindings - total.lookalikeFindings.length);
 			const scanner = createLogScanner(
-				{...options, maxFindings: room},
+				{maxFindings: room, ...(options.maxGroups === undefined ? {} : {maxGroups: options.maxGroups}), ...(options.maxLineBytes === undefined ? {} : {maxLineBytes: options.maxLineBytes})},
 				onFinding && (finding => onFinding({...finding, file: name})),
 			);
 			return {
@@ -92,7 +100,12 @@ export function createLogFilesScanner(options: ScanOptions = {}, onFinding?: (fi
 					const summary = scanner.end();
 					open = false;
 					const at = (seen: SeenAt): FileSeenAt => ({file: name, ...seen});
-					total.files.push({file: name, compressed, lines: summary.lines, bytes: summary.bytes, podsForbidden: summary.podsForbidden, nadsForbidden: summary.nadsForbidden, lookalikes: summary.lookalikes});
+					total.fileCount++;
+					if (summary.podsForbidden > 0) total.filesWithPodsForbidden++;
+					if (summary.nadsForbidden > 0) total.filesWithNadsForbidden++;
+					const counts = {file: name, compressed, lines: summary.lines, bytes: summary.bytes, podsForbidden: summary.podsForbidden, nadsForbidden: summary.nadsForbidden, lookalikes: summary.lookalikes};
+					if (total.files.length < maxFiles) total.files.push(counts);
+					else total.truncated = true;
 					total.lines += summary.lines;
 					total.bytes += summary.bytes;
 					total.podsForbidden += summary.podsForbidden;

@@ -87,4 +87,19 @@ describe('a bundle is the sum of its files', () => {
 		assert.equal(total.truncated, true);
 		assert.deepEqual(total.groups.map(group => [group.count, group.first.file, group.last.file, group.last.line]), [[12, 'f0.log', 'f3.log', 3]]);
 	});
+
+	test('a thousand log files are listed, more are counted: a bundle of many long names is not held whole', () => {
+		const scanner = createLogFilesScanner();
+		for (let i = 0; i < 1005; i++) {
+			const one = scanner.file(`logs/${'p'.repeat(200)}-${i}.log`);
+			one.push(i % 2 === 0 ? `${lines[0]}\n` : `${lines[5]}\n`);
+			one.end();
+		}
+		const total = scanner.end();
+		assert.equal(total.files.length, 1000);
+		assert.equal(total.fileCount, 1005);
+		assert.equal(total.filesWithPodsForbidden, 503);
+		assert.equal(total.podsForbidden, 503);
+		assert.equal(total.truncated, true);
+	});
 });

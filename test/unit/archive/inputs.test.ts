@@ -11,7 +11,7 @@ import {normalisePath, openDirectory, openStream} from '../../../source/archive/
 import type {InputItem, OpenedInput} from '../../../source/archive/inputs.js';
 import {ArchiveError, LimitError, ReadMeter, ratioFloorBytes} from '../../../source/archive/limits.js';
 import type {ReadLimits} from '../../../source/archive/limits.js';
-import {chunked, tarArchive, tarEnd, tarEntry, tarHeader} from '../../helpers/tar.js';
+import {chunked, paxEntry, tarArchive, tarEnd, tarEntry, tarHeader} from '../../helpers/tar.js';
 
 const defaults: ReadLimits = {maxBytes: 16 * 2 ** 30, maxEntries: 100_000, maxDepth: 32, maxRatio: 500};
 const meter = (limits: Partial<ReadLimits> = {}) => new ReadMeter({...defaults, ...limits});
@@ -134,6 +134,15 @@ describe('openStream: hostile archives', () => {
 			{path: 'dev/null', kind: 'skipped', reason: 'special', detail: 'tar entry type "3"'},
 			{path: 'fifo', kind: 'skipped', reason: 'special', detail: 'tar entry type "6"'},
 		]);
+	});
+
+	test('a path longer than any file system holds (4096 bytes) is refused: names are kept, and a hostile one would be held', async () => {
+		const archive = Buffer.concat([paxEntry({path: `${'a'.repeat(5000)}.log`}), tarEntry({path: 'x.log', content: log}), tarEnd]);
+		const error = await refusal(ArchiveError, readAll('long.tar', chunked(archive), meter()));
+		assert.equal(error.reason, 'corrupt');
+		assert.match(error.message, /an entry's path of 5004 bytes \(no file system holds a path over 4096\)/);
+		const fine = Buffer.concat([paxEntry({path: `${'a/'.repeat(10)}${'b'.repeat(4000)}.log`}), tarEntry({path: 'x.log', content: log}), tarEnd]);
+		assert.equal((await readAll('long.tar', chunked(fine), meter())).length, 1);
 	});
 
 	test('normalisePath', () => {

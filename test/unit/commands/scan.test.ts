@@ -273,6 +273,7 @@ describe('kubectl multus scan on bundles: .gz, tar, tar.gz, directories (the rea
 				{file: 'multus-report/logs/kube-system/kube-multus-ds-c/previous.log', reason: 'symlink', detail: 'to /etc/shadow'},
 			]);
 			assert.equal(report.summary.lines, 7);
+			assert.equal(report.summary.logFiles, 3);
 			assert.equal(report.verdict.code, 'pods-forbidden');
 			assert.match(report.verdict.message, /\(1 line in 1 file\); NetworkAttachmentDefinition informer is denied list .*\(1 line in 1 file\)/);
 		}
