@@ -38,7 +38,7 @@ export const finding = {
 	nadsForbiddenLines: {code: 'MULTUS-LOG-002', title: "The daemon's NetworkAttachmentDefinition informer is denied list or watch at cluster scope (its log says so)"},
 	oldForbiddenLines: {code: 'MULTUS-LOG-003', title: 'Forbidden lines from before the rules were fixed; the RBAC is healthy now'},
 	logsUnreadable: {code: 'MULTUS-LOG-004', title: "The Multus pods' logs could not be read, so they say nothing either way"},
-	nothingRead: {code: 'MULTUS-LOG-005', title: 'scan read nothing: the input is empty'},
+	nothingRead: {code: 'MULTUS-LOG-005', title: 'scan read nothing: the input is empty, or a bundle holds no log file'},
 	apiserverUnreachable: {code: 'MULTUS-LOG-101', title: 'Look-alike, not RBAC: the daemon cannot reach the API server'},
 	namespacedGetForbidden: {code: 'MULTUS-LOG-102', title: "Look-alike: a get on one pod is forbidden in one namespace (the thin plugin's read)"},
 	otherForbidden: {code: 'MULTUS-LOG-103', title: 'Look-alike: another request is forbidden (another resource, verb or namespace)'},
