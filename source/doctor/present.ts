@@ -357,15 +357,20 @@ export function detectLines(diagnosis: Diagnosis | undefined, found: Found | und
 
 /** The current rules and the needed ones, every rule with a mark; what will be added is highlighted. */
 export interface RuleDiffRow {
+	/** `+`: the change adds it. */
 	mark: ' ' | '+';
 	text: string;
 	why?: string;
+	/** A needed rule no bound role grants (blocking ones are added; advisory ones only warned about). */
+	missing?: boolean;
 }
 
 export function ruleDiff(plan: Plan, diagnosis: Diagnosis): {current: RuleDiffRow[]; needed: RuleDiffRow[]; after: RuleDiffRow[]} {
 	const current = (plan.dedicated?.sharedRules ?? plan.patch.before).map(rule => ({mark: ' ' as const, text: describeRule(rule)}));
 	const needed = diagnosis.rules.requirements.map(req => ({
-		mark: req.covered ? (' ' as const) : ('+' as const),
+		// Only what the change adds is marked +: a missing advisory rule is warned about, never patched.
+		mark: !req.covered && req.level === 'blocking' ? ('+' as const) : (' ' as const),
+		missing: !req.covered,
 		text: `${req.covered ? marks.ok : req.level === 'blocking' ? marks.bad : marks.warn} ${describeRule(req.rule)}`,
 		why: req.why,
 	}));
@@ -386,7 +391,7 @@ export function ruleDiffHeadings(plan: Plan): {current: string; needed: string; 
 
 /** One row of "Multus needs": missing blocking rules are bad, missing advisory ones a warning. */
 export function neededRowStyle(row: RuleDiffRow): Style {
-	return row.mark === '+' ? (row.text.startsWith(marks.bad) ? 'bad' : 'warn') : 'plain';
+	return row.missing ? (row.text.startsWith(marks.bad) ? 'bad' : 'warn') : 'plain';
 }
 
 /** The rules the change adds, where they go, and every subject who gains anything by it. */

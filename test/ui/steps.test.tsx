@@ -13,6 +13,11 @@ import {
 	afterDecline,
 } from '../helpers/doctor-fixtures.js';
 import type {DoctorEvent} from '../../source/doctor/machine.js';
+import {neededRowStyle, ruleDiff} from '../../source/doctor/present.js';
+import {rulesCover} from '../../source/multus/rbac.js';
+import {requiredRules} from '../../source/multus/requirements.js';
+import {multusReleases} from '../../source/multus/versions.js';
+import {diagnosis, plan} from '../helpers/doctor-fixtures.js';
 
 afterEach(() => {
 	cleanup();
@@ -227,6 +232,22 @@ describe('colour and width', () => {
 		const plainFrame = renderView(stateAfter(untilConfirm), {color: false}).lastFrame() ?? '';
 		assert.match(plainFrame, /\+ ✖ pods \[""\]: list, watch/);
 		assert.match(plainFrame, / {2}✔ pods \[""\]: get/);
+	});
+
+	test('a missing advisory rule (master\'s DRA reads) is warned about in "Multus needs", never marked + (the change does not add it)', () => {
+		const master = multusReleases.find(release => release.version === 'master')!;
+		const requirements = requiredRules('thick', master).map(requirement => ({...requirement, covered: requirement.level === 'blocking' ? rulesCover(diagnosis.rules.requirements.flatMap(r => (r.covered ? [r.rule] : [])), requirement.rule) : false}));
+		const {needed} = ruleDiff(plan, {...diagnosis, rules: {...diagnosis.rules, requirements}});
+		const advisory = needed.filter(row => row.text.startsWith('!'));
+		assert.ok(advisory.length > 0, 'master has advisory requirements');
+		for (const row of advisory) {
+			assert.equal(row.mark, ' ', row.text);
+			assert.equal(row.missing, true);
+			assert.equal(neededRowStyle(row), 'warn');
+		}
+		const pods = needed.find(row => row.text === '✖ pods [""]: list, watch')!;
+		assert.equal(pods.mark, '+');
+		assert.equal(neededRowStyle(pods), 'bad');
 	});
 
 	test('side by side from 100 columns, stacked below', () => {

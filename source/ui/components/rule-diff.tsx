@@ -25,7 +25,7 @@ function Column({heading, children}: {readonly heading: string; readonly childre
 
 function NeededRow({row}: {readonly row: RuleDiffRow}) {
 	const theme = useTheme();
-	const missing = row.mark === '+';
+	const missing = row.missing === true;
 	const style = neededRowStyle(row);
 	const line: Line = [{text: `${row.mark} ${row.text}`, style}];
 	return (
