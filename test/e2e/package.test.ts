@@ -125,8 +125,8 @@ describe('release packaging (scripts/package)', () => {
 		assert.equal(cache.stderr, 'code cache: accepted\n');
 		// Run as kubectl_complete-multus (the caveats' symlink), the same binary answers kubectl's completion.
 		await symlink('kubectl-multus', path.join(binDir, 'kubectl_complete-multus'));
-		const completion = await run(kubectl, ['__complete', 'multus', 'doctor', '--con'], {env});
-		assert.match(completion.stdout, /^--context\n:4\n/);
+		const completion = await run(kubectl, ['__complete', 'multus', 'doctor', '--conte'], {env});
+		assert.equal(completion.stdout, '--context\n--contexts\n:4\n');
 	});
 
 	test('kubectl multus doctor --check through the krew-installed executable diagnoses the local cluster', async t => {

@@ -10,7 +10,7 @@ import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {gzipSync} from 'node:zlib';
 import {after, before, describe, test} from 'node:test';
-import {applyScenario, kubectl, kubectlJson, podLog, runPlugin, waitFor} from '../helpers/cluster.js';
+import {applyScenario, deleteScenario, kubectl, kubectlJson, podLog, runPlugin, waitFor} from '../helpers/cluster.js';
 import type {ScanReport} from '../../source/commands/scan.js';
 
 const namespace = 'kube-system';
@@ -45,6 +45,8 @@ before(async () => {
 });
 
 after(() => {
+	// The scenarios go too: a DaemonSet left behind would run its daemons under every later test.
+	for (const scenario of ['healthy-thick', 'broken-thick']) deleteScenario(scenario);
 	if (dir) rmSync(dir, {recursive: true, force: true});
 });
 
