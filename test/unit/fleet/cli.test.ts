@@ -81,6 +81,13 @@ describe('fleet: contexts nobody answers', () => {
 		]);
 	});
 
+	test('-o yaml: the same report as YAML', async () => {
+		const result = await plugin(['doctor', '--contexts', 'prod', '--check', '-o', 'yaml', '--request-timeout', '2s'], env);
+		assert.equal(result.code, 3, result.stderr);
+		assert.match(result.stdout, /^kind: fleet$/m);
+		assert.match(result.stdout, /^  - context: prod$/m);
+	});
+
 	test('--contexts with a glob, plain text: a line per context, the table, the reasons, the fleet exit code', async () => {
 		const result = await plugin(['doctor', '--contexts', 'edge-*', '--check', '--request-timeout', '2s'], env);
 		assert.equal(result.code, 3, result.stderr);

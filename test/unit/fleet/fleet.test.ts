@@ -187,3 +187,20 @@ test('the README states the exit-code order the fleet folds by', async () => {
 	assert.ok(readme.includes(`**${order}**`), `README's fleet section says ${order}`);
 	assert.ok(readme.replace(/\n/g, ' ').includes(`most serious of theirs: ${order}`), 'README next to the exit-code table');
 });
+
+test('plain printer: a line per write and per finished context, then the table, the reasons and the outcome', async () => {
+	const {fleetPlainPrinter} = await import('../../../source/fleet/plain.js');
+	const run = await runFleetOn({a: brokenThick(), down: unreachable('down')}, {yes: true});
+	let text = '';
+	const print = fleetPlainPrinter({color: false, parallel: 20}, chunk => (text += chunk));
+	for (const event of run.events) print(event);
+	assert.match(text, /^kubectl multus doctor: 2 contexts, at most 20 at once$/m);
+	assert.match(text, /^\[a\] ✔ patched ClusterRole multus/m);
+	assert.match(text, /^\[a\] ✔ restart requested at/m);
+	assert.match(text, /^\[a\] fixed \(exit 0, /m);
+	assert.match(text, /^\[down\] unreachable \(exit 3, /m);
+	assert.match(text, /^CONTEXT +SERVER/m);
+	assert.match(text, /^✖ down \(exit 3\): cannot reach/m);
+	assert.match(text, /2 contexts: 1 fixed, 1 unreachable\. Exit 3/);
+	assert.ok(text.indexOf('[a] ✔ patched') < text.indexOf('CONTEXT'), 'the writes come as they happen, the table at the end');
+});
