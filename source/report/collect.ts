@@ -10,7 +10,9 @@ import {managedBy} from '../multus/discovery.js';
 import type {DoctorOptions, ReportOptions} from '../options.js';
 import {declareChecks, probeFor} from '../doctor/checks.js';
 import {selectorOf} from '../doctor/evidence.js';
-import {stateKeeper} from '../doctor/machine.js';
+import {initialState, stateKeeper, type DoctorState} from '../doctor/machine.js';
+import {checkFindings, raisedFindings, type RaisedFinding} from '../doctor/raised.js';
+import {finding as findings, findingPage, findingTitle} from '../multus/findings.js';
 import type {CheckResult, Connection, Diagnosis, Found, LogEvidence, Plan} from '../doctor/model.js';
 import {connectStep} from '../doctor/steps/connect.js';
 import {detectStep} from '../doctor/steps/detect.js';
@@ -76,6 +78,8 @@ export interface Collected {
 	verdict: ReportVerdict;
 	summary: string;
 	gaps: Gap[];
+	/** Every finding raised, by code, as the doctor raises them (source/doctor/raised.ts). */
+	raised: RaisedFinding[];
 }
 
 /** The doctor's options for a check-only run with the report's connection and sample. */
@@ -153,6 +157,32 @@ export async function collectReport(options: ReportOptions, env: FlowEnv, signal
 	return {...collected, gaps: [...collected.gaps, ...logGaps(collected.samples)]};
 }
 
+/** A finding by its code, with one detail. */
+function raisedOf(code: string, detail: string): RaisedFinding {
+	return {code, title: findingTitle(code) ?? '', page: findingPage(code), details: detail ? [detail] : []};
+}
+
+/**
+ * The findings raised: the doctor's own list from the state its steps built; where the checks were judged one by one
+ * (the diagnosis is not in the state), each check's as the doctor would raise it. `extra` comes last (the plan's
+ * refusal), each code once.
+ */
+function raisedFrom(state: DoctorState, checks: CheckOutcome[] | undefined, logs: LogEvidence | undefined, extra: RaisedFinding[] = []): RaisedFinding[] {
+	const all = [...raisedFindings(state)];
+	if (!state.diagnosis && checks && state.found) {
+		for (const check of checks) if (!('error' in check)) for (const [code, detail] of checkFindings(check, state.found.identity.user)) all.push(raisedOf(code, detail));
+		if (logs?.state === 'unavailable') all.push(raisedOf(findings.logsUnreadable.code, logs.errors[0] ?? 'no pods'));
+	}
+	all.push(...extra);
+	const byCode = new Map<string, RaisedFinding>();
+	for (const raised of all) {
+		const known = byCode.get(raised.code);
+		if (!known) byCode.set(raised.code, {...raised, details: [...raised.details]});
+		else for (const detail of raised.details) if (!known.details.includes(detail)) known.details.push(detail);
+	}
+	return [...byCode.values()];
+}
+
 /** The logs that could not be read, one gap per kind of failure (a caller without pods/log: every pod, one reason). */
 function logGaps(samples: SampledLog[]): Gap[] {
 	const byKind = new Map<ErrorKind, SampledLog[]>();
@@ -207,7 +237,8 @@ async function collect(options: ReportOptions, env: FlowEnv, signal: AbortSignal
 	} catch (error) {
 		if (fatal(error)) throw error;
 		if (error instanceof MultusError && error.kind === 'NotFound') {
-			return {...base, found: undefined, rolesRead: false, daemonSet: undefined, serviceAccount: undefined, checks: [], logs: undefined, verdict: 'not-found', summary: error.message};
+			const raised = error.finding ? [raisedOf(error.finding, error.message)] : [];
+			return {...base, found: undefined, rolesRead: false, daemonSet: undefined, serviceAccount: undefined, checks: [], logs: undefined, verdict: 'not-found', summary: error.message, raised};
 		}
 		let partial;
 		try {
@@ -215,7 +246,7 @@ async function collect(options: ReportOptions, env: FlowEnv, signal: AbortSignal
 		} catch (again) {
 			if (fatal(again)) throw again;
 			gaps.push(gapOf('the Multus DaemonSet', again));
-			return {...base, found: undefined, rolesRead: false, daemonSet: undefined, serviceAccount: undefined, checks: [], logs: undefined, verdict: 'incomplete', summary: 'The Multus DaemonSet could not be read, so nothing could be judged.'};
+			return {...base, found: undefined, rolesRead: false, daemonSet: undefined, serviceAccount: undefined, checks: [], logs: undefined, verdict: 'incomplete', summary: 'The Multus DaemonSet could not be read, so nothing could be judged.', raised: []};
 		}
 		gaps.push(gapOf(`the ClusterRoleBindings and ClusterRoles that grant ${partial.identity.user}`, error));
 		rolesRead = false;
@@ -232,7 +263,9 @@ async function collect(options: ReportOptions, env: FlowEnv, signal: AbortSignal
 		};
 		context.facts.found = found;
 		const serviceAccount = await serviceAccountOf(client, found, gaps);
-		return {...(await judge(context, client, found, rolesRead, error, gaps)), ...base, found, rolesRead, daemonSet, serviceAccount};
+		const judged = await judge(context, client, found, rolesRead, error, gaps);
+		const raised = raisedFrom({...initialState(), found}, judged.checks, judged.logs);
+		return {...judged, ...base, found, rolesRead, daemonSet, serviceAccount, raised};
 	}
 	daemonSet = await client.readDaemonSet(found.daemonSet.namespace, found.daemonSet.name).catch((error: unknown) => {
 		gaps.push(gapOf(`DaemonSet ${found.daemonSet.namespace}/${found.daemonSet.name}`, error));
@@ -247,20 +280,26 @@ async function collect(options: ReportOptions, env: FlowEnv, signal: AbortSignal
 		const diagnosis = context.facts.diagnosis!;
 		let plan: Plan | undefined;
 		let planRefused: Collected['planRefused'];
+		const refusal: RaisedFinding[] = [];
 		if (end.type === 'done') {
 			try {
 				await planStep.run(context);
 				plan = context.facts.plan;
 			} catch (error) {
 				if (fatal(error)) throw error;
-				if (error instanceof MultusError && error.kind === 'Invalid') planRefused = {message: error.message, hint: error.hint};
-				else gaps.push(gapOf('the fix the doctor would make', error));
+				if (error instanceof MultusError && error.kind === 'Invalid') {
+					planRefused = {message: error.message, hint: error.hint};
+					if (error.finding) refusal.push(raisedOf(error.finding, error.message));
+				} else gaps.push(gapOf('the fix the doctor would make', error));
 			}
 		}
-		return {...base, found, rolesRead, daemonSet, serviceAccount, checks: diagnosis.checks, logs: diagnosis.logs, diagnosis, plan, planRefused, verdict: diagnosis.verdict, summary: diagnosis.summary};
+		const raised = raisedFrom(kept.state, diagnosis.checks, diagnosis.logs, refusal);
+		return {...base, found, rolesRead, daemonSet, serviceAccount, checks: diagnosis.checks, logs: diagnosis.logs, diagnosis, plan, planRefused, verdict: diagnosis.verdict, summary: diagnosis.summary, raised};
 	} catch (error) {
 		if (fatal(error)) throw error;
-		return {...(await judge(context, client, found, rolesRead, undefined, gaps)), ...base, found, rolesRead, daemonSet, serviceAccount};
+		const judged = await judge(context, client, found, rolesRead, undefined, gaps);
+		const raised = raisedFrom({...kept.state, diagnosis: undefined}, judged.checks, judged.logs);
+		return {...judged, ...base, found, rolesRead, daemonSet, serviceAccount, raised};
 	}
 }
 

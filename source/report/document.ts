@@ -75,7 +75,9 @@ export interface ReportDocument {
 		pods: {desired: number; ready: number};
 	} | null;
 	findings: Finding[];
-	/** What Find saw that an issue should know, each with its finding's code where it is one. */
+	/** Every finding the run raised, by code (the doctor's list: checks, rule gaps, look-alikes, what Find and the plan saw). */
+	codes: Array<{code: string; title: string; page: string; details: string[]}>;
+	/** What Find saw that an issue should know and that is no finding of its own. */
 	warnings: Array<{code: string | null; text: string}>;
 	fix: {
 		clusterRole: string;
@@ -215,8 +217,11 @@ export function logExcerpt(text: string): {excerpt: string[]; omitted: number} {
 function findingOf(check: CheckOutcome, found: Found, collected: Collected): Finding {
 	const info = {code: check.code, title: findingTitle(check.code) ?? '', page: findingPage(check.code)};
 	if ('error' in check) return {id: check.id, ...info, kind: 'unknown', blocks: check.blocks, status: 'unknown', text: 'not judged: what it asks could not be read', notJudged: check.error};
-	// The doctor's lines without their marks: the report shows the check's status instead.
-	let text = checkLines(check, found).map(line => renderLine(line, false).replace(/^[✔✖!] /, '')).join('; ');
+	// The doctor's lines without their marks (the report shows the check's status) and without the check's own code
+	// at their end (the report shows it first); a rule gap's own code stays.
+	let text = checkLines(check, found)
+		.map(line => renderLine(line, false).replace(/^[✔✖!] /, '').replace(new RegExp(`\\s+\\[${check.code}\\]$`), ''))
+		.join('; ');
 	if (check.kind === 'logs') {
 		const pods = collected.logs?.podsRead ?? 0;
 		text = check.status === 'unknown' ? `${check.family}: no log could be read` : `${check.count} ${check.family} line(s) in the ${pods} pod(s) read`;
@@ -231,13 +236,10 @@ function warningsOf(collected: Collected): ReportDocument['warnings'] {
 	const ds = found.daemonSet;
 	return [
 		...(ds.release.note ? [{code: null, text: ds.release.note}] : []),
-		...found.lookalikeBindings.map(text => ({code: finding.crossNamespaceBinding.code, text})),
 		...(found.missingRoles ?? []).map(missing => ({
 			code: finding.boundRoleMissing.code,
 			text: `ClusterRole ${missing.role} does not exist, yet ${missing.bindings.join(', ')} bind${missing.bindings.length === 1 ? 's' : ''} it: it grants nothing`,
 		})),
-		...(ds.daemonLog.why ? [{code: finding.startupLinesHidden.code, text: ds.daemonLog.why}] : []),
-		...(ds.perNodeCertificates ? [{code: finding.perNodeIdentity.code, text: `per-node certificates: each daemon authenticates as system:multus:<node> in group system:multus, not as its ServiceAccount; checked as ${found.identity.user}`}] : []),
 	];
 }
 
@@ -271,6 +273,7 @@ export function reportDocument(collected: Collected, tool: VersionInfo): ReportD
 					}
 				: null,
 		findings: found ? collected.checks.map(check => findingOf(check, found, collected)) : [],
+		codes: collected.raised,
 		warnings: warningsOf(collected),
 		fix:
 			plan && !plan.patch.empty

@@ -64,9 +64,14 @@ export function reportMarkdown(document: ReportDocument): string {
 		push('#### Findings', '', `Each code has a page in kubectl-multus's ${code('docs/findings.md')} (${code('MULTUS-RBAC-001')}: ${code('docs/findings.md#multus-rbac-001')}).`, '');
 		for (const finding of document.findings) {
 			const words = finding.notJudged !== undefined ? 'not judged (see Not collected)' : text(finding.text);
-			// A rule gap's own code, where the check failed for several.
-			const gaps = finding.status === 'fail' && finding.gaps && finding.gaps.some(gap => gap.code !== finding.code) ? ` (${finding.gaps.map(gap => `${code(gap.code)} ${code(gap.rule)}`).join('; ')})` : '';
-			push(`- ${markOf(finding)} ${code(finding.code)} ${code(finding.id)}${finding.blocks ? ' (blocking)' : ''}: ${words}${gaps}`);
+			push(`- ${markOf(finding)} ${code(finding.code)} ${code(finding.id)}${finding.blocks ? ' (blocking)' : ''}: ${words}`);
+		}
+		push('');
+	}
+	if (document.codes.length > 0) {
+		push('#### Codes raised', '');
+		for (const raised of document.codes) {
+			push(`- ${code(raised.code)} ${text(raised.title)}${raised.details.length > 0 ? `: ${raised.details.map(text).join('; ')}` : ''}`);
 		}
 		push('');
 	}

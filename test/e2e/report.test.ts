@@ -120,7 +120,9 @@ describe('report: broken thick', () => {
 			assertMarkdown(markdown);
 			assert.match(markdown, /^\*\*Verdict: broken\.\*\* Broken: the thick daemon's pod informer cannot list or watch pods at cluster scope\.$/m);
 			assert.match(markdown, /^- ✖ `MULTUS-RBAC-001` `pods-list-access` \(blocking\): access review: system:serviceaccount:kube-system:multus cannot list pods at cluster scope/m);
-			assert.match(markdown, /^- ✖ `MULTUS-RULE-001` `rbac-rules` \(blocking\): rules: missing pods \\\[""\\\]: list, watch \(`MULTUS-RULE-010` `pods \[""\]: list, watch`\)$/m);
+			assert.match(markdown, /^- ✖ `MULTUS-RULE-001` `rbac-rules` \(blocking\): rules: missing pods \\\[""\\\]: list, watch {2}\\\[MULTUS-RULE-010\\\]$/m);
+			assert.match(markdown, /^- `MULTUS-RULE-010` Missing rule: list and watch on pods \(the pod informer\): missing pods \\\[""\\\]: list, watch$/m);
+			assert.match(markdown, /^- `MULTUS-RBAC-001` The Multus identity may not list pods at cluster scope: /m);
 			assert.match(markdown, /^- Add to ClusterRole `multus`: `pods \[""\]: list, watch`$/m);
 			assert.match(markdown, /^- Kubernetes: `v1\.36\.3` at `https:\/\/127\.0\.0\.1:\d+`$/m);
 			assert.match(markdown, /^- Release: `master` \(floating/m);
@@ -158,6 +160,7 @@ describe('report: broken thick', () => {
 		assert.equal(document.redacted.certificate, 1);
 		assert.equal(document.redacted.ip, 1);
 		assert.deepEqual(document.notCollected, []);
+		assert.deepEqual(document.codes.map((c: {code: string}) => c.code).sort(), ['MULTUS-LOG-001', 'MULTUS-RBAC-001', 'MULTUS-RBAC-002', 'MULTUS-RULE-010', 'MULTUS-RULE-025']);
 		assertNoSecret(json.stdout, 'the JSON');
 
 		const file = path.join(work, 'multus-report.tar.gz');

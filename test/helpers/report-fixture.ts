@@ -27,10 +27,14 @@ export function reportFixture(): ReportDocument {
 		findings: [
 			{id: 'pods-forbidden-logs', code: 'MULTUS-LOG-001', title: 'logs', page: 'docs/findings.md#multus-log-001', kind: 'logs', blocks: false, status: 'fail', text: '5 pods-forbidden line(s) in the 3 pod(s) read'},
 			{id: 'pods-list-access', code: 'MULTUS-RBAC-001', title: 'list', page: 'docs/findings.md#multus-rbac-001', kind: 'access', blocks: true, status: 'fail', text: 'access review: system:serviceaccount:kube-system:multus cannot list pods at cluster scope'},
-			{id: 'rbac-rules', code: 'MULTUS-RULE-001', title: 'rules', page: 'docs/findings.md#multus-rule-001', kind: 'rules', blocks: true, status: 'fail', text: 'rules: missing pods [""]: list, watch', gaps: [{code: 'MULTUS-RULE-010', rule: 'pods [""]: list, watch'}]},
+			{id: 'rbac-rules', code: 'MULTUS-RULE-001', title: 'rules', page: 'docs/findings.md#multus-rule-001', kind: 'rules', blocks: true, status: 'fail', text: 'rules: missing pods [""]: list, watch  [MULTUS-RULE-010]', gaps: [{code: 'MULTUS-RULE-010', rule: 'pods [""]: list, watch'}]},
 			{id: 'pods-watch-access', code: 'MULTUS-RBAC-002', title: 'watch', page: 'docs/findings.md#multus-rbac-002', kind: 'unknown', blocks: true, status: 'unknown', text: 'not judged: what it asks could not be read', notJudged: 'cannot create a SubjectAccessReview: forbidden'},
 		],
-		warnings: [{code: null, text: 'tag snapshot-thick follows upstream master: read as what master runs now'}, {code: 'MULTUS-BIND-001', text: 'ClusterRoleBinding multus binds multus to ServiceAccount other:multus, not kube-system:multus'}],
+		codes: [
+			{code: 'MULTUS-RBAC-001', title: 'The Multus identity may not list pods at cluster scope', page: 'docs/findings.md#multus-rbac-001', details: ['system:serviceaccount:kube-system:multus cannot list pods at cluster scope']},
+			{code: 'MULTUS-BIND-001', title: "A ClusterRoleBinding names another namespace's ServiceAccount of the same name", page: 'docs/findings.md#multus-bind-001', details: ['ClusterRoleBinding multus binds multus to ServiceAccount other:multus, not kube-system:multus']},
+		],
+		warnings: [{code: null, text: 'tag snapshot-thick follows upstream master: read as what master runs now'}, {code: 'MULTUS-BIND-004', text: 'ClusterRole multus-old does not exist, yet multus-old binds it: it grants nothing'}],
 		fix: {
 			clusterRole: 'multus',
 			add: ['pods [""]: list, watch'],

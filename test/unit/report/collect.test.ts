@@ -60,6 +60,8 @@ describe('collectReport', () => {
 		assert.ok(collected.samples.every(sample => sample.text?.includes('pods is forbidden')));
 		assert.deepEqual(collected.nodes.sort(), ['node-a', 'node-b', 'node-c']);
 		assert.deepEqual(cluster.calls.filter(call => writes.includes(call.method)), []);
+		// The fake's image is snapshot-thick (master): its DRA rules are an advisory gap.
+		assert.deepEqual(collected.raised.map(raised => raised.code).sort(), ['MULTUS-LOG-001', 'MULTUS-RBAC-001', 'MULTUS-RBAC-002', 'MULTUS-RULE-010', 'MULTUS-RULE-025']);
 		// Each log was read once: the excerpts are the reads the checks judged.
 		assert.equal(cluster.callsOf('readPodLog').length, 3);
 	});
@@ -90,6 +92,8 @@ describe('collectReport', () => {
 		const rules = collected.checks.find(check => check.id === 'rbac-rules');
 		assert.ok(rules && 'error' in rules && /cannot list ClusterRoleBindings/.test(rules.error));
 		assert.ok(collected.daemonSet, 'the DaemonSet is still shown');
+		// Only what was judged is raised: the logs' denials, as the doctor would raise them.
+		assert.deepEqual(collected.raised.map(raised => [raised.code, raised.details]), [['MULTUS-LOG-001', ["6 forbidden line(s) in the sampled pods' logs"]]]);
 		const {markdown, document} = reportOutputs(collected, true, false);
 		assert.deepEqual(checkMarkdown(markdown).problems, []);
 		assert.match(markdown, /#### Not collected\n\n- the ClusterRoleBindings and ClusterRoles that grant system:serviceaccount:kube-system:multus \(Forbidden\): `cannot list ClusterRoleBindings: /);
@@ -101,6 +105,7 @@ describe('collectReport', () => {
 		const collected = await collectReport(options, cluster.env(), new AbortController().signal);
 		assert.deepEqual(collected.gaps.map(gap => [gap.what, gap.kind]), [['the logs of 3 pods kube-system/kube-multus-ds-g1-old-node-a, kube-system/kube-multus-ds-g1-old-node-b, kube-system/kube-multus-ds-g1-old-node-c', 'Forbidden']]);
 		assert.ok(collected.samples.every(sample => sample.error && sample.errorKind === 'Forbidden'));
+		assert.ok(collected.raised.some(raised => raised.code === 'MULTUS-LOG-004'));
 	});
 
 	test('no Multus: the report says so', async () => {
@@ -108,6 +113,7 @@ describe('collectReport', () => {
 		cluster.daemonSets = [];
 		const collected = await collectReport(options, cluster.env(), new AbortController().signal);
 		assert.equal(collected.verdict, 'not-found');
+		assert.deepEqual(collected.raised.map(raised => raised.code), ['MULTUS-FIND-001']);
 		assert.match(reportOutputs(collected, true, false).markdown, /\*\*Verdict: no multus found\.\*\* /);
 	});
 

@@ -124,12 +124,13 @@ describe('reportMarkdown: a whole report', () => {
 	test('the fixture renders with its headings, findings and one collapsed excerpt per pod', () => {
 		const markdown = reportMarkdown(reportFixture());
 		assert.deepEqual(checkMarkdown(markdown).problems, []);
-		for (const heading of ['### kubectl multus report', '#### Findings', '#### The fix the doctor would make', '#### Not collected', '#### RBAC: bindings and bound roles', '#### DaemonSet (trimmed: no environment values)', '#### ServiceAccount', '#### Logs']) {
+		for (const heading of ['### kubectl multus report', '#### Findings', '#### Codes raised', '#### Warnings', '#### The fix the doctor would make', '#### Not collected', '#### RBAC: bindings and bound roles', '#### DaemonSet (trimmed: no environment values)', '#### ServiceAccount', '#### Logs']) {
 			assert.ok(markdown.includes(`\n${heading}\n`) || markdown.startsWith(`${heading}\n`), heading);
 		}
 		assert.match(markdown, /^- ✖ `MULTUS-RBAC-001` `pods-list-access` \(blocking\): access review: /m);
-		assert.match(markdown, /^- ✖ `MULTUS-RULE-001` `rbac-rules` \(blocking\): rules: missing pods \\\[""\\\]: list, watch \(`MULTUS-RULE-010` `pods \[""\]: list, watch`\)$/m);
-		assert.match(markdown, /^- ! `MULTUS-BIND-001` ClusterRoleBinding multus binds/m);
+		assert.match(markdown, /^- ✖ `MULTUS-RULE-001` `rbac-rules` \(blocking\): rules: missing pods \\\[""\\\]: list, watch {2}\\\[MULTUS-RULE-010\\\]$/m);
+		assert.match(markdown, /^#### Codes raised\n\n- `MULTUS-RBAC-001` The Multus identity may not list pods at cluster scope: system:serviceaccount:kube-system:multus cannot list pods at cluster scope\n- `MULTUS-BIND-001` /m);
+		assert.match(markdown, /^- ! `MULTUS-BIND-004` ClusterRole multus-old does not exist/m);
 		assert.match(markdown, /^- Redacted: 2 IP address\(es\), 1 host name\(s\); each is a placeholder such as `\[REDACTED-IP-1\]`/m);
 		assert.equal(markdown.match(/^<details><summary>pod /gm)?.length, 1);
 	});
