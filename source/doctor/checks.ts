@@ -8,7 +8,7 @@
 // code, source/multus/findings.ts; a page in docs/findings.md).
 import {MultusError} from '../errors.js';
 import type {KubeApi} from '../kube/client.js';
-import {accessFinding, finding, forbiddenFamilyFinding} from '../multus/findings.js';
+import {finding, forbiddenFamilyFinding} from '../multus/findings.js';
 import {accessCheckId, accessQuestions, judgeAccess, judgeForbiddenLines, judgeRules, type AccessQuestion} from '../multus/checks.js';
 import {forbiddenKindOf, type InformerForbiddenKind} from '../multus/logs.js';
 import {daemonInformers, requiredRules, type Requirement, type RequirementLevel} from '../multus/requirements.js';
@@ -34,12 +34,11 @@ export interface Check {
 	run(probe: Probe): Promise<CheckResult>;
 }
 
-/** May the daemon's identity do this at cluster scope? A SubjectAccessReview. */
-export function accessCheck(question: AccessQuestion, blocks: boolean): Check {
+/** May the daemon's identity do this at cluster scope? A SubjectAccessReview; its denial is the finding `code`. */
+export function accessCheck(question: AccessQuestion, blocks: boolean, code: string | undefined): Check {
 	const id = accessCheckId(question);
-	// A review asked for a new requirement needs its finding first (a test asks every release's declarations).
-	const code = accessFinding[id]?.code;
-	if (!code) throw new MultusError('Internal', `access check ${id} has no finding code (source/multus/findings.ts)`);
+	// A blocking requirement names its reviews' findings (requirements.ts); a test asks every release's declarations.
+	if (!code) throw new MultusError('Internal', `access check ${id} has no finding code (its requirement's denied, source/multus/requirements.ts)`);
 	return {
 		id,
 		code,
@@ -91,10 +90,10 @@ export function forbiddenLinesCheck(family: InformerForbiddenKind): Check {
  */
 export function accessChecks(found: Found): Check[] {
 	const blocking = requiredRules(found.daemonSet.mode, found.daemonSet.release.release).filter(requirement => requirement.level === 'blocking');
-	const access = blocking.flatMap(requirement => accessQuestions(requirement.rule)).map(question => accessCheck(question, true));
-	for (const verb of ['list', 'watch']) {
+	const access = blocking.flatMap(requirement => accessQuestions(requirement.rule).map(question => accessCheck(question, true, requirement.denied?.[question.verb]?.code)));
+	for (const [verb, denied] of [['list', finding.podsListDenied], ['watch', finding.podsWatchDenied]] as const) {
 		const question = {group: '', resource: 'pods', verb};
-		if (!access.some(check => check.id === accessCheckId(question))) access.push(accessCheck(question, false));
+		if (!access.some(check => check.id === accessCheckId(question))) access.push(accessCheck(question, false, denied.code));
 	}
 	return access;
 }

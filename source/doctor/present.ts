@@ -312,7 +312,8 @@ function accessLine(user: string, question: {group: string; resource: string; ve
 export function checkLines(check: CheckResult, found: Found): Line[] {
 	switch (check.kind) {
 		case 'access':
-			return [accessLine(found.identity.user, check.question, check.answer, check.code)];
+			// Only a review that blocks is a finding: the thin plugin needs no pods list/watch, asked for the report.
+			return [accessLine(found.identity.user, check.question, check.answer, check.blocks ? check.code : undefined)];
 		case 'rules':
 			// Each gap's own code: the requirement it leaves unmet.
 			if (check.level === 'advisory') return check.gaps.map(gap => line(s(`${marks.warn} advisory: `, 'warn'), `missing ${describeRule(gap.rule)}`, s(' (warned, not patched)', 'dim'), codeSegment(gap.code)));

@@ -62,7 +62,8 @@ export function checkFindings(check: CheckResult, user: string): Array<[code: st
 	switch (check.kind) {
 		case 'access': {
 			const what = check.question.group ? `${check.question.resource}.${check.question.group}` : check.question.resource;
-			return check.status === 'fail' ? [[check.code, `${user} cannot ${check.question.verb} ${what} at cluster scope`]] : [];
+			// A review that does not block (pods list/watch for the thin plugin, asked for the report) is no finding.
+			return check.status === 'fail' && check.blocks ? [[check.code, `${user} cannot ${check.question.verb} ${what} at cluster scope`]] : [];
 		}
 		case 'rules':
 			return check.gaps.map(gap => [gap.code, `missing ${describeRule(gap.rule)}`]);

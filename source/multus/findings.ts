@@ -144,11 +144,3 @@ export const forbiddenFamilyFinding: Record<InformerForbiddenKind, FindingInfo> 
 	'pods-forbidden': finding.podsForbiddenLines,
 	'nads-forbidden': finding.nadsForbiddenLines,
 };
-
-/** Each access review the doctor asks, by its check id (accessCheckId), as a finding when it denies. */
-export const accessFinding: Readonly<Record<string, FindingInfo>> = {
-	'pods-list-access': finding.podsListDenied,
-	'pods-watch-access': finding.podsWatchDenied,
-	'network-attachment-definitions-list-access': finding.nadsListDenied,
-	'network-attachment-definitions-watch-access': finding.nadsWatchDenied,
-};

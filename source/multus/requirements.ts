@@ -22,6 +22,8 @@ export interface Requirement {
 	informer?: InformerName;
 	/** The finding its absence is (a rule gap, source/multus/findings.ts). */
 	finding: FindingInfo;
+	/** A blocking requirement's access reviews, by verb: the finding each one's denial is. */
+	denied?: Readonly<Record<string, FindingInfo>>;
 }
 
 const core = '';
@@ -36,8 +38,9 @@ function requirement(
 	gap: FindingInfo,
 	why: string,
 	informer?: InformerName,
+	denied?: Readonly<Record<string, FindingInfo>>,
 ): Requirement {
-	return {rule: {apiGroups: [apiGroup], resources: [resource], verbs}, why, scope: 'cluster', level, ...(informer ? {informer} : {}), finding: gap};
+	return {rule: {apiGroups: [apiGroup], resources: [resource], verbs}, why, scope: 'cluster', level, ...(informer ? {informer} : {}), finding: gap, ...(denied ? {denied} : {})};
 }
 
 // The daemon's event recorder writes through the core events API only (upstream also grants events.k8s.io,
@@ -65,6 +68,7 @@ function thickRequirements(release: MultusRelease): Requirement[] {
 					finding.podsInformerRule,
 					"the thick daemon's pod informer lists and watches pods cluster-wide, filtered to its node",
 					'pod',
+					{list: finding.podsListDenied, watch: finding.podsWatchDenied},
 				),
 				requirement(
 					'blocking',
@@ -74,6 +78,7 @@ function thickRequirements(release: MultusRelease): Requirement[] {
 					finding.nadsInformerRule,
 					"the thick daemon's NetworkAttachmentDefinition informer lists and watches them cluster-wide",
 					'net-attach-def',
+					{list: finding.nadsListDenied, watch: finding.nadsWatchDenied},
 				),
 			]
 			: []),

@@ -23,14 +23,20 @@ describe('doctor on broken-thick', () => {
 		assert.deepEqual(report.findings.rules.missing, [podsListWatch]);
 		assert.deepEqual(report.plan.add, [podsListWatch]);
 		assert.equal(report.applied.clusterRole, null);
+		// Each finding by its stable code (docs/findings.md): the pod informer's lines, both reviews, the missing rule.
+		const codes = report.codes.map((entry: {code: string}) => entry.code);
+		for (const code of ['MULTUS-LOG-001', 'MULTUS-RBAC-001', 'MULTUS-RBAC-002', 'MULTUS-RULE-010']) assert.ok(codes.includes(code), `${code} in ${codes.join(', ')}`);
+		assert.deepEqual(report.findings.checks.filter((check: {status: string}) => check.status === 'fail').map((check: {code: string}) => check.code).slice(0, 3), ['MULTUS-LOG-001', 'MULTUS-RBAC-001', 'MULTUS-RBAC-002']);
+		assert.equal(report.code, null);
 		assertUnchanged(before, snapshot('multus', 'kube-system', 'kube-multus-ds'));
 	});
 
 	test('text output names the evidence, the diff and the verdict', async () => {
 		const result = await runPlugin(['doctor', '--check']);
 		assert.equal(result.code, 1);
-		assert.match(result.stdout, /forbidden list line\(s\)/);
-		assert.match(result.stdout, /cannot list pods at cluster scope/);
+		assert.match(result.stdout, /forbidden list line\(s\) in \d+ of \d+ sampled pod\(s\) {2}\[MULTUS-LOG-001\]/);
+		assert.match(result.stdout, /cannot list pods at cluster scope {2}\[MULTUS-RBAC-001\]/);
+		assert.match(result.stdout, /✖ rules: missing pods \[""\]: list, watch {2}\[MULTUS-RULE-010\]/);
 		assert.match(result.stdout, /\+ pods \[""\]: list, watch/);
 		assert.match(result.stdout, /"op":"test","path":"\/metadata\/resourceVersion"/);
 		assert.match(result.stdout, /kubectl auth reconcile/);
@@ -73,7 +79,7 @@ describe('doctor on broken-thick', () => {
 			const before = snapshot('multus', 'kube-system', 'kube-multus-ds');
 			const result = await runPlugin(['doctor', '--yes', '--as', 'jane']);
 			assert.equal(result.code, 4, result.stdout + result.stderr);
-			assert.match(result.stdout, /you lack permission to apply the fix: patch ClusterRole multus/);
+			assert.match(result.stdout, /you lack permission to apply the fix: patch ClusterRole multus.* {2}\[MULTUS-CALLER-001\]$/m);
 			assert.match(result.stdout, /clusterroles\.rbac\.authorization\.k8s\.io "multus": patch/);
 			assertUnchanged(before, snapshot('multus', 'kube-system', 'kube-multus-ds'));
 		} finally {
@@ -145,6 +151,7 @@ describe('doctor on other flavours', () => {
 		assert.equal(check.multus.namespace, 'multus-system');
 		assert.deepEqual(check.multus.clusterRoles.filter((r: any) => !r.name.startsWith('system:')).map((r: any) => r.name), ['multus-cni-daemon']);
 		assert.match(check.multus.warnings.join('\n'), /multus-decoy binds multus-decoy-full to ServiceAccount other-namespace:multus-daemon/);
+		assert.match(check.codes.find((entry: {code: string}) => entry.code === 'MULTUS-BIND-001')?.details.join('\n') ?? '', /multus-decoy binds multus-decoy-full/);
 		const decoyBefore = kubectlJson(['get', 'clusterrole', 'multus-decoy-full']).metadata.resourceVersion;
 		const result = await runPlugin(['doctor', '--yes', '-n', 'multus-system']);
 		assert.equal(result.code, 0, result.stdout + result.stderr);
@@ -158,7 +165,7 @@ describe('doctor on other flavours', () => {
 		const before = snapshot('rke2-multus', 'kube-system', 'rke2-multus');
 		const refused = await runPlugin(['doctor', '--yes']);
 		assert.equal(refused.code, 1);
-		assert.match(refused.stdout, /managed by HelmChart rke2-multus/);
+		assert.match(refused.stdout, /managed by HelmChart rke2-multus.* {2}\[MULTUS-OWNER-001\]/);
 		assert.match(refused.stdout, /HelmChartConfig/);
 		assertUnchanged(before, snapshot('rke2-multus', 'kube-system', 'rke2-multus'));
 		const forced = await runPlugin(['doctor', '--yes', '--force']);
@@ -171,7 +178,7 @@ describe('doctor: bad input', () => {
 	test('no Multus installed: says so, exit 1', async () => {
 		const result = await runPlugin(['doctor', '--check']);
 		assert.equal(result.code, 1);
-		assert.match(result.stdout, /no Multus DaemonSet found/);
+		assert.match(result.stdout, /no Multus DaemonSet found.* {2}\[MULTUS-FIND-001\]/);
 	});
 
 	test('unknown context: names it and the known ones, exit 3', async () => {

@@ -57,7 +57,8 @@ const healthy: Healthy[] = [
 		check(report, text) {
 			assert.equal(ownRoles(report)[0].managedBy.name, 'Helm release netplumb in kube-system');
 			assert.deepEqual(report.findings.rules.advisoryMissing, ['events [""]: patch']);
-			assert.match(text, /! advisory: missing events \[""\]: patch \(warned, not patched\)/);
+			assert.match(text, /! advisory: missing events \[""\]: patch \(warned, not patched\) {2}\[MULTUS-RULE-024\]/);
+			assert.deepEqual(report.codes.map((entry: {code: string}) => entry.code), ['MULTUS-RULE-024']);
 		},
 	},
 	{
@@ -109,6 +110,7 @@ describe('doctor on install flavours: broken', () => {
 		assert.deepEqual(report.plan.add, [podsListWatch]);
 		assert.equal(report.plan.managedBy.name, 'KubeVirt cluster-network-addons-operator');
 		assert.match(report.message, /managed by KubeVirt cluster-network-addons-operator; a manual patch would be reverted\. Fix it at the source: upgrade the operator/);
+		assert.equal(report.code, 'MULTUS-OWNER-001');
 		assert.equal(report.applied.clusterRole, null);
 		assertUnchanged(before, snapshot('multus', 'cluster-network-addons', 'multus'));
 	});
@@ -170,6 +172,7 @@ describe('doctor on install flavours: broken', () => {
 		const check = JSON.parse((await runPlugin(['doctor', '--check', '-o', 'json'])).stdout);
 		assert.equal(check.verdict, 'problem');
 		assert.equal(check.multus.perNodeCertificates, true);
+		assert.ok(check.codes.some((entry: {code: string}) => entry.code === 'MULTUS-BIND-005'), 'per-node identity, by its code');
 		assert.match(check.multus.user, /^system:multus:node-\d+$/);
 		assert.deepEqual(check.multus.groups, ['system:multus', 'system:authenticated']);
 		assert.deepEqual(ownRoles(check).map(role => ({name: role.name, bindings: role.bindings})), [

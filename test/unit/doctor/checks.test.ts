@@ -74,7 +74,12 @@ describe('every declared check names its finding', () => {
 		});
 	});
 	test('a review with no finding is refused where it is declared, not shown without a code', () => {
-		assert.throws(() => accessCheck({group: '', resource: 'secrets', verb: 'list'}, true), /secrets-list-access has no finding code/);
+		assert.throws(() => accessCheck({group: '', resource: 'secrets', verb: 'list'}, true, undefined), /secrets-list-access has no finding code/);
+	});
+	test("a blocking requirement names each of its reviews' findings, by verb", () => {
+		for (const requirement of requiredRules('thick').filter(r => r.level === 'blocking')) {
+			for (const question of accessQuestions(requirement.rule)) assert.match(requirement.denied?.[question.verb]?.code ?? '', findingCodePattern, `${accessCheckId(question)}`);
+		}
 	});
 });
 

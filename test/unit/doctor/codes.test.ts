@@ -66,6 +66,18 @@ describe('the codes a run raises', () => {
 		assert.doesNotMatch(plainText(run).replaceAll('  [MULTUS-RULE-025]', ''), /MULTUS-/);
 	});
 
+	test('thin: its denied pods list/watch reviews are asked for the report, and are no finding (no code, nothing raised)', async () => {
+		const cluster = brokenThick({forbiddenLogs: false});
+		cluster.daemonSets[0]!.spec!.template.spec!.containers[0] = {name: 'kube-multus', image: 'ghcr.io/k8snetworkplumbingwg/multus-cni:v4.2.4', command: ['/thin_entrypoint']};
+		const run = await runFlow(cluster);
+		assert.equal(run.outcome.verdict, 'healthy', run.outcome.message);
+		assert.ok(report(run).findings?.checks.some(check => check.id === 'pods-list-access' && check.status === 'fail' && !check.blocks));
+		assert.deepEqual(codesOf(run).filter(code => code.startsWith('MULTUS-RBAC')), []);
+		const text = plainText(run);
+		assert.match(text, /✖ access review: system:serviceaccount:kube-system:multus cannot list pods at cluster scope\n/);
+		assert.doesNotMatch(text, /MULTUS-RBAC/);
+	});
+
 	test('healthy now, with old forbidden lines: MULTUS-LOG-003 on the summary', async () => {
 		const cluster = healthyThick({forbiddenLogs: true});
 		const run = await runFlow(cluster);
