@@ -61,7 +61,7 @@ describe('release packaging (scripts/package)', () => {
 	});
 
 	test('the bundle inlines every lazily imported command', () => {
-		for (const command of ['complete', 'doctor', 'scan', 'undo', 'version']) {
+		for (const command of ['complete', 'doctor', 'report', 'scan', 'undo', 'version']) {
 			assert.ok(build.commands.includes(`source/commands/${command}.ts`), `${command} missing from the bundle`);
 		}
 	});
