@@ -24,6 +24,7 @@ const plantedToken = 'eyJhbGciOiJSUzI1NiIsImtpZCI6InBsYW50ZWQifQ.eyJzdWIiOiJzeXN
 const plantedCertificate = '-----BEGIN CERTIFICATE-----\nMIIBplantedCERTIFICATEbody0123456789\n-----END CERTIFICATE-----';
 const plantedAddress = '10.23.45.67';
 const plantedEnvValue = 'planted-env-value-7f3a9c';
+const hostile = '```````` </details> <script>x</script> \u001b]0;pwned\u0007 \u001b[2J @here #1 \u202e';
 const planted = [plantedToken, plantedCertificate, 'MIIBplantedCERTIFICATEbody0123456789', plantedAddress, plantedEnvValue];
 
 function assertNoSecret(text: string, where: string): void {
@@ -32,7 +33,7 @@ function assertNoSecret(text: string, where: string): void {
 
 /** Plants the secrets in the DaemonSet (its annotations; its environment, which rolls it) and waits for the rollout. */
 function plantSecrets(): void {
-	kubectl(['-n', 'kube-system', 'annotate', 'ds', 'kube-multus-ds', '--overwrite', `example.com/contact=ops at ${plantedAddress}, token ${plantedToken}`, `example.com/ca=${plantedCertificate}`]);
+	kubectl(['-n', 'kube-system', 'annotate', 'ds', 'kube-multus-ds', '--overwrite', `example.com/contact=ops at ${plantedAddress}, token ${plantedToken}`, `example.com/ca=${plantedCertificate}`, `example.com/hostile=${hostile}`]);
 	kubectl(['-n', 'kube-system', 'set', 'env', 'ds/kube-multus-ds', '-c', 'kube-multus', `API_TOKEN=${plantedEnvValue}`]);
 	kubectl(['-n', 'kube-system', 'rollout', 'status', 'ds/kube-multus-ds', '--timeout=120s']);
 }
@@ -42,6 +43,8 @@ function plantInLogs(): void {
 	const dir = path.join(clusterDir, 'multus-logs');
 	for (const file of readdirSync(dir).filter(name => name.startsWith('kube-system_kube-multus-ds-'))) {
 		appendFileSync(path.join(dir, file), `${new Date().toISOString()} stderr F 2026-12-01T13:00:00Z [error] talking to ${plantedAddress} with Authorization: Bearer ${plantedToken}\n`);
+		// Text that would break out of a code block, close the <details>, or act on a terminal, if it were not escaped.
+		appendFileSync(path.join(dir, file), `${new Date().toISOString()} stderr F ${hostile}\n`);
 	}
 }
 
@@ -134,6 +137,9 @@ describe('report: broken thick', () => {
 			assert.equal(excerpts.length, 3);
 			assert.match(markdown, /pods is forbidden: User \\"system:serviceaccount:kube-system:multus\\" cannot list resource \\"pods\\"/);
 			assert.match(markdown, /talking to \[REDACTED-IP-1\] with Authorization: Bearer \[REDACTED-TOKEN-1\]/);
+			// The hostile line stays inside its block, escaped: a longer fence, and the escapes shown, not sent.
+			assert.ok(markdown.includes('```````` </details> <script>x</script> \\x1b]0;pwned\\x07 \\x1b[2J @here #1 \\u202e'), 'the hostile log line, escaped, in its block');
+			assert.match(markdown, /^`{9}text$/m);
 
 			const requests = proxy.requests();
 			assert.ok(requests.length > 5, JSON.stringify(requests));
