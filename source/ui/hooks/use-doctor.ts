@@ -6,6 +6,7 @@ import type {DoctorIO} from '../../doctor/runner.js';
 import {ExitCode} from '../../exit-codes.js';
 import type {DoctorOptions} from '../../options.js';
 import {interruptWindowMs} from '../keys.js';
+import {useExitOnce, useQuitArm} from './use-exit.js';
 
 /** The doctor flow the UI drives: the runner on a cluster (ui/run.tsx), a script of events in component tests. */
 export type DoctorFlow = (options: DoctorOptions, io: DoctorIO) => Promise<Outcome>;
@@ -42,10 +43,7 @@ export function useDoctor({options, flow, onExit}: UseDoctorOptions): DoctorCont
 	const pendingConfirm = useRef<((yes: boolean) => void) | undefined>(undefined);
 	const lastInterrupt = useRef(Number.NEGATIVE_INFINITY);
 	const started = useRef(false);
-	const exited = useRef(false);
-	const onExitRef = useRef(onExit);
-	onExitRef.current = onExit;
-	const [quitArmed, setQuitArmed] = useState(false);
+	const [quitArmed, setQuitArmed] = useQuitArm();
 	const [quit, setQuit] = useState<{clusterState: string} | undefined>(undefined);
 
 	const dispatch = useCallback((event: DoctorEvent) => {
@@ -77,18 +75,7 @@ export function useDoctor({options, flow, onExit}: UseDoctorOptions): DoctorCont
 	// Stop the flow's watches and requests when the UI goes away.
 	useEffect(() => () => controller.current.abort(), []);
 
-	useEffect(() => {
-		if (!quitArmed) return;
-		const timer = setTimeout(() => setQuitArmed(false), interruptWindowMs);
-		return () => clearTimeout(timer);
-	}, [quitArmed]);
-
-	const exitCode = quit ? quitExitCode : state.outcome?.exitCode;
-	useEffect(() => {
-		if (exitCode === undefined || exited.current) return;
-		exited.current = true;
-		onExitRef.current(exitCode);
-	}, [exitCode]);
+	useExitOnce(quit ? quitExitCode : state.outcome?.exitCode, onExit);
 
 	const answer = useCallback((yes: boolean) => {
 		const resolve = pendingConfirm.current;

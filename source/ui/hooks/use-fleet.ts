@@ -3,6 +3,7 @@ import type {FleetIO, FleetResult} from '../../fleet/fleet.js';
 import {fleetReducer, initialFleetState, type FleetEvent, type FleetState} from '../../fleet/machine.js';
 import {ExitCode} from '../../exit-codes.js';
 import {interruptWindowMs} from '../keys.js';
+import {useExitOnce, useQuitArm} from './use-exit.js';
 import {quitExitCode} from './use-doctor.js';
 
 /** The fleet the UI drives: runFleet on the kubeconfig's contexts (ui/run-fleet.tsx), a script in tests. */
@@ -30,12 +31,9 @@ export function useFleet({flow, onExit}: {flow: FleetFlow; onExit(code: number):
 	const pending = useRef<((yes: boolean) => void) | undefined>(undefined);
 	const lastInterrupt = useRef(Number.NEGATIVE_INFINITY);
 	const started = useRef(false);
-	const exited = useRef(false);
-	const onExitRef = useRef(onExit);
-	onExitRef.current = onExit;
 	// Only makes the running rows' times move on: each render reads the clock itself.
 	const [, setTick] = useState(0);
-	const [quitArmed, setQuitArmed] = useState(false);
+	const [quitArmed, setQuitArmed] = useQuitArm();
 	const [quit, setQuit] = useState(false);
 
 	const dispatch = useCallback((event: FleetEvent) => {
@@ -68,18 +66,7 @@ export function useFleet({flow, onExit}: {flow: FleetFlow; onExit(code: number):
 		return () => clearInterval(timer);
 	}, [finished]);
 
-	useEffect(() => {
-		if (!quitArmed) return;
-		const timer = setTimeout(() => setQuitArmed(false), interruptWindowMs);
-		return () => clearTimeout(timer);
-	}, [quitArmed]);
-
-	const exitCode = quit ? quitExitCode : state.exitCode;
-	useEffect(() => {
-		if (exitCode === undefined || exited.current) return;
-		exited.current = true;
-		onExitRef.current(exitCode);
-	}, [exitCode]);
+	useExitOnce(quit ? quitExitCode : state.exitCode, onExit);
 
 	const answer = useCallback((yes: boolean) => {
 		const resolve = pending.current;
