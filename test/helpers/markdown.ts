@@ -1,8 +1,9 @@
-// The CommonMark structure `kubectl multus report` relies on, checked without a Markdown parser (none is a
-// dependency, and one would be the only reason to add it): fenced code blocks open and close where the writer
+// The CommonMark structure `kubectl multus report` relies on, checked line by line and then by commonmark.js, the
+// CommonMark reference parser (a dev dependency for this alone): fenced code blocks open and close where the writer
 // meant (no line inside can close one early), <details> blocks are balanced with the blank lines that end their
 // HTML blocks, no raw control or invisible character anywhere, and outside code nothing from the cluster can act
 // as HTML, a link, an entity, a table, math or a mention. Used by the unit property tests and the e2e test.
+import {Parser} from 'commonmark';
 import {unsafeClass} from '../../source/ansi.js';
 
 const rawUnsafe = new RegExp(`(?![\\t\\n])${unsafeClass}`, 'u');
@@ -100,7 +101,35 @@ export function checkMarkdown(markdown: string): {problems: string[]; blocks: Fe
 	}
 	if (open) problems.push(`a fence of ${open.fence.length} backticks is never closed`);
 	if (depth !== 0) problems.push(`${depth} <details> never closed`);
+	problems.push(...parsedProblems(markdown, blocks));
 	return {problems, blocks};
+}
+
+/**
+ * The same document through commonmark.js, the CommonMark reference parser: it must read exactly the fenced
+ * blocks the lines above found, with the same content, and no HTML but our <details> lines, no link, no image.
+ */
+function parsedProblems(markdown: string, blocks: FencedBlock[]): string[] {
+	const problems: string[] = [];
+	const parsed: string[] = [];
+	const walker = new Parser().parse(markdown).walker();
+	for (let step = walker.next(); step; step = walker.next()) {
+		if (!step.entering) continue;
+		const {node} = step;
+		if (node.type === 'code_block') {
+			// commonmark.js keeps whether a code block was fenced in a field its types do not show.
+			if (!(node as unknown as {_isFenced: boolean})._isFenced) problems.push(`CommonMark reads an indented code block: ${JSON.stringify(node.literal)}`);
+			parsed.push(node.literal ?? '');
+		} else if (node.type === 'html_inline') problems.push(`CommonMark reads inline HTML: ${node.literal}`);
+		else if (node.type === 'html_block' && !(node.literal ?? '').split('\n').every(line => line === '' || line === '</details>' || detailsOpen.test(line))) {
+			problems.push(`CommonMark reads an HTML block that is not ours: ${JSON.stringify(node.literal)}`);
+		} else if (node.type === 'link' || node.type === 'image') problems.push(`CommonMark reads a ${node.type} to ${node.destination}`);
+	}
+	const found = blocks.map(block => (block.lines.length > 0 ? `${block.lines.join('\n')}\n` : ''));
+	if (JSON.stringify(parsed) !== JSON.stringify(found)) {
+		problems.push(`CommonMark reads ${parsed.length} fenced block(s), the writer meant ${found.length}${parsed.length === found.length ? ' (their contents differ)' : ''}`);
+	}
+	return problems;
 }
 
 /** Inline text as Markdown reads it back: backslash escapes removed. */

@@ -101,6 +101,18 @@ function everyString<T>(value: T, next: () => string): T {
 	return value;
 }
 
+describe('checkMarkdown itself: the CommonMark reference parser must agree', () => {
+	test('what the parser reads differently from the lines is a problem: a link, inline HTML, an HTML block not ours, a block that closed early', () => {
+		const problemsOf = (markdown: string) => checkMarkdown(markdown).problems.filter(problem => problem.startsWith('CommonMark'));
+		assert.deepEqual(problemsOf('text\n\n```\nin\n```\n'), []);
+		assert.match(problemsOf('[a](http://x)\n').join('\n'), /CommonMark reads a link to http:\/\/x/);
+		assert.match(problemsOf('a <b>bold</b>\n').join('\n'), /CommonMark reads inline HTML: <b>/);
+		assert.match(problemsOf('<script>\n').join('\n'), /CommonMark reads an HTML block that is not ours/);
+		// The line checker takes a fence of four as the block's end only when it matches; the parser ends it there too.
+		assert.match(problemsOf('````\nin\n`````\nafter\n````\n').join('\n'), /CommonMark reads \d fenced block\(s\)/);
+	});
+});
+
 describe('reportMarkdown: a whole report', () => {
 	test('keeps its structure with every string from the cluster generated: fences closed where meant, <details> balanced, nothing acting', () => {
 		fc.assert(
