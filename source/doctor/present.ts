@@ -201,12 +201,16 @@ export function clusterStateAfterCancel(facts: ClusterFacts): string {
 		const role = facts.patch.createdBinding ? `${facts.patch.role} (with ClusterRoleBinding ${facts.patch.createdBinding})` : facts.patch.role;
 		const ds = facts.found?.daemonSet;
 		if (facts.rollout?.finishedAt) return `ClusterRole ${role} was patched and the DaemonSet rolled out; only verification did not finish.`;
-		const podless = facts.rollout?.progress.pending.filter(pending => pending.pod === noPod).map(pending => pending.node) ?? [];
-		if (facts.restart && podless.length > 0) {
-			return `ClusterRole ${role} was patched and the DaemonSet restart was started; ${podless.join(', ')} ${podless.length === 1 ? 'has' : 'have'} no Multus pod until the DaemonSet controller can create it.`;
+		const podless = facts.rollout?.progress.pending.filter(pending => pending.pod === noPod) ?? [];
+		// A node whose new pod the controller cannot create stays without Multus; one caught between its old pod and its new one does not.
+		const blocked = podless.filter(pending => pending.reason !== say.podNotCreatedYet).map(pending => pending.node);
+		const between = podless.filter(pending => pending.reason === say.podNotCreatedYet).map(pending => pending.node);
+		if (facts.restart && blocked.length > 0) {
+			return `ClusterRole ${role} was patched and the DaemonSet restart was started; ${blocked.join(', ')} ${blocked.length === 1 ? 'has' : 'have'} no Multus pod until the DaemonSet controller can create it.`;
 		}
 		if (facts.restart) {
-			return `ClusterRole ${role} was patched and the DaemonSet restart was started; the DaemonSet controller finishes the rollout by itself (kubectl -n ${shellQuote(ds?.namespace ?? 'NAMESPACE')} rollout status ${shellQuote(`ds/${ds?.name ?? 'NAME'}`)}).`;
+			const gap = between.length > 0 ? ` At the stop ${between.join(', ')} ${between.length === 1 ? 'was' : 'were'} between the old pod and the new one, which the controller creates.` : '';
+			return `ClusterRole ${role} was patched and the DaemonSet restart was started; the DaemonSet controller finishes the rollout by itself (kubectl -n ${shellQuote(ds?.namespace ?? 'NAMESPACE')} rollout status ${shellQuote(`ds/${ds?.name ?? 'NAME'}`)}).${gap}`;
 		}
 		return `ClusterRole ${role} was patched (${facts.plan?.patch.missing.map(describeRule).join('; ') ?? 'rules added'}); the DaemonSet was not restarted (its pods recover by themselves, or run kubectl -n ${shellQuote(ds?.namespace ?? 'NAMESPACE')} rollout restart ${shellQuote(`ds/${ds?.name ?? 'NAME'}`)}).`;
 	}

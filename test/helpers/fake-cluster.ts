@@ -50,6 +50,8 @@ export type Controller =
 	| 'rolling'
 	/** Observes the change and replaces the first node's pod with one that never gets ready. */
 	| 'stuck'
+	/** Observes the change and deletes the first node's old pod; its replacement is not created (yet), with no error. */
+	| 'between'
 	/** Does nothing (the change is never observed). */
 	| 'none';
 
@@ -549,6 +551,14 @@ export class FakeCluster implements KubeApi {
 				reason: 'FailedCreate', type: 'Warning', count: 3, lastTimestamp: new Date(),
 				message: `Error creating: pods "${ds.metadata?.name}-" is forbidden: error looking up service account ${ns}/${account}: serviceaccount "${account}" not found`,
 			});
+			this.updateDaemonSet(ds, d => {
+				d.status = {...d.status!, observedGeneration: d.metadata?.generation, updatedNumberScheduled: 0, currentNumberScheduled: nodes.length - 1, numberAvailable: nodes.length - 1, numberReady: nodes.length - 1, numberUnavailable: 1};
+			});
+			return;
+		}
+		if (this.controller === 'between') {
+			const first = nodes[0];
+			this.pods = this.pods.filter(pod => !(old.includes(pod) && pod.spec?.nodeName === first));
 			this.updateDaemonSet(ds, d => {
 				d.status = {...d.status!, observedGeneration: d.metadata?.generation, updatedNumberScheduled: 0, currentNumberScheduled: nodes.length - 1, numberAvailable: nodes.length - 1, numberReady: nodes.length - 1, numberUnavailable: 1};
 			});

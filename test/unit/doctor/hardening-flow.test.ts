@@ -71,6 +71,18 @@ describe('what a restart needs (issue #12, item 4)', () => {
 		assert.ok(run.notes.some(note => /^1 of 3 Multus pod\(s\) of kube-system\/kube-multus-ds are not ready before the restart: node-b \(kube-multus-ds-g1-old-node-b: CrashLoopBackOff\)\. The restart replaces them too, but does not fix why they are not ready/.test(note)), run.notes.join('\n'));
 	});
 
+	test('Ctrl-C while a node is between its old pod and its new one: the controller finishes the rollout by itself, and that node is named as between pods, not as lost', async () => {
+		const cluster = brokenThick();
+		cluster.controller = 'between';
+		const run = await runFlow(cluster, {yes: true, timeoutMs: 20_000}, {
+			abortWhen: event => event.type === 'rollout-progress' && event.rollout.progress.pending.some(pending => pending.pod === 'no pod'),
+		});
+		assert.equal(run.outcome.verdict, 'cancelled');
+		assert.equal(run.outcome.exitCode, 1);
+		assert.match(run.outcome.message, /^Cancelled during rollout\. ClusterRole multus was patched and the DaemonSet restart was started; the DaemonSet controller finishes the rollout by itself \(kubectl -n kube-system rollout status ds\/kube-multus-ds\)\. At the stop node-a was between the old pod and the new one, which the controller creates\.$/);
+		assert.doesNotMatch(run.outcome.message, /until the DaemonSet controller can create it/);
+	});
+
 	test('the controller cannot create the new pod (ServiceAccount deleted as the restart lands): the node that lost its pod is named, with the reason, and the rollout fails at once (exit 5), not "continues"', async () => {
 		const cluster = brokenThick();
 		cluster.fault('restartDaemonSet', {before: c => c.missingServiceAccounts.add('kube-system/multus')}, {matches: args => args[3] === false});
