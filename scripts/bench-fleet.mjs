@@ -5,7 +5,8 @@
 // credentials. Targets (issue 16): the 20 in under 2 s, at most 1.5 x the slowest single context; peak memory is
 // reported (the kernel's max RSS, /usr/bin/time). Wall time is measured here, from spawn to exit, of bin/kubectl-multus
 // run directly (kubectl's own hand-over, the same for both, left out).
-//   node scripts/bench-fleet.mjs [--runs 5] [--contexts 20] [--out FILE]
+//   node scripts/bench-fleet.mjs [--runs 5] [--contexts 20] [--out FILE] [--keep] [--reuse]
+// --keep leaves the clusters up and the kubeconfig in place (its path is printed); --reuse starts none that answer.
 // Clusters: FLEET_CLUSTERS=a,b,c names them (default CLUSTER_NAME-fleet-1..3, CLUSTER_NAME default bench).
 import {execFileSync} from 'node:child_process';
 import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
@@ -17,7 +18,7 @@ import {parse} from 'yaml';
 import {load, log, median, timed} from './bench-lib.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const {values: options} = parseArgs({options: {runs: {type: 'string', default: '5'}, contexts: {type: 'string', default: '20'}, out: {type: 'string'}}});
+const {values: options} = parseArgs({options: {runs: {type: 'string', default: '5'}, contexts: {type: 'string', default: '20'}, out: {type: 'string'}, keep: {type: 'boolean', default: false}, reuse: {type: 'boolean', default: false}}});
 const base = process.env.CLUSTER_NAME ?? 'bench';
 const names = (process.env.FLEET_CLUSTERS ?? `${base}-fleet-1,${base}-fleet-2,${base}-fleet-3`).split(',');
 const scenarios = ['broken-thick', 'healthy-thick', 'rke2-thick'];
@@ -30,10 +31,19 @@ const toolsBin = process.env.TOOLS_BIN ?? execFileSync('bash', ['-c', `. ${path.
 const dir = mkdtempSync(path.join(tmpdir(), 'bench-fleet-'));
 
 const started = [];
+function answers(name) {
+	try {
+		execFileSync('kubectl', ['--kubeconfig', sh(name, 'kubeconfig'), 'get', '--raw', '/readyz'], {stdio: 'ignore', env: {...process.env, PATH: `${toolsBin}:${process.env.PATH}`}});
+		return true;
+	} catch {
+		return false;
+	}
+}
 try {
 	// One after the other: kwokctl's first start of a cluster writes a CA, and two starting at once race for it.
 	for (const [index, name] of names.entries()) {
 		started.push(name);
+		if (options.reuse && answers(name)) continue;
 		sh(name, 'down');
 		sh(name, 'up', '--nodes', '2');
 		sh(name, 'apply', scenarios[index]);
@@ -92,12 +102,13 @@ try {
 	process.stdout.write(`\nTargets: under 2 s ${summary.targets.under2s ? 'met' : 'MISSED'} (${ms(fleetMs)}); at most 1.5 x the slowest single context ${summary.targets.atMost1_5x ? 'met' : 'MISSED'} (${summary.ratio.toFixed(2)} x ${ms(slowest)}). Load at the end: ${summary.load.join(' ')}\n`);
 	process.exitCode = summary.met ? 0 : 1;
 } finally {
-	for (const name of started) {
+	if (options.keep) log(`kept: ${started.join(', ')}; KUBECONFIG=${path.join(dir, 'fleet.yaml')}`);
+	for (const name of options.keep ? [] : started) {
 		try {
 			sh(name, 'down');
 		} catch {
 			// Best effort.
 		}
 	}
-	rmSync(dir, {recursive: true, force: true});
+	if (!options.keep) rmSync(dir, {recursive: true, force: true});
 }

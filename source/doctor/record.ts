@@ -1,6 +1,6 @@
 import type {RbacV1Subject, V1ClusterRole, V1PolicyRule} from '@kubernetes/client-node';
 import {stringify} from 'yaml';
-import type {JsonPatchOperation} from '../multus/rbac.js';
+import {jsonCopy, type JsonPatchOperation} from '../multus/rbac.js';
 import {versionInfo} from '../version.js';
 
 /** Annotations the doctor leaves on a ClusterRole it patched: what changed, when, by what, and how to undo. */
@@ -29,7 +29,7 @@ export function annotationPath(key: string): string {
 /** JSON patch operations that record the change on the role, to send in the same patch as the rules. */
 export function recordOperations(role: V1ClusterRole, record: ChangeRecord, previousRules: V1PolicyRule[]): JsonPatchOperation[] {
 	const values: Record<string, string> = {
-		[previousRulesAnnotation]: JSON.stringify(previousRules),
+		[previousRulesAnnotation]: JSON.stringify(previousRules.map(jsonCopy)),
 		[changeAnnotation]: JSON.stringify(record),
 	};
 	if (!role.metadata?.annotations) return [{op: 'add', path: '/metadata/annotations', value: values}];
@@ -52,7 +52,7 @@ export function annotationBytesWithRecord(role: V1ClusterRole, operations: JsonP
 
 export function changeRecord(added: V1PolicyRule[], rulesAfter: V1PolicyRule[], daemonSet: string, dedicated?: ChangeRecord['dedicated']): ChangeRecord {
 	const {version, commit} = versionInfo();
-	return {added, at: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'), by: `kubectl-multus ${version} (${commit})`, daemonSet, rulesAfter, ...(dedicated ? {dedicated} : {})};
+	return {added: added.map(jsonCopy), at: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'), by: `kubectl-multus ${version} (${commit})`, daemonSet, rulesAfter: rulesAfter.map(jsonCopy), ...(dedicated ? {dedicated} : {})};
 }
 
 /** A change record as found on a role: none, one undo may act on, or one it must refuse (and why). */

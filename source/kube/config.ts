@@ -1,4 +1,5 @@
 import {spawn, type ChildProcess, type SpawnOptions} from 'node:child_process';
+import {createHash} from 'node:crypto';
 import {existsSync, readFileSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -101,6 +102,13 @@ function kubeconfigFiles(options: Pick<ConnectionOptions, 'kubeconfig'>): {files
 	return {files: [path.join(os.homedir(), '.kube', 'config')], source: '~/.kube/config'};
 }
 
+function unreadableKubeconfig(file: string, error: unknown): MultusError {
+	const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+	return configError(`cannot read kubeconfig ${file}: ${reason}`, 'fix the file (kubectl config view shows what kubectl makes of it) or pass another --kubeconfig');
+}
+
+const parsedKubeconfigs = new Map<string, {clusters: KubeConfig['clusters']; users: KubeConfig['users']; contexts: KubeConfig['contexts']; currentContext: string}>();
+
 /**
  * The kubeconfig as kubectl merges it: --kubeconfig, else KUBECONFIG (merged, first file wins for the same names and
  * for current-context), else ~/.kube/config, else the in-cluster config. Failures name the file and the fix.
@@ -119,16 +127,31 @@ export function mergedKubeConfig(options: Pick<ConnectionOptions, 'kubeconfig'>)
 			);
 		}
 	} else {
+		// Parsed once per process for the same files with the same text (a fleet connects once per context), each
+		// caller still getting a KubeConfig of its own (loadKubeConfig changes it).
+		const texts = existing.map(file => {
+			try {
+				return readFileSync(file, 'utf8');
+			} catch (error) {
+				throw unreadableKubeconfig(file, error);
+			}
+		});
+		const key = createHash('sha256').update(JSON.stringify(existing.map(file => path.resolve(file)))).update(texts.join('\0')).digest('hex');
+		const merged = parsedKubeconfigs.get(key);
+		if (merged) {
+			kc.loadFromOptions(structuredClone(merged));
+			return {kc, source};
+		}
 		// Merge like kubectl: earlier files win for the same names and for current-context.
-		for (const file of [...existing].reverse()) {
+		for (let index = existing.length - 1; index >= 0; index--) {
+			const file = existing[index]!;
 			const one = new KubeConfig();
 			try {
-				const text = readFileSync(file, 'utf8');
+				const text = texts[index]!;
 				one.loadFromString(text);
 				one.makePathsAbsolute(path.dirname(path.resolve(file)));
 			} catch (error) {
-				const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
-				throw configError(`cannot read kubeconfig ${file}: ${reason}`, 'fix the file (kubectl config view shows what kubectl makes of it) or pass another --kubeconfig');
+				throw unreadableKubeconfig(file, error);
 			}
 			if (kc.clusters.length === 0 && kc.users.length === 0 && kc.contexts.length === 0) {
 				kc.loadFromOptions({clusters: one.clusters, users: one.users, contexts: one.contexts, currentContext: one.currentContext});
@@ -139,6 +162,8 @@ export function mergedKubeConfig(options: Pick<ConnectionOptions, 'kubeconfig'>)
 				kc.loadFromOptions({clusters, users, contexts, currentContext: one.currentContext || kc.currentContext});
 			}
 		}
+		const options = {clusters: kc.clusters, users: kc.users, contexts: kc.contexts, currentContext: kc.currentContext};
+		parsedKubeconfigs.set(key, structuredClone(options));
 	}
 	return {kc, source};
 }
@@ -246,16 +271,16 @@ export function loadKubeConfig(options: ConnectionOptions): {kc: KubeConfig; inf
 	// open a dozen. Reuse one per set of TLS credentials: same pool, keep-alive, far fewer handshakes.
 	type CreateDispatcher = (cluster: {server?: string} | null, agentOptions: object) => unknown; // private in client-node
 	const internals = kc as unknown as {createDispatcher: CreateDispatcher};
-	const dispatchers = new Map<string, unknown>();
+	// Compared, not encoded: this runs for every request, and base64 of the CA, certificate and key each time cost more
+	// CPU than the rest of the credentials' handling.
+	const dispatchers: Array<{material: unknown[]; dispatcher: unknown}> = [];
 	const createDispatcher = internals.createDispatcher.bind(kc);
+	const same = (a: unknown, b: unknown) => (Buffer.isBuffer(a) && Buffer.isBuffer(b) ? a.equals(b) : a === b);
 	internals.createDispatcher = (cluster, agentOptions) => {
-		const material = ['ca', 'cert', 'key', 'pfx', 'passphrase', 'servername', 'rejectUnauthorized'].map(key => {
-			const value = (agentOptions as Record<string, unknown>)[key];
-			return Buffer.isBuffer(value) ? value.toString('base64') : String(value ?? '');
-		});
-		const key = JSON.stringify([cluster?.server, ...material]);
-		if (!dispatchers.has(key)) dispatchers.set(key, createDispatcher(cluster, agentOptions));
-		return dispatchers.get(key);
+		const material = [cluster?.server, ...['ca', 'cert', 'key', 'pfx', 'passphrase', 'servername', 'rejectUnauthorized'].map(key => (agentOptions as Record<string, unknown>)[key])];
+		let entry = dispatchers.find(known => known.material.every((value, index) => same(value, material[index])));
+		if (!entry) dispatchers.push((entry = {material, dispatcher: createDispatcher(cluster, agentOptions)}));
+		return entry.dispatcher;
 	};
 	return {
 		kc,

@@ -274,9 +274,16 @@ function takesVerbsExactly(rule: V1PolicyRule, missing: V1PolicyRule): boolean {
 	);
 }
 
-/** The exact JSON value of a rule, as the apiserver holds it (undefined members dropped). */
-function jsonCopy(rule: V1PolicyRule): V1PolicyRule {
-	return JSON.parse(JSON.stringify(rule)) as V1PolicyRule;
+/**
+ * The exact JSON value of a rule, as the apiserver holds it (undefined members dropped), its fields in one order
+ * (the API's, alphabetical) whatever order they were read in: what is written (patches, change records) reads the same.
+ */
+export function jsonCopy(rule: V1PolicyRule): V1PolicyRule {
+	const copy = JSON.parse(JSON.stringify(rule)) as Record<string, unknown>;
+	const ordered: Record<string, unknown> = {};
+	for (const key of ['apiGroups', 'nonResourceURLs', 'resourceNames', 'resources', 'verbs']) if (key in copy) ordered[key] = copy[key];
+	for (const key of Object.keys(copy).sort()) if (!(key in ordered)) ordered[key] = copy[key];
+	return ordered as unknown as V1PolicyRule;
 }
 
 /** The rules after applying a plan's additions. Unchanged rules are the same objects; nothing is removed. */

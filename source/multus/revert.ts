@@ -1,5 +1,5 @@
 import type {RbacV1Subject, V1ClusterRole, V1ClusterRoleBinding, V1PolicyRule} from '@kubernetes/client-node';
-import {describeRule, rulesCover} from './rbac.js';
+import {describeRule, jsonCopy, rulesCover} from './rbac.js';
 import {describeSubject, granteesOf, isMultusSubject, isOurs, sameBinding, type MultusIdentity, type RbacObjects} from './subjects.js';
 
 /*
@@ -40,10 +40,8 @@ function tookVerbs(rule: V1PolicyRule, added: V1PolicyRule): boolean {
 	return added.verbs.every(verb => verbs.has(verb)) && verbs.size > new Set(added.verbs).size;
 }
 
-/** A plain JSON copy: what the apiserver holds, without the client's model prototypes or undefined members. */
-function plain(rule: V1PolicyRule): V1PolicyRule {
-	return JSON.parse(JSON.stringify(rule)) as V1PolicyRule;
-}
+/** A plain JSON copy: what the apiserver holds, without undefined members, in one field order (rbac.ts). */
+const plain = jsonCopy;
 
 /**
  * The rules of a role after taking `added` (a change record's addition) out of `current` (the role's rules now):
