@@ -159,16 +159,17 @@ export class KubeClient implements KubeApi {
 		}
 		await this.kc.applySecurityAuthentication(context);
 		const response = await this.http.send(context).toPromise();
+		const {httpStatusCode: status, headers} = response;
 		const text = await response.body.text();
-		if (response.httpStatusCode < 200 || response.httpStatusCode > 299) {
+		if (status < 200 || status > 299) {
 			// As client-node's generated code throws it: toMultusError reads the status and the Status body alike.
-			let status: unknown = text;
+			let body: unknown = text;
 			try {
-				status = JSON.parse(text);
+				body = JSON.parse(text);
 			} catch {
 				// Not JSON (a proxy's page): the text itself.
 			}
-			throw new ApiException(response.httpStatusCode, 'Unknown API Status Code!', response.httpStatusCode === 401 ? undefined : status, response.headers);
+			throw new ApiException(status, 'Unknown API Status Code!', status === 401 ? undefined : body, headers);
 		}
 		return JSON.parse(text) as T;
 	}

@@ -271,11 +271,29 @@ export function loadKubeConfig(options: ConnectionOptions): {kc: KubeConfig; inf
 	// open a dozen. Reuse one per set of TLS credentials: same pool, keep-alive, far fewer handshakes.
 	type CreateDispatcher = (cluster: {server?: string} | null, agentOptions: object) => unknown; // private in client-node
 	const internals = kc as unknown as {createDispatcher: CreateDispatcher};
+	// The TLS material of the kubeconfig (ca, client certificate and key, files or data) read once per KubeConfig, as
+	// kubectl builds its transport once: client-node reads and decodes the files again for every request.
+	type ApplyHttps = (opts: Record<string, unknown>) => void; // private in client-node
+	const https = kc as unknown as {applyHTTPSOptions: ApplyHttps};
+	const applyHttps = https.applyHTTPSOptions.bind(kc);
+	const tlsMaterial = new Map<string, Record<string, unknown>>();
+	https.applyHTTPSOptions = opts => {
+		const key = `${kc.getCurrentCluster()?.name ?? ''}\0${kc.getCurrentUser()?.name ?? ''}`;
+		let applied = tlsMaterial.get(key);
+		if (!applied) {
+			applied = {};
+			applyHttps(applied);
+			tlsMaterial.set(key, applied);
+		}
+		const {headers, ...rest} = applied as {headers?: Record<string, string>};
+		Object.assign(opts, rest);
+		if (headers) opts['headers'] = {...(opts['headers'] as Record<string, string> | undefined), ...headers};
+	};
 	// Compared, not encoded: this runs for every request, and base64 of the CA, certificate and key each time cost more
 	// CPU than the rest of the credentials' handling.
 	const dispatchers: Array<{material: unknown[]; dispatcher: unknown}> = [];
 	const createDispatcher = internals.createDispatcher.bind(kc);
-	const same = (a: unknown, b: unknown) => (Buffer.isBuffer(a) && Buffer.isBuffer(b) ? a.equals(b) : a === b);
+	const same = (a: unknown, b: unknown) => a === b || (Buffer.isBuffer(a) && Buffer.isBuffer(b) && a.equals(b));
 	internals.createDispatcher = (cluster, agentOptions) => {
 		const material = [cluster?.server, ...['ca', 'cert', 'key', 'pfx', 'passphrase', 'servername', 'rejectUnauthorized'].map(key => (agentOptions as Record<string, unknown>)[key])];
 		let entry = dispatchers.find(known => known.material.every((value, index) => same(value, material[index])));
