@@ -178,8 +178,8 @@ export function fleetColumnWidths(rows: readonly FleetRow[], total: number): Par
 }
 
 /** The table as text lines (the plain printer's, and the captured frame's shape): a heading, then one line per row. */
-export function fleetTableLines(rows: readonly FleetRow[], total: number): Line[] {
-	const widths = fleetColumnWidths(rows, total);
+export function fleetTableLines(rows: readonly FleetRow[], total: number, widthsOf: readonly FleetRow[] = rows): Line[] {
+	const widths = fleetColumnWidths(widthsOf, total);
 	const shown = fleetColumns.filter(([column]) => widths[column] !== undefined);
 	const lines: Line[] = [shown.map(([column, heading], index) => ({text: (index === shown.length - 1 ? heading : heading.padEnd(widths[column]! + 2)), style: 'bold' as Style}))];
 	for (const row of rows) {
@@ -189,6 +189,23 @@ export function fleetTableLines(rows: readonly FleetRow[], total: number): Line[
 		}));
 	}
 	return lines;
+}
+
+/**
+ * The rows a live table of at most `budget` rows shows, so that the frame stays shorter than the terminal (a taller
+ * live frame is drawn again on every tick, and each draw pushes its top into the scrollback once more): the contexts
+ * still at work first kept, the finished ones folded into one line under them. The whole table is the last frame.
+ */
+export function foldFleetRows(rows: readonly FleetRow[], budget: number): {rows: FleetRow[]; folded: Line | undefined} {
+	if (rows.length <= budget) return {rows: [...rows], folded: undefined};
+	const room = Math.max(1, budget - 1);
+	const working = rows.filter(row => !row.finished);
+	const shown = new Set(working.slice(0, room));
+	for (const row of rows) if (shown.size < room && row.finished) shown.add(row);
+	const hidden = rows.filter(row => !shown.has(row));
+	const finished = hidden.filter(row => row.finished).length;
+	const what = finished === hidden.length ? `${hidden.length} more finished context${hidden.length === 1 ? '' : 's'}` : `${hidden.length} more context${hidden.length === 1 ? '' : 's'} (${finished} finished)`;
+	return {rows: rows.filter(row => shown.has(row)), folded: [{text: `… ${what}: the whole table when the run ends`, style: 'dim'}]};
 }
 
 /** Under the table: each context that did not end well, with its whole reason and what to do. */

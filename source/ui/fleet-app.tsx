@@ -15,7 +15,7 @@ export interface FleetAppProps {
 /** The fleet in a terminal: its state in, the table out; keys go through the key map to the fleet. */
 export function FleetApp({options, flow, onExit}: FleetAppProps) {
 	const {exit} = useApp();
-	const {columns} = useWindowSize();
+	const {columns, rows} = useWindowSize();
 	const {isRawModeSupported} = useStdin();
 	const fleet = useFleet({
 		flow,
@@ -50,6 +50,7 @@ export function FleetApp({options, flow, onExit}: FleetAppProps) {
 					state={fleet.state}
 					now={fleet.now}
 					columns={columns}
+					rows={rows}
 					mode={{check: options.check, dryRun: options.dryRun, restart: options.restart, parallel: options.fleet.parallel}}
 					quitArmed={fleet.quitArmed}
 					quit={fleet.quit}

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import {afterEach, describe, test} from 'node:test';
 import {cleanup} from 'ink-testing-library';
-import {keys, renderInk, sendKeys, waitFor, waitForFrame, linesWiderThan, type InkInstance} from '../helpers/ink.js';
+import {keys, renderInk, resize, sendKeys, waitFor, waitForFrame, linesWiderThan, type InkInstance} from '../helpers/ink.js';
 import {doctorOptions} from '../helpers/doctor-fixtures.js';
 import {brokenThick, healthyThick, podsListWatch} from '../helpers/fake-multus.js';
 import {fleetEnv, unreachable, type FleetMember} from '../helpers/fleet.js';
@@ -28,6 +28,8 @@ function start(members: Record<string, FleetMember>, options: Partial<Omit<Docto
 	const contexts = Object.keys(members).map(name => ({name, cluster: name, server: `https://${name}.invalid`, user: 'admin'}));
 	const exits: number[] = [];
 	const instance: InkInstance = renderInk(<FleetApp options={all} flow={io => runFleet(all, contexts, io, fleetEnv(members))} onExit={code => exits.push(code)} />);
+	// A terminal tall enough for every row and the question (the test below folds rows on a shorter one).
+	resize(instance, 100, 60);
 	return {instance, exits};
 }
 
@@ -58,6 +60,28 @@ describe('the fleet table', () => {
 		assert.deepEqual(exits, [3]);
 		assert.ok(grantsPods(members['edge-1']) && grantsPods(members['edge-2']));
 		assert.deepEqual(linesWiderThan(end, 100), []);
+	});
+
+	test('more contexts than the terminal has rows: the live frame stays shorter than the terminal (finished rows fold into one line), the last frame has every row', async () => {
+		const members: Record<string, FleetMember> = {};
+		for (let index = 1; index <= 28; index++) members[`site-${String(index).padStart(2, '0')}`] = healthyThick();
+		members['edge-1'] = brokenThick();
+		members['edge-2'] = brokenThick();
+		const {instance, exits} = start(members);
+		resize(instance, 100, 40);
+		const asking = await waitForFrame(instance, 'Apply these changes to 2 clusters (edge-1, edge-2)? [y/N]');
+		assert.ok(asking.split('\n').length < 40, `the live frame is ${asking.split('\n').length} lines on a terminal of 40:\n${asking}`);
+		assert.match(rowOf(asking, 'edge-1'), /awaiting answer/);
+		assert.match(rowOf(asking, 'edge-2'), /awaiting answer/);
+		assert.match(asking, /… \d+ more finished contexts: the whole table when the run ends/);
+		const folded = Number(/… (\d+) more finished/.exec(asking)![1]);
+		assert.equal(folded + asking.split('\n').filter(line => /^(site-\d+|edge-\d)\s+(?!https:)\S/.test(line)).length, 30, 'every context is a row or counted in the fold');
+		await sendKeys(instance, 'y');
+		const end = await waitForFrame(instance, '30 contexts:', 8000);
+		for (const name of Object.keys(members)) assert.ok(rowOf(end, name), `${name} has its row in the last frame`);
+		assert.doesNotMatch(end, /more finished contexts/);
+		await waitFor(() => exits.length > 0, 'the exit');
+		assert.deepEqual(exits, [0]);
 	});
 
 	test('n declines every listed change: nothing written, exit 1', async () => {
