@@ -7,6 +7,8 @@
 // run directly (kubectl's own hand-over, the same for both, left out).
 //   node scripts/bench-fleet.mjs [--runs 5] [--contexts 20] [--out FILE] [--keep] [--reuse]
 // --keep leaves the clusters up and the kubeconfig in place (its path is printed); --reuse starts none that answer.
+// --rtt MS puts a proxy in front of each cluster that holds every chunk MS/2 each way (a network's round trip; the
+// clusters are on loopback, where a context's time is all CPU and the fleet's concurrency has nothing to overlap).
 // Clusters: FLEET_CLUSTERS=a,b,c names them (default CLUSTER_NAME-fleet-1..3, CLUSTER_NAME default bench).
 import {execFileSync} from 'node:child_process';
 import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
@@ -15,10 +17,10 @@ import path from 'node:path';
 import {parseArgs} from 'node:util';
 import {fileURLToPath} from 'node:url';
 import {parse} from 'yaml';
-import {load, log, median, timed} from './bench-lib.mjs';
+import {byteProxy, load, log, median, timed} from './bench-lib.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const {values: options} = parseArgs({options: {runs: {type: 'string', default: '5'}, contexts: {type: 'string', default: '20'}, out: {type: 'string'}, keep: {type: 'boolean', default: false}, reuse: {type: 'boolean', default: false}}});
+const {values: options} = parseArgs({options: {runs: {type: 'string', default: '5'}, contexts: {type: 'string', default: '20'}, out: {type: 'string'}, keep: {type: 'boolean', default: false}, reuse: {type: 'boolean', default: false}, rtt: {type: 'string', default: '0'}}});
 const base = process.env.CLUSTER_NAME ?? 'bench';
 const names = (process.env.FLEET_CLUSTERS ?? `${base}-fleet-1,${base}-fleet-2,${base}-fleet-3`).split(',');
 const scenarios = ['broken-thick', 'healthy-thick', 'rke2-thick'];
@@ -50,6 +52,16 @@ try {
 	}
 	// One kubeconfig of `count` contexts, round-robin over the clusters, each with that cluster's own credentials.
 	const members = names.map(name => parse(execFileSync('kubectl', ['config', 'view', '--raw', '--minify', '--kubeconfig', sh(name, 'kubeconfig')], {encoding: 'utf8', env: {...process.env, PATH: `${toolsBin}:${process.env.PATH}`}})));
+	const rtt = Number(options.rtt);
+	const proxies = [];
+	if (rtt > 0) {
+		for (const member of members) {
+			const server = new URL(member.clusters[0].cluster.server);
+			const proxy = await byteProxy(server.hostname, Number(server.port), {delayMs: rtt / 2});
+			proxies.push(proxy);
+			member.clusters[0].cluster.server = `https://${server.hostname}:${proxy.port}`;
+		}
+	}
 	const contexts = Array.from({length: count}, (_, index) => ({name: `ctx-${String(index + 1).padStart(2, '0')}`, member: index % names.length}));
 	const fleetConfig = path.join(dir, 'fleet.yaml');
 	writeFileSync(fleetConfig, JSON.stringify({
@@ -86,6 +98,7 @@ try {
 		load: load(),
 		contexts: count,
 		clusters: names.length,
+		rttMs: rtt,
 		single,
 		fleet: {medianMs: fleetMs, minMs: Math.min(...fleet.map(sample => sample.ms)), maxMs: Math.max(...fleet.map(sample => sample.ms)), peakRssKB: Math.max(...fleet.map(sample => sample.rssKB)), runs: fleet},
 		slowestSingleMs: slowest,
@@ -95,12 +108,13 @@ try {
 	summary.met = summary.targets.under2s && summary.targets.atMost1_5x && fleet.every(sample => sample.contexts === count);
 	if (options.out) writeFileSync(options.out, `${JSON.stringify(summary, null, 2)}\n`);
 	const ms = value => `${Math.round(value)} ms`;
-	process.stdout.write(`\n### Fleet: ${count} contexts over ${names.length} clusters, \`doctor --all-contexts --check -o json\` (${runs} runs each, medians)\n\n`);
+	process.stdout.write(`\n### Fleet: ${count} contexts over ${names.length} clusters${rtt > 0 ? `, each behind a proxy that adds a ${rtt} ms round trip` : ''}, \`doctor --all-contexts --check -o json\` (${runs} runs each, medians)\n\n`);
 	process.stdout.write('| what | wall | peak RSS | exit |\n| --- | --- | --- | --- |\n');
 	for (const one of single) process.stdout.write(`| one context alone: ${one.scenario} | ${ms(one.wallMs)} (${one.samplesMs.join(', ')}) | ${Math.round(one.rssKB / 1024)} MiB | ${one.exit} |\n`);
 	process.stdout.write(`| ${count} contexts at once | ${ms(fleetMs)} (${fleet.map(sample => Math.round(sample.ms)).join(', ')}) | ${Math.round(summary.fleet.peakRssKB / 1024)} MiB (max of the runs) | ${fleet[0].exit} |\n`);
 	process.stdout.write(`\nTargets: under 2 s ${summary.targets.under2s ? 'met' : 'MISSED'} (${ms(fleetMs)}); at most 1.5 x the slowest single context ${summary.targets.atMost1_5x ? 'met' : 'MISSED'} (${summary.ratio.toFixed(2)} x ${ms(slowest)}). Load at the end: ${summary.load.join(' ')}\n`);
 	process.exitCode = summary.met ? 0 : 1;
+	for (const proxy of proxies) void proxy.close();
 } finally {
 	if (options.keep) log(`kept: ${started.join(', ')}; KUBECONFIG=${path.join(dir, 'fleet.yaml')}`);
 	for (const name of options.keep ? [] : started) {

@@ -137,21 +137,23 @@ export function cpuBetween(samples, from, to) {
 }
 
 /** A loopback TCP proxy to host:port that counts the bytes each way (TLS passes through untouched). */
-export async function byteProxy(host, port) {
+export async function byteProxy(host, port, {delayMs = 0} = {}) {
 	let down = 0, up = 0, connections = 0;
+	// delayMs holds every chunk that long each way (a round trip of twice that), in order: a network's latency.
+	const later = (write, chunk) => (delayMs > 0 ? setTimeout(() => write(chunk), delayMs) : write(chunk));
 	const server = net.createServer(client => {
 		connections++;
 		const upstream = net.connect(port, host);
 		client.on('data', chunk => {
 			up += chunk.length;
-			upstream.write(chunk);
+			later(data => upstream.write(data), chunk);
 		});
 		upstream.on('data', chunk => {
 			down += chunk.length;
-			client.write(chunk);
+			later(data => client.write(data), chunk);
 		});
-		client.on('end', () => upstream.end());
-		upstream.on('end', () => client.end());
+		client.on('end', () => later(() => upstream.end()));
+		upstream.on('end', () => later(() => client.end()));
 		client.on('error', () => upstream.destroy());
 		upstream.on('error', () => client.destroy());
 		client.on('close', () => upstream.destroy());
