@@ -15,6 +15,16 @@ export interface ContextEntry {
 	doctor: DoctorState;
 	startedAt: number | undefined;
 	finishedAt: number | undefined;
+	/** When its flow asked for the answer it waits for now (undefined when it waits for none). */
+	askedAt: number | undefined;
+	/** How long it waited for answers, in all: the user's time, not the cluster's. */
+	waitedMs: number;
+}
+
+/** How long a context has worked (ms): from its start to its end or now, without the time it waited for answers. */
+export function workedMs(entry: ContextEntry, now: number): number | undefined {
+	if (entry.startedAt === undefined) return undefined;
+	return Math.max(0, (entry.finishedAt ?? entry.askedAt ?? now) - entry.startedAt - entry.waitedMs);
 }
 
 /** The question open for the fleet: which contexts' changes it asks about. */
@@ -63,7 +73,7 @@ export function fleetReducer(state: FleetState, event: FleetEvent): FleetState {
 				startedAt: event.at,
 				order: event.contexts.map(context => context.name),
 				contexts: Object.fromEntries(
-					event.contexts.map(context => [context.name, {name: context.name, server: context.server, phase: 'queued', doctor: doctorInitialState(), startedAt: undefined, finishedAt: undefined} satisfies ContextEntry]),
+					event.contexts.map(context => [context.name, {name: context.name, server: context.server, phase: 'queued', doctor: doctorInitialState(), startedAt: undefined, finishedAt: undefined, askedAt: undefined, waitedMs: 0} satisfies ContextEntry]),
 				),
 			};
 		case 'context-started':
@@ -73,7 +83,16 @@ export function fleetReducer(state: FleetState, event: FleetEvent): FleetState {
 				const doctor = doctorReducer(entry.doctor, event.event);
 				const phase: ContextPhase =
 					event.event.type === 'finished' ? 'finished' : event.event.type === 'confirm-requested' ? 'asking' : event.event.type === 'confirm-answered' ? 'running' : entry.phase;
-				return {...entry, doctor, phase, finishedAt: event.event.type === 'finished' ? event.at : entry.finishedAt};
+				const asked = event.event.type === 'confirm-requested';
+				const answered = event.event.type === 'confirm-answered' || (event.event.type === 'finished' && entry.askedAt !== undefined);
+				return {
+					...entry,
+					doctor,
+					phase,
+					finishedAt: event.event.type === 'finished' ? event.at : entry.finishedAt,
+					askedAt: asked ? event.at : answered ? undefined : entry.askedAt,
+					waitedMs: entry.waitedMs + (answered && entry.askedAt !== undefined ? Math.max(0, event.at - entry.askedAt) : 0),
+				};
 			});
 		case 'question':
 			return {...state, question: {contexts: event.contexts}};

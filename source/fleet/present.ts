@@ -7,7 +7,7 @@ import {confirmLines, marks, planChangeLines, type Line, type Style} from '../do
 import {stepTitles, type Verdict} from '../doctor/model.js';
 import {describeRule} from '../multus/rbac.js';
 import {exitCodeOrder} from './exit-code.js';
-import {entriesOf, type ContextEntry, type FleetState} from './machine.js';
+import {entriesOf, workedMs, type ContextEntry, type FleetState} from './machine.js';
 
 /** The columns, in order, with their headings. */
 export const fleetColumns = [
@@ -82,7 +82,8 @@ export function fleetRow(entry: ContextEntry, now: number, cancelling = false): 
 	const [verdict, verdictStyle] = verdictOf(entry, cancelling);
 	const missing = doctor.diagnosis ? doctor.diagnosis.rules.missing.map(describeRule).join('; ') || '–' : '';
 	const owner = doctor.plan?.owner?.name ?? found?.roles.find(role => role.owner)?.owner?.name ?? found?.daemonSetOwner?.name ?? (found ? '–' : '');
-	const took = entry.startedAt === undefined ? '' : formatDuration(Math.max(0, (entry.finishedAt ?? now) - entry.startedAt));
+	const worked = workedMs(entry, now);
+	const took = worked === undefined ? '' : formatDuration(worked);
 	const reason = doctor.failure ? doctor.failure.message : doctor.outcome?.message ?? (doctor.liveNote?.note ?? '');
 	return {
 		cells: {

@@ -3,7 +3,7 @@
 import {doctorReport} from '../doctor/report.js';
 import {versionInfo} from '../version.js';
 import {exitCodeOrder} from './exit-code.js';
-import {entriesOf, type FleetState} from './machine.js';
+import {entriesOf, workedMs, type FleetState} from './machine.js';
 import {fleetRow} from './present.js';
 
 export function fleetReport(state: FleetState) {
@@ -16,7 +16,9 @@ export function fleetReport(state: FleetState) {
 			verdict: entry.doctor.outcome?.verdict ?? 'failed',
 			exitCode: entry.doctor.outcome?.exitCode ?? null,
 			row: {multus: row.cells.multus, verdict: row.cells.verdict, missing: row.cells.missing, owner: row.cells.owner, reason: row.cells.reason},
-			seconds: entry.startedAt === undefined ? null : ((entry.finishedAt ?? now) - entry.startedAt) / 1000,
+			/** The cluster's time: from its start to its end, without the time it waited for the user's answer. */
+			seconds: entry.startedAt === undefined ? null : workedMs(entry, now)! / 1000,
+			answerWaitSeconds: entry.waitedMs / 1000,
 			report: doctorReport(entry.doctor),
 		};
 	});
