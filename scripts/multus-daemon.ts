@@ -54,6 +54,7 @@ const tokenSeconds = 3600;
 export class RealDaemon {
 	private child: ChildProcess | undefined;
 	private stopping = false;
+	private starting: Promise<void> | undefined;
 	private restartTimer: NodeJS.Timeout | undefined;
 	private tokenTimer: NodeJS.Timeout | undefined;
 	private backoffMs = 10_000;
@@ -83,12 +84,24 @@ export class RealDaemon {
 		return path.join(this.ctx.dir, 'root', containerPath);
 	}
 
-	async start(): Promise<void> {
+	/**
+	 * Writes the pod's directory (token, config, status) and starts the daemon. A stop that comes meanwhile (the pod
+	 * deleted right after it was bound) waits for this, so that nothing is written after the directory is removed.
+	 */
+	start(): Promise<void> {
+		this.starting ??= this.prepareAndSpawn();
+		return this.starting;
+	}
+
+	private async prepareAndSpawn(): Promise<void> {
+		if (this.stopping) return;
 		mkdirSync(this.saDir, {recursive: true});
 		await this.writeToken();
+		if (this.stopping) return;
 		writeFileSync(path.join(this.saDir, 'ca.crt'), this.ctx.caCert);
 		writeFileSync(path.join(this.saDir, 'namespace'), this.pod.namespace);
 		const config = await this.writeConfig();
+		if (this.stopping) return;
 		this.writeStatus();
 		this.tokenTimer = setInterval(() => void this.writeToken().catch(error => console.error(`token for ${this.key}: ${String(error)}`)), tokenSeconds * 800);
 		this.tokenTimer.unref();
@@ -245,6 +258,10 @@ export class RealDaemon {
 	/** Stops the daemon as a kubelet stops a container: SIGTERM to its process group, SIGKILL after the grace period. */
 	async stop(): Promise<void> {
 		this.stopping = true;
+		// Still writing its directory (a TokenRequest, the ConfigMap): it would write it again after the rmSync below,
+		// leaving a status.json of a daemon that never ran (realDaemons() and scripts/cluster daemons list it).
+		await this.starting?.catch(() => undefined);
+		this.markStarted();
 		clearTimeout(this.restartTimer);
 		clearInterval(this.tokenTimer);
 		const child = this.child;
