@@ -63,7 +63,7 @@ describe('Fixed only after the daemons\' own words (real v4.3.0 daemons)', () =>
 			// Never before the daemon's own readiness line, and soon after it.
 			const ready = readyAt(pod.pod);
 			const proven = Date.parse(pod.provenAt);
-			t.diagnostic(`${pod.pod}: ready ${new Date(ready).toISOString()}, proven ${proven - ready} ms after`);
+			t.diagnostic(`${pod.pod}: ready ${new Date(ready).toISOString()} (${ready - Date.parse(report.applied.rollout.finishedAt)} ms after the rollout finished), proven ${proven - ready} ms after`);
 			assert.ok(proven >= ready, `${pod.pod} proven ${proven - ready} ms after its readiness line`);
 			assert.ok(proven - ready <= 2000, `${pod.pod} proven ${proven - ready} ms after its readiness line`);
 		}
