@@ -24,8 +24,9 @@ function doctorDaemonSetRequests(apiserver: ExtraApiserver): Array<AuditEvent & 
 	const byId = new Map<string, AuditEvent>();
 	for (const event of apiserver.audit()) {
 		const agent = event.userAgent ?? '';
-		// client-node's requests, and its watches (sent with undici's fetch); never the apiserver's own.
-		if (agent !== 'undici' && !agent.startsWith('kubernetes-client-javascript/')) continue;
+		// The doctor's reads (kubectl-multus/…), client-node's requests and its watches (sent with undici's fetch); never
+		// the apiserver's own.
+		if (agent !== 'undici' && !agent.startsWith('kubectl-multus/') && !agent.startsWith('kubernetes-client-javascript/')) continue;
 		if (event.objectRef?.resource !== 'daemonsets' || event.objectRef.name !== 'kube-multus-ds') continue;
 		// A watch is logged when its answer starts and again when it ends: one entry per request.
 		byId.set(event.auditID, event);
