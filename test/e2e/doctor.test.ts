@@ -1,7 +1,7 @@
 // `kubectl multus doctor` without a terminal, through kubectl's plugin mechanism, against the local cluster.
 import assert from 'node:assert/strict';
 import {after, describe, test} from 'node:test';
-import {applyScenario, canI, deleteScenario, kubectl, kubectlJson, runPlugin, snapshot, assertUnchanged, multusServiceAccount as multus, podsListWatch} from '../helpers/cluster.js';
+import {applyScenario, canI, deleteScenario, kubectl, kubectlJson, runPlugin, snapshot, assertUnchanged, waitUntilAllowed, multusServiceAccount as multus, podsListWatch} from '../helpers/cluster.js';
 
 
 describe('doctor on broken-thick', () => {
@@ -76,6 +76,8 @@ describe('doctor on broken-thick', () => {
 		kubectl(['create', 'clusterrole', 'e2e-sar', '--verb=create', '--resource=subjectaccessreviews.authorization.k8s.io']);
 		kubectl(['create', 'clusterrolebinding', 'e2e-sar', '--clusterrole=e2e-sar', '--user=jane']);
 		try {
+			// Each role with its binding, as the authorizer sees them: else jane may lack more than the patch.
+			await waitUntilAllowed('jane', ['list', 'daemonsets'], ['create', 'subjectaccessreviews.authorization.k8s.io']);
 			const before = snapshot('multus', 'kube-system', 'kube-multus-ds');
 			const result = await runPlugin(['doctor', '--yes', '--as', 'jane']);
 			assert.equal(result.code, 4, result.stdout + result.stderr);

@@ -12,7 +12,7 @@ import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {after, before, describe, test} from 'node:test';
 import {parse} from 'yaml';
-import {applyScenario, canI, deleteScenario, kubeconfig as suiteKubeconfig, kubectl, kubectlPath, repoRoot, runPlugin, testEnv, multusServiceAccount as multus} from '../helpers/cluster.js';
+import {applyScenario, canI, deleteScenario, kubeconfig as suiteKubeconfig, kubectl, kubectlPath, repoRoot, runPlugin, testEnv, waitUntilAllowed, multusServiceAccount as multus} from '../helpers/cluster.js';
 import {startTerminal} from '../helpers/tmux.js';
 
 const suite = process.env['CLUSTER_NAME'] ?? 'multus-test';
@@ -71,6 +71,8 @@ describe('fleet: five contexts, three real clusters at once', () => {
 			],
 		}));
 		const token = kubectl(['-n', 'default', 'create', 'token', 'fleet-reader', '--duration', '1h']).trim();
+		// The reader's role and binding as the authorizer sees them: else its first row is denied more than the patch.
+		await waitUntilAllowed('system:serviceaccount:default:fleet-reader', ['list', 'pods'], ['create', 'subjectaccessreviews.authorization.k8s.io']);
 		const suiteConfig = parse(kubectl(['config', 'view', '--raw', '--minify'])) as {clusters: Array<{cluster: Record<string, string>}>};
 		const server = suiteConfig.clusters[0]!.cluster;
 

@@ -4,7 +4,7 @@
 // proof cannot be had (the caller may not read pods/log, no restart), it says "patched, not proven" (exit 7).
 import assert from 'node:assert/strict';
 import {describe, test} from 'node:test';
-import {applyScenario, canI, deleteScenario, kubectl, kubectlJson, podLog, runPlugin, waitFor, multusServiceAccount as multus} from '../helpers/cluster.js';
+import {applyScenario, canI, deleteScenario, kubectl, kubectlJson, podLog, runPlugin, waitFor, waitUntilAllowed, multusServiceAccount as multus} from '../helpers/cluster.js';
 
 const scenario = 'upstream-v4.3.0-thick';
 const nadsListWatch = {apiGroups: ['k8s.cni.cncf.io'], resources: ['network-attachment-definitions'], verbs: ['list', 'watch']};
@@ -84,6 +84,7 @@ describe('Fixed only after the daemons\' own words (real v4.3.0 daemons)', () =>
 		kubectl(['create', 'clusterrole', 'e2e-logless', '--verb=*', '--resource=daemonsets.apps,clusterroles.rbac.authorization.k8s.io,clusterrolebindings.rbac.authorization.k8s.io,rolebindings.rbac.authorization.k8s.io,pods,namespaces,configmaps,subjectaccessreviews.authorization.k8s.io,selfsubjectaccessreviews.authorization.k8s.io,network-attachment-definitions.k8s.cni.cncf.io']);
 		kubectl(['create', 'clusterrolebinding', 'e2e-logless', '--clusterrole=e2e-logless', '--user=logless']);
 		t.after(() => kubectl(['delete', 'clusterrolebinding,clusterrole', 'e2e-logless']));
+		await waitUntilAllowed('logless', ['patch', 'clusterroles.rbac.authorization.k8s.io']);
 		const fix = await runPlugin(['doctor', '--yes', '--as', 'logless', '-o', 'json'], {timeoutMs: 180_000});
 		assert.equal(fix.code, 7, fix.stdout + fix.stderr);
 		const report = JSON.parse(fix.stdout);

@@ -105,6 +105,14 @@ export function canI(verb: string, resource: string, user: string): boolean {
 	return result.stdout.trim() === 'yes';
 }
 
+/**
+ * Waits until the authorizer lets `user` do each `[verb, resource]`: it reads RBAC from informers, so a ClusterRole
+ * and binding just written take effect a moment later, and a doctor run at once may be denied what they grant.
+ */
+export async function waitUntilAllowed(user: string, ...requests: Array<[verb: string, resource: string]>): Promise<void> {
+	await waitFor(`the authorizer to let ${user} ${requests.map(([verb, resource]) => `${verb} ${resource}`).join(', ')}`, () => requests.every(([verb, resource]) => canI(verb, resource, user)), 20_000);
+}
+
 export async function waitFor<T>(what: string, probe: () => T | undefined | false, timeoutMs = 30_000): Promise<T> {
 	const deadline = Date.now() + timeoutMs;
 	for (;;) {
