@@ -1,13 +1,11 @@
 import {
 	ApiException,
 	AppsV1Api,
-	CoreV1Api,
 	HttpMethod,
 	IsomorphicFetchHttpLibrary,
 	PatchStrategy,
 	RequestContext,
 	RbacAuthorizationV1Api,
-	VersionApi,
 	Watch,
 	setHeaderOptions,
 	type KubeConfig,
@@ -53,6 +51,39 @@ function isStatusObject(body: unknown): boolean {
 	} catch {
 		return false;
 	}
+}
+
+/** An HTTP answer as it came: status, headers (lower-case names), body text. */
+interface Answer {
+	status: number;
+	headers: Record<string, string>;
+	text: string;
+}
+
+type Query = Record<string, string | number | boolean | undefined>;
+
+/** A non-2xx answer as client-node's generated code throws it: 401 without a body, any other with its body. */
+function apiException(answer: Answer): ApiException<unknown> {
+	if (answer.status === 401) return new ApiException(401, 'Unauthorized', undefined, answer.headers);
+	// The Status object when it is JSON, else the text itself (a proxy's page): toMultusError reads either.
+	let body: unknown = answer.text;
+	try {
+		body = JSON.parse(answer.text);
+	} catch {
+		// Not JSON.
+	}
+	return new ApiException(answer.status, 'Unknown API Status Code!', body, answer.headers);
+}
+
+/** `Application/JSON; charset=utf-8` -> `application/json`; '' without a content type. */
+function mediaType(contentType: string | undefined): string {
+	return (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+}
+
+/** application/json and its kin (application/merge-patch+json, ...), as client-node tells JSON. */
+function isJsonMediaType(type: string): boolean {
+	const [kind, subtype = ''] = type.split('/');
+	return kind === 'application' && subtype.split('+').includes('json');
 }
 
 export type WatchEvent<T> = {type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK'; object: T};
@@ -135,49 +166,59 @@ export const restartedAtAnnotation = 'kubectl.kubernetes.io/restartedAt';
  */
 export class KubeClient implements KubeApi {
 	readonly server: string;
-	private readonly core: CoreV1Api;
-	private readonly apps: AppsV1Api;
-	private readonly rbac: RbacAuthorizationV1Api;
-	private readonly version: VersionApi;
+	/** The server's URL without a trailing slash: every path follows it. */
+	private readonly base: string;
+	private readonly userAgent = userAgent();
 	private readonly http = new IsomorphicFetchHttpLibrary();
+	// client-node's typed APIs, for the writes only: made when the first write needs one.
+	private appsApi: AppsV1Api | undefined;
+	private rbacApi: RbacAuthorizationV1Api | undefined;
 
 	constructor(readonly kc: KubeConfig) {
 		this.server = kc.getCurrentCluster()?.server ?? '';
-		this.core = kc.makeApiClient(CoreV1Api);
-		this.apps = kc.makeApiClient(AppsV1Api);
-		this.rbac = kc.makeApiClient(RbacAuthorizationV1Api);
-		this.version = kc.makeApiClient(VersionApi);
+		this.base = this.server.replace(/\/+$/, '');
+	}
+
+	private get apps(): AppsV1Api {
+		return (this.appsApi ??= this.kc.makeApiClient(AppsV1Api));
+	}
+
+	private get rbac(): RbacAuthorizationV1Api {
+		return (this.rbacApi ??= this.kc.makeApiClient(RbacAuthorizationV1Api));
 	}
 
 	/**
-	 * A request whose answer is used as the JSON the server sent: the same credentials, impersonation, timeout and
-	 * connection pool as every other request (kc.applySecurityAuthentication), without client-node's typed
-	 * (de)serialization, which cost more CPU than anything else a run did (RBAC lists are ~100 KB each, and access
-	 * reviews many: in a fleet of 20 contexts it was a quarter of the CPU). Wire field names (`metadata.continue`),
-	 * timestamps as strings.
+	 * A request on the same credentials, impersonation, timeout and connection pool as every other request
+	 * (kc.applySecurityAuthentication), without client-node's typed API: its (de)serialization cost more CPU than
+	 * anything else a run did (RBAC lists are ~100 KB each, and access reviews many: in a fleet of 20 contexts it was a
+	 * quarter of the CPU), and its fetch path much of the rest. The answer as it came: status, headers, text.
 	 */
-	private async json<T>(method: 'GET' | 'POST', path: string, query: Record<string, string | number | undefined> = {}, body?: unknown): Promise<T> {
-		const context = new RequestContext(this.server.replace(/\/+$/, '') + path, method === 'GET' ? HttpMethod.GET : HttpMethod.POST);
-		for (const [name, value] of Object.entries(query)) if (value !== undefined) context.setQueryParam(name, String(value));
-		context.setHeaderParam('Accept', 'application/json');
+	private async request(method: 'GET' | 'POST', path: string, query: Query, body: unknown, accept: string): Promise<Answer> {
+		const context = new RequestContext(this.base + path, method === 'GET' ? HttpMethod.GET : HttpMethod.POST);
+		for (const name in query) {
+			const value = query[name];
+			if (value !== undefined) context.setQueryParam(name, String(value));
+		}
+		context.setHeaderParam('Accept', accept);
 		if (body !== undefined) {
 			context.setHeaderParam('Content-Type', 'application/json');
 			context.setBody(JSON.stringify(body));
 		}
-		context.setHeaderParam('User-Agent', userAgent());
+		context.setHeaderParam('User-Agent', this.userAgent);
 		await this.kc.applySecurityAuthentication(context);
-		const {status, headers, text} = await this.send(context);
-		if (status < 200 || status > 299) {
-			// As client-node's generated code throws it: toMultusError reads the status and the Status body alike.
-			let body: unknown = text;
-			try {
-				body = JSON.parse(text);
-			} catch {
-				// Not JSON (a proxy's page): the text itself.
-			}
-			throw new ApiException(status, 'Unknown API Status Code!', status === 401 ? undefined : body, headers);
-		}
-		return JSON.parse(text) as T;
+		return this.send(context);
+	}
+
+	/** The text of a 2xx answer; any other status thrown as client-node's generated code throws it (toMultusError reads it). */
+	private async text(method: 'GET' | 'POST', path: string, query: Query = {}, body?: unknown, accept = 'application/json'): Promise<string> {
+		const answer = await this.request(method, path, query, body, accept);
+		if (answer.status < 200 || answer.status > 299) throw apiException(answer);
+		return answer.text;
+	}
+
+	/** The JSON the server sent, as it sent it: wire field names (`metadata.continue`), timestamps as strings. */
+	private async json<T>(method: 'GET' | 'POST', path: string, query: Query = {}, body?: unknown): Promise<T> {
+		return JSON.parse(await this.text(method, path, query, body)) as T;
 	}
 
 	/**
@@ -186,7 +227,7 @@ export class KubeClient implements KubeApi {
 	 * algorithm), and a fleet sends hundreds. Without a pool of our own (no TLS material and no --request-timeout),
 	 * client-node's fetch sends it.
 	 */
-	private async send(context: RequestContext): Promise<{status: number; headers: Record<string, string>; text: string}> {
+	private async send(context: RequestContext): Promise<Answer> {
 		const dispatcher = context.getDispatcher();
 		if (!dispatcher) {
 			const response = await this.http.send(context).toPromise();
@@ -220,9 +261,13 @@ export class KubeClient implements KubeApi {
 		const notKubernetes = (what: string) => new MultusError('NotKubernetes', `${this.server} is not a Kubernetes API server: it answered /version ${what}`, {
 			hint: 'the kubeconfig points at something else (a web server, a proxy, the wrong port); check the cluster URL (kubectl cluster-info)',
 		});
-		let info: Awaited<ReturnType<VersionApi['getCode']>> | undefined;
+		let answer: Answer;
 		try {
-			info = await this.call('read the server version', () => this.version.getCode());
+			answer = await this.call('read the server version', async () => {
+				const sent = await this.request('GET', '/version', {}, undefined, 'application/json, */*;q=0.8');
+				if (sent.status < 200 || sent.status > 299) throw apiException(sent);
+				return sent;
+			});
 		} catch (error) {
 			// An API server always serves /version, and answers errors (401, 403) with a JSON Status; a 404, or another
 			// error below 500 that is not JSON (an HTML page), comes from something that is not Kubernetes.
@@ -235,8 +280,20 @@ export class KubeClient implements KubeApi {
 			if (error instanceof MultusError && error.kind === 'Unreachable' && /JSON|Unexpected token|parse/i.test(error.message)) throw notKubernetes('with something that is not JSON');
 			throw error;
 		}
-		if (!info || typeof info.gitVersion !== 'string') throw notKubernetes('without a Kubernetes version');
-		return info.gitVersion;
+		// Read as client-node's typed read took it: JSON by a JSON media type; a text type is text, which has no
+		// version; anything else (or no type) cannot be read.
+		const type = mediaType(answer.headers['content-type']);
+		if (type.startsWith('text/')) throw notKubernetes('without a Kubernetes version');
+		if (!isJsonMediaType(type)) throw notKubernetes('with something that is not JSON');
+		let info: unknown;
+		try {
+			info = JSON.parse(answer.text);
+		} catch {
+			throw notKubernetes('with something that is not JSON');
+		}
+		const gitVersion = typeof info === 'object' && info !== null ? (info as {gitVersion?: unknown}).gitVersion : undefined;
+		if (typeof gitVersion !== 'string') throw notKubernetes('without a Kubernetes version');
+		return gitVersion;
 	}
 
 	listDaemonSets(namespace: string | undefined): Promise<V1DaemonSet[]> {
@@ -262,7 +319,7 @@ export class KubeClient implements KubeApi {
 
 	async namespaceExists(name: string): Promise<boolean> {
 		try {
-			await this.call(`read namespace ${name}`, () => this.core.readNamespace({name}));
+			await this.call(`read namespace ${name}`, () => this.text('GET', `/api/v1/namespaces/${encodeURIComponent(name)}`));
 			return true;
 		} catch (error) {
 			if (error instanceof MultusError && error.kind === 'NotFound') return false;
@@ -287,11 +344,11 @@ export class KubeClient implements KubeApi {
 	}
 
 	readServiceAccount(namespace: string, name: string): Promise<V1ServiceAccount> {
-		return this.call(`read ServiceAccount ${namespace}/${name}`, () => this.core.readNamespacedServiceAccount({namespace, name}));
+		return this.call(`read ServiceAccount ${namespace}/${name}`, () => this.json<V1ServiceAccount>('GET', `/api/v1/namespaces/${encodeURIComponent(namespace)}/serviceaccounts/${encodeURIComponent(name)}`));
 	}
 
 	listEvents(namespace: string, fieldSelector: string): Promise<CoreV1Event[]> {
-		return this.call(`list events (${fieldSelector}) in ${namespace}`, async () => (await this.core.listNamespacedEvent({namespace, fieldSelector})).items);
+		return this.call(`list events (${fieldSelector}) in ${namespace}`, async () => (await this.json<{items: CoreV1Event[]}>('GET', `/api/v1/namespaces/${encodeURIComponent(namespace)}/events`, {fieldSelector})).items);
 	}
 
 	/** Pods of a DaemonSet by its selector, in its namespace only, at most `limit` when given. */
@@ -324,8 +381,9 @@ export class KubeClient implements KubeApi {
 		return this.call(`read the log of pod ${namespace}/${name}`, async () => {
 			const since = sinceTime ? {sinceSeconds: Math.max(1, Math.ceil((Date.now() - sinceTime.getTime()) / 1000))} : {};
 			for (let search = startNewestLogSearch(limitBytes); ; ) {
-				const text = await this.core.readNamespacedPodLog({name, namespace, container, limitBytes, tailLines: search.tailLines, timestamps: true, ...since});
-				const step = afterLogRead(search, typeof text === 'string' ? text : String(text ?? ''));
+				// The bytes as sent, whatever the content type says (kubectl logs copies them too).
+				const text = await this.text('GET', `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(name)}/log`, {container, limitBytes, tailLines: search.tailLines, timestamps: true, ...since}, undefined, 'application/json, */*;q=0.8');
+				const step = afterLogRead(search, text);
 				if (step.done) return step.text;
 				search = step.search;
 			}
@@ -378,7 +436,7 @@ export class KubeClient implements KubeApi {
 	}
 
 	readClusterRoleBinding(name: string): Promise<V1ClusterRoleBinding> {
-		return this.call(`read ClusterRoleBinding ${name}`, () => this.rbac.readClusterRoleBinding({name}));
+		return this.call(`read ClusterRoleBinding ${name}`, () => this.json<V1ClusterRoleBinding>('GET', `/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/${encodeURIComponent(name)}`));
 	}
 
 	createClusterRole(role: V1ClusterRole, dryRun: boolean): Promise<V1ClusterRole> {
