@@ -5,6 +5,7 @@ import {describeSubject} from '../multus/subjects.js';
 import {formatDuration} from '../duration.js';
 import type {DoctorState} from './machine.js';
 import type {CheckResult, Diagnosis, FailureInfo, Found, LogEvidence, PatchResult, Plan, Proof, RestartResult, RolloutView, StepId, Verification} from './model.js';
+import {stepTitles} from './model.js';
 import {noPod, type RolloutProgress} from '../multus/rollout.js';
 import type {MultusDaemonSet} from '../multus/discovery.js';
 import type {AccessAnswer} from '../kube/client.js';
@@ -708,3 +709,28 @@ export function summaryLinesBesides(state: DoctorState, outcome: {message: strin
 	const failure = state.failure?.hint && outcome.message.includes(state.failure.hint) ? {...state.failure, hint: undefined} : state.failure;
 	return summaryLines({...state, notes: state.notes.filter(note => !outcome.message.includes(note)), failure});
 }
+
+// The interactive screen in a short terminal (source/ui/layout.ts decides what goes where; these say so).
+
+/**
+ * Under the question when the plan was printed above it (a terminal too short for both): where it went; and when
+ * what a yes does went there too, the change itself, so the question still says what it applies.
+ */
+export function planAboveLine(state: Pick<DoctorState, 'plan'>, effectsAbove: boolean): Line {
+	const plan = state.plan;
+	if (!effectsAbove || !plan || plan.patch.empty) return line(s('↑ The rules now and needed, the change and the checks are printed above (too long for this terminal).', 'dim'));
+	return line(s('↑ The plan and what a yes does are printed above. ', 'dim'), s(`${marks.add} ${plan.patch.missing.map(describeRule).join('; ')}`, 'add'), s(` on ClusterRole ${plan.role}`, 'dim'));
+}
+
+/** The steps still to come, on one line when the terminal is too short for one line each. */
+export function pendingStepsLine(steps: readonly StepId[]): Line {
+	return line(s(`${marks.pending} still to come: ${steps.map(step => stepTitles[step]).join(', ')}`, 'dim'));
+}
+
+/** Above the last lines of a step still running, when the terminal is too short for all of them. */
+export function foldedLinesLine(count: number, printedWhenDone: boolean): Line {
+	return line(s(`… ${count} earlier line${count === 1 ? '' : 's'} not shown in this short terminal (${printedWhenDone ? 'printed in full once the step ends' : 'all of them: --output yaml'})`, 'dim'));
+}
+
+/** Above the list of what a yes does, when it is printed above the question (the shortest terminals). */
+export const effectsAboveHeading: Line = line(s('If you answer yes, in order:', 'bold'));

@@ -30,7 +30,9 @@ export function App({options, flow, onExit}: AppProps) {
 		},
 	});
 	useDoctorKeys({...doctor, toggleDetails: () => setDetailsRequested(shown => !shown)});
-	const log = useStepLog(doctor.state);
+	const mode = {context: options.connection.context, check: options.check, dryRun: options.dryRun, restart: options.restart, yes: options.yes};
+	const size = {columns, rows, detailsRequested};
+	const log = useStepLog(doctor.state, mode, size, {quit: Boolean(doctor.quit)});
 	const theme = themeFor(options.color);
 	return (
 		<ThemeContext value={theme}>
@@ -38,8 +40,8 @@ export function App({options, flow, onExit}: AppProps) {
 				<DoctorView
 					state={doctor.state}
 					log={log}
-					size={{columns, rows, detailsRequested}}
-					mode={{context: options.connection.context, check: options.check, dryRun: options.dryRun, restart: options.restart, yes: options.yes}}
+					size={size}
+					mode={mode}
 					quitArmed={doctor.quitArmed}
 					quit={doctor.quit}
 				/>

@@ -46,6 +46,16 @@ export const keyHints: Record<KeyContext, string> = {
 	confirm: 'y apply · n, Enter or Esc decline · d show or hide the JSON patch · Ctrl-C cancel',
 };
 
+/**
+ * The question's key help. With the plan printed above it (a short terminal), d prints the JSON patch and the
+ * YAML there, once, instead of toggling them beside the question; once printed the key has nothing left to do.
+ */
+export function confirmKeyHint(layout: {planAbove: boolean; patchAbove: boolean}): string {
+	if (!layout.planAbove) return keyHints.confirm;
+	if (layout.patchAbove) return 'y apply · n, Enter or Esc decline · Ctrl-C cancel (the JSON patch is printed above)';
+	return 'y apply · n, Enter or Esc decline · d print the JSON patch above · Ctrl-C cancel';
+}
+
 /** The fleet's key help: its one question covers every listed cluster. */
 export const fleetKeyHints = {
 	running: 'Ctrl-C cancel every cluster',

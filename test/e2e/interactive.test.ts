@@ -1,7 +1,7 @@
 // The guided doctor in a real terminal (tmux), run as `kubectl multus doctor` through kubectl's plugin mechanism.
 import assert from 'node:assert/strict';
 import {after, describe, test} from 'node:test';
-import {applyScenario, canI, deleteScenario, kubectlJson, kubectlPath, snapshot, testEnv, multusServiceAccount as multus} from '../helpers/cluster.js';
+import {applyScenario, canI, deleteScenario, kubectlJson, kubectlPath, podsListWatch, snapshot, testEnv, multusServiceAccount as multus} from '../helpers/cluster.js';
 import {startTerminal} from '../helpers/tmux.js';
 
 
@@ -45,5 +45,36 @@ describe('interactive doctor in a terminal', () => {
 			assert.ok(!before.pods.includes(pod.metadata.name), `${pod.metadata.name} replaced`);
 			assert.equal(pod.status.conditions.find((c: any) => c.type === 'Ready')?.status, 'True');
 		}
+	});
+
+	test('80x20: the plan goes above the question; the scrollback holds each step once and no copy of a frame; y fixes and proves', async t => {
+		applyScenario('broken-thick');
+		const before = snapshot('multus', 'kube-system', 'kube-multus-ds');
+		const rows = 20;
+		const terminal = startTerminal([kubectlPath, 'multus', 'doctor'], testEnv, {columns: 80, rows});
+		t.after(() => terminal.kill());
+		await terminal.waitForScreen(/\[y\/N\]/);
+		// capture-pane prints the scrollback, then the screen's rows: the question and its keys are on the screen.
+		const shown = terminal.screen().replace(/\n+$/, '').split('\n').slice(-rows).join('\n');
+		assert.match(shown, /Apply this change to ClusterRole multus\? \[y\/N\]/);
+		assert.match(shown, /y apply · n, Enter or Esc decline · d print the JSON patch above/);
+		assert.match(shown, /printed above/);
+		terminal.send('d');
+		await terminal.waitForScreen(/JSON patch:/);
+		terminal.send('y');
+		const code = await terminal.waitForExit();
+		const screen = terminal.screen();
+		assert.equal(code, 0, screen);
+		const count = (pattern: RegExp) => [...screen.matchAll(new RegExp(pattern, 'gm'))].length;
+		assert.equal(count(/kubectl multus doctor {2}context/), 1, `the header once:\n${screen}`);
+		for (const title of ['Connect', 'Find Multus', 'Detect', 'Current vs needed', 'Confirm', 'Patch', 'Restart', 'Rollout', 'Verify']) {
+			assert.equal(count(new RegExp(`^[✔✖·–?] ${title}\\b`)), 1, `${title} once:\n${screen}`);
+		}
+		assert.equal(count(/\[y\/N\]/), 0, 'no copy of the question left in the scrollback');
+		assert.equal(count(/JSON patch:/), 1, 'the patch asked for, printed once');
+		assert.equal(count(/ClusterRole multus now:/), 1, 'the rule diff once');
+		assert.match(screen, /✔ proven by the daemons themselves/);
+		assert.equal(count(/✔ Fixed:/), 1);
+		assert.deepEqual(snapshot('multus', 'kube-system', 'kube-multus-ds').rules, [...before.rules, podsListWatch]);
 	});
 });

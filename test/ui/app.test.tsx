@@ -19,6 +19,8 @@ function start(flowOptions: Parameters<typeof scriptedFlow>[0] = {}, options: Pa
 	const {flow, record} = scriptedFlow(flowOptions);
 	const exits: number[] = [];
 	const instance: InkInstance = renderInk(<App options={doctorOptions(options)} flow={flow} onExit={code => exits.push(code)} />);
+	// A terminal tall enough for the plan beside the question (short ones: short-terminal.test.tsx).
+	resize(instance, 100, 70);
 	return {instance, record, exits};
 }
 

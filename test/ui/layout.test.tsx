@@ -1,8 +1,15 @@
+/** @jsxRuntime automatic */
+/** @jsxImportSource react */
 import assert from 'node:assert/strict';
 import {describe, test} from 'node:test';
-import {fixedRun, largeRollout, rolloutMidway, stateAfter, untilConfirm, patchToRollout} from '../helpers/doctor-fixtures.js';
-import {doctorReducer, initialState, type DoctorEvent} from '../../source/doctor/machine.js';
-import {advanceStepLog, emptyStepLog, rolloutUsesGrid, showPlanPatch, stepDetail, type LogEntry, type StepLog} from '../../source/ui/layout.js';
+import {ThemeProvider} from '@inkjs/ui';
+import {afterDecline, fixedRun, largeRollout, rolloutMidway, stateAfter, untilConfirm, patchToRollout, rolloutToEnd} from '../helpers/doctor-fixtures.js';
+import {doctorReducer, initialState, type DoctorEvent, type DoctorState} from '../../source/doctor/machine.js';
+import {DoctorView} from '../../source/ui/components/doctor-view.js';
+import {advanceStepLog, arrangeLog, emptyStepLog, liveBudget, liveLayout, showPlanPatch, stepDetail, type LogEntry, type StepLog, type ViewSize} from '../../source/ui/layout.js';
+import {ThemeContext, themeFor} from '../../source/ui/theme.js';
+import {defaultMode} from './view.js';
+import {renderInTerminal} from './terminal.js';
 
 /** Feeds events one by one, advancing the log after each as the app does on every render. */
 function logAfter(events: DoctorEvent[]): StepLog {
@@ -16,7 +23,7 @@ function logAfter(events: DoctorEvent[]): StepLog {
 	return log;
 }
 
-const printed = (log: StepLog) => log.entries.map((entry: LogEntry) => (entry.kind === 'header' ? 'header' : entry.step));
+const printed = (log: StepLog) => log.entries.map((entry: LogEntry) => (entry.kind === 'step' ? entry.step : entry.kind));
 
 describe('the printed log of finished steps', () => {
 	test('steps are printed in order once they settle; the plan waits for the answer', () => {
@@ -69,9 +76,114 @@ describe('how much each step shows', () => {
 	});
 
 	test('rollout: one line per node up to 20 nodes when the terminal has room, a grid beyond', () => {
-		assert.equal(rolloutUsesGrid(rolloutMidway.progress, 50), false);
-		assert.equal(rolloutUsesGrid(largeRollout(20, 5).progress, 50), false);
-		assert.equal(rolloutUsesGrid(largeRollout(21, 5).progress, 50), true);
-		assert.equal(rolloutUsesGrid(largeRollout(12, 5).progress, 24), true, 'a short terminal takes the grid sooner');
+		const rollingOut = (rollout: typeof rolloutMidway) => stateAfter([...untilConfirm, ...patchToRollout.slice(0, -1), {type: 'rollout-progress', rollout}]);
+		const grid = (rollout: typeof rolloutMidway, rows: number) => {
+			const state = rollingOut(rollout);
+			return liveLayout(state, advanceStepLog(emptyStepLog, state), defaultMode, {columns: 100, rows, detailsRequested: false}).rolloutGrid;
+		};
+		assert.equal(grid(rolloutMidway, 50), false);
+		assert.equal(grid(largeRollout(20, 5), 50), false);
+		assert.equal(grid(largeRollout(21, 5), 50), true);
+		assert.equal(grid(largeRollout(12, 5), 20), false, '12 lines fit in 20 rows');
+		assert.equal(grid(largeRollout(12, 5), 16), true, 'a short terminal takes the grid sooner');
 	});
+});
+
+const asking = stateAfter(untilConfirm);
+const size = (columns: number, rows: number, detailsRequested = false): ViewSize => ({columns, rows, detailsRequested});
+
+describe('a short terminal: what goes above the question', () => {
+	test('a tall terminal keeps the plan beside the question', () => {
+		const log = arrangeLog(emptyStepLog, asking, defaultMode, size(100, 70));
+		assert.deepEqual(printed(log), ['header', 'connect', 'find', 'detect']);
+		const layout = liveLayout(asking, log, defaultMode, size(100, 70));
+		assert.equal(layout.planAbove, false);
+		assert.ok(layout.rows <= liveBudget(70));
+	});
+
+	test('80x24: the plan is printed above, the question and what a yes does stay live, within 23 rows', () => {
+		const log = arrangeLog(emptyStepLog, asking, defaultMode, size(80, 24));
+		assert.deepEqual(printed(log), ['header', 'connect', 'find', 'detect', 'plan']);
+		const plan = log.entries.at(-1)!;
+		assert.equal(plan.kind === 'step' && plan.state.steps.plan, 'done', 'printed with its final mark, not a spinner');
+		const layout = liveLayout(asking, log, defaultMode, size(80, 24));
+		assert.deepEqual([layout.planAbove, layout.effectsAbove, layout.patchAbove], [true, false, false]);
+		assert.ok(layout.rows <= 23, `${layout.rows} rows`);
+		assert.equal(arrangeLog(log, asking, defaultMode, size(80, 24)), log, 'printed once: the same log again');
+	});
+
+	test('d on a short terminal prints the JSON patch above once; the key then has nothing left to show', () => {
+		const log = arrangeLog(emptyStepLog, asking, defaultMode, size(80, 24));
+		const withPatch = arrangeLog(log, asking, defaultMode, size(80, 24, true));
+		assert.deepEqual(printed(withPatch).slice(-2), ['plan', 'plan-patch']);
+		assert.equal(liveLayout(asking, withPatch, defaultMode, size(80, 24, true)).patchAbove, true);
+		assert.equal(arrangeLog(withPatch, asking, defaultMode, size(80, 24, false)), withPatch);
+		assert.equal(arrangeLog(withPatch, asking, defaultMode, size(80, 24, true)), withPatch);
+	});
+
+	test('d before the plan went above: printed with it, no second copy', () => {
+		const log = arrangeLog(emptyStepLog, asking, defaultMode, size(80, 24, true));
+		assert.deepEqual(printed(log).slice(-1), ['plan']);
+		assert.equal(log.entries.at(-1)!.kind === 'step' && (log.entries.at(-1) as {patch?: boolean}).patch, true);
+		assert.equal(arrangeLog(log, asking, defaultMode, size(80, 24, true)), log);
+	});
+
+	test('a terminal 10 rows tall: what a yes does goes above too; the question and its keys stay', () => {
+		const log = arrangeLog(emptyStepLog, asking, defaultMode, size(80, 10));
+		assert.deepEqual(printed(log).slice(-2), ['plan', 'effects']);
+		const layout = liveLayout(asking, log, defaultMode, size(80, 10));
+		assert.deepEqual([layout.planAbove, layout.effectsAbove, layout.foldPending], [true, true, true]);
+		assert.ok(layout.rows <= 9, `${layout.rows} rows`);
+	});
+
+	test('the answer ends it: the plan is not printed again, the question is printed as answered', () => {
+		let log = arrangeLog(emptyStepLog, asking, defaultMode, size(80, 24));
+		const declined = stateAfter([...untilConfirm, ...afterDecline]);
+		log = arrangeLog(log, declined, defaultMode, size(80, 24));
+		assert.deepEqual(printed(log), ['header', 'connect', 'find', 'detect', 'plan', 'confirm', 'patch', 'restart', 'rollout', 'verify']);
+		assert.equal(log.above, undefined);
+	});
+});
+
+/** The states a run goes through, one per event. */
+function statesOf(events: DoctorEvent[]): DoctorState[] {
+	const states: DoctorState[] = [];
+	let state = initialState();
+	for (const event of events) states.push((state = doctorReducer(state, event)));
+	return states;
+}
+
+describe('the live area\'s height is counted as Ink draws it', () => {
+	const run = statesOf([...untilConfirm, ...patchToRollout, {type: 'rollout-progress', rollout: largeRollout(1000, 400)}, ...rolloutToEnd]);
+	for (const [columns, rows] of [
+		[100, 70],
+		[120, 20],
+		[80, 24],
+		[60, 14],
+		[40, 30],
+	] as const) {
+		test(`${columns}x${rows}: every state of a run, counted rows = Ink's rows, within the terminal`, async () => {
+			const theme = themeFor(true);
+			let log = emptyStepLog;
+			for (const [index, state] of run.entries()) {
+				for (const detailsRequested of [false, true]) {
+					const screen = size(columns, rows, detailsRequested);
+					log = arrangeLog(log, state, defaultMode, screen);
+					const layout = liveLayout(state, log, defaultMode, screen);
+					const terminal = renderInTerminal(
+						<ThemeContext value={theme}>
+							<ThemeProvider theme={theme.inkUi}>
+								<DoctorView state={state} log={log} size={screen} mode={defaultMode} />
+							</ThemeProvider>
+						</ThemeContext>,
+						{columns, rows},
+					);
+					const drawn = terminal.frames[0]!;
+					terminal.unmount();
+					assert.equal(layout.rows, drawn.height, `state ${index} (${state.current ?? 'end'}), details ${detailsRequested}: counted ${layout.rows}, drawn:\n${drawn.output}`);
+					assert.ok(drawn.height <= rows - 1, `state ${index}: ${drawn.height} rows in ${rows}`);
+				}
+			}
+		});
+	}
 });

@@ -4,7 +4,7 @@
 import {renderInk, type InkInstance} from '../helpers/ink.js';
 import type {DoctorState} from '../../source/doctor/machine.js';
 import {DoctorView, type ViewMode} from '../../source/ui/components/doctor-view.js';
-import {advanceStepLog, emptyStepLog} from '../../source/ui/layout.js';
+import {arrangeLog, emptyStepLog} from '../../source/ui/layout.js';
 import {ThemeContext, themeFor} from '../../source/ui/theme.js';
 import {ThemeProvider} from '@inkjs/ui';
 
@@ -22,14 +22,16 @@ export interface ViewOptions {
 export function renderView(state: DoctorState, options: ViewOptions = {}): InkInstance {
 	const theme = themeFor(options.color ?? true);
 	const columns = options.columns ?? 100;
+	const size = {columns, rows: options.rows ?? 50, detailsRequested: options.detailsRequested ?? false};
+	const mode = {...defaultMode, ...options.mode};
 	return renderInk(
 		<ThemeContext value={theme}>
 			<ThemeProvider theme={theme.inkUi}>
 				<DoctorView
 					state={state}
-					log={advanceStepLog(emptyStepLog, state)}
-					size={{columns, rows: options.rows ?? 50, detailsRequested: options.detailsRequested ?? false}}
-					mode={{...defaultMode, ...options.mode}}
+					log={arrangeLog(emptyStepLog, state, mode, size)}
+					size={size}
+					mode={mode}
 				/>
 			</ThemeProvider>
 		</ThemeContext>,

@@ -1,37 +1,40 @@
 import {Box, Static, Text} from 'ink';
 import type {DoctorState} from '../../doctor/machine.js';
-import {stepIds, stepTitles, type StepId} from '../../doctor/model.js';
+import {stepTitles, type StepId} from '../../doctor/model.js';
 import {
 	cancellingLine,
-	connectLines,
-	detectLines,
+	confirmLines,
+	effectsAboveHeading,
 	failureLine,
-	findLines,
 	headerLine,
 	noteCode,
 	noteLine,
-	patchedLine,
+	pendingStepsLine,
 	planChangeLines,
 	planCheckLines,
 	planPatchLines,
 	quitLine,
-	restartedLine,
 	stepSummaryLine,
-	verifyLines,
-	type Line,
 } from '../../doctor/present.js';
-import type {DryRun} from '../../options.js';
 import {keyHints} from '../keys.js';
 import {
 	detailIndent,
 	inlineSummaryMinColumns,
 	isAsking,
-	rolloutUsesGrid,
+	liveLayout,
+	liveSteps,
+	printedLayout,
 	showPlanChecks,
 	showPlanPatch,
 	sideBySideMinColumns,
+	liveStepLines,
 	stepDetail,
+	titleWidth,
+	type LiveLayout,
+	type LogEntry,
 	type StepLog,
+	type ViewMode,
+	type ViewSize,
 } from '../layout.js';
 import {useTheme} from '../theme.js';
 import {ConfirmPrompt} from './confirm-prompt.js';
@@ -41,26 +44,11 @@ import {StepRow} from './step-row.js';
 import {LineText, StepLines} from './step-lines.js';
 import {Summary} from './summary.js';
 
-/** The flags that change what the view says. */
-export interface ViewMode {
-	context: string | undefined;
-	check: boolean;
-	dryRun: DryRun;
-	restart: boolean;
-	yes: boolean;
-}
-
-/** The terminal's size and what the user asked to see. */
-export interface ViewSize {
-	columns: number;
-	rows: number;
-	/** The JSON patch and reconcile YAML next to the question (toggled by a key). */
-	detailsRequested: boolean;
-}
+export type {ViewMode, ViewSize} from '../layout.js';
 
 export interface DoctorViewProps {
 	readonly state: DoctorState;
-	/** The steps already printed above the live area. */
+	/** The steps already printed above the live area (arrangeLog). */
 	readonly log: StepLog;
 	readonly size: ViewSize;
 	readonly mode: ViewMode;
@@ -69,35 +57,17 @@ export interface DoctorViewProps {
 	readonly quit?: {clusterState: string} | undefined;
 }
 
-const titleWidth = Math.max(...stepIds.map(id => stepTitles[id].length)) + 2;
-
-function simpleLines(state: DoctorState, step: StepId): Line[] {
-	switch (step) {
-		case 'connect':
-			return connectLines(state);
-		case 'find':
-			return findLines(state.found);
-		case 'detect':
-			return detectLines(state.diagnosis, state.found);
-		case 'patch':
-			return state.patch ? [patchedLine(state.patch)] : [];
-		case 'restart':
-			return state.restart ? [restartedLine(state.restart)] : [];
-		case 'verify':
-			return verifyLines(state.verification, state.found, state.proofProgress);
-		default:
-			return [];
-	}
-}
-
 interface StepProps {
 	readonly state: DoctorState;
 	readonly step: StepId;
 	readonly size: ViewSize;
 	readonly mode: ViewMode;
+	readonly layout: LiveLayout;
+	/** The plan's JSON patch and YAML beside it. */
+	readonly patch: boolean;
 }
 
-function StepDetail({state, step, size, mode}: StepProps) {
+function StepDetail({state, step, size, mode, layout, patch}: StepProps) {
 	const width = Math.max(10, size.columns - detailIndent);
 	const failure = state.failure?.step === step ? <LineText line={failureLine(state.failure)} /> : null;
 	switch (step) {
@@ -106,7 +76,7 @@ function StepDetail({state, step, size, mode}: StepProps) {
 			if (!plan || !diagnosis) return failure;
 			const details = [
 				...(plan.patch.empty ? [] : planChangeLines(plan)),
-				...(showPlanPatch(state, size.detailsRequested) && !plan.patch.empty ? planPatchLines(plan) : []),
+				...(patch && !plan.patch.empty ? planPatchLines(plan) : []),
 				...(showPlanChecks(state) ? planCheckLines(plan) : []),
 			];
 			return (
@@ -118,18 +88,18 @@ function StepDetail({state, step, size, mode}: StepProps) {
 			);
 		}
 		case 'confirm':
-			return isAsking(state) && state.plan ? <ConfirmPrompt plan={state.plan} found={state.found} restart={mode.restart} /> : failure;
+			return isAsking(state) && state.plan ? <ConfirmPrompt state={state} plan={state.plan} found={state.found} restart={mode.restart} layout={layout} /> : failure;
 		case 'rollout':
 			return (
 				<>
-					{state.rollout ? <RolloutView rollout={state.rollout} width={width} grid={rolloutUsesGrid(state.rollout.progress, size.rows)} /> : null}
+					{state.rollout ? <RolloutView rollout={state.rollout} width={width} grid={layout.rolloutGrid} waiting={layout.rolloutWaiting} /> : null}
 					{failure}
 				</>
 			);
 		default:
 			return (
 				<>
-					<StepLines lines={simpleLines(state, step)} />
+					<StepLines lines={liveStepLines(state, step, layout)} />
 					{state.liveNote?.step === step && state.steps[step] === 'running' ? <LineText line={noteLine(state.liveNote.note, noteCode(state, state.liveNote.note))} /> : null}
 					{failure}
 				</>
@@ -138,7 +108,7 @@ function StepDetail({state, step, size, mode}: StepProps) {
 }
 
 /** One step: its row in the list, and under it as much detail as stepDetail decides. */
-function Step({state, step, size, mode}: StepProps) {
+function Step({state, step, size, mode, layout, patch}: StepProps) {
 	const detail = stepDetail(state, step);
 	return (
 		<StepRow
@@ -150,7 +120,7 @@ function Step({state, step, size, mode}: StepProps) {
 			summary={detail === 'summary' ? stepSummaryLine(state, step, mode.yes) : undefined}
 			inlineSummary={size.columns >= inlineSummaryMinColumns}
 		>
-			{detail === 'full' ? <StepDetail state={state} step={step} size={size} mode={mode} /> : null}
+			{detail === 'full' ? <StepDetail state={state} step={step} size={size} mode={mode} layout={layout} patch={patch} /> : null}
 		</StepRow>
 	);
 }
@@ -193,27 +163,60 @@ function Footer({state, quitArmed, quit}: {readonly state: DoctorState; readonly
 	);
 }
 
+/** One entry of the log, as printed once above the live area. */
+function Printed({entry, size, mode}: {readonly entry: LogEntry; readonly size: ViewSize; readonly mode: ViewMode}) {
+	switch (entry.kind) {
+		case 'header':
+			return <Header state={entry.state} mode={mode} />;
+		case 'step':
+			return <Step state={entry.state} step={entry.step} size={size} mode={mode} layout={printedLayout(entry.state)} patch={entry.patch ?? showPlanPatch(entry.state, size.detailsRequested)} />;
+		case 'plan-patch':
+			return entry.state.plan ? (
+				<Box paddingLeft={detailIndent}>
+					<StepLines lines={planPatchLines(entry.state.plan)} />
+				</Box>
+			) : null;
+		case 'effects':
+			return entry.state.plan ? (
+				<Box paddingLeft={detailIndent} flexDirection="column">
+					<LineText line={effectsAboveHeading} />
+					<StepLines lines={confirmLines(entry.state.plan, entry.state.found, mode.restart).effects} />
+				</Box>
+			) : null;
+	}
+}
+
 /**
  * The doctor screen: the steps that are finished, printed once and left in the scrollback (each as it read
- * when it finished), then a live area with the step in progress, the steps to come, and the outcome.
+ * when it finished), then a live area with the step in progress, the steps to come, and the outcome, drawn
+ * as liveLayout decides so that it stays shorter than the terminal.
  */
 export function DoctorView({state, log, size, mode, quitArmed = false, quit}: DoctorViewProps) {
+	const layout = liveLayout(state, log, mode, size, {quit: Boolean(quit)});
+	const {steps, pendingFrom} = liveSteps(state, log);
+	const folded = layout.foldPending && steps.length - pendingFrom > 1;
+	const patch = showPlanPatch(state, size.detailsRequested) && !layout.patchAbove;
 	return (
 		<>
 			<Static items={log.entries}>
 				{entry => (
 					<Box key={entry.key} flexDirection="column" width={size.columns}>
-						{entry.kind === 'header' ? <Header state={entry.state} mode={mode} /> : <Step state={entry.state} step={entry.step} size={size} mode={mode} />}
+						<Printed entry={entry} size={size} mode={mode} />
 					</Box>
 				)}
 			</Static>
 			<Box flexDirection="column" width={size.columns}>
 				{log.entries.length === 0 ? <Header state={state} mode={mode} /> : null}
-				{stepIds.slice(log.cursor).map(step => (
-					<Step key={step} state={state} step={step} size={size} mode={mode} />
+				{(folded ? steps.slice(0, pendingFrom) : steps).map(step => (
+					<Step key={step} state={state} step={step} size={size} mode={mode} layout={layout} patch={patch} />
 				))}
+				{folded ? <PendingSteps steps={steps.slice(pendingFrom)} /> : null}
 				<Footer state={state} quitArmed={quitArmed} quit={quit} />
 			</Box>
 		</>
 	);
+}
+
+function PendingSteps({steps}: {readonly steps: StepId[]}) {
+	return <LineText line={pendingStepsLine(steps)} />;
 }

@@ -10,6 +10,8 @@ interface Props {
 	readonly width: number;
 	/** A grid of one cell per node instead of one line per node (large clusters, short terminals). */
 	readonly grid: boolean;
+	/** Under the grid, the nodes it waits on (left out when the terminal is too short: kubectl's line counts them). */
+	readonly waiting?: boolean;
 }
 
 /** Splits a grid row into runs of one glyph, so each run gets its colour. */
@@ -37,7 +39,7 @@ function GridRow({row}: {readonly row: string}) {
  * The rollout as it happens: kubectl's counts, then the nodes (one line each on small clusters, a grid of one
  * cell per node on large ones), kubectl's status message, and the nodes it still waits on with their reasons.
  */
-export function RolloutView({rollout, width, grid}: Props) {
+export function RolloutView({rollout, width, grid, waiting = true}: Props) {
 	return (
 		<Box flexDirection="column" width={width}>
 			<LineText line={rolloutHeadline(rollout)} width={width} />
@@ -53,7 +55,7 @@ export function RolloutView({rollout, width, grid}: Props) {
 				<StepLines lines={rolloutNodeLines(rollout)} width={width} />
 			)}
 			<LineText line={rolloutStatusLine(rollout)} width={width} />
-			{grid ? <StepLines lines={rolloutPendingLines(rollout)} width={width} /> : null}
+			{grid && waiting ? <StepLines lines={rolloutPendingLines(rollout)} width={width} /> : null}
 		</Box>
 	);
 }

@@ -1,37 +1,10 @@
 import {Box, Text, Transform} from 'ink';
-import {marks, type Line} from '../../doctor/present.js';
+import type {Line} from '../../doctor/present.js';
+import {fitsOneRow, hangingIndent, splitAtNewlines} from '../measure.js';
 import {useTheme, type TextStyle} from '../theme.js';
 import {terminalSafe} from '../../ansi.js';
 
-const markChars = Object.values(marks).join('');
-const hangingPrefix = new RegExp(`^( *(?:\\d+\\. )?(?:[${markChars}] ){0,2})`, 'u');
-
-/**
- * Splits a line where its wrapped continuation should start: after the leading spaces, a list number and up
- * to two marks ("    ✖ ", "+ ✖ ", "2. "), so a long line wraps under its own text, not under the mark.
- */
-export function hangingIndent(line: Line): {lead: Line; rest: Line; width: number; leadWidth: number} {
-	const first = line[0];
-	const prefix = first ? (hangingPrefix.exec(first.text)?.[1] ?? '') : '';
-	if (!first || prefix === '') return {lead: [], rest: line, width: 0, leadWidth: 0};
-	const leadText = prefix.trimStart();
-	const lead = leadText ? [{...first, text: leadText}] : [];
-	const rest = [{...first, text: first.text.slice(prefix.length)}, ...line.slice(1)];
-	return {lead, rest, width: prefix.length, leadWidth: leadText.length};
-}
-
-/** Splits a line at its newlines (an outcome message can have several), keeping each segment's style. */
-function splitAtNewlines(line: Line): Line[] {
-	const lines: Line[] = [[]];
-	for (const segment of line) {
-		segment.text.split('\n').forEach((text, index) => {
-			if (index > 0) lines.push([]);
-			lines.at(-1)!.push({...segment, text});
-		});
-	}
-
-	return lines;
-}
+export {fitsOneRow} from '../measure.js';
 
 const leadingSpaces = /^((?:\u001B\[[\d;]*m)*) +/;
 
@@ -66,27 +39,6 @@ function Segments({line}: {readonly line: Line}) {
 			))}
 		</>
 	);
-}
-
-/**
- * Characters one column wide in any terminal: ASCII, Latin, punctuation, arrows, box drawing and blocks, and the
- * check marks (U+2713-2718). Not the rest of U+2600-27BF: some of those are emoji, two columns wide.
- */
-const narrow = /^[\u0020-\u007E\u00A0-\u02FF\u2000-\u25FF\u2713-\u2718]*$/u;
-
-/**
- * True when the line certainly fits on one row of `width` columns: it can then skip the wrapping machinery,
- * which costs most of a frame when a view redraws many lines (the rollout).
- */
-export function fitsOneRow(line: Line, width: number): boolean {
-	let length = 0;
-	for (const segment of line) {
-		// Escaped characters take more columns than they are long: such a line goes through the wrapping.
-		if (!narrow.test(segment.text) || terminalSafe(segment.text) !== segment.text) return false;
-		length += segment.text.length;
-	}
-
-	return length <= width;
 }
 
 /**
