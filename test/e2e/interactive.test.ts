@@ -1,7 +1,7 @@
 // The guided doctor in a real terminal (tmux), run as `kubectl multus doctor` through kubectl's plugin mechanism.
 import assert from 'node:assert/strict';
 import {after, describe, test} from 'node:test';
-import {applyScenario, canI, deleteScenario, kubectlJson, kubectlPath, podsListWatch, snapshot, testEnv, multusServiceAccount as multus} from '../helpers/cluster.js';
+import {applyScenario, canI, deleteScenario, kubectl, kubectlJson, kubectlPath, podsListWatch, snapshot, testEnv, waitFor, multusServiceAccount as multus} from '../helpers/cluster.js';
 import {startTerminal} from '../helpers/tmux.js';
 
 
@@ -76,5 +76,46 @@ describe('interactive doctor in a terminal', () => {
 		assert.match(screen, /✔ proven by the daemons themselves/);
 		assert.equal(count(/✔ Fixed:/), 1);
 		assert.deepEqual(snapshot('multus', 'kube-system', 'kube-multus-ds').rules, [...before.rules, podsListWatch]);
+	});
+
+	test('120x20, the longest plan (a dedicated role, d for its YAML): printed above once, the question on the screen, y creates and proves', async t => {
+		applyScenario('broken-thick');
+		const dedicated = 'kubectl-multus:kube-system:kube-multus-ds';
+		t.after(() => kubectl(['delete', 'clusterrole,clusterrolebinding', 'aaa-shared-pods', dedicated, '--ignore-not-found']));
+		// Sorted first and about pods, bound to webapp too: the doctor leaves it and creates a role of its own.
+		kubectl(['create', '-f', '-'], JSON.stringify({
+			apiVersion: 'v1',
+			kind: 'List',
+			items: [
+				{apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: {name: 'aaa-shared-pods'}, rules: [{apiGroups: [''], resources: ['pods'], verbs: ['get']}]},
+				{
+					apiVersion: 'rbac.authorization.k8s.io/v1',
+					kind: 'ClusterRoleBinding',
+					metadata: {name: 'aaa-shared-pods'},
+					roleRef: {apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'aaa-shared-pods'},
+					subjects: [{kind: 'ServiceAccount', name: 'multus', namespace: 'kube-system'}, {kind: 'ServiceAccount', name: 'webapp', namespace: 'default'}],
+				},
+			],
+		}));
+		await waitFor('multus may get pods through aaa-shared-pods', () => canI('get', 'pods', multus));
+		const rows = 20;
+		const terminal = startTerminal([kubectlPath, 'multus', 'doctor'], testEnv, {columns: 120, rows});
+		t.after(() => terminal.kill());
+		await terminal.waitForScreen(/binding to ServiceAccount kube-system:multus\?\s+\[y\/N\]/);
+		terminal.send('d');
+		await terminal.waitForScreen(/Created as with kubectl create -f -/);
+		const shown = terminal.screen().replace(/\n+$/, '').split('\n').slice(-rows).join('\n');
+		assert.match(shown, /Create ClusterRole kubectl-multus:kube-system:kube-multus-ds and its binding/);
+		assert.match(shown, /y apply · n, Enter or Esc decline · Ctrl-C cancel/);
+		terminal.send('y');
+		const code = await terminal.waitForExit();
+		const screen = terminal.screen();
+		assert.equal(code, 0, screen);
+		const count = (pattern: RegExp) => [...screen.matchAll(new RegExp(pattern, 'gm'))].length;
+		assert.equal(count(/^✔ Current vs needed/), 1, `the plan once:\n${screen}`);
+		assert.equal(count(/Created as with kubectl create -f -/), 1, 'its YAML once');
+		assert.equal(count(/\[y\/N\]/), 0, 'no copy of the question');
+		assert.equal(count(/✔ Fixed:/), 1);
+		assert.ok(canI('list', 'pods', multus) && canI('watch', 'pods', multus));
 	});
 });

@@ -10,6 +10,8 @@ import {advanceStepLog, arrangeLog, emptyStepLog, liveBudget, liveLayout, showPl
 import {ThemeContext, themeFor} from '../../source/ui/theme.js';
 import {defaultMode} from './view.js';
 import {renderInTerminal} from './terminal.js';
+import {brokenThick} from '../helpers/fake-multus.js';
+import {runFlow} from '../helpers/flow.js';
 
 /** Feeds events one by one, advancing the log after each as the app does on every render. */
 function logAfter(events: DoctorEvent[]): StepLog {
@@ -153,6 +155,38 @@ function statesOf(events: DoctorEvent[]): DoctorState[] {
 	return states;
 }
 
+/** The counted rows of the live area against the rows Ink draws, for each state of `run` (the patch asked for while deciding). */
+async function assertCountedAsDrawn(run: DoctorState[], columns: number, rows: number): Promise<void> {
+	const theme = themeFor(true);
+	let log = emptyStepLog;
+	for (const [index, state] of run.entries()) {
+		for (const detailsRequested of state.current === 'plan' || state.current === 'confirm' ? [false, true] : [false]) {
+			const screen = size(columns, rows, detailsRequested);
+			log = arrangeLog(log, state, defaultMode, screen);
+			const layout = liveLayout(state, log, defaultMode, screen);
+			const terminal = renderInTerminal(
+				<ThemeContext value={theme}>
+					<ThemeProvider theme={theme.inkUi}>
+						<DoctorView state={state} log={log} size={screen} mode={defaultMode} />
+					</ThemeProvider>
+				</ThemeContext>,
+				{columns, rows},
+			);
+			const drawn = terminal.frames[0]!;
+			terminal.unmount();
+			assert.equal(layout.rows, drawn.height, `state ${index} (${state.current ?? 'end'}), details ${detailsRequested}: counted ${layout.rows}, drawn:\n${drawn.output}`);
+			assert.ok(drawn.height <= rows - 1, `state ${index}: ${drawn.height} rows in ${rows}`);
+		}
+	}
+}
+
+/** A Multus role bound to another subject too: the plan is a dedicated ClusterRole and binding, the longest plan. */
+function sharedThick() {
+	const cluster = brokenThick();
+	cluster.bindings[0]!.subjects!.push({kind: 'ServiceAccount', name: 'webapp', namespace: 'default'});
+	return cluster;
+}
+
 describe('the live area\'s height is counted as Ink draws it', () => {
 	const run = statesOf([...untilConfirm, ...patchToRollout, {type: 'rollout-progress', rollout: largeRollout(1000, 400)}, ...rolloutToEnd]);
 	for (const [columns, rows] of [
@@ -163,27 +197,21 @@ describe('the live area\'s height is counted as Ink draws it', () => {
 		[40, 30],
 	] as const) {
 		test(`${columns}x${rows}: every state of a run, counted rows = Ink's rows, within the terminal`, async () => {
-			const theme = themeFor(true);
-			let log = emptyStepLog;
-			for (const [index, state] of run.entries()) {
-				for (const detailsRequested of [false, true]) {
-					const screen = size(columns, rows, detailsRequested);
-					log = arrangeLog(log, state, defaultMode, screen);
-					const layout = liveLayout(state, log, defaultMode, screen);
-					const terminal = renderInTerminal(
-						<ThemeContext value={theme}>
-							<ThemeProvider theme={theme.inkUi}>
-								<DoctorView state={state} log={log} size={screen} mode={defaultMode} />
-							</ThemeProvider>
-						</ThemeContext>,
-						{columns, rows},
-					);
-					const drawn = terminal.frames[0]!;
-					terminal.unmount();
-					assert.equal(layout.rows, drawn.height, `state ${index} (${state.current ?? 'end'}), details ${detailsRequested}: counted ${layout.rows}, drawn:\n${drawn.output}`);
-					assert.ok(drawn.height <= rows - 1, `state ${index}: ${drawn.height} rows in ${rows}`);
-				}
-			}
+			await assertCountedAsDrawn(run, columns, rows);
 		});
 	}
+
+	test('the real flow on the in-memory cluster: fixed and a dedicated role at 120x20, declined and --check at 80x24', async () => {
+		const runs = [
+			[await runFlow(brokenThick()), 120, 20],
+			[await runFlow(sharedThick()), 120, 20],
+			[await runFlow(brokenThick(), {}, {answer: false}), 80, 24],
+			[await runFlow(brokenThick(), {check: true}), 80, 24],
+		] as const;
+		assert.ok(runs[1][0].state.plan?.dedicated, 'the shared role gives a dedicated plan');
+		for (const [flowRun, columns, rows] of runs) {
+			// eslint-disable-next-line no-await-in-loop
+			await assertCountedAsDrawn(statesOf(flowRun.events), columns, rows);
+		}
+	});
 });
