@@ -232,6 +232,17 @@ export interface Outcome {
 	message: string;
 	/** The stable code of the finding the outcome is (source/multus/findings.ts), when it is one. */
 	code?: string;
+	/** The context that made this run's change (a fleet reaching the same Multus twice makes it once), when another did. */
+	through?: string;
+}
+
+/**
+ * The answer for a run whose change another run of the same fleet made (it reached the same Multus DaemonSet
+ * through another context): that run's outcome, which is this one's.
+ */
+export interface ChangedThrough {
+	through: string;
+	outcome: Outcome;
 }
 
 export interface FailureInfo {

@@ -143,6 +143,11 @@ export const say = {
 	}),
 	dryRun: (plan: Plan, mode: string) => `Dry run (${mode}${plan.serverDryRun === 'passed' ? ', accepted by the API server' : ''}): nothing changed. Run without --dry-run to apply.`,
 	declined: (interactive: boolean) => (interactive ? 'Declined: nothing was changed.' : 'Nothing was changed: without a terminal, changes need --yes (or use --dry-run to preview).'),
+	waitingForSameMultus: (through: string) => `Context ${through} reaches the same Multus and comes first: waiting for it (one change, not two).`,
+	waitingForEarlierContext: (context: string) => `Waiting for context ${context} to find its Multus: it comes first, and a Multus two contexts reach is changed once, through the first.`,
+	changedThrough: (through: string, ds: MultusDaemonSet | undefined, message: string) =>
+		`Context ${through} reaches the same Multus${ds ? ` (DaemonSet ${dsName(ds)}${ds.uid ? `, uid ${ds.uid}` : ''})` : ''}: the change was made once, through it. ${message}`,
+	conflictWhilePlanning: (role: string) => `ClusterRole ${role} changed while the doctor was planning (someone else wrote it): re-reading it and planning again.`,
 	conflict: (role: string) => `ClusterRole ${role} changed while we were asking (someone else wrote it): re-reading it and planning again.`,
 
 	noRestart: (ds: MultusDaemonSet) =>

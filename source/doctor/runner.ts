@@ -3,7 +3,7 @@ import {ExitCode} from '../exit-codes.js';
 import type {DoctorOptions} from '../options.js';
 import {StillInDoubt} from './in-doubt.js';
 import type {DoctorEvent} from './machine.js';
-import {stepIds, type Outcome, type Plan, type StepId} from './model.js';
+import {stepIds, type ChangedThrough, type Found, type Outcome, type Plan, type StepId} from './model.js';
 import {finding} from '../multus/findings.js';
 import {clusterStateAfterCancel, say, writeInDoubt} from './present.js';
 import {confirmStep} from './steps/confirm.js';
@@ -27,6 +27,12 @@ export interface DoctorIO {
 	confirm(plan: Plan): Promise<boolean>;
 	/** Aborted on Ctrl-C: the running step stops at its next safe point. */
 	signal: AbortSignal;
+	/**
+	 * A fleet's: called before a plan that may be applied (not --check, not a dry run), it waits while another run
+	 * of the fleet changes the same Multus (the same DaemonSet), and resolves with that run's outcome when it did:
+	 * this run's change was made there, once. Undefined: this run plans and applies its own.
+	 */
+	changeTurn?: (found: Found) => Promise<ChangedThrough | undefined>;
 }
 
 /** The steps, in the order they run (stepIds). */
@@ -43,6 +49,7 @@ export async function runDoctorFlow(options: DoctorOptions, io: DoctorIO, env: F
 		facts,
 		emit: dispatch,
 		confirm: plan => io.confirm(plan),
+		changeTurn: found => io.changeTurn?.(found) ?? Promise.resolve(undefined),
 		// A write that gets no answer is read back (until the server answers, at most --timeout) before anything
 		// is said about it: landed, or sent again.
 		inDoubt: {budgetMs: options.timeoutMs, signal, onNote: note => dispatch({type: 'note', note}), ...(env.readBackDelaysMs ? {delaysMs: env.readBackDelaysMs} : {})},

@@ -5,10 +5,11 @@
 // question for every cluster with a change (or one per cluster with --confirm-each); nothing changes without it.
 import {ExitCode} from '../exit-codes.js';
 import type {DoctorEvent} from '../doctor/machine.js';
-import type {Outcome, Plan} from '../doctor/model.js';
+import type {ChangedThrough, Found, Outcome, Plan} from '../doctor/model.js';
 import {runDoctorFlow, type FlowEnv} from '../doctor/runner.js';
 import type {KubeconfigContext} from '../kube/config.js';
 import type {DoctorOptions, FleetOptions} from '../options.js';
+import {say} from '../doctor/present.js';
 import {foldExitCodes} from './exit-code.js';
 import type {FleetEvent} from './machine.js';
 
@@ -74,6 +75,9 @@ export async function runFleet(options: DoctorOptions & {fleet: FleetOptions}, c
 	/** Contexts whose flow waits for an answer, with how to give it. */
 	const waiting = new Map<string, (yes: boolean) => void>();
 	let asking = false;
+	const turns = multusTurns(contexts.map(context => context.name));
+	/** Contexts waiting for their turn to change a Multus another context is changing: they do not hold up the question. */
+	const waitingTurn = new Set<string>();
 
 	const ask = (names: string[]) => {
 		asking = true;
@@ -101,7 +105,7 @@ export async function runFleet(options: DoctorOptions & {fleet: FleetOptions}, c
 			return;
 		}
 		if (confirmEach) ask([waiting.keys().next().value!]);
-		else if ([...unfinished].every(name => waiting.has(name))) ask([...waiting.keys()]);
+		else if ([...unfinished].every(name => waiting.has(name) || waitingTurn.has(name))) ask([...waiting.keys()]);
 	};
 	io.signal.addEventListener('abort', () => maybeAsk(), {once: true});
 
@@ -109,7 +113,11 @@ export async function runFleet(options: DoctorOptions & {fleet: FleetOptions}, c
 		const name = context.name;
 		await bound.acquire();
 		io.dispatch({type: 'context-started', context: name, at: now()});
-		const dispatch = (event: DoctorEvent) => io.dispatch({type: 'context-event', context: name, event, at: now()});
+		const dispatch = (event: DoctorEvent) => {
+			if (event.type === 'found') turns.found(name, event.found.daemonSet.uid);
+			if (event.type === 'step-started' && (event.step === 'patch' || event.step === 'restart')) turns.wrote(name);
+			io.dispatch({type: 'context-event', context: name, event, at: now()});
+		};
 		let outcome: Outcome;
 		try {
 			outcome = await runDoctorFlow(
@@ -127,6 +135,23 @@ export async function runFleet(options: DoctorOptions & {fleet: FleetOptions}, c
 						await bound.acquire();
 						return yes;
 					},
+					changeTurn: async (found: Found) => {
+						const uid = found.daemonSet.uid;
+						if (uid === undefined) return undefined;
+						if (!turns.mustWait(name, uid)) return turns.turn(name, uid);
+						// A context before this one may reach the same Multus: this one waits for it, its slot given back.
+						const ahead = turns.waitingFor(name, uid)!;
+						dispatch({type: 'note', note: ahead.same ? say.waitingForSameMultus(ahead.context) : say.waitingForEarlierContext(ahead.context)});
+						io.dispatch({type: 'context-waiting', context: name, for: ahead.context});
+						bound.release();
+						waitingTurn.add(name);
+						maybeAsk();
+						const changed = await turns.turn(name, uid);
+						waitingTurn.delete(name);
+						await bound.acquire();
+						io.dispatch({type: 'context-resumed', context: name});
+						return changed;
+					},
 					signal: io.signal,
 				},
 				env,
@@ -141,6 +166,7 @@ export async function runFleet(options: DoctorOptions & {fleet: FleetOptions}, c
 			bound.release();
 		}
 		outcomes[name] = outcome;
+		turns.ended(name, outcome);
 		unfinished.delete(name);
 		maybeAsk();
 	};
@@ -149,4 +175,80 @@ export async function runFleet(options: DoctorOptions & {fleet: FleetOptions}, c
 	const exitCode = foldExitCodes(contexts.map(context => outcomes[context.name]!.exitCode));
 	io.dispatch({type: 'fleet-finished', exitCode, at: now()});
 	return {exitCode, outcomes};
+}
+
+/**
+ * Whose turn it is to change each Multus (known by its DaemonSet's uid) when several contexts of a fleet reach the
+ * same one (another URL, another user, another name for one cluster): in the kubeconfig's order, one at a time, so
+ * that the same run always ends the same way. A context plans once every context before it has either found
+ * another Multus, or ended. It then takes the outcome of the first one before it that ended for the cluster (it
+ * wrote, was told no, or ended for a reason of the cluster's) as its own, or makes its own change when those before
+ * it that reach this Multus wrote nothing and failed for their own reasons (credentials, permissions, connection).
+ */
+export function multusTurns(order: readonly string[]) {
+	/** Each context's Multus once found: its uid, or null when the server gave none (never shared). */
+	const uidOf = new Map<string, string | null>();
+	const ended = new Map<string, Outcome>();
+	const wrote = new Set<string>();
+	const pending: Array<{name: string; uid: string; resolve: (changed: ChangedThrough | undefined) => void}> = [];
+
+	/** Undefined while a context before `name` may still reach the same Multus; else what `name` does. */
+	const decide = (name: string, uid: string): {changed: ChangedThrough | undefined} | undefined => {
+		let changed: ChangedThrough | undefined;
+		for (const earlier of order) {
+			if (earlier === name) break;
+			const theirs = uidOf.get(earlier);
+			const outcome = ended.get(earlier);
+			if (outcome === undefined) {
+				if (theirs === undefined || theirs === uid) return undefined;
+				continue;
+			}
+			if (theirs !== uid) continue;
+			const own = outcome.verdict === 'failed' && !wrote.has(earlier);
+			if (!own) changed ??= {through: earlier, outcome};
+		}
+		return {changed};
+	};
+	const settle = () => {
+		for (const waiter of [...pending]) {
+			const decided = decide(waiter.name, waiter.uid);
+			if (!decided) continue;
+			pending.splice(pending.indexOf(waiter), 1);
+			waiter.resolve(decided.changed);
+		}
+	};
+	return {
+		/** `name` found its Multus. */
+		found(name: string, uid: string | undefined) {
+			uidOf.set(name, uid ?? null);
+			settle();
+		},
+		/** `name` started a write (patch or restart): its outcome is about the cluster, whatever it is. */
+		wrote(name: string) {
+			wrote.add(name);
+		},
+		/** `name` ended. */
+		ended(name: string, outcome: Outcome) {
+			ended.set(name, outcome);
+			settle();
+		},
+		/** Whether `name` must wait before it plans (a context before it is not settled yet). */
+		mustWait(name: string, uid: string): boolean {
+			return decide(name, uid) === undefined;
+		},
+		/** Resolves when `name` may go on: with the outcome it takes as its own, or undefined for its own turn. */
+		turn(name: string, uid: string): Promise<ChangedThrough | undefined> {
+			const decided = decide(name, uid);
+			if (decided) return Promise.resolve(decided.changed);
+			return new Promise(resolve => pending.push({name, uid, resolve}));
+		},
+		/** The context before `name` that it waits for, and whether it is known to reach the same Multus: to say so. */
+		waitingFor(name: string, uid: string): {context: string; same: boolean} | undefined {
+			const before = order.slice(0, order.indexOf(name)).filter(earlier => !ended.has(earlier));
+			const same = before.find(earlier => uidOf.get(earlier) === uid);
+			if (same !== undefined) return {context: same, same: true};
+			const unknown = before.find(earlier => !uidOf.has(earlier));
+			return unknown === undefined ? undefined : {context: unknown, same: false};
+		},
+	};
 }

@@ -3,8 +3,11 @@
 // the times come in the events.
 import {doctorReducer, initialState as doctorInitialState, type DoctorEvent, type DoctorState} from '../doctor/machine.js';
 
-/** Where a context stands: waiting for a slot, running its flow, waiting for the user's answer, finished. */
-export type ContextPhase = 'queued' | 'running' | 'asking' | 'finished';
+/**
+ * Where a context stands: waiting for a slot, running its flow, waiting for the user's answer, waiting for another
+ * context that reaches the same Multus (its `waitingFor`), finished.
+ */
+export type ContextPhase = 'queued' | 'running' | 'asking' | 'waiting' | 'finished';
 
 export interface ContextEntry {
 	name: string;
@@ -19,6 +22,8 @@ export interface ContextEntry {
 	askedAt: number | undefined;
 	/** How long it waited for answers, in all: the user's time, not the cluster's. */
 	waitedMs: number;
+	/** The context before it that it waits for, while its phase is waiting. */
+	waitingFor?: string;
 }
 
 /** How long a context has worked (ms): from its start to its end or now, without the time it waited for answers. */
@@ -51,6 +56,9 @@ export type FleetEvent =
 	/** One of the context's own doctor events. */
 	| {type: 'context-event'; context: string; event: DoctorEvent; at: number}
 	| {type: 'question'; contexts: string[]}
+	/** The context waits for one before it that may reach the same Multus (changed once, through the first). */
+	| {type: 'context-waiting'; context: string; for: string}
+	| {type: 'context-resumed'; context: string}
 	| {type: 'answered'; contexts: string[]; yes: boolean}
 	| {type: 'cancel-requested'}
 	| {type: 'fleet-finished'; exitCode: number; at: number};
@@ -94,6 +102,10 @@ export function fleetReducer(state: FleetState, event: FleetEvent): FleetState {
 					waitedMs: entry.waitedMs + (answered && entry.askedAt !== undefined ? Math.max(0, event.at - entry.askedAt) : 0),
 				};
 			});
+		case 'context-waiting':
+			return withContext(state, event.context, entry => ({...entry, phase: 'waiting', waitingFor: event.for}));
+		case 'context-resumed':
+			return withContext(state, event.context, ({waitingFor: _done, ...entry}) => ({...entry, phase: 'running'}));
 		case 'question':
 			return {...state, question: {contexts: event.contexts}};
 		case 'answered':

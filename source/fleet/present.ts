@@ -67,6 +67,7 @@ function verdictOf(entry: ContextEntry, cancelling: boolean): [string, Style] {
 	if (entry.phase === 'queued') return [cancelling ? 'not started' : 'queued', 'dim'];
 	if (cancelling) return ['cancelling…', 'warn'];
 	if (entry.phase === 'asking') return ['awaiting answer', 'accent'];
+	if (entry.phase === 'waiting') return [`waits for ${entry.waitingFor}`, 'dim'];
 	const step = doctor.current;
 	if (!step) return ['starting…', 'dim'];
 	if (step === 'rollout' && doctor.rollout) return [`rollout ${doctor.rollout.progress.updated}/${doctor.rollout.progress.desired}`, 'accent'];

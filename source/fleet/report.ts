@@ -15,6 +15,8 @@ export function fleetReport(state: FleetState) {
 			server: entry.doctor.connection?.server ?? entry.server,
 			verdict: entry.doctor.outcome?.verdict ?? 'failed',
 			exitCode: entry.doctor.outcome?.exitCode ?? null,
+			/** The context that made this one's change, when both reach the same Multus (the change is made once). */
+			through: entry.doctor.outcome?.through ?? null,
 			row: {multus: row.cells.multus, verdict: row.cells.verdict, missing: row.cells.missing, owner: row.cells.owner, reason: row.cells.reason},
 			/** The cluster's time: from its start to its end, without the time it waited for the user's answer. */
 			seconds: entry.startedAt === undefined ? null : workedMs(entry, now)! / 1000,

@@ -6,6 +6,11 @@ import {imageTag, resolveRelease, type ResolvedRelease} from './versions.js';
 export interface MultusDaemonSet {
 	namespace: string;
 	name: string;
+	/**
+	 * The DaemonSet's uid, when the server gave one: the same Multus whatever URL or context reached it (a fleet
+	 * whose contexts reach one cluster twice fixes it once).
+	 */
+	uid?: string;
 	mode: MultusMode;
 	container: string;
 	image: string;
@@ -130,6 +135,7 @@ export function describeMultus(ds: V1DaemonSet, container: V1Container, evidence
 	return {
 		namespace: ds.metadata?.namespace ?? '',
 		name: ds.metadata?.name ?? '',
+		...(ds.metadata?.uid ? {uid: ds.metadata.uid} : {}),
 		mode: multusMode(container),
 		container: container.name,
 		image,

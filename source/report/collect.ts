@@ -211,6 +211,7 @@ async function collect(options: ReportOptions, env: FlowEnv, signal: AbortSignal
 		facts: {attempt: 1},
 		emit: kept.observe,
 		confirm: async () => false,
+		changeTurn: async () => undefined,
 		inDoubt: {budgetMs: 0, signal, onNote: () => {}},
 	};
 	const generatedAt = new Date().toISOString();

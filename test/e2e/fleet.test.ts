@@ -184,4 +184,60 @@ describe('fleet: five contexts, three real clusters at once', () => {
 		writeFileSync(path.join(dir, 'frame.txt'), screen);
 		if (process.env['FLEET_FRAME']) writeFileSync(process.env['FLEET_FRAME'], screen);
 	});
+
+	test('two contexts that reach the same cluster (another URL for it, the same admin): --yes changes it once, the second says through which; so does yes in a terminal; exit 0', async t => {
+		applyScenario('broken-thick');
+		const admin = parse(kubectl(['config', 'view', '--raw', '--minify'])) as {clusters: Array<{cluster: Record<string, string>}>; users: Array<{user: Record<string, string>}>};
+		const server = new URL(admin.clusters[0]!.cluster['server']!);
+		// The same API server by another name (its certificate names both): a second kubeconfig entry for one cluster.
+		const otherName = server.hostname === 'localhost' ? '127.0.0.1' : 'localhost';
+		const twice = path.join(dir, 'twice.yaml');
+		writeFileSync(twice, JSON.stringify({
+			apiVersion: 'v1',
+			kind: 'Config',
+			clusters: [
+				{name: 'by-ip', cluster: admin.clusters[0]!.cluster},
+				{name: 'by-name', cluster: {...admin.clusters[0]!.cluster, server: `https://${otherName}:${server.port}`}},
+			],
+			users: [{name: 'admin', user: admin.users[0]!.user}],
+			contexts: [
+				{name: 'first', context: {cluster: 'by-ip', user: 'admin'}},
+				{name: 'second', context: {cluster: 'by-name', user: 'admin'}},
+			],
+			'current-context': 'first',
+		}));
+		const generation = () => Number(kubectl(['-n', 'kube-system', 'get', 'ds/kube-multus-ds', '-o', 'jsonpath={.metadata.generation}']));
+		const before = generation();
+		const result = await runPlugin(['doctor', '--all-contexts', '--yes', '-o', 'json', '--request-timeout', '5s'], {env: {KUBECONFIG: twice}, timeoutMs: 300_000});
+		assert.equal(result.code, 0, result.stderr + result.stdout.slice(0, 4000));
+		const report = JSON.parse(result.stdout) as FleetJson & {contexts: Array<{through: string | null}>};
+		const by = rows(report);
+		// The first of the kubeconfig's order changes it, whichever answers first.
+		const [fixer, follower] = ['first', 'second'];
+		assert.equal((by[fixer] as unknown as {through: string | null}).through, null);
+		assert.notEqual(by[fixer]!.row.multus, '');
+		assert.deepEqual([by[fixer]!.verdict, by[fixer]!.exitCode, by[fixer]!.report.verification?.passed], ['fixed', 0, true], by[fixer]!.row.reason);
+		assert.deepEqual([by[follower]!.verdict, by[follower]!.exitCode, (by[follower] as unknown as {through: string | null}).through], ['fixed', 0, fixer]);
+		assert.match(by[follower]!.row.reason, new RegExp(`^Context ${fixer} reaches the same Multus \\(DaemonSet kube-system/kube-multus-ds, uid [0-9a-f-]{36}\\): the change was made once, through it\\. Fixed: `));
+		assert.equal(generation(), before + 1, 'the DaemonSet was restarted once, not once per context');
+		assert.ok(canI('list', 'pods', multus) && canI('watch', 'pods', multus));
+
+		// In a terminal: one question, about the first context alone; yes fixes the cluster once, and both rows say so.
+		applyScenario('broken-thick');
+		const again = generation();
+		const terminal = startTerminal([kubectlPath, 'multus', 'doctor', '--all-contexts', '--request-timeout', '5s'], {...testEnv, KUBECONFIG: twice}, {columns: 160, rows: 50});
+		t.after(() => terminal.kill());
+		const asking = await terminal.waitForScreen(/\[y\/N\]/, 120_000);
+		assert.match(asking, /Apply this change to context first\?/);
+		assert.doesNotMatch(asking, /^second +https:/m, 'the second context is not in the question');
+		assert.match(asking, /^second .* waits for first /m);
+		terminal.send('y');
+		const code = await terminal.waitForExit(240_000);
+		const screen = terminal.screen();
+		assert.equal(code, 0, screen);
+		assert.match(screen, /^first .* fixed .* 0 /m);
+		assert.match(screen, /^second .* fixed .* 0 +Context first reaches the same/m);
+		assert.match(screen, /2 contexts: 2 fixed\. Exit 0\./);
+		assert.equal(generation(), again + 1, 'restarted once');
+	});
 });

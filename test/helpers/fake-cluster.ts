@@ -35,7 +35,9 @@ export type Fault =
 	| 'hang'
 	| {answer: unknown}
 	| {error: MultusError}
-	| {before: (cluster: FakeCluster) => void};
+	| {before: (cluster: FakeCluster) => void}
+	/** Answers, but only after this long (a slow server or a long way to it). */
+	| {delayMs: number};
 
 interface ScriptedFault {
 	method: Method;
@@ -298,6 +300,10 @@ export class FakeCluster implements KubeApi {
 		if (fault === 'hang') return new Promise<T>(() => {});
 		if ('answer' in fault) return fault.answer as T;
 		if ('error' in fault) throw fault.error;
+		if ('delayMs' in fault) {
+			await new Promise(resolve => setTimeout(resolve, fault.delayMs));
+			return work();
+		}
 		fault.before(this);
 		return work();
 	}

@@ -29,11 +29,14 @@ export interface MultusInstall {
 	forbiddenLogs?: boolean;
 }
 
+/** Each DaemonSet made here is another object: its own uid, as a cluster gives it. */
+let daemonSets = 0;
+
 export function multusDaemonSet(nodes: number, strategy: 'RollingUpdate' | 'OnDelete' = 'RollingUpdate'): V1DaemonSet {
 	return {
 		apiVersion: 'apps/v1',
 		kind: 'DaemonSet',
-		metadata: {namespace: 'kube-system', name: 'kube-multus-ds', labels: {app: 'multus', name: 'multus', tier: 'node'}, generation: 1, annotations: {'deprecated.daemonset.template.generation': '1'}},
+		metadata: {namespace: 'kube-system', name: 'kube-multus-ds', uid: `uid-kube-multus-ds-${++daemonSets}`, labels: {app: 'multus', name: 'multus', tier: 'node'}, generation: 1, annotations: {'deprecated.daemonset.template.generation': '1'}},
 		spec: {
 			selector: {matchLabels: {name: 'multus'}},
 			updateStrategy: {type: strategy},

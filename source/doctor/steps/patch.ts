@@ -10,10 +10,9 @@ import {blockingRules} from '../../multus/requirements.js';
 import {pause} from '../../timers.js';
 import {patchRoleResolvingDoubt} from '../in-doubt.js';
 import {say} from '../present.js';
-import {clientOf, done, need, type Step} from './step.js';
+import {clientOf, done, maxConflictAttempts, need, type Step} from './step.js';
 
 /** How many plans a run makes before a role that keeps changing is the failure. */
-const maxAttempts = 3;
 
 /** Patch: the planned JSON patch, guarded by the role's resourceVersion; a concurrent change sends the run back to the plan. */
 export const patchStep: Step = {
@@ -37,7 +36,7 @@ export const patchStep: Step = {
 			facts.patchedAt = Date.now();
 			emit({type: 'patched', patch: facts.patch});
 		} catch (error) {
-			if (error instanceof MultusError && error.kind === 'Conflict' && facts.attempt < maxAttempts) {
+			if (error instanceof MultusError && error.kind === 'Conflict' && facts.attempt < maxConflictAttempts) {
 				facts.attempt++;
 				return {type: 'again', step: 'plan', note: say.conflict(plan.role), code: finding.roleChangedMeanwhile.code};
 			}

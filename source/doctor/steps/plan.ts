@@ -9,17 +9,31 @@ import {chooseFixTarget, describeGrantee, type FixTarget} from '../../multus/sub
 import {blockingRules, requiredRules} from '../../multus/requirements.js';
 import {finding} from '../../multus/findings.js';
 import type {DoctorOptions} from '../../options.js';
-import type {Found, PermissionCheck, Plan} from '../model.js';
+import type {ChangedThrough, Found, PermissionCheck, Plan} from '../model.js';
 import {say} from '../present.js';
 import {annotationBytesWithRecord, annotationsLimitBytes, changeAnnotation, changeRecord, reconcileYaml, recordOperations, roleManifest} from '../record.js';
-import {clientOf, done, need, outcome, type Step} from './step.js';
+import {clientOf, done, maxConflictAttempts, need, outcome, type Step, type StepEnd} from './step.js';
 
 /** Current vs needed: which role to patch, the minimal patch, and whether the caller may apply it. */
 export const planStep: Step = {
 	id: 'plan',
 	async run(context) {
 		const found = need(context.facts.found, 'Multus DaemonSet');
-		const plan = await makePlan(clientOf(context), found, context.options);
+		if (!context.options.check && context.options.dryRun === 'none') {
+			// In a fleet that reaches this Multus through another context too, one of them changes it.
+			const changed = await context.changeTurn(found);
+			if (changed) return throughOutcome(changed, found);
+		}
+		let plan: Plan;
+		try {
+			plan = await makePlan(clientOf(context), found, context.options);
+		} catch (error) {
+			// The role changed between its read and the server-side dry run of the patch: read it again and plan again.
+			if (!(error instanceof RoleChangedWhilePlanning)) throw error;
+			if (context.facts.attempt >= maxConflictAttempts) throw error.conflict;
+			context.facts.attempt++;
+			return {type: 'again', step: 'plan', note: say.conflictWhilePlanning(error.role), code: finding.roleChangedMeanwhile.code};
+		}
 		context.facts.plan = plan;
 		context.emit({type: 'planned', plan});
 		if (plan.patch.empty && context.options.check) return outcome('problem', ExitCode.ProblemFound, say.checkAlreadyGranted(plan.role), finding.grantedButDenied.code);
@@ -27,6 +41,21 @@ export const planStep: Step = {
 		return done;
 	},
 };
+
+/** The role changed between its read and the dry run of its patch (a Conflict): the plan is made again. */
+class RoleChangedWhilePlanning extends Error {
+	constructor(
+		readonly role: string,
+		readonly conflict: MultusError,
+	) {
+		super(conflict.message);
+	}
+}
+
+/** This run's outcome when another run of the fleet made its change: that run's, saying so. */
+function throughOutcome({through, outcome: {verdict, exitCode, message, code}}: ChangedThrough, found: Found): StepEnd {
+	return {type: 'outcome', outcome: {verdict, exitCode, message: say.changedThrough(through, found.daemonSet, message), ...(code ? {code} : {}), through}};
+}
 
 const invalid = (words: {message: string; hint: string}, code: string) => new MultusError('Invalid', words.message, {hint: words.hint, finding: code});
 
@@ -104,7 +133,9 @@ async function makePlan(client: KubeApi, found: Found, options: DoctorOptions): 
 	const blocked = autoupdateDisabled ? 'autoupdate' as const : owner ? 'managed' as const : undefined;
 	if (!patch.empty && !options.check && options.dryRun !== 'client' && permissions.every(p => p.allowed || p.optional) && (!blocked || (blocked === 'managed' && options.force))) {
 		// Server-side dry run first: admission and validation see the exact patch, nothing is stored.
-		await client.patchClusterRole(name, operations, true);
+		await client.patchClusterRole(name, operations, true).catch((error: unknown) => {
+			throw error instanceof MultusError && error.kind === 'Conflict' ? new RoleChangedWhilePlanning(name, error) : error;
+		});
 		serverDryRun = 'passed';
 	}
 	return {

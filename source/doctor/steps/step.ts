@@ -5,7 +5,7 @@ import type {ConnectionInfo} from '../../kube/config.js';
 import type {ConnectionOptions, DoctorOptions} from '../../options.js';
 import type {InDoubtOptions} from '../in-doubt.js';
 import type {DoctorEvent} from '../machine.js';
-import type {Connection, Diagnosis, Found, Outcome, PatchResult, Plan, RestartResult, RolloutView, StepId, Verification} from '../model.js';
+import type {ChangedThrough, Connection, Diagnosis, Found, Outcome, PatchResult, Plan, RestartResult, RolloutView, StepId, Verification} from '../model.js';
 
 /** Where the flow's cluster comes from: client-node for the command (connectKube), an in-memory cluster in tests. */
 export interface FlowEnv {
@@ -51,6 +51,8 @@ export interface StepContext {
 	emit(event: DoctorEvent): void;
 	/** Asks the user to apply the plan (the plain path answers from --yes). */
 	confirm(plan: Plan): Promise<boolean>;
+	/** Waits for this run's turn to change its Multus (DoctorIO.changeTurn); undefined: its turn now. */
+	changeTurn(found: Found): Promise<ChangedThrough | undefined>;
 	/** For writes that may get no answer: read back until the server answers, at most --timeout. */
 	readonly inDoubt: InDoubtOptions;
 }
@@ -88,6 +90,9 @@ export const done: StepEnd = {type: 'done'};
 export function outcome(verdict: Outcome['verdict'], exitCode: number, message: string, code?: string): StepEnd {
 	return {type: 'outcome', outcome: {verdict, exitCode, message, ...(code ? {code} : {})}};
 }
+
+/** How many times a plan is made and applied when the role keeps changing under it (a conflict each time). */
+export const maxConflictAttempts = 3;
 
 /** Thrown where a step stops for a Ctrl-C; the runner says where the cluster was left. */
 export class Cancelled extends Error {}

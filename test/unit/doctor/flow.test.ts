@@ -113,6 +113,28 @@ describe('conflict re-plan', () => {
 		assert.ok(grantsPods(cluster));
 	});
 
+	test('someone writes the role between its read and the dry run of the patch: the flow plans again, not a failure', async () => {
+		const cluster = brokenThick();
+		cluster.fault('patchClusterRole', {before: c => c.writeRole('multus', () => {})}, {matches: args => args[2] === true, times: 1});
+		const run = await runFlow(cluster);
+		assert.equal(run.outcome.verdict, 'fixed', run.outcome.message);
+		const conflicts = run.events.flatMap(event => (event.type === 'conflict' ? [event.note] : []));
+		assert.deepEqual(conflicts, ['ClusterRole multus changed while the doctor was planning (someone else wrote it): re-reading it and planning again.']);
+		assert.equal(run.events.filter(event => event.type === 'planned').length, 1, 'the first plan was never shown: its dry run failed');
+		assert.equal(run.asked, 1);
+		assert.ok(grantsPods(cluster));
+	});
+
+	test('the role keeps changing while planning: after three attempts the conflict is the failure, nothing changed', async () => {
+		const cluster = brokenThick();
+		cluster.fault('patchClusterRole', {before: c => c.writeRole('multus', () => {})}, {matches: args => args[2] === true, times: 3});
+		const run = await runFlow(cluster);
+		assert.deepEqual([run.outcome.verdict, run.state.failure?.kind, run.state.failure?.step], ['failed', 'Conflict', 'plan']);
+		assert.equal(run.events.filter(event => event.type === 'conflict').length, 2);
+		assert.equal(run.asked, 0);
+		assert.equal(cluster.callsOf('patchClusterRole').filter(args => args[2] === false).length, 0);
+	});
+
 	test('the role keeps changing: after three attempts the conflict is the failure', async () => {
 		const cluster = brokenThick();
 		cluster.fault('patchClusterRole', {before: c => c.writeRole('multus', () => {})}, {matches: args => args[2] === false, times: 3});
@@ -473,6 +495,7 @@ describe('find', () => {
 		assert.deepEqual(described, {
 			namespace: 'kube-system',
 			name: 'netd',
+			uid: ds.metadata!.uid,
 			mode: 'thick',
 			container: 'netd',
 			image: 'registry.example/cni/multus-netd:v4.2.0-thick',

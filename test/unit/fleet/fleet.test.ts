@@ -5,7 +5,9 @@ import {describe, test} from 'node:test';
 import {ExitCode} from '../../../source/exit-codes.js';
 import {foldExitCodes, exitCodeOrder} from '../../../source/fleet/exit-code.js';
 import {fleetRow, fleetRows} from '../../../source/fleet/present.js';
+import {MultusError} from '../../../source/errors.js';
 import {fleetReport} from '../../../source/fleet/report.js';
+import {fleetReducer, initialFleetState} from '../../../source/fleet/machine.js';
 import {FakeCluster} from '../../helpers/fake-cluster.js';
 import {brokenThick, healthyThick, podsListWatch} from '../../helpers/fake-multus.js';
 import {runFleetOn, unreachable, type FleetRun} from '../../helpers/fleet.js';
@@ -117,6 +119,111 @@ describe('fleet: consent', () => {
 		assert.deepEqual(run.questions, [['a', 'b', 'c']]);
 		assert.equal(run.mostAtOnce, 1);
 		assert.deepEqual(Object.values(run.outcomes).map(outcome => outcome.verdict), ['fixed', 'fixed', 'fixed']);
+	});
+});
+
+describe('fleet: one Multus reached through two contexts (the same DaemonSet uid) is changed once', () => {
+	const restarted = (cluster: FakeCluster) => cluster.callsOf('restartDaemonSet').filter(args => args[3] === false).length;
+	/** The first context of the kubeconfig's order changes the cluster; the later one takes its outcome. */
+	const roles = (_run: FleetRun, one: string, two: string) => [one, two] as [string, string];
+	const waitedNote = (run: FleetRun, name: string) =>
+		run.events.some(event => event.type === 'context-event' && event.context === name && event.event.type === 'note' && /^(Context a reaches the same Multus and comes first: waiting for it \(one change, not two\)|Waiting for context a to find its Multus: .*)\.$/.test(event.event.note));
+
+	test('--yes without a terminal: one patch, one restart; the second context says it was changed through the first, with its outcome', async () => {
+		const shared = brokenThick();
+		const other = brokenThick();
+		const run = await runFleetOn({a: shared, alias: shared, other}, {yes: true});
+		assert.deepEqual([patched(shared), restarted(shared)], [1, 1], 'the shared cluster is patched and restarted once');
+		assert.deepEqual([patched(other), restarted(other)], [1, 1]);
+		const [fixer, follower] = roles(run, 'a', 'alias');
+		assert.equal(run.outcomes[fixer]!.verdict, 'fixed', run.outcomes[fixer]!.message);
+		assert.deepEqual([run.outcomes[follower]!.verdict, run.outcomes[follower]!.exitCode, run.outcomes[follower]!.through], ['fixed', 0, fixer]);
+		assert.match(run.outcomes[follower]!.message, new RegExp(`^Context ${fixer} reaches the same Multus \\(DaemonSet kube-system/kube-multus-ds, uid uid-kube-multus-ds-\\d+\\): the change was made once, through it\\. Fixed: `));
+		assert.ok(waitedNote(run, follower), 'the follower said why it waited');
+		const waited = run.events.findIndex(event => event.type === 'context-waiting' && event.context === follower && event.for === fixer);
+		assert.ok(waited >= 0, 'its row says whom it waits for');
+		const during = run.events.slice(0, waited + 1).reduce(fleetReducer, initialFleetState());
+		assert.equal(fleetRow(during.contexts[follower]!, 0).cells.verdict, `waits for ${fixer}`);
+		assert.ok(run.events.some(event => event.type === 'context-resumed' && event.context === follower));
+		assert.equal(run.state.contexts[follower]!.doctor.plan, undefined, 'the follower planned nothing and wrote nothing');
+		assert.ok(run.state.contexts[follower]!.doctor.diagnosis, 'it diagnosed on its own');
+		assert.equal(fleetReport(run.state).contexts.find(context => context.context === follower)!.through, fixer);
+		assert.equal(fleetReport(run.state).contexts.find(context => context.context === fixer)!.through, null);
+		assert.equal(run.outcomes['other']!.through, undefined, 'another cluster is its own');
+		assert.equal(run.exitCode, ExitCode.Ok);
+	});
+
+	test('one question: asked about the cluster once, through one context; yes changes it once', async () => {
+		const shared = brokenThick();
+		const other = brokenThick();
+		const run = await runFleetOn({a: shared, alias: shared, other}, {}, {interactive: true, answer: true});
+		const [fixer, follower] = roles(run, 'a', 'alias');
+		assert.deepEqual(run.questions, [[fixer, 'other']], 'the follower is not in the question: it waits for the answer about its cluster');
+		assert.deepEqual([patched(shared), restarted(shared), patched(other)], [1, 1, 1]);
+		assert.deepEqual([run.outcomes[fixer]!.verdict, run.outcomes[follower]!.verdict, run.outcomes[follower]!.through], ['fixed', 'fixed', fixer]);
+	});
+
+	test('no to the one question: the cluster is not asked about again through the other context; nothing changed', async () => {
+		const shared = brokenThick();
+		const run = await runFleetOn({a: shared, alias: shared}, {}, {interactive: true, answer: false});
+		const [fixer, follower] = roles(run, 'a', 'alias');
+		assert.deepEqual(run.questions, [[fixer]]);
+		assert.deepEqual([run.outcomes[fixer]!.verdict, run.outcomes[follower]!.verdict, run.outcomes[follower]!.through], ['declined', 'declined', fixer]);
+		assert.equal(patched(shared) + restarted(shared), 0);
+	});
+
+	test('--confirm-each and --parallel 1: one question for the cluster, none for the context that reaches it again', async () => {
+		const shared = brokenThick();
+		const other = brokenThick();
+		const run = await runFleetOn({a: shared, other, alias: shared}, {fleet: {confirmEach: true, parallel: 1}}, {interactive: true, answer: true});
+		assert.deepEqual(run.questions.flat().sort(), ['a', 'other']);
+		assert.equal(run.outcomes['alias']!.through, 'a');
+		assert.deepEqual([patched(shared), restarted(shared), patched(other)], [1, 1, 1]);
+	});
+
+	test('the context changing it fails after a write: the other takes that outcome, exit code and all, and writes nothing', async () => {
+		const shared = brokenThick();
+		shared.fault('restartDaemonSet', {error: new MultusError('Forbidden', 'daemonsets.apps "kube-multus-ds" is forbidden: cannot patch', {hint: 'grant patch on daemonsets'})}, {matches: args => args[3] === false, times: 5});
+		const run = await runFleetOn({a: shared, alias: shared}, {yes: true});
+		const [fixer, follower] = roles(run, 'a', 'alias');
+		assert.equal(run.outcomes[fixer]!.verdict, 'failed');
+		assert.deepEqual([run.outcomes[follower]!.verdict, run.outcomes[follower]!.exitCode, run.outcomes[follower]!.through], ['failed', run.outcomes[fixer]!.exitCode, fixer]);
+		assert.equal(restarted(shared), 1, 'one restart tried, by the fixer');
+		assert.equal(patched(shared), 1);
+		assert.equal(run.exitCode, run.outcomes[fixer]!.exitCode);
+	});
+
+	test('the first fails before any write (its own permissions): the other context gets its own turn and fixes it', async () => {
+		const shared = brokenThick();
+		// The first server-side dry run is refused, as for a user who may not patch: that context fails, writing nothing.
+		shared.fault('patchClusterRole', {error: new MultusError('Forbidden', 'clusterroles.rbac.authorization.k8s.io "multus" is forbidden: cannot patch', {hint: 'grant patch'})}, {matches: args => args[2] === true, times: 1});
+		const run = await runFleetOn({a: shared, alias: shared}, {yes: true});
+		assert.deepEqual([run.outcomes['a']!.verdict, run.outcomes['a']!.exitCode], ['failed', ExitCode.Forbidden], 'the first in the kubeconfig plans first');
+		assert.deepEqual([run.outcomes['alias']!.verdict, run.outcomes['alias']!.through], ['fixed', undefined], 'the next planned and fixed on its own');
+		assert.deepEqual([patched(shared), restarted(shared)], [1, 1]);
+	});
+
+	test('the turn goes by the kubeconfig\'s order, not by who gets there first: a later context that is faster still waits', async () => {
+		const shared = brokenThick();
+		// The first request of the run (the first context's /version) answers late: the second context is at its plan
+		// well before the first has found anything.
+		shared.fault('serverVersion', {delayMs: 150});
+		const run = await runFleetOn({first: shared, second: shared}, {yes: true});
+		assert.deepEqual([run.outcomes['first']!.verdict, run.outcomes['first']!.through], ['fixed', undefined]);
+		assert.deepEqual([run.outcomes['second']!.verdict, run.outcomes['second']!.through], ['fixed', 'first']);
+		const notes = run.events.flatMap(event => (event.type === 'context-event' && event.context === 'second' && event.event.type === 'note' ? [event.event.note] : []));
+		assert.deepEqual(notes, ['Waiting for context first to find its Multus: it comes first, and a Multus two contexts reach is changed once, through the first.']);
+		assert.deepEqual([patched(shared), shared.callsOf('restartDaemonSet').filter(args => args[3] === false).length], [1, 1]);
+	});
+
+	test('--check and --dry-run: each context diagnoses and plans on its own; nothing is shared or waited for', async () => {
+		for (const options of [{check: true}, {dryRun: 'server' as const, yes: true}]) {
+			const shared = brokenThick();
+			const run = await runFleetOn({a: shared, alias: shared}, options);
+			assert.deepEqual(Object.values(run.outcomes).map(outcome => outcome.through), [undefined, undefined]);
+			assert.ok(Object.values(run.state.contexts).every(entry => entry.doctor.plan !== undefined), 'both planned');
+			assert.equal(patched(shared) + restarted(shared), 0);
+		}
 	});
 });
 
