@@ -10,15 +10,59 @@ describe('the RBAC snapshot (one read of the RBAC lists until a write)', () => {
 		const cluster = brokenThick();
 		const client = withRbacSnapshot(cluster);
 		const first = await client.listClusterRoles();
-		const second = await client.listClusterRoles();
+		const second = await client.listClusterRoles(undefined);
 		assert.equal(second, first);
 		await client.listClusterRoleBindings();
 		await client.listClusterRoleBindings();
-		await client.readClusterRole('multus');
-		await client.readClusterRole('multus');
+		await client.readDaemonSet('kube-system', 'kube-multus-ds');
+		await client.readDaemonSet('kube-system', 'kube-multus-ds');
 		assert.equal(cluster.callsOf('listClusterRoles').length, 1);
 		assert.equal(cluster.callsOf('listClusterRoleBindings').length, 1);
+		assert.equal(cluster.callsOf('readDaemonSet').length, 2);
+	});
+
+	test('a ClusterRole read by name twice is read once; while the whole list is kept, it comes from the list', async () => {
+		const cluster = brokenThick();
+		const client = withRbacSnapshot(cluster);
+		const read = await client.readClusterRole('multus');
+		assert.equal(await client.readClusterRole('multus'), read);
+		assert.equal(cluster.callsOf('readClusterRole').length, 1);
+
+		const listed = withRbacSnapshot(cluster);
+		const roles = await listed.listClusterRoles();
+		const fromList = await listed.readClusterRole('multus');
+		assert.equal(fromList, roles.find(role => role.metadata?.name === 'multus'));
+		assert.equal(cluster.callsOf('readClusterRole').length, 1, 'no second request');
+		// A list with a selector is not the whole list.
+		const selected = withRbacSnapshot(cluster);
+		await selected.listClusterRoles('a=b');
+		await selected.readClusterRole('multus');
 		assert.equal(cluster.callsOf('readClusterRole').length, 2);
+	});
+
+	test('a ClusterRole the list does not hold is asked of the cluster, which answers in its own words', async () => {
+		const cluster = brokenThick();
+		const client = withRbacSnapshot(cluster);
+		await client.listClusterRoles();
+		const error = await client.readClusterRole('no-such-role').catch((error: unknown) => error);
+		assert.ok(error instanceof MultusError);
+		assert.equal(error.kind, 'NotFound');
+		assert.deepEqual(cluster.callsOf('readClusterRole').map(args => args[0]), ['no-such-role']);
+		// Not kept: asked again.
+		await client.readClusterRole('no-such-role').catch(() => undefined);
+		assert.equal(cluster.callsOf('readClusterRole').length, 2);
+	});
+
+	test('after a write, a ClusterRole is read from the cluster again', async () => {
+		const cluster = brokenThick();
+		const client = withRbacSnapshot(cluster);
+		await client.listClusterRoles();
+		await client.readClusterRole('multus');
+		await client.restartDaemonSet('kube-system', 'kube-multus-ds', '2026-12-01T00:00:00Z', true);
+		await client.readClusterRole('multus');
+		assert.equal(cluster.callsOf('readClusterRole').length, 1);
+		await client.readClusterRole('multus');
+		assert.equal(cluster.callsOf('readClusterRole').length, 1, 'kept again until the next write');
 	});
 
 	test('a label selector is its own list', async () => {
