@@ -138,6 +138,9 @@ async function makePlan(client: KubeApi, found: Found, options: DoctorOptions): 
 		});
 		serverDryRun = 'passed';
 	}
+	const planned = role;
+	const rulesAfter = patch.after;
+	let manifest: string | undefined;
 	return {
 		role: name,
 		resourceVersion,
@@ -146,7 +149,10 @@ async function makePlan(client: KubeApi, found: Found, options: DoctorOptions): 
 		autoupdateDisabled,
 		blocked,
 		reconcileYaml: reconcileYaml(name, patch.missing),
-		manifestYaml: roleManifest(role, patch.after),
+		// Made when asked (only --emit writes it): the YAML of a whole role cost more CPU than the rest of the plan.
+		get manifestYaml() {
+			return (manifest ??= roleManifest(planned, rulesAfter));
+		},
 		...(aggregate ? {aggregate} : {}),
 		operations,
 		permissions,
