@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
 import http from 'node:http';
-import type {AddressInfo} from 'node:net';
+import net, {type AddressInfo} from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import {after, before, describe, test} from 'node:test';
@@ -178,6 +178,28 @@ describe('KubeClient: the server version (and whether the server speaks Kubernet
 		assert.equal(error.kind, 'Timeout');
 		assert.equal(error.message, `cannot read the server version: no answer from the API server at ${url} in time`);
 		assert.ok(Date.now() - started < 5000, 'bounded by the timeout');
+	});
+
+	test('a server that takes the connection and never speaks TLS: a Timeout within --request-timeout, not a hang', async () => {
+		const silent = net.createServer(() => undefined);
+		await new Promise<void>(resolve => silent.listen(0, '127.0.0.1', resolve));
+		const file = path.join(dir, 'silent.json');
+		writeFileSync(file, JSON.stringify({
+			apiVersion: 'v1', kind: 'Config',
+			clusters: [{name: 'silent', cluster: {server: `https://127.0.0.1:${(silent.address() as AddressInfo).port}`, 'insecure-skip-tls-verify': true}}],
+			users: [{name: 'someone', user: {token: 'secret-token'}}],
+			contexts: [{name: 'here', context: {cluster: 'silent', user: 'someone'}}],
+			'current-context': 'here',
+		}));
+		try {
+			const started = Date.now();
+			const kube = connectKube({kubeconfig: file, context: undefined, cluster: undefined, user: undefined, namespace: undefined, as: undefined, asGroup: undefined, asUid: undefined, requestTimeoutMs: 300}).client;
+			const error = await failure(kube.listClusterRoles());
+			assert.equal(error.kind, 'Timeout', error.message);
+			assert.ok(Date.now() - started < 3000, `bounded by the timeout (${Date.now() - started} ms)`);
+		} finally {
+			silent.close();
+		}
 	});
 });
 
