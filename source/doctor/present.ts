@@ -146,7 +146,7 @@ export const say = {
 	waitingForSameMultus: (through: string) => `Context ${through} reaches the same Multus and comes first: waiting for it (one change, not two).`,
 	waitingForEarlierContext: (context: string) => `Waiting for context ${context} to find its Multus: it comes first, and a Multus two contexts reach is changed once, through the first.`,
 	changedThrough: (through: string, ds: MultusDaemonSet | undefined, message: string) =>
-		`Context ${through} reaches the same Multus${ds ? ` (DaemonSet ${dsName(ds)}${ds.uid ? `, uid ${ds.uid}` : ''})` : ''}: the change was made once, through it. ${message}`,
+		`Context ${through} reaches the same Multus${ds ? ` (DaemonSet ${dsName(ds)}${ds.uid ? `, uid ${ds.uid}` : ''})` : ''}, and its outcome is this one's (one change, not two): ${message}`,
 	conflictWhilePlanning: (role: string) => `ClusterRole ${role} changed while the doctor was planning (someone else wrote it): re-reading it and planning again.`,
 	conflict: (role: string) => `ClusterRole ${role} changed while we were asking (someone else wrote it): re-reading it and planning again.`,
 

@@ -12,7 +12,7 @@ import type {DoctorOptions} from '../../options.js';
 import type {ChangedThrough, Found, PermissionCheck, Plan} from '../model.js';
 import {say} from '../present.js';
 import {annotationBytesWithRecord, annotationsLimitBytes, changeAnnotation, changeRecord, reconcileYaml, recordOperations, roleManifest} from '../record.js';
-import {clientOf, done, maxConflictAttempts, need, outcome, type Step, type StepEnd} from './step.js';
+import {Cancelled, clientOf, done, maxConflictAttempts, need, outcome, type Step, type StepEnd} from './step.js';
 
 /** Current vs needed: which role to patch, the minimal patch, and whether the caller may apply it. */
 export const planStep: Step = {
@@ -23,6 +23,8 @@ export const planStep: Step = {
 			// In a fleet that reaches this Multus through another context too, one of them changes it.
 			const changed = await context.changeTurn(found);
 			if (changed) return throughOutcome(changed, found);
+			// Ctrl-C while it waited for its turn: nothing more is read.
+			if (context.signal.aborted) throw new Cancelled();
 		}
 		let plan: Plan;
 		try {

@@ -138,7 +138,7 @@ describe('fleet: one Multus reached through two contexts (the same DaemonSet uid
 		const [fixer, follower] = roles(run, 'a', 'alias');
 		assert.equal(run.outcomes[fixer]!.verdict, 'fixed', run.outcomes[fixer]!.message);
 		assert.deepEqual([run.outcomes[follower]!.verdict, run.outcomes[follower]!.exitCode, run.outcomes[follower]!.through], ['fixed', 0, fixer]);
-		assert.match(run.outcomes[follower]!.message, new RegExp(`^Context ${fixer} reaches the same Multus \\(DaemonSet kube-system/kube-multus-ds, uid uid-kube-multus-ds-\\d+\\): the change was made once, through it\\. Fixed: `));
+		assert.match(run.outcomes[follower]!.message, new RegExp(`^Context ${fixer} reaches the same Multus \\(DaemonSet kube-system/kube-multus-ds, uid uid-kube-multus-ds-\\d+\\), and its outcome is this one's \\(one change, not two\\): Fixed: `));
 		assert.ok(waitedNote(run, follower), 'the follower said why it waited');
 		const waited = run.events.findIndex(event => event.type === 'context-waiting' && event.context === follower && event.for === fixer);
 		assert.ok(waited >= 0, 'its row says whom it waits for');
@@ -214,6 +214,17 @@ describe('fleet: one Multus reached through two contexts (the same DaemonSet uid
 		const notes = run.events.flatMap(event => (event.type === 'context-event' && event.context === 'second' && event.event.type === 'note' ? [event.event.note] : []));
 		assert.deepEqual(notes, ['Waiting for context first to find its Multus: it comes first, and a Multus two contexts reach is changed once, through the first.']);
 		assert.deepEqual([patched(shared), shared.callsOf('restartDaemonSet').filter(args => args[3] === false).length], [1, 1]);
+	});
+
+	test('Ctrl-C while one waits for its turn: the first stops at a safe point, the other takes that outcome and reads nothing more', async () => {
+		const shared = brokenThick();
+		const run = await runFleetOn({a: shared, alias: shared}, {yes: true}, {abortWhen: event => event.type === 'context-waiting'});
+		assert.equal(run.outcomes['a']!.verdict, 'cancelled', run.outcomes['a']!.message);
+		assert.deepEqual([run.outcomes['alias']!.verdict, run.outcomes['alias']!.through], ['cancelled', 'a']);
+		assert.match(run.outcomes['alias']!.message, /^Context a reaches the same Multus .*, and its outcome is this one's \(one change, not two\): Cancelled during /);
+		assert.equal(run.state.contexts['alias']!.doctor.plan, undefined);
+		assert.ok(patched(shared) <= 1 && restarted(shared) <= 1);
+		assert.equal(run.exitCode, ExitCode.ProblemFound);
 	});
 
 	test('--check and --dry-run: each context diagnoses and plans on its own; nothing is shared or waited for', async () => {
