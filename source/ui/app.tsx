@@ -32,7 +32,7 @@ export function App({options, flow, onExit}: AppProps) {
 	useDoctorKeys({...doctor, toggleDetails: () => setDetailsRequested(shown => !shown)});
 	const mode = {context: options.connection.context, check: options.check, dryRun: options.dryRun, restart: options.restart, yes: options.yes};
 	const size = {columns, rows, detailsRequested};
-	const log = useStepLog(doctor.state, mode, size, {quit: Boolean(doctor.quit)});
+	const log = useStepLog(doctor.state, mode, size, {quit: doctor.quit});
 	const theme = themeFor(options.color);
 	return (
 		<ThemeContext value={theme}>

@@ -219,9 +219,9 @@ export interface LiveLayout {
 	rows: number;
 }
 
-/** What the footer shows besides the state: a quit by a second Ctrl-C. */
+/** What the footer shows besides the state: a quit by a second Ctrl-C, with the cluster's state it names. */
 export interface LiveExtras {
-	quit?: boolean;
+	quit?: {clusterState: string} | undefined;
 }
 
 /** The live area may take this many rows of a terminal `rows` tall: one is left for the cursor below it. */
@@ -312,7 +312,7 @@ export function liveSteps(state: DoctorState, log: StepLog): {steps: StepId[]; p
 }
 
 function footerRows(state: DoctorState, columns: number, extras: LiveExtras): number {
-	if (extras.quit) return 1 + lineRows(quitLine(''), columns) + 1;
+	if (extras.quit) return 1 + lineRows(quitLine(extras.quit.clusterState), columns);
 	if (state.outcome) return 1 + linesRows(summaryLinesBesides(state, state.outcome), columns) + lineRows(outcomeLine(state.outcome), columns);
 	if (state.cancelling) return 1 + Math.max(lineRows(cancellingLine(true), columns), lineRows(cancellingLine(false), columns));
 	if (isAsking(state)) return 0;

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import {describe, test} from 'node:test';
 import {ThemeProvider} from '@inkjs/ui';
 import {afterDecline, fixedRun, largeRollout, rolloutMidway, stateAfter, untilConfirm, patchToRollout, rolloutToEnd} from '../helpers/doctor-fixtures.js';
-import {doctorReducer, initialState, type DoctorEvent, type DoctorState} from '../../source/doctor/machine.js';
+import {doctorReducer, initialState, withStoppedStep, type DoctorEvent, type DoctorState} from '../../source/doctor/machine.js';
 import {DoctorView} from '../../source/ui/components/doctor-view.js';
 import {advanceStepLog, arrangeLog, emptyStepLog, liveBudget, liveLayout, showPlanPatch, stepDetail, type LogEntry, type StepLog, type ViewSize} from '../../source/ui/layout.js';
 import {ThemeContext, themeFor} from '../../source/ui/theme.js';
@@ -156,18 +156,18 @@ function statesOf(events: DoctorEvent[]): DoctorState[] {
 }
 
 /** The counted rows of the live area against the rows Ink draws, for each state of `run` (the patch asked for while deciding). */
-async function assertCountedAsDrawn(run: DoctorState[], columns: number, rows: number): Promise<void> {
+async function assertCountedAsDrawn(run: DoctorState[], columns: number, rows: number, ending: {quit?: {clusterState: string}; quitArmed?: boolean} = {}): Promise<void> {
 	const theme = themeFor(true);
 	let log = emptyStepLog;
 	for (const [index, state] of run.entries()) {
 		for (const detailsRequested of state.current === 'plan' || state.current === 'confirm' ? [false, true] : [false]) {
 			const screen = size(columns, rows, detailsRequested);
-			log = arrangeLog(log, state, defaultMode, screen);
-			const layout = liveLayout(state, log, defaultMode, screen);
+			log = arrangeLog(log, state, defaultMode, screen, {quit: ending.quit});
+			const layout = liveLayout(state, log, defaultMode, screen, {quit: ending.quit});
 			const terminal = renderInTerminal(
 				<ThemeContext value={theme}>
 					<ThemeProvider theme={theme.inkUi}>
-						<DoctorView state={state} log={log} size={screen} mode={defaultMode} />
+						<DoctorView state={state} log={log} size={screen} mode={defaultMode} quit={ending.quit} quitArmed={ending.quitArmed ?? false} />
 					</ThemeProvider>
 				</ThemeContext>,
 				{columns, rows},
@@ -200,6 +200,23 @@ describe('the live area\'s height is counted as Ink draws it', () => {
 			await assertCountedAsDrawn(run, columns, rows);
 		});
 	}
+
+	test('Ctrl-C during the rollout: cancelling, then the cancelled outcome; and a quit by a second Ctrl-C; at 80x24 and 60x14', async () => {
+		const cancelling = statesOf([...untilConfirm, ...patchToRollout, {type: 'cancel-requested'}]);
+		const cancelled = statesOf([...untilConfirm, ...patchToRollout, {type: 'cancel-requested'}, {type: 'finished', outcome: {verdict: 'cancelled', exitCode: 1, message: 'Cancelled during rollout. ClusterRole multus was patched and the DaemonSet restart was started: the controller finishes the rollout by itself.'}}]);
+		const quit = {clusterState: 'ClusterRole multus was patched and the DaemonSet restart was started: the controller finishes the rollout by itself; kubectl -n kube-system rollout status ds/kube-multus-ds shows it.'};
+		for (const [columns, rows] of [
+			[80, 24],
+			[60, 14],
+		] as const) {
+			// eslint-disable-next-line no-await-in-loop
+			await assertCountedAsDrawn(cancelling.slice(-3), columns, rows, {quitArmed: true});
+			// eslint-disable-next-line no-await-in-loop
+			await assertCountedAsDrawn(cancelled.slice(-3), columns, rows);
+			// eslint-disable-next-line no-await-in-loop
+			await assertCountedAsDrawn(cancelling.slice(-3).map(state => withStoppedStep(state)), columns, rows, {quit});
+		}
+	});
 
 	test('the real flow on the in-memory cluster: fixed and a dedicated role at 120x20, declined and --check at 80x24', async () => {
 		const runs = [

@@ -192,7 +192,7 @@ function Printed({entry, size, mode}: {readonly entry: LogEntry; readonly size: 
  * as liveLayout decides so that it stays shorter than the terminal.
  */
 export function DoctorView({state, log, size, mode, quitArmed = false, quit}: DoctorViewProps) {
-	const layout = liveLayout(state, log, mode, size, {quit: Boolean(quit)});
+	const layout = liveLayout(state, log, mode, size, {quit});
 	const {steps, pendingFrom} = liveSteps(state, log);
 	const folded = layout.foldPending && steps.length - pendingFrom > 1;
 	const patch = showPlanPatch(state, size.detailsRequested) && !layout.patchAbove;
