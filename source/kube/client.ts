@@ -125,6 +125,8 @@ export interface KubeApi {
 	subjectAccess(user: string, groups: string[], attributes: V1ResourceAttributes): Promise<AccessAnswer>;
 	/** SelfSubjectAccessReview: may the caller do this? */
 	selfAccess(attributes: V1ResourceAttributes): Promise<AccessAnswer>;
+	/** SelfSubjectReview (`kubectl auth whoami`): who the API server takes the caller for. */
+	whoAmI(): Promise<{username: string; groups: string[]}>;
 	/** RFC 6902 JSON patch of a ClusterRole; a failed `test` of the resourceVersion is a Conflict. */
 	patchClusterRole(name: string, operations: JsonPatchOperation[], dryRun: boolean): Promise<V1ClusterRole>;
 	/** Every RoleBinding in every namespace (who a ClusterRole reaches through them). */
@@ -452,6 +454,15 @@ export class KubeClient implements KubeApi {
 			}),
 		);
 		return {allowed: review.status?.allowed === true, reason: review.status?.reason || undefined};
+	}
+
+	async whoAmI(): Promise<{username: string; groups: string[]}> {
+		const review = await this.call('create a SelfSubjectReview', () =>
+			this.json<{status?: {userInfo?: {username?: string; groups?: string[]}}}>('POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', {}, {
+				apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview',
+			}),
+		);
+		return {username: review.status?.userInfo?.username ?? '', groups: review.status?.userInfo?.groups ?? []};
 	}
 
 	/** RFC 6902 JSON patch of a ClusterRole; `test` operations make it fail with Conflict when the role changed. */

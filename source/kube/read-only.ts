@@ -5,7 +5,7 @@ import {MultusError} from '../errors.js';
 import type {KubeApi} from './client.js';
 
 /**
- * read: stores nothing (GET, list, watch, and access reviews, which the API server answers without storing);
+ * read: stores nothing (GET, list, watch, and access and self reviews, which the API server answers without storing);
  * write: creates, changes or deletes an object, even with dryRun=All.
  */
 export const kubeApiAccess: Record<keyof KubeApi, 'read' | 'write'> = {
@@ -24,6 +24,7 @@ export const kubeApiAccess: Record<keyof KubeApi, 'read' | 'write'> = {
 	readPodLog: 'read',
 	subjectAccess: 'read',
 	selfAccess: 'read',
+	whoAmI: 'read',
 	listRoleBindings: 'read',
 	readClusterRoleBinding: 'read',
 	watch: 'read',

@@ -60,6 +60,8 @@ export type ReportVerdict = 'healthy' | 'broken' | 'incomplete' | 'not-found';
 export interface Collected {
 	generatedAt: string;
 	connection: Connection;
+	/** Who the API server took the collector for (SelfSubjectReview), when it could say. */
+	caller: {username: string; groups: string[]} | undefined;
 	/** The Multus found; `rolesRead` says whether its roles and bindings were read (else `roles` is empty). */
 	found: Found | undefined;
 	rolesRead: boolean;
@@ -220,9 +222,15 @@ async function collect(options: ReportOptions, env: FlowEnv, signal: AbortSignal
 	const client = context.facts.client!;
 	const samples = recorded!.samples;
 	const rec = recorded!;
+	// Who the API server takes the caller for (kubectl auth whoami): what the reader of a report needs to know of
+	// the collector's access, which the kubeconfig's user name does not say. Best effort: older servers lack it.
+	const caller = await client.whoAmI().catch((error: unknown) => {
+		if (fatal(error)) throw error;
+		return undefined;
+	});
 	// A getter: the pods are listed later, by Find and the checks.
 	const base = {
-		generatedAt, connection, samples, gaps, diagnosis: undefined, plan: undefined, planRefused: undefined,
+		generatedAt, connection, caller, samples, gaps, diagnosis: undefined, plan: undefined, planRefused: undefined,
 		get nodes() {
 			return rec.nodes();
 		},

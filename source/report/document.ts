@@ -57,7 +57,8 @@ export interface ReportDocument {
 	generatedAt: string;
 	tool: VersionInfo;
 	kubernetes: {version: string; server: string};
-	caller: {user: string; impersonating: string | null};
+	/** The kubeconfig user, and who the API server took it for (`kubectl auth whoami`; null when it could not say). */
+	caller: {user: string; impersonating: string | null; server: {username: string; groups: string[]} | null};
 	verdict: ReportVerdict;
 	summary: string;
 	multus: {
@@ -252,7 +253,7 @@ export function reportDocument(collected: Collected, tool: VersionInfo): ReportD
 		generatedAt: collected.generatedAt,
 		tool,
 		kubernetes: {version: connection.serverVersion, server: connection.server},
-		caller: {user: connection.user, impersonating: connection.impersonating ?? null},
+		caller: {user: connection.user, impersonating: connection.impersonating ?? null, server: collected.caller ?? null},
 		verdict: collected.verdict,
 		summary: collected.summary,
 		multus:

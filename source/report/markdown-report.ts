@@ -57,7 +57,9 @@ export function reportMarkdown(document: ReportDocument): string {
 		push(`- Identity: ${code(multus.identity.user)}${multus.perNodeCertificates ? ' (per-node certificates)' : ''}; pods ${multus.pods.ready}/${multus.pods.desired} ready${multus.managedBy ? `; managed by ${text(multus.managedBy)}` : ''}`);
 		push(`- Daemon log: start-up lines ${text(multus.daemonLog.startupLines)}${multus.daemonLog.source ? ` (${text(multus.daemonLog.source)})` : ''}`);
 	}
-	push(`- Collected by: kubeconfig user ${code(document.caller.user)}${document.caller.impersonating ? ` as ${code(document.caller.impersonating)}` : ''} at ${text(document.generatedAt)}, read-only`);
+	const seen = document.caller.server;
+	const server = seen ? `, whom the API server knows as ${code(seen.username)}${seen.groups.length > 0 ? ` (groups ${seen.groups.map(code).join(', ')})` : ''}` : '';
+	push(`- Collected by: kubeconfig user ${code(document.caller.user)}${document.caller.impersonating ? ` as ${code(document.caller.impersonating)}` : ''}${server} at ${text(document.generatedAt)}, read-only`);
 	push(redactionLine(document), '');
 
 	if (document.findings.length > 0) {

@@ -143,8 +143,10 @@ describe('report: broken thick', () => {
 
 			const requests = proxy.requests();
 			assert.ok(requests.length > 5, JSON.stringify(requests));
-			const notReads = requests.filter(r => r.method !== 'GET' && !(r.method === 'POST' && /^\/apis\/authorization\.k8s\.io\/v1\/(self)?subjectaccessreviews(\?|$)/.test(r.url)));
-			assert.deepEqual(notReads, [], 'every request a read or an access review');
+			const reviews = /^\/apis\/(authorization\.k8s\.io\/v1\/(self)?subjectaccessreviews|authentication\.k8s\.io\/v1\/selfsubjectreviews)(\?|$)/;
+			const notReads = requests.filter(r => r.method !== 'GET' && !(r.method === 'POST' && reviews.test(r.url)));
+			assert.deepEqual(notReads, [], 'every request a read, an access review or a self review (none stores anything)');
+			assert.equal(requests.filter(r => r.method === 'POST' && /selfsubjectreviews/.test(r.url)).length, 1, 'who the server takes the caller for, asked once');
 			assert.ok(requests.every(r => !/dryRun/.test(r.url)), 'no dry run either');
 			assert.ok(requests.some(r => /\/log\?/.test(r.url)), 'the logs were read');
 			assert.deepEqual(objectVersions(), versions);
@@ -217,7 +219,7 @@ describe('report: broken thick', () => {
 		assert.match(markdown, /^- checks pods-list-access, pods-watch-access, network-attachment-definitions-list-access, network-attachment-definitions-watch-access \(Forbidden\): `cannot create a SubjectAccessReview: subjectaccessreviews\.authorization\.k8s\.io is forbidden/m);
 		assert.match(markdown, /^- ✖ `MULTUS-LOG-001` `pods-forbidden-logs`: \d+ pods-forbidden line\(s\) in the 3 pod\(s\) read$/m);
 		assert.match(markdown, /^- \? `MULTUS-RBAC-001` `pods-list-access` \(blocking\): not judged \(see Not collected\)$/m);
-		assert.match(markdown, /^- Collected by: kubeconfig user `report-reader` /m);
+		assert.match(markdown, /^- Collected by: kubeconfig user `report-reader`, whom the API server knows as `system:serviceaccount:default:report-reader` \(groups `system:serviceaccounts`, `system:serviceaccounts:default`, `system:authenticated`\) at /m);
 		assert.match(markdown, /#### DaemonSet \(trimmed: no environment values\)/);
 		assert.deepEqual(objectVersions(), versions);
 	});

@@ -444,6 +444,13 @@ export class FakeCluster implements KubeApi {
 		});
 	}
 
+	/** Who the server takes the caller for (SelfSubjectReview). */
+	caller = {username: 'kubernetes-admin', groups: ['kubeadm:cluster-admins', 'system:authenticated']};
+
+	whoAmI(): Promise<{username: string; groups: string[]}> {
+		return this.call('whoAmI', [], 'create a SelfSubjectReview', () => clone(this.caller));
+	}
+
 	patchClusterRole(name: string, operations: JsonPatchOperation[], dryRun: boolean): Promise<V1ClusterRole> {
 		return this.call('patchClusterRole', [name, operations, dryRun], `patch ClusterRole ${name}`, () => {
 			const index = this.clusterRoles.findIndex(r => r.metadata?.name === name);

@@ -7,7 +7,7 @@ export function reportFixture(): ReportDocument {
 		generatedAt: '2026-12-01T13:00:00.000Z',
 		tool: {version: '0.1.0', commit: 'b22bbceb0807'},
 		kubernetes: {version: 'v1.36.3', server: 'https://[REDACTED-HOSTNAME-1]:6443'},
-		caller: {user: 'admin', impersonating: null},
+		caller: {user: 'admin', impersonating: null, server: {username: 'kubernetes-admin', groups: ['kubeadm:cluster-admins', 'system:authenticated']}},
 		verdict: 'broken',
 		summary: "Broken: the thick daemon's pod informer cannot list or watch pods at cluster scope.",
 		multus: {

@@ -66,6 +66,24 @@ describe('collectReport', () => {
 		assert.equal(cluster.callsOf('readPodLog').length, 3);
 	});
 
+	test('who collected it, as the API server sees the caller (SelfSubjectReview), beside the kubeconfig user; an older server that cannot say leaves it out, no gap', async () => {
+		const cluster = brokenThick();
+		cluster.caller = {username: 'oidc:jane@example.com', groups: ['platform-admins', 'system:authenticated']};
+		const collected = await collectReport(options, cluster.env(), new AbortController().signal);
+		assert.deepEqual(collected.caller, {username: 'oidc:jane@example.com', groups: ['platform-admins', 'system:authenticated']});
+		const {markdown, document} = reportOutputs(collected, true, false);
+		assert.deepEqual(document.caller, {user: 'admin', impersonating: null, server: {username: 'oidc:jane@example.com', groups: ['platform-admins', 'system:authenticated']}});
+		assert.match(markdown, /^- Collected by: kubeconfig user `admin`, whom the API server knows as `oidc:jane@example\.com` \(groups `platform-admins`, `system:authenticated`\) at /m);
+
+		const older = brokenThick().fault('whoAmI', {error: new MultusError('NotFound', 'the server could not find the requested resource (selfsubjectreviews.authentication.k8s.io)', {status: 404})});
+		const without = await collectReport(options, older.env(), new AbortController().signal);
+		assert.equal(without.caller, undefined);
+		assert.deepEqual(without.gaps, []);
+		const outputs = reportOutputs(without, true, false);
+		assert.equal(outputs.document.caller.server, null);
+		assert.match(outputs.markdown, /^- Collected by: kubeconfig user `admin` at /m);
+	});
+
 	test('healthy thick: healthy, no fix', async () => {
 		const collected = await collectReport(options, healthyThick().env(), new AbortController().signal);
 		assert.equal(collected.verdict, 'healthy');
