@@ -243,6 +243,11 @@ export interface Outcome {
 export interface ChangedThrough {
 	through: string;
 	outcome: Outcome;
+	/**
+	 * What that run wrote, for this run to see through its own connection before it takes the outcome as its own
+	 * (a uid is the server's word: another cluster could claim it): the restart it stamped, the rules it left.
+	 */
+	wrote: {restartedAt?: string; role?: string; rulesAfter?: V1PolicyRule[]};
 }
 
 export interface FailureInfo {

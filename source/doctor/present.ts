@@ -145,6 +145,8 @@ export const say = {
 	declined: (interactive: boolean) => (interactive ? 'Declined: nothing was changed.' : 'Nothing was changed: without a terminal, changes need --yes (or use --dry-run to preview).'),
 	waitingForSameMultus: (through: string) => `Context ${through} reaches the same Multus and comes first: waiting for it (one change, not two).`,
 	waitingForEarlierContext: (context: string) => `Waiting for context ${context} to find its Multus: it comes first, and a Multus two contexts reach is changed once, through the first.`,
+	sameMultusNotSeen: (through: string, ds: MultusDaemonSet) =>
+		`Context ${through} named the same DaemonSet uid${ds.uid ? ` (${ds.uid})` : ''}, but its change is not seen through this context (DaemonSet ${dsName(ds)} without its restart, or its role without its rules): planning on its own.`,
 	changedThrough: (through: string, ds: MultusDaemonSet | undefined, message: string) =>
 		`Context ${through} reaches the same Multus${ds ? ` (DaemonSet ${dsName(ds)}${ds.uid ? `, uid ${ds.uid}` : ''})` : ''}, and its outcome is this one's (one change, not two): ${message}`,
 	conflictWhilePlanning: (role: string) => `ClusterRole ${role} changed while the doctor was planning (someone else wrote it): re-reading it and planning again.`,

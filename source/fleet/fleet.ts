@@ -116,6 +116,8 @@ export async function runFleet(options: DoctorOptions & {fleet: FleetOptions}, c
 		const dispatch = (event: DoctorEvent) => {
 			if (event.type === 'found') turns.found(name, event.found.daemonSet.uid);
 			if (event.type === 'step-started' && (event.step === 'patch' || event.step === 'restart')) turns.wrote(name);
+			if (event.type === 'patched' && !event.patch.dryRun) turns.left(name, {role: event.patch.role, rulesAfter: event.patch.rulesAfter});
+			if (event.type === 'restarted' && !event.restart.dryRun) turns.left(name, {restartedAt: event.restart.restartedAt});
 			io.dispatch({type: 'context-event', context: name, event, at: now()});
 		};
 		let outcome: Outcome;
@@ -190,6 +192,7 @@ export function multusTurns(order: readonly string[]) {
 	const uidOf = new Map<string, string | null>();
 	const ended = new Map<string, Outcome>();
 	const wrote = new Set<string>();
+	const writes = new Map<string, ChangedThrough['wrote']>();
 	const pending: Array<{name: string; uid: string; resolve: (changed: ChangedThrough | undefined) => void}> = [];
 
 	/** Undefined while a context before `name` may still reach the same Multus; else what `name` does. */
@@ -205,7 +208,7 @@ export function multusTurns(order: readonly string[]) {
 			}
 			if (theirs !== uid) continue;
 			const own = outcome.verdict === 'failed' && !wrote.has(earlier);
-			if (!own) changed ??= {through: earlier, outcome};
+			if (!own) changed ??= {through: earlier, outcome, wrote: writes.get(earlier) ?? {}};
 		}
 		return {changed};
 	};
@@ -226,6 +229,10 @@ export function multusTurns(order: readonly string[]) {
 		/** `name` started a write (patch or restart): its outcome is about the cluster, whatever it is. */
 		wrote(name: string) {
 			wrote.add(name);
+		},
+		/** What `name`'s write left: the rules of the role it patched or created, the restart it stamped. */
+		left(name: string, what: ChangedThrough['wrote']) {
+			writes.set(name, {...writes.get(name), ...what});
 		},
 		/** `name` ended. */
 		ended(name: string, outcome: Outcome) {

@@ -47,5 +47,13 @@ export function withRbacSnapshot(client: KubeApi): KubeApi {
 		// One the list does not hold (created since, or the list failed): the cluster answers, in its own words.
 		return list ? list.then(roles => roles.find(role => role.metadata?.name === name) ?? read(), read) : read();
 	});
+	Object.defineProperty(wrapped, forget, {value: () => kept.clear()});
 	return wrapped as unknown as KubeApi;
+}
+
+const forget = Symbol('forget the snapshot');
+
+/** Ends `client`'s snapshot, if it keeps one: its next reads ask the cluster (after a wait, when others may have written). */
+export function endSnapshot(client: KubeApi): void {
+	(client as unknown as {[forget]?: () => void})[forget]?.();
 }

@@ -2,9 +2,10 @@ import type {V1ClusterRole, V1ClusterRoleBinding, V1PolicyRule} from '@kubernete
 import {stringify} from 'yaml';
 import {MultusError} from '../../errors.js';
 import {ExitCode} from '../../exit-codes.js';
-import type {KubeApi} from '../../kube/client.js';
+import {restartedAtAnnotation, type KubeApi} from '../../kube/client.js';
+import {endSnapshot} from '../../kube/snapshot.js';
 import {managedBy, optedOutOfAutoupdate} from '../../multus/discovery.js';
-import {aggregationSources, missingRules, planRolePatch, type RolePatchPlan} from '../../multus/rbac.js';
+import {aggregationSources, missingRules, planRolePatch, rulesCover, type RolePatchPlan} from '../../multus/rbac.js';
 import {chooseFixTarget, describeGrantee, type FixTarget} from '../../multus/subjects.js';
 import {blockingRules, requiredRules} from '../../multus/requirements.js';
 import {finding} from '../../multus/findings.js';
@@ -22,7 +23,10 @@ export const planStep: Step = {
 		if (!context.options.check && context.options.dryRun === 'none') {
 			// In a fleet that reaches this Multus through another context too, one of them changes it.
 			const changed = await context.changeTurn(found);
-			if (changed) return throughOutcome(changed, found);
+			// Another context may have written while this one waited: what follows reads the cluster again.
+			if (changed) endSnapshot(clientOf(context));
+			if (changed && (await seenHere(clientOf(context), found, changed))) return throughOutcome(changed, found);
+			if (changed) context.emit({type: 'note', note: say.sameMultusNotSeen(changed.through, found.daemonSet)});
 			// Ctrl-C while it waited for its turn: nothing more is read.
 			if (context.signal.aborted) throw new Cancelled();
 		}
@@ -52,6 +56,23 @@ class RoleChangedWhilePlanning extends Error {
 	) {
 		super(conflict.message);
 	}
+}
+
+/**
+ * Whether the other run's change is there through this run's own connection: the same DaemonSet (uid) carrying its
+ * restart, and the rules it left on its role. A run that wrote nothing claims no change: nothing to see.
+ */
+async function seenHere(client: KubeApi, found: Found, {wrote}: ChangedThrough): Promise<boolean> {
+	const ds = found.daemonSet;
+	if (wrote.restartedAt !== undefined) {
+		const now = await client.readDaemonSet(ds.namespace, ds.name);
+		if (now.metadata?.uid !== ds.uid || now.spec?.template.metadata?.annotations?.[restartedAtAnnotation] !== wrote.restartedAt) return false;
+	}
+	if (wrote.role !== undefined) {
+		const role = await client.readClusterRole(wrote.role).catch(() => undefined);
+		if (!role || !(wrote.rulesAfter ?? []).every(rule => rulesCover(role.rules ?? [], rule))) return false;
+	}
+	return true;
 }
 
 /** This run's outcome when another run of the fleet made its change: that run's, saying so. */

@@ -227,6 +227,20 @@ describe('fleet: one Multus reached through two contexts (the same DaemonSet uid
 		assert.equal(run.exitCode, ExitCode.ProblemFound);
 	});
 
+	test('a cluster that names another\'s DaemonSet uid is not taken at its word: the change must be seen through the context\'s own connection', async () => {
+		const real = brokenThick();
+		const claimer = brokenThick();
+		// Another cluster whose DaemonSet carries the same uid (a server can say anything): its context waits, then
+		// looks for the first one's restart and rules through its own connection, does not see them, and fixes its own.
+		claimer.daemonSet('kube-system', 'kube-multus-ds')!.metadata!.uid = real.daemonSet('kube-system', 'kube-multus-ds')!.metadata!.uid;
+		const run = await runFleetOn({a: real, b: claimer}, {yes: true});
+		assert.deepEqual([run.outcomes['a']!.verdict, run.outcomes['b']!.verdict, run.outcomes['b']!.through], ['fixed', 'fixed', undefined]);
+		assert.deepEqual([patched(real), restarted(real), patched(claimer), restarted(claimer)], [1, 1, 1, 1]);
+		const notes = run.events.flatMap(event => (event.type === 'context-event' && event.context === 'b' && event.event.type === 'note' ? [event.event.note] : []));
+		assert.ok(notes.some(note => /^Context a named the same DaemonSet uid \(uid-kube-multus-ds-\d+\), but its change is not seen through this context .*: planning on its own\.$/.test(note)), notes.join('\n'));
+		assert.ok(grantsPods(claimer));
+	});
+
 	test('--check and --dry-run: each context diagnoses and plans on its own; nothing is shared or waited for', async () => {
 		for (const options of [{check: true}, {dryRun: 'server' as const, yes: true}]) {
 			const shared = brokenThick();

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import {describe, test} from 'node:test';
 import {MultusError} from '../../../source/errors.js';
-import {withRbacSnapshot} from '../../../source/kube/snapshot.js';
+import {endSnapshot, withRbacSnapshot} from '../../../source/kube/snapshot.js';
 import {brokenThick} from '../../helpers/fake-multus.js';
 import {runFlow} from '../../helpers/flow.js';
 
@@ -19,6 +19,20 @@ describe('the RBAC snapshot (one read of the RBAC lists until a write)', () => {
 		assert.equal(cluster.callsOf('listClusterRoles').length, 1);
 		assert.equal(cluster.callsOf('listClusterRoleBindings').length, 1);
 		assert.equal(cluster.callsOf('readDaemonSet').length, 2);
+	});
+
+	test('endSnapshot: the next reads ask the cluster (what another writer changed meanwhile is seen); a client without a snapshot is left as it is', async () => {
+		const cluster = brokenThick();
+		const client = withRbacSnapshot(cluster);
+		await client.listClusterRoles();
+		await client.readClusterRole('multus');
+		cluster.writeRole('multus', role => role.rules!.push({apiGroups: [''], resources: ['pods'], verbs: ['list']}));
+		assert.equal((await client.readClusterRole('multus')).rules!.length, (await cluster.readClusterRole('multus')).rules!.length - 1, 'kept: the old role');
+		endSnapshot(client);
+		assert.deepEqual((await client.readClusterRole('multus')).rules, (await cluster.readClusterRole('multus')).rules);
+		await client.listClusterRoles();
+		assert.equal(cluster.callsOf('listClusterRoles').length, 2);
+		endSnapshot(cluster);
 	});
 
 	test('a ClusterRole read by name twice is read once; while the whole list is kept, it comes from the list', async () => {
