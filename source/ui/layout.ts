@@ -149,7 +149,10 @@ export interface StepLog {
 	entries: LogEntry[];
 	/** Index in stepIds of the first step not printed yet. */
 	cursor: number;
-	/** While the question waits with the plan printed above: what else was printed above it. */
+	/**
+	 * Set once the plan was printed before it was finished with (arrangeLog), until it is planned again: what else
+	 * was printed with it.
+	 */
 	above?: {patch: boolean; effects: boolean};
 }
 
@@ -182,7 +185,7 @@ export function advanceStepLog(log: StepLog, state: DoctorState): StepLog {
 		cursor++;
 	}
 	if (added.length === 0 && cursor === log.cursor) return log;
-	return {entries: [...log.entries, ...added], cursor, ...(cursor === confirmIndex && log.above ? {above: log.above} : {})};
+	return {entries: [...log.entries, ...added], cursor, ...(reopened === -1 && log.above ? {above: log.above} : {})};
 }
 
 type Unkeyed<T> = T extends unknown ? Omit<T, 'key'> : never;
@@ -376,6 +379,11 @@ export function printedLayout(state: DoctorState): LiveLayout {
  */
 export function arrangeLog(log: StepLog, state: DoctorState, mode: ViewMode, size: ViewSize, extras: LiveExtras = {}): StepLog {
 	let next = advanceStepLog(log, state);
+	// A plan printed early had no reason to carry its patch; at an end where nothing was applied it has one (the
+	// fix to copy, as a plan printed at the end shows it): printed then, once, above the outcome.
+	if (state.outcome && next.above && !next.above.patch && state.plan && !state.plan.patch.empty && showPlanPatch(state, false)) {
+		return appended(next, {kind: 'plan-patch', state}, {above: {...next.above, patch: true}});
+	}
 	// The plan is final once planned: from then on until the answer, it may go above the question.
 	const deciding = isAsking(state) || (state.current === 'plan' && state.steps.plan === 'running' && !state.cancelling && !state.outcome);
 	if (!deciding || !state.plan || next.cursor < planIndex || next.cursor > confirmIndex) return next;

@@ -138,12 +138,19 @@ describe('a short terminal: what goes above the question', () => {
 		assert.ok(layout.rows <= 9, `${layout.rows} rows`);
 	});
 
-	test('the answer ends it: the plan is not printed again, the question is printed as answered', () => {
+	test('declined: the plan is not printed again; the fix to copy (its JSON patch) is printed once, above the outcome', () => {
 		let log = arrangeLog(emptyStepLog, asking, defaultMode, size(80, 24));
 		const declined = stateAfter([...untilConfirm, ...afterDecline]);
 		log = arrangeLog(log, declined, defaultMode, size(80, 24));
-		assert.deepEqual(printed(log), ['header', 'connect', 'find', 'detect', 'plan', 'confirm', 'patch', 'restart', 'rollout', 'verify']);
-		assert.equal(log.above, undefined);
+		assert.deepEqual(printed(log), ['header', 'connect', 'find', 'detect', 'plan', 'confirm', 'patch', 'restart', 'rollout', 'verify', 'plan-patch']);
+		assert.equal(arrangeLog(log, declined, defaultMode, size(80, 24)), log);
+		// Asked for while deciding: already printed, not again.
+		let withPatch = arrangeLog(emptyStepLog, asking, defaultMode, size(80, 24, true));
+		withPatch = arrangeLog(withPatch, declined, defaultMode, size(80, 24, true));
+		assert.equal(printed(withPatch).filter(kind => kind === 'plan-patch').length, 0);
+		// A tall terminal printed the plan at the answer, as it always did: no extra entry.
+		const tall = arrangeLog(arrangeLog(emptyStepLog, asking, defaultMode, size(100, 70)), declined, defaultMode, size(100, 70));
+		assert.deepEqual(printed(tall).slice(-2), ['rollout', 'verify']);
 	});
 });
 

@@ -9,7 +9,7 @@ import type {DoctorEvent} from '../../source/doctor/machine.js';
 import type {Outcome, Plan} from '../../source/doctor/model.js';
 import type {DoctorIO} from '../../source/doctor/runner.js';
 import {App} from '../../source/ui/app.js';
-import {doctorOptions, fixedOutcome, largeRollout, patchToRollout, plan, rolloutToEnd, untilConfirm} from '../helpers/doctor-fixtures.js';
+import {afterDecline, declinedOutcome, doctorOptions, fixedOutcome, largeRollout, patchToRollout, plan, rolloutToEnd, untilConfirm} from '../helpers/doctor-fixtures.js';
 import {renderInTerminal, type TerminalRun} from './terminal.js';
 
 const pause = async (ms = 2) =>
@@ -29,6 +29,15 @@ function steppedFlow(options: {plan?: Plan; rollout?: DoctorEvent[]} = {}) {
 		}
 		const yes = await io.confirm(thePlan);
 		answers.push(yes);
+		if (!yes) {
+			for (const event of afterDecline.slice(0, -1)) {
+				io.dispatch(event);
+				// eslint-disable-next-line no-await-in-loop
+				await pause();
+			}
+			io.dispatch({type: 'finished', outcome: declinedOutcome});
+			return declinedOutcome;
+		}
 		for (const event of [{type: 'confirm-answered', yes} as DoctorEvent, ...patchToRollout.slice(1), ...(options.rollout ?? []), ...rolloutToEnd.slice(0, -1)]) {
 			io.dispatch(event);
 			// eslint-disable-next-line no-await-in-loop
@@ -100,6 +109,26 @@ describe('a terminal shorter than the plan and the question', () => {
 			}
 		});
 	}
+
+	test('80x24, declined: the fix to copy is printed once above the outcome; every frame fits', async () => {
+		const {run, exits} = start(80, 24);
+		try {
+			await run.waitFor('[y/N]');
+			await run.type('n');
+			await run.waitFor('Declined: nothing was changed.');
+			await pause(20);
+			assertFits(run);
+			assert.deepEqual(exits, [1]);
+			const text = run.screen.text();
+			assert.equal(count(text, 'JSON patch:'), 1, text);
+			assert.equal(count(text, 'Same fix for kubectl auth reconcile'), 1);
+			assert.ok(text.indexOf('JSON patch:') > text.indexOf('✔ Confirm'), 'under the answer, above the outcome');
+			for (const title of stepTitles) assert.equal(count(text, new RegExp(`^[✔✖·–?] ${title}\\b`)), 1, `${title} once:\n${text}`);
+			assert.equal(count(text, '[y/N]'), 0);
+		} finally {
+			run.unmount();
+		}
+	});
 
 	test('a tall terminal keeps the plan beside the question, and d toggles the patch there', async () => {
 		const {run} = start(100, 70);
