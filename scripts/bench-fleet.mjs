@@ -5,13 +5,17 @@
 // credentials. Targets (issue 16): the 20 in under 2 s, at most 1.5 x the slowest single context; peak memory is
 // reported (the kernel's max RSS, /usr/bin/time). Wall time is measured here, from spawn to exit, of bin/kubectl-multus
 // run directly (kubectl's own hand-over, the same for both, left out).
-//   node scripts/bench-fleet.mjs [--runs 5] [--contexts 20] [--out FILE] [--keep] [--reuse]
+//   node scripts/bench-fleet.mjs [--runs 5] [--contexts 20] [--out FILE] [--keep] [--reuse] [--rtt MS] [--floor]
 // --keep leaves the clusters up and the kubeconfig in place (its path is printed); --reuse starts none that answer.
 // --rtt MS puts a proxy in front of each cluster that holds every chunk MS/2 each way (a network's round trip; the
 // clusters are on loopback, where a context's time is all CPU and the fleet's concurrency has nothing to overlap).
 // Clusters: FLEET_CLUSTERS=a,b,c names them (default CLUSTER_NAME-fleet-1..3, CLUSTER_NAME default bench).
-import {execFileSync} from 'node:child_process';
-import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
+// --floor also measures what the transport alone costs per context: each cluster's requests, recorded from one
+// doctor run (method, path, body), sent again by a bare node:http2 client (one TLS session per context, the context's
+// own certificates, every answer parsed) for 1 and for `--contexts` contexts at once: its CPU per further context is
+// the least any Node client pays for what the doctor asks, before it decides anything.
+import {execFileSync, spawnSync} from 'node:child_process';
+import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {parseArgs} from 'node:util';
@@ -20,7 +24,7 @@ import {parse} from 'yaml';
 import {byteProxy, load, log, median, timed} from './bench-lib.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const {values: options} = parseArgs({options: {runs: {type: 'string', default: '5'}, contexts: {type: 'string', default: '20'}, out: {type: 'string'}, keep: {type: 'boolean', default: false}, reuse: {type: 'boolean', default: false}, rtt: {type: 'string', default: '0'}}});
+const {values: options} = parseArgs({options: {runs: {type: 'string', default: '5'}, contexts: {type: 'string', default: '20'}, out: {type: 'string'}, keep: {type: 'boolean', default: false}, reuse: {type: 'boolean', default: false}, rtt: {type: 'string', default: '0'}, floor: {type: 'boolean', default: false}}});
 const base = process.env.CLUSTER_NAME ?? 'bench';
 const names = (process.env.FLEET_CLUSTERS ?? `${base}-fleet-1,${base}-fleet-2,${base}-fleet-3`).split(',');
 const scenarios = ['broken-thick', 'healthy-thick', 'rke2-thick'];
@@ -82,7 +86,7 @@ try {
 	for (const [index, name] of names.entries()) {
 		const samples = [];
 		for (let run = 0; run < runs; run++) samples.push(await doctor(['--context', contexts[index].name]));
-		single.push({cluster: name, scenario: scenarios[index], exit: samples[0].code, wallMs: median(samples.map(sample => sample.ms)), rssKB: median(samples.map(sample => sample.rssKB)), samplesMs: samples.map(sample => Math.round(sample.ms))});
+		single.push({cluster: name, scenario: scenarios[index], exit: samples[0].code, wallMs: median(samples.map(sample => sample.ms)), rssKB: median(samples.map(sample => sample.rssKB)), cpuS: median(samples.map(sample => sample.cpuS)), samplesMs: samples.map(sample => Math.round(sample.ms))});
 		log(`single ${name} (${scenarios[index]}): median ${Math.round(single.at(-1).wallMs)} ms, exit ${samples[0].code}`);
 	}
 	const fleet = [];
@@ -92,6 +96,7 @@ try {
 		fleet.push({ms: sample.ms, rssKB: sample.rssKB, cpuS: sample.cpuS, exit: sample.code, contexts: report.contexts.length, perContextMs: report.contexts.map(context => Math.round((context.seconds ?? 0) * 1000)), exitCodes: report.summary.byExitCode});
 		log(`fleet of ${report.contexts.length}: ${Math.round(sample.ms)} ms, peak RSS ${Math.round(sample.rssKB / 1024)} MiB, exit ${sample.code}`);
 	}
+	const floor = options.floor ? measureFloor(fleetConfig, contexts.slice(0, names.length).map(context => context.name), env) : undefined;
 	const slowest = Math.max(...single.map(one => one.wallMs));
 	const fleetMs = median(fleet.map(sample => sample.ms));
 	const summary = {
@@ -102,8 +107,11 @@ try {
 		single,
 		fleet: {medianMs: fleetMs, minMs: Math.min(...fleet.map(sample => sample.ms)), maxMs: Math.max(...fleet.map(sample => sample.ms)), peakRssKB: Math.max(...fleet.map(sample => sample.rssKB)), runs: fleet},
 		slowestSingleMs: slowest,
+		// The tool's own CPU (rusage, user + system): what each further context adds on top of one alone.
+		cpu: {singleS: median(single.map(one => one.cpuS)), fleetS: median(fleet.map(sample => sample.cpuS))},
 		ratio: fleetMs / slowest,
 		targets: {under2s: fleetMs < 2000, atMost1_5x: fleetMs <= 1.5 * slowest},
+		...(floor ? {floor} : {}),
 	};
 	summary.met = summary.targets.under2s && summary.targets.atMost1_5x && fleet.every(sample => sample.contexts === count);
 	if (options.out) writeFileSync(options.out, `${JSON.stringify(summary, null, 2)}\n`);
@@ -113,6 +121,8 @@ try {
 	for (const one of single) process.stdout.write(`| one context alone: ${one.scenario} | ${ms(one.wallMs)} (${one.samplesMs.join(', ')}) | ${Math.round(one.rssKB / 1024)} MiB | ${one.exit} |\n`);
 	process.stdout.write(`| ${count} contexts at once | ${ms(fleetMs)} (${fleet.map(sample => Math.round(sample.ms)).join(', ')}) | ${Math.round(summary.fleet.peakRssKB / 1024)} MiB (max of the runs) | ${fleet[0].exit} |\n`);
 	process.stdout.write(`\nTargets: under 2 s ${summary.targets.under2s ? 'met' : 'MISSED'} (${ms(fleetMs)}); at most 1.5 x the slowest single context ${summary.targets.atMost1_5x ? 'met' : 'MISSED'} (${summary.ratio.toFixed(2)} x ${ms(slowest)}). Load at the end: ${summary.load.join(' ')}\n`);
+	process.stdout.write(`CPU (rusage, user + system, medians): one context ${summary.cpu.singleS.toFixed(2)} s, ${count} at once ${summary.cpu.fleetS.toFixed(2)} s: ${((summary.cpu.fleetS - summary.cpu.singleS) * 1000 / (count - 1)).toFixed(1)} ms per further context; 1.5 x needs the wall time per further context at most ${ms((0.5 * slowest) / (count - 1))}.\n`);
+	if (floor) process.stdout.write(`\nThe transport alone (--floor: ${floor.requestsPerContext.join(', ')} requests per context of each cluster, as the doctor sent them, from a bare node:http2 client; ${runs} runs each, interleaved): one context ${ms(floor.oneCpuMs)} of CPU, ${count} at once ${ms(floor.allCpuMs)}: ${floor.perContextCpuMs.toFixed(1)} ms of CPU per further context.\n`);
 	process.exitCode = summary.met ? 0 : 1;
 	for (const proxy of proxies) void proxy.close();
 } finally {
@@ -125,4 +135,85 @@ try {
 		}
 	}
 	if (!options.keep) rmSync(dir, {recursive: true, force: true});
+}
+
+/**
+ * The least a Node client pays per context for the doctor's requests: they are recorded from one doctor run per
+ * cluster (undici's diagnostics channel: method, path, body) and sent again, one context after the other in each
+ * context and all contexts at once, over one node:http2 session per context with that context's TLS material; each
+ * answer is read whole and parsed as JSON, as the doctor must. No credentials plugin, proxy or timeout handling: a
+ * floor, not a client. CPU is the replaying process's own (user + system).
+ */
+function measureFloor(fleetConfig, firstContexts, env) {
+	const recorder = path.join(dir, 'record-requests.cjs');
+	writeFileSync(recorder, `const dc = require('node:diagnostics_channel'); const seen = [];
+dc.subscribe('undici:request:create', ({request}) => seen.push({method: request.method, path: request.path, body: typeof request.body === 'string' ? request.body : Buffer.isBuffer(request.body) ? request.body.toString('utf8') : null}));
+process.on('exit', () => require('node:fs').writeFileSync(process.env.FLOOR_RECORD, JSON.stringify(seen)));
+`);
+	const bundle = path.join(root, 'dist/bundle/kubectl-multus.cjs');
+	const recorded = firstContexts.map((context, index) => {
+		const file = path.join(dir, `requests-${index}.json`);
+		spawnSync(process.execPath, ['-r', recorder, bundle, 'doctor', '--context', context, '--check', '-o', 'json'], {env: {...env, FLOOR_RECORD: file}, stdio: 'ignore'});
+		return JSON.parse(readFileSync(file, 'utf8'));
+	});
+	const replayer = path.join(dir, 'replay.mjs');
+	writeFileSync(replayer, `import {readFileSync} from 'node:fs';
+import http2 from 'node:http2';
+const [config, recordedFile, countText] = process.argv.slice(2);
+const kubeconfig = JSON.parse(readFileSync(config, 'utf8'));
+const recorded = JSON.parse(readFileSync(recordedFile, 'utf8'));
+const started = process.cpuUsage();
+let refused = 0;
+const material = (file, data) => (file ? readFileSync(file) : data ? Buffer.from(data, 'base64') : undefined);
+async function context(index) {
+	const named = kubeconfig.contexts[index].context;
+	const cluster = kubeconfig.clusters.find(c => c.name === named.cluster).cluster;
+	const user = kubeconfig.users.find(u => u.name === named.user).user;
+	const session = http2.connect(cluster.server, {
+		ca: material(cluster['certificate-authority'], cluster['certificate-authority-data']),
+		cert: material(user['client-certificate'], user['client-certificate-data']),
+		key: material(user['client-key'], user['client-key-data']),
+	});
+	const headers = {accept: 'application/json', 'user-agent': 'bench-fleet-floor', ...(user.token ? {authorization: 'Bearer ' + user.token} : {})};
+	for (const request of recorded[index % recorded.length]) {
+		await new Promise((resolve, reject) => {
+			const stream = session.request({':method': request.method, ':path': request.path, ...headers, ...(request.body ? {'content-type': 'application/json'} : {})});
+			const chunks = [];
+			stream.on('response', answer => {
+				if (answer[':status'] < 200 || answer[':status'] > 299) refused++;
+			});
+			stream.on('data', chunk => chunks.push(chunk));
+			stream.on('end', () => {
+				const text = Buffer.concat(chunks).toString('utf8');
+				try { JSON.parse(text); } catch { /* a log is text */ }
+				resolve();
+			});
+			stream.on('error', reject);
+			stream.end(request.body ?? undefined);
+		});
+	}
+	session.close();
+}
+await Promise.all(Array.from({length: Number(countText)}, (_, index) => context(index)));
+const used = process.cpuUsage(started);
+process.stdout.write(JSON.stringify({cpuMs: (used.user + used.system) / 1000, refused}));
+`);
+	const recordedFile = path.join(dir, 'requests.json');
+	writeFileSync(recordedFile, JSON.stringify(recorded));
+	// Every answer must be the one the doctor got (2xx): a refused request would cost the server, and this, less.
+	const replay = contextsAtOnce => {
+		const {cpuMs, refused} = JSON.parse(execFileSync(process.execPath, [replayer, fleetConfig, recordedFile, String(contextsAtOnce)], {encoding: 'utf8'}));
+		if (refused > 0) throw new Error(`floor: ${refused} of the replayed requests were refused`);
+		return cpuMs;
+	};
+	const one = [];
+	const all = [];
+	for (let run = 0; run < runs; run++) {
+		one.push(replay(1));
+		all.push(replay(count));
+	}
+	const oneCpuMs = median(one);
+	const allCpuMs = median(all);
+	log(`floor: one context ${Math.round(oneCpuMs)} ms of CPU, ${count} at once ${Math.round(allCpuMs)} ms`);
+	return {requestsPerContext: recorded.map(list => list.length), oneCpuMs, allCpuMs, perContextCpuMs: (allCpuMs - oneCpuMs) / (count - 1), oneRunsMs: one.map(Math.round), allRunsMs: all.map(Math.round)};
 }
