@@ -1,7 +1,7 @@
 // The guided doctor in a real terminal (tmux), run as `kubectl multus doctor` through kubectl's plugin mechanism.
 import assert from 'node:assert/strict';
 import {after, describe, test} from 'node:test';
-import {applyScenario, canI, deleteScenario, kubectl, kubectlJson, kubectlPath, podsListWatch, snapshot, testEnv, waitFor, multusServiceAccount as multus} from '../helpers/cluster.js';
+import {applyScenario, canI, createSharedPodsRole, deleteScenario, kubectl, kubectlJson, kubectlPath, podsListWatch, snapshot, testEnv, waitFor, multusServiceAccount as multus} from '../helpers/cluster.js';
 import {startTerminal} from '../helpers/tmux.js';
 
 
@@ -83,20 +83,7 @@ describe('interactive doctor in a terminal', () => {
 		const dedicated = 'kubectl-multus:kube-system:kube-multus-ds';
 		t.after(() => kubectl(['delete', 'clusterrole,clusterrolebinding', 'aaa-shared-pods', dedicated, '--ignore-not-found']));
 		// Sorted first and about pods, bound to webapp too: the doctor leaves it and creates a role of its own.
-		kubectl(['create', '-f', '-'], JSON.stringify({
-			apiVersion: 'v1',
-			kind: 'List',
-			items: [
-				{apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: {name: 'aaa-shared-pods'}, rules: [{apiGroups: [''], resources: ['pods'], verbs: ['get']}]},
-				{
-					apiVersion: 'rbac.authorization.k8s.io/v1',
-					kind: 'ClusterRoleBinding',
-					metadata: {name: 'aaa-shared-pods'},
-					roleRef: {apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'aaa-shared-pods'},
-					subjects: [{kind: 'ServiceAccount', name: 'multus', namespace: 'kube-system'}, {kind: 'ServiceAccount', name: 'webapp', namespace: 'default'}],
-				},
-			],
-		}));
+		createSharedPodsRole();
 		await waitFor('multus may get pods through aaa-shared-pods', () => canI('get', 'pods', multus));
 		const rows = 20;
 		const terminal = startTerminal([kubectlPath, 'multus', 'doctor'], testEnv, {columns: 120, rows});

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import {spawnSync} from 'node:child_process';
 import {after, describe, test} from 'node:test';
-import {applyScenario, deleteScenario, kubectl, kubectlJson, kubectlPath, multusServiceAccount, runPlugin, testEnv, waitFor} from '../helpers/cluster.js';
+import {applyScenario, createSharedPodsRole, deleteScenario, kubectl, kubectlJson, kubectlPath, multusServiceAccount, runPlugin, testEnv, waitFor} from '../helpers/cluster.js';
 
 const webapp = 'system:serviceaccount:default:webapp';
 const dedicated = 'kubectl-multus:kube-system:kube-multus-ds';
@@ -27,20 +27,7 @@ describe('a role Multus shares with another subject (aaa-shared-pods)', () => {
 	test('doctor --yes fixes Multus without giving webapp anything; undo takes Multus\'s own role away again', async () => {
 		applyScenario('broken-thick');
 		// Sorted first and already about pods: the role the doctor would patch.
-		kubectl(['create', '-f', '-'], JSON.stringify({
-			apiVersion: 'v1',
-			kind: 'List',
-			items: [
-				{apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: {name: 'aaa-shared-pods'}, rules: [{apiGroups: [''], resources: ['pods'], verbs: ['get']}]},
-				{
-					apiVersion: 'rbac.authorization.k8s.io/v1',
-					kind: 'ClusterRoleBinding',
-					metadata: {name: 'aaa-shared-pods'},
-					roleRef: {apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'aaa-shared-pods'},
-					subjects: [{kind: 'ServiceAccount', name: 'multus', namespace: 'kube-system'}, {kind: 'ServiceAccount', name: 'webapp', namespace: 'default'}],
-				},
-			],
-		}));
+		createSharedPodsRole();
 		await waitFor('webapp may get pods', () => can(webapp, 'get'));
 		assert.equal(can(webapp, 'watch'), false);
 		const shared = JSON.stringify(kubectlJson(['get', 'clusterrole', 'aaa-shared-pods']).rules);

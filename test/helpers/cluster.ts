@@ -156,3 +156,24 @@ export function secondsToReady(daemon: DaemonStatus): number | undefined {
 	if (!daemon.readyAt || !daemon.startedAt) return undefined;
 	return (Date.parse(daemon.readyAt) - Date.parse(daemon.startedAt)) / 1000;
 }
+
+/**
+ * ClusterRole aaa-shared-pods (get pods; sorted first and about pods, so the doctor's choice) bound to Multus and to
+ * default/webapp too: a role the doctor must not widen, so it creates one of Multus's own.
+ */
+export function createSharedPodsRole(): void {
+	kubectl(['create', '-f', '-'], JSON.stringify({
+		apiVersion: 'v1',
+		kind: 'List',
+		items: [
+			{apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: {name: 'aaa-shared-pods'}, rules: [{apiGroups: [''], resources: ['pods'], verbs: ['get']}]},
+			{
+				apiVersion: 'rbac.authorization.k8s.io/v1',
+				kind: 'ClusterRoleBinding',
+				metadata: {name: 'aaa-shared-pods'},
+				roleRef: {apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'aaa-shared-pods'},
+				subjects: [{kind: 'ServiceAccount', name: 'multus', namespace: 'kube-system'}, {kind: 'ServiceAccount', name: 'webapp', namespace: 'default'}],
+			},
+		],
+	}));
+}
