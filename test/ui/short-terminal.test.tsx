@@ -18,7 +18,8 @@ const pause = async (ms = 2) =>
 	});
 
 /** The broken-thick run, one event at a time with a pause after each, so that every state is drawn. */
-function steppedFlow(options: {plan?: Plan; rollout?: DoctorEvent[]} = {}) {
+/** `rolloutSeen`: the flow goes on past `rollout`'s events only once it resolves (the test saw them drawn). */
+function steppedFlow(options: {plan?: Plan; rollout?: DoctorEvent[]; rolloutSeen?: Promise<unknown>} = {}) {
 	const thePlan = options.plan ?? plan;
 	const answers: boolean[] = [];
 	const flow = async (_options: unknown, io: DoctorIO): Promise<Outcome> => {
@@ -42,6 +43,9 @@ function steppedFlow(options: {plan?: Plan; rollout?: DoctorEvent[]} = {}) {
 			io.dispatch(event);
 			// eslint-disable-next-line no-await-in-loop
 			await pause();
+			// Ink draws at most so often: a state the test looks for is held until it was drawn.
+			// eslint-disable-next-line no-await-in-loop
+			if (options.rollout?.includes(event)) await options.rolloutSeen;
 		}
 		io.dispatch({type: 'finished', outcome: fixedOutcome});
 		return fixedOutcome;
@@ -166,10 +170,14 @@ describe('a terminal shorter than the plan and the question', () => {
 	});
 
 	test('a rollout of 1000 nodes in 80x16: the grid and the counts fit', async () => {
-		const {run} = start(80, 16, {rollout: [{type: 'rollout-progress', rollout: largeRollout(1000, 400)}]});
+		let seen = () => {};
+		const rolloutSeen = new Promise<void>(resolve => (seen = resolve));
+		const {run} = start(80, 16, {rollout: [{type: 'rollout-progress', rollout: largeRollout(1000, 400)}], rolloutSeen});
 		try {
 			await run.waitFor('[y/N]');
 			await run.type('y');
+			await run.waitFor(text => /4[01]0\/1000/.test(text));
+			seen();
 			await run.waitFor('✔ Fixed:');
 			assertFits(run);
 			assert.ok(run.frames.some(frame => frame.output.includes('400/1000') || frame.output.includes('410/1000')), 'the large rollout was drawn');
