@@ -384,6 +384,18 @@ export function arrangeLog(log: StepLog, state: DoctorState, mode: ViewMode, siz
 	if (state.outcome && next.above && !next.above.patch && state.plan && !state.plan.patch.empty && showPlanPatch(state, false)) {
 		return appended(next, {kind: 'plan-patch', state}, {above: {...next.above, patch: true}});
 	}
+	// The last frame too must fit: a taller one is drawn again at the exit, and what scrolled off its top stays in the
+	// scrollback twice (Verify with its proof and the outcome's summary are 24 rows at 80 columns). So at the outcome
+	// the steps that are over (the last one stayed live until now) are printed above, once, and the outcome is live alone.
+	if (state.outcome) {
+		while (next.cursor < stepIds.length) {
+			const step = stepIds[next.cursor]!;
+			const status = state.steps[step];
+			if (status === 'pending' || status === 'running') break;
+			next = appended(next, {kind: 'step', step, state}, {cursor: next.cursor + 1});
+		}
+		return next;
+	}
 	// The plan is final once planned: from then on until the answer, it may go above the question.
 	const deciding = isAsking(state) || (state.current === 'plan' && state.steps.plan === 'running' && !state.cancelling && !state.outcome);
 	if (!deciding || !state.plan || next.cursor < planIndex || next.cursor > confirmIndex) return next;

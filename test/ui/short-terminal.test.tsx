@@ -60,6 +60,11 @@ function start(columns: number, rows: number, flowOptions: Parameters<typeof ste
 	return {run, answers, exits};
 }
 
+/** Until the app has called onExit (it waits for its last frame to be drawn: lastFrameMs). */
+async function exited(exits: number[]): Promise<void> {
+	for (let waited = 0; exits.length === 0 && waited < 2000; waited += 10) await new Promise(resolve => setTimeout(resolve, 10));
+}
+
 const count = (text: string, needle: string | RegExp) => (typeof needle === 'string' ? text.split(needle).length - 1 : [...text.matchAll(new RegExp(needle, 'gm'))].length);
 
 /** Every frame Ink drew was shorter than the terminal it was drawn in, and it never had to clear the screen. */
@@ -100,6 +105,7 @@ describe('a terminal shorter than the plan and the question', () => {
 				await pause(20);
 				assertFits(run);
 				assert.deepEqual(answers, [true]);
+				await exited(exits);
 				assert.deepEqual(exits, [0]);
 				const text = run.screen.text();
 				assert.equal(count(text, 'kubectl multus doctor'), 1, `the header once:\n${text}`);
@@ -122,6 +128,7 @@ describe('a terminal shorter than the plan and the question', () => {
 			await run.waitFor('Declined: nothing was changed.');
 			await pause(20);
 			assertFits(run);
+			await exited(exits);
 			assert.deepEqual(exits, [1]);
 			const text = run.screen.text();
 			assert.equal(count(text, 'JSON patch:'), 1, text);

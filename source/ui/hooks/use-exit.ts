@@ -15,7 +15,14 @@ export function useQuitArm(): [boolean, (armed: boolean) => void] {
 	return [quitArmed, setQuitArmed];
 }
 
-/** Calls onExit once, the first time the exit code is known (the latest onExit given). */
+/**
+ * How long the last frame is given to be drawn before the app exits: more than Ink's throttle between two draws
+ * (30 a second). Exiting at once raced it: the draw Ink still owed and the one it makes as it unmounts both wrote
+ * the steps printed with the outcome, and the scrollback held them twice (80x20, under load).
+ */
+export const lastFrameMs = 100;
+
+/** Calls onExit once, the first time the exit code is known (the latest onExit given), once its frame is drawn. */
 export function useExitOnce(exitCode: number | undefined, onExit: (code: number) => void): void {
 	const exited = useRef(false);
 	const onExitRef = useRef(onExit);
@@ -23,6 +30,6 @@ export function useExitOnce(exitCode: number | undefined, onExit: (code: number)
 	useEffect(() => {
 		if (exitCode === undefined || exited.current) return;
 		exited.current = true;
-		onExitRef.current(exitCode);
+		setTimeout(() => onExitRef.current(exitCode), lastFrameMs);
 	}, [exitCode]);
 }
