@@ -67,23 +67,36 @@ export async function runFleetDoctor(options: FleetDoctorOptions): Promise<numbe
 	}
 }
 
-/** --emit with several contexts: one file per context with a fix into --emit-dir, and a line per context saying so. */
-function writeEmitted(options: FleetDoctorOptions, state: FleetState): number {
+/**
+ * --emit with several contexts: one file per context with a fix into --emit-dir, and a line per context saying so.
+ * Contexts that reach the same Multus (its DaemonSet's uid) with the same change share the first one's file: the
+ * same additions applied twice would list the rules twice.
+ */
+export function writeEmitted(options: FleetDoctorOptions, state: FleetState, say: (line: string) => void = line => process.stderr.write(line)): number {
 	const dir = options.fleet.emitDir!;
 	mkdirSync(dir, {recursive: true});
 	const taken = new Set<string>();
+	const written = new Map<string, {context: string; file: string; content: string}>();
 	const codes: number[] = [];
 	for (const name of state.order) {
 		const doctor = state.contexts[name]!.doctor;
 		const result = emitResult(options.emit!, doctor.outcome!, doctor);
 		codes.push(result.exitCode);
+		const uid = doctor.found?.daemonSet.uid;
+		const earlier = uid === undefined ? undefined : written.get(uid);
+		if (result.file !== undefined && earlier?.content === result.file) {
+			const ds = doctor.found!.daemonSet;
+			say(terminalSafe(`[${name}] no file: the same Multus as ${earlier.context} (DaemonSet ${ds.namespace}/${ds.name}, uid ${uid}) and the same change, in ${earlier.file}: apply it once`) + '\n');
+			continue;
+		}
 		let where = 'no file';
 		if (result.file !== undefined) {
 			const file = path.join(dir, `${contextFileName(name, taken)}.${options.emit === 'patch' ? 'json' : 'yaml'}`);
 			writeFileSync(file, result.file);
+			if (uid !== undefined) written.set(uid, {context: name, file, content: result.file});
 			where = `wrote ${file}`;
 		}
-		process.stderr.write(terminalSafe(`[${name}] ${where}: ${result.note.replaceAll('FILE', result.file === undefined ? 'FILE' : where.slice('wrote '.length))}`) + '\n');
+		say(terminalSafe(`[${name}] ${where}: ${result.note.replaceAll('FILE', result.file === undefined ? 'FILE' : where.slice('wrote '.length))}`) + '\n');
 	}
 	return foldExitCodes(codes);
 }

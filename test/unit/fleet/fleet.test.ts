@@ -12,6 +12,11 @@ import {FakeCluster} from '../../helpers/fake-cluster.js';
 import {brokenThick, healthyThick, podsListWatch} from '../../helpers/fake-multus.js';
 import {runFleetOn, unreachable, type FleetRun} from '../../helpers/fleet.js';
 import {rulesCover} from '../../../source/multus/rbac.js';
+import {writeEmitted} from '../../../source/fleet/run.js';
+import {doctorOptions} from '../../helpers/doctor-fixtures.js';
+import {mkdtempSync, readdirSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import path from 'node:path';
 
 const grantsPods = (cluster: FakeCluster) => rulesCover(cluster.role('multus')?.rules ?? [], podsListWatch);
 const patched = (cluster: FakeCluster) => cluster.callsOf('patchClusterRole').filter(args => args[2] === false).length;
@@ -249,6 +254,21 @@ describe('fleet: one Multus reached through two contexts (the same DaemonSet uid
 			assert.ok(Object.values(run.state.contexts).every(entry => entry.doctor.plan !== undefined), 'both planned');
 			assert.equal(patched(shared) + restarted(shared), 0);
 		}
+	});
+
+	test('--emit --emit-dir: the context that reaches the same Multus again with the same change gets no file of its own, but the first one\'s name', async () => {
+		const shared = brokenThick();
+		const run = await runFleetOn({a: shared, alias: shared, other: brokenThick()}, {check: true});
+		const dir = mkdtempSync(path.join(tmpdir(), 'emit-'));
+		const lines: string[] = [];
+		const options = {...doctorOptions({interactive: false, check: true, emit: 'manifest'}), fleet: {selection: {all: true}, parallel: 20, confirmEach: false, emitDir: dir}} as const;
+		const code = writeEmitted(options, run.state, line => lines.push(line));
+		assert.equal(code, ExitCode.ProblemFound);
+		assert.deepEqual(readdirSync(dir).sort(), ['a.yaml', 'other.yaml']);
+		assert.match(lines[0]!, /^\[a\] wrote .*a\.yaml: ClusterRole multus: adds pods/);
+		assert.match(lines[1]!, new RegExp(`^\\[alias\\] no file: the same Multus as a \\(DaemonSet kube-system/kube-multus-ds, uid uid-kube-multus-ds-\\d+\\) and the same change, in ${path.join(dir, 'a.yaml').replaceAll('.', '\\.')}: apply it once\\n$`));
+		assert.match(lines[2]!, /^\[other\] wrote .*other\.yaml: /);
+		assert.equal(patched(shared), 0, 'nothing changed');
 	});
 });
 
