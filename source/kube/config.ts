@@ -142,26 +142,25 @@ export function mergedKubeConfig(options: Pick<ConnectionOptions, 'kubeconfig'>)
 			kc.loadFromOptions(structuredClone(merged));
 			return {kc, source};
 		}
-		// Merge like kubectl: earlier files win for the same names and for current-context.
-		for (let index = existing.length - 1; index >= 0; index--) {
-			const file = existing[index]!;
+		// Merge like kubectl: the first file to name a cluster, user or context wins, and the first current-context.
+		const clusters: KubeConfig['clusters'] = [];
+		const users: KubeConfig['users'] = [];
+		const contexts: KubeConfig['contexts'] = [];
+		let currentContext = '';
+		for (const [index, file] of existing.entries()) {
 			const one = new KubeConfig();
 			try {
-				const text = texts[index]!;
-				one.loadFromString(text);
+				one.loadFromString(texts[index]!);
 				one.makePathsAbsolute(path.dirname(path.resolve(file)));
 			} catch (error) {
 				throw unreadableKubeconfig(file, error);
 			}
-			if (kc.clusters.length === 0 && kc.users.length === 0 && kc.contexts.length === 0) {
-				kc.loadFromOptions({clusters: one.clusters, users: one.users, contexts: one.contexts, currentContext: one.currentContext});
-			} else {
-				const clusters = [...one.clusters.filter(c => !kc.getCluster(c.name)), ...kc.clusters];
-				const users = [...one.users.filter(u => !kc.getUser(u.name)), ...kc.users];
-				const contexts = [...one.contexts.filter(c => !kc.getContextObject(c.name)), ...kc.contexts];
-				kc.loadFromOptions({clusters, users, contexts, currentContext: one.currentContext || kc.currentContext});
-			}
+			clusters.push(...one.clusters.filter(c => !clusters.some(taken => taken.name === c.name)));
+			users.push(...one.users.filter(u => !users.some(taken => taken.name === u.name)));
+			contexts.push(...one.contexts.filter(c => !contexts.some(taken => taken.name === c.name)));
+			currentContext ||= one.currentContext;
 		}
+		kc.loadFromOptions({clusters, users, contexts, currentContext});
 		const options = {clusters: kc.clusters, users: kc.users, contexts: kc.contexts, currentContext: kc.currentContext};
 		parsedKubeconfigs.set(key, structuredClone(options));
 	}
