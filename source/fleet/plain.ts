@@ -3,7 +3,7 @@
 import {renderLine} from '../ansi.js';
 import {patchedLine, restartedLine, rolloutHeadline, verifyLines, type Line} from '../doctor/present.js';
 import {fleetReducer, initialFleetState, type FleetEvent} from './machine.js';
-import {fleetOutcomeLine, fleetReasonLines, fleetRow, fleetRows, fleetTableLines} from './present.js';
+import {fleetHeading, fleetOutcomeLine, fleetReasonLines, fleetRow, fleetRows, fleetTableLines} from './present.js';
 
 /** The width the plain table is laid out in (no terminal to ask). */
 export const plainTableColumns = 160;
@@ -18,7 +18,7 @@ export function fleetPlainPrinter(options: {color: boolean; parallel: number}, w
 		state = fleetReducer(state, event);
 		switch (event.type) {
 			case 'fleet-started':
-				print([[{text: `kubectl multus doctor: ${event.contexts.length} contexts, at most ${options.parallel} at once`, style: 'bold'}]]);
+				print([[{text: `kubectl multus doctor: ${fleetHeading(event.contexts.length, options.parallel)}`, style: 'bold'}]]);
 				break;
 			case 'context-event': {
 				const doctor = state.contexts[event.context]!.doctor;

@@ -135,6 +135,12 @@ export function fleetTally(state: FleetState): string {
 	return [...counts].map(([words, count]) => `${count} ${words}`).join(', ');
 }
 
+/** The run's heading: how many contexts, and how many of them run at once ("1 context", "5 contexts, all at once"). */
+export function fleetHeading(count: number, parallel: number): string {
+	if (count === 1) return '1 context';
+	return `${count} contexts, ${parallel >= count ? 'all' : `at most ${parallel}`} at once`;
+}
+
 /** The closing sentence: the tally and the fleet's exit code, the most serious of the contexts'. */
 export function fleetOutcomeLine(state: FleetState): Line {
 	const code = state.exitCode ?? 0;

@@ -1,6 +1,6 @@
 import {Box, Text} from 'ink';
 import type {FleetState} from '../../fleet/machine.js';
-import {fleetOutcomeLine, fleetQuestionLines, fleetReasonLines, fleetRows} from '../../fleet/present.js';
+import {fleetHeading, fleetOutcomeLine, fleetQuestionLines, fleetReasonLines, fleetRows} from '../../fleet/present.js';
 import {cancellingLine, quitLine} from '../../doctor/present.js';
 import {fleetKeyHints} from '../keys.js';
 import {useTheme} from '../theme.js';
@@ -39,7 +39,7 @@ export function FleetView({state, now, columns, rows = Number.POSITIVE_INFINITY,
 		<Box flexDirection="column">
 			<Text>
 				<Text {...theme.heading}>kubectl multus doctor</Text>
-				<Text {...theme.text.accent}>{`  ${state.order.length} contexts, at most ${mode.parallel} at once`}</Text>
+				<Text {...theme.text.accent}>{`  ${fleetHeading(state.order.length, mode.parallel)}`}</Text>
 				{mode.check ? <Text {...theme.text.warn}>  --check: diagnose only</Text> : null}
 				{mode.dryRun === 'none' ? null : <Text {...theme.text.warn}>{`  --dry-run=${mode.dryRun}: changes nothing`}</Text>}
 			</Text>

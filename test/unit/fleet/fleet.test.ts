@@ -346,7 +346,7 @@ test('plain printer: a line per write and per finished context, then the table, 
 	let text = '';
 	const print = fleetPlainPrinter({color: false, parallel: 20}, chunk => (text += chunk));
 	for (const event of run.events) print(event);
-	assert.match(text, /^kubectl multus doctor: 2 contexts, at most 20 at once$/m);
+	assert.match(text, /^kubectl multus doctor: 2 contexts, all at once$/m);
 	assert.match(text, /^\[a\] ✔ patched ClusterRole multus/m);
 	assert.match(text, /^\[a\] ✔ restart requested at/m);
 	assert.match(text, /^\[a\] fixed \(exit 0, /m);

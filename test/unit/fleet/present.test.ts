@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import {describe, test} from 'node:test';
-import {fleetColumnWidths, fleetTableLines, type FleetRow} from '../../../source/fleet/present.js';
+import {fleetColumnWidths, fleetHeading, fleetTableLines, type FleetRow} from '../../../source/fleet/present.js';
 
 const row = (context: string, reason: string): FleetRow => ({
 	cells: {context, server: 'https://127.0.0.1:32746', multus: 'kube-system/kube-multus-ds thick snapshot-thick', verdict: 'awaiting answer', missing: 'pods [""]: list, watch', owner: 'Helm', took: '12.5s', exit: '1', reason},
@@ -24,4 +24,11 @@ describe('fleet table layout', () => {
 		assert.match(heading!, /^CONTEXT  SERVER/);
 		assert.match(first!, /kube-system\/kube-…  awaiting answer  pods/);
 	});
+});
+
+test('the heading counts in words that fit the number: "1 context", "5 contexts, all at once", "20 contexts, at most 8 at once"', () => {
+	assert.equal(fleetHeading(1, 20), '1 context');
+	assert.equal(fleetHeading(5, 20), '5 contexts, all at once');
+	assert.equal(fleetHeading(5, 5), '5 contexts, all at once');
+	assert.equal(fleetHeading(20, 8), '20 contexts, at most 8 at once');
 });
