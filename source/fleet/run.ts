@@ -1,7 +1,7 @@
 // `kubectl multus doctor --all-contexts | --contexts a,b*`: picks the contexts from the merged kubeconfig, runs the
 // fleet, and draws it: the Ink table in a terminal, else plain lines or one JSON/YAML report; --emit writes one
 // file per context into --emit-dir. Exit code: the most serious of the contexts' codes.
-import {mkdirSync, writeFileSync} from 'node:fs';
+import {existsSync, mkdirSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {stringify} from 'yaml';
 import {terminalSafe} from '../ansi.js';
@@ -69,34 +69,42 @@ export async function runFleetDoctor(options: FleetDoctorOptions): Promise<numbe
 
 /**
  * --emit with several contexts: one file per context with a fix into --emit-dir, and a line per context saying so.
- * Contexts that reach the same Multus (its DaemonSet's uid) with the same change share the first one's file: the
- * same additions applied twice would list the rules twice.
+ * File names are given to every context in the kubeconfig's order, with or without a file this time, so a context's
+ * name is the same from run to run; a file of that name this run does not write is an earlier run's, and its line
+ * says so (it is left: the directory may hold more than ours). A context that reaches the same Multus as an earlier
+ * one (its DaemonSet's uid) with the same change still gets its file (a uid is the server's word: two clusters
+ * restored from one backup share them), and its line says to apply one of the two.
  */
 export function writeEmitted(options: FleetDoctorOptions, state: FleetState, say: (line: string) => void = line => process.stderr.write(line)): number {
 	const dir = options.fleet.emitDir!;
 	mkdirSync(dir, {recursive: true});
 	const taken = new Set<string>();
+	const fileNames = new Map(state.order.map(name => [name, contextFileName(name, taken)]));
+	const extension = options.emit === 'patch' ? 'json' : 'yaml';
 	const written = new Map<string, {context: string; file: string; content: string}>();
 	const codes: number[] = [];
 	for (const name of state.order) {
 		const doctor = state.contexts[name]!.doctor;
 		const result = emitResult(options.emit!, doctor.outcome!, doctor);
 		codes.push(result.exitCode);
-		const uid = doctor.found?.daemonSet.uid;
-		const earlier = uid === undefined ? undefined : written.get(uid);
-		if (result.file !== undefined && earlier?.content === result.file) {
-			const ds = doctor.found!.daemonSet;
-			say(terminalSafe(`[${name}] no file: the same Multus as ${earlier.context} (DaemonSet ${ds.namespace}/${ds.name}, uid ${uid}) and the same change, in ${earlier.file}: apply it once`) + '\n');
-			continue;
-		}
+		const file = path.join(dir, `${fileNames.get(name)!}.${extension}`);
 		let where = 'no file';
+		let also = '';
 		if (result.file !== undefined) {
-			const file = path.join(dir, `${contextFileName(name, taken)}.${options.emit === 'patch' ? 'json' : 'yaml'}`);
 			writeFileSync(file, result.file);
-			if (uid !== undefined) written.set(uid, {context: name, file, content: result.file});
 			where = `wrote ${file}`;
+			const uid = doctor.found?.daemonSet.uid;
+			const earlier = uid === undefined ? undefined : written.get(uid);
+			if (earlier?.content === result.file) {
+				const ds = doctor.found!.daemonSet;
+				also = `\n  the same Multus as ${earlier.context} (DaemonSet ${ds.namespace}/${ds.name}, uid ${uid}) and the same change as ${earlier.file}: if both contexts reach one cluster, apply one of the two`;
+			} else if (uid !== undefined) {
+				written.set(uid, {context: name, file, content: result.file});
+			}
+		} else if (existsSync(file)) {
+			also = `\n  ${file} is not this run's: it is left from before; remove it before applying the directory`;
 		}
-		say(terminalSafe(`[${name}] ${where}: ${result.note.replaceAll('FILE', result.file === undefined ? 'FILE' : where.slice('wrote '.length))}`) + '\n');
+		say(terminalSafe(`[${name}] ${where}: ${result.note.replaceAll('FILE', result.file === undefined ? 'FILE' : file)}${also}`) + '\n');
 	}
 	return foldExitCodes(codes);
 }

@@ -14,7 +14,7 @@ import {runFleetOn, unreachable, type FleetRun} from '../../helpers/fleet.js';
 import {rulesCover} from '../../../source/multus/rbac.js';
 import {writeEmitted} from '../../../source/fleet/run.js';
 import {doctorOptions} from '../../helpers/doctor-fixtures.js';
-import {mkdtempSync, readdirSync} from 'node:fs';
+import {mkdtempSync, readdirSync, readFileSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 
@@ -256,18 +256,22 @@ describe('fleet: one Multus reached through two contexts (the same DaemonSet uid
 		}
 	});
 
-	test('--emit --emit-dir: the context that reaches the same Multus again with the same change gets no file of its own, but the first one\'s name', async () => {
+	test('--emit --emit-dir: a file for each context with a fix, the same Multus again included, its line names the other; a file this run does not write is said to be left from before', async () => {
 		const shared = brokenThick();
-		const run = await runFleetOn({a: shared, alias: shared, other: brokenThick()}, {check: true});
+		const run = await runFleetOn({a: shared, alias: shared, other: brokenThick(), fine: healthyThick()}, {check: true});
 		const dir = mkdtempSync(path.join(tmpdir(), 'emit-'));
+		writeFileSync(path.join(dir, 'fine.yaml'), 'an earlier run\'s fix\n');
 		const lines: string[] = [];
 		const options = {...doctorOptions({interactive: false, check: true, emit: 'manifest'}), fleet: {selection: {all: true}, parallel: 20, confirmEach: false, emitDir: dir}} as const;
 		const code = writeEmitted(options, run.state, line => lines.push(line));
 		assert.equal(code, ExitCode.ProblemFound);
-		assert.deepEqual(readdirSync(dir).sort(), ['a.yaml', 'other.yaml']);
-		assert.match(lines[0]!, /^\[a\] wrote .*a\.yaml: ClusterRole multus: adds pods/);
-		assert.match(lines[1]!, new RegExp(`^\\[alias\\] no file: the same Multus as a \\(DaemonSet kube-system/kube-multus-ds, uid uid-kube-multus-ds-\\d+\\) and the same change, in ${path.join(dir, 'a.yaml').replaceAll('.', '\\.')}: apply it once\\n$`));
-		assert.match(lines[2]!, /^\[other\] wrote .*other\.yaml: /);
+		assert.deepEqual(readdirSync(dir).sort(), ['a.yaml', 'alias.yaml', 'fine.yaml', 'other.yaml']);
+		assert.equal(readFileSync(path.join(dir, 'alias.yaml'), 'utf8'), readFileSync(path.join(dir, 'a.yaml'), 'utf8'));
+		assert.match(lines[0]!, /^\[a\] wrote .*a\.yaml: ClusterRole multus: adds pods[^\n]*\n$/);
+		assert.match(lines[1]!, /^\[alias\] wrote .*alias\.yaml: ClusterRole multus: adds pods.*\n  the same Multus as a \(DaemonSet kube-system\/kube-multus-ds, uid uid-kube-multus-ds-\d+\) and the same change as .*\/a\.yaml: if both contexts reach one cluster, apply one of the two\n$/s);
+		assert.match(lines[2]!, /^\[other\] wrote .*other\.yaml: [^\n]*\n$/);
+		assert.match(lines[3]!, /^\[fine\] no file: Healthy.*\n  .*fine\.yaml is not this run's: it is left from before; remove it before applying the directory\n$/s);
+		assert.equal(readFileSync(path.join(dir, 'fine.yaml'), 'utf8'), 'an earlier run\'s fix\n', 'left as it was');
 		assert.equal(patched(shared), 0, 'nothing changed');
 	});
 });
