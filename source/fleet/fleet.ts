@@ -183,9 +183,9 @@ export async function runFleet(options: DoctorOptions & {fleet: FleetOptions}, c
  * Whose turn it is to change each Multus (known by its DaemonSet's uid) when several contexts of a fleet reach the
  * same one (another URL, another user, another name for one cluster): in the kubeconfig's order, one at a time, so
  * that the same run always ends the same way. A context plans once every context before it has either found
- * another Multus, or ended. It then takes the outcome of the first one before it that ended for the cluster (it
- * wrote, was told no, or ended for a reason of the cluster's) as its own, or makes its own change when those before
- * it that reach this Multus wrote nothing and failed for their own reasons (credentials, permissions, connection).
+ * another Multus, or ended. It then takes the outcome of the first one before it that wrote, or was told no (or
+ * cancelled), as its own, or plans and changes on its own when those before it that reach this Multus wrote nothing
+ * for any other reason (healthy, managed elsewhere, their own credentials, permissions or connection).
  */
 export function multusTurns(order: readonly string[]) {
 	/** Each context's Multus once found: its uid, or null when the server gave none (never shared). */
@@ -207,7 +207,10 @@ export function multusTurns(order: readonly string[]) {
 				continue;
 			}
 			if (theirs !== uid) continue;
-			const own = outcome.verdict === 'failed' && !wrote.has(earlier);
+			// Without a write, only the user's word (no, or Ctrl-C) holds for the cluster; anything else this context
+			// judges for itself: a verdict the other reached without writing (healthy, managed, its own failure)
+			// may be another cluster's under the same uid.
+			const own = !wrote.has(earlier) && outcome.verdict !== 'declined' && outcome.verdict !== 'cancelled';
 			if (!own) changed ??= {through: earlier, outcome, wrote: writes.get(earlier) ?? {}};
 		}
 		return {changed};

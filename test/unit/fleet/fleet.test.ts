@@ -246,6 +246,21 @@ describe('fleet: one Multus reached through two contexts (the same DaemonSet uid
 		assert.ok(grantsPods(claimer));
 	});
 
+	test('a context that wrote nothing hands on no verdict but the user\'s: a healthy first does not make a broken second with its uid healthy (a cluster restored from the other\'s backup)', async () => {
+		for (const options of [{yes: true}, {}]) {
+			const healthy = healthyThick();
+			const broken = brokenThick();
+			broken.daemonSet('kube-system', 'kube-multus-ds')!.metadata!.uid = healthy.daemonSet('kube-system', 'kube-multus-ds')!.metadata!.uid;
+			const run = await runFleetOn({a: healthy, b: broken}, options);
+			assert.equal(run.outcomes['a']!.verdict, 'healthy');
+			const b = run.outcomes['b']!;
+			assert.equal(b.through, undefined, b.message);
+			assert.deepEqual([b.verdict, b.exitCode], options.yes ? ['fixed', ExitCode.Ok] : ['declined', ExitCode.ProblemFound], b.message);
+			assert.equal(grantsPods(broken), options.yes === true);
+			assert.equal(run.exitCode, options.yes ? ExitCode.Ok : ExitCode.ProblemFound);
+		}
+	});
+
 	test('--check and --dry-run: each context diagnoses and plans on its own; nothing is shared or waited for', async () => {
 		for (const options of [{check: true}, {dryRun: 'server' as const, yes: true}]) {
 			const shared = brokenThick();
