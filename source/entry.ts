@@ -32,8 +32,14 @@ process.on('exit', () => {
 // The usage texts as the bundle carries them (scripts/help-texts.mjs writes them at bundle time), else made here.
 declare const __MULTUS_HELP__: Record<string, string> | undefined;
 
+// A checkout whose own Node is missing runs on whatever `node` is on PATH (bin/kubectl-multus); an older one cannot
+// load the CLI, and would say so in a SyntaxError about an export it lacks.
+const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
 const help = helpOnly(process.argv.slice(2), process.argv0);
-if (help === undefined) {
+if (help === undefined && (major < 22 || (major === 22 && minor < 19))) {
+	process.stderr.write(`kubectl-multus: needs Node 22.19 or newer, and this is Node ${process.versions.node}\nfix: run npm install in the checkout (it brings the project's own Node 22), or install a release binary (it needs no Node)\n`);
+	process.exitCode = ExitCode.ProblemFound;
+} else if (help === undefined) {
 	import('./cli.js').catch((error: unknown) => {
 		process.stderr.write(`kubectl-multus: this installation is broken, the CLI did not load: ${String(error)}\nfix: reinstall kubectl-multus\n`);
 		process.exitCode = ExitCode.ProblemFound;

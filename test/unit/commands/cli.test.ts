@@ -62,6 +62,20 @@ describe('bin/kubectl-multus', () => {
 		assert.ok(existsSync(`${repo}dist/bundle/kubectl-multus.cjs`) && existsSync(`${repo}dist/bundle/cli.js`), 'run npm run build first');
 	});
 
+	test('on a Node older than 22.19 (a checkout without its own Node): one line says so and how to fix it, exit 1; --help still answers', async () => {
+		const dir = mkdtempSync(path.join(tmpdir(), 'old-node-'));
+		try {
+			const older = path.join(dir, 'older.cjs');
+			writeFileSync(older, "Object.defineProperty(process, 'versions', {value: {...process.versions, node: '20.11.1'}});\n");
+			const bundle = `${repo}dist/bundle/kubectl-multus.cjs`;
+			const result = await run(process.execPath, ['-r', older, bundle, 'doctor', '--check']);
+			assert.deepEqual(result, {code: ExitCode.ProblemFound, stdout: '', stderr: 'kubectl-multus: needs Node 22.19 or newer, and this is Node 20.11.1\nfix: run npm install in the checkout (it brings the project\'s own Node 22), or install a release binary (it needs no Node)\n'});
+			assert.equal((await run(process.execPath, ['-r', older, bundle, '--help'])).code, ExitCode.Ok);
+		} finally {
+			rmSync(dir, {recursive: true, force: true});
+		}
+	});
+
 	test('--help prints the general usage text and exits 0; nothing at all exits 2', async () => {
 		for (const args of [['--help'], ['-h'], ['help']]) {
 			const result = await plugin(...args);
