@@ -4,7 +4,7 @@
 // error, the last of a repeated flag wins, and a flag the command does not take is refused.
 import {usageError} from './errors.js';
 import {parseDuration} from './duration.js';
-import {commandNames, defaultOf, flagDeclarations, flagName, flagSpelling, flagsOf, valuesOf, type CommandName, type FlagDeclaration, type FlagKey, type FlagValues} from './flags.js';
+import {commandNames, defaultOf, flagCombinations, flagDeclarations, flagName, flagSpelling, flagsOf, valuesOf, type CommandName, type FlagDeclaration, type FlagKey, type FlagRun, type FlagValues} from './flags.js';
 
 export interface Arguments {
 	/** The command, or undefined when none was given. */
@@ -34,6 +34,8 @@ interface Token {
 	value: string | undefined;
 	/** `--no-NAME`. */
 	negated: boolean;
+	/** The word after a flag given bare that has a bare value (`--dry-run server`): pflag leaves it an operand. */
+	after?: string;
 }
 
 /** Splits the words into flags (with their values) and operands, as pflag does. */
@@ -77,8 +79,12 @@ function tokenize(argv: readonly string[]): {tokens: Token[]; words: string[]} {
 		}
 		if (key === undefined) throw usageError(`unknown flag ${written}`, 'kubectl multus --help lists the flags (kubectl multus COMMAND --help: those of one command)');
 		const declaration = declarationOf(key);
+		let after: string | undefined;
 		if (declaration.kind !== 'boolean' && value === undefined) {
-			if (declaration.bare !== undefined) value = declaration.bare;
+			if (declaration.bare !== undefined) {
+				value = declaration.bare;
+				after = argv[index + 1];
+			}
 			// pflag takes the next word whatever it is; one that is itself a long flag was surely not meant as the value.
 			else if (index + 1 < argv.length && !argv[index + 1]!.startsWith('--')) value = argv[++index];
 			else {
@@ -86,7 +92,7 @@ function tokenize(argv: readonly string[]): {tokens: Token[]; words: string[]} {
 				throw usageError(`${written} needs a value${next === undefined ? '' : `, not the flag ${next}`}`, `write ${written} ${declaration.value ?? 'VALUE'} (kubectl multus --help)`);
 			}
 		}
-		tokens.push({key, value, negated});
+		tokens.push({key, value, negated, ...(after === undefined ? {} : {after})});
 	}
 	return {tokens, words};
 }
@@ -219,9 +225,27 @@ export async function parseArguments(argv: readonly string[]): Promise<Arguments
 				? usageError(`${flagSpelling(stray)} needs a command`, `kubectl multus ${(declarationOf(stray).commands[0] ?? 'doctor')} ${flagSpelling(stray)} …; kubectl multus --help lists the commands`)
 				: usageError(`${flagSpelling(stray)} is not a flag of kubectl multus ${command}`, `kubectl multus ${command} --help lists its flags`);
 		}
+		// `--dry-run server` is bare --dry-run (client) and the operand "server", in kubectl too: say how to write it.
+		const split = tokens.find(token => token.after !== undefined && valuesOf(token.key, command)?.includes(token.after));
+		if (split) {
+			const spelling = flagSpelling(split.key);
+			throw usageError(`unexpected argument "${split.after}"`, `write ${spelling}=${split.after}: ${spelling} takes its value after = (bare ${spelling} means ${declarationOf(split.key).bare}), as in kubectl`);
+		}
 	}
 	if (first === 'help' && operands[0] !== undefined && (commandNames as readonly string[]).includes(operands[0])) {
 		return {command: operands[0] as CommandName, operands: [], values: {...values, help: true}, given};
 	}
 	return {command, operands, values: helpAsked ? {...values, help: true} : values, given};
+}
+
+/**
+ * Refuses (a usage error, exit 2) the first combination of flags declared in flags.ts that the run has: checked once
+ * for the whole run, before anything is read or connected.
+ */
+export function refuseCombinations(run: FlagRun): void {
+	for (const combination of flagCombinations) {
+		if (!combination.commands.includes(run.command)) continue;
+		const refusal = combination.refuse(run);
+		if (refusal) throw usageError(...refusal);
+	}
 }

@@ -3,11 +3,11 @@
 import {enableCompileCache} from 'node:module';
 import {ExitCode} from './exit-codes.js';
 import {MultusError, formatError, usageError} from './errors.js';
-import {parseArguments} from './arguments.js';
+import {parseArguments, refuseCombinations} from './arguments.js';
 import {helpText, invokedAsCompleter} from './help.js';
 import {terminalSafe} from './ansi.js';
 import type {ConnectionOptions, DoctorOptions, FleetOptions, OutputFormat} from './options.js';
-import {flagSpelling, type FlagValues} from './flags.js';
+import type {FlagValues} from './flags.js';
 import {contextPatterns} from './fleet/select.js';
 
 // V8's compile cache for our bundle and client-node: later runs skip most of the parsing (Node 22.1+).
@@ -26,6 +26,13 @@ export async function main(argv: string[], argv0 = process.argv0): Promise<numbe
 		process.stdout.write(helpText(command).trimStart());
 		return command === undefined && !flags.help ? ExitCode.Usage : ExitCode.Ok;
 	}
+	// TERM=dumb (Emacs shells, some CI consoles) cannot move the cursor: the plain printer, not the Ink view.
+	const dumb = process.env['TERM'] === 'dumb';
+	/** Why this run shows no terminal view, so asks nothing (the first reason a user can change). */
+	const noTerminal = flags.output !== 'text'
+		? `-o ${flags.output}`
+		: process.env['CI'] === 'true' ? 'CI=true' : dumb ? 'TERM=dumb' : !(process.stdin.isTTY && process.stdout.isTTY) ? 'stdin and stdout are not both a terminal' : undefined;
+	refuseCombinations({command, values: flags, given, noTerminal});
 
 	const connection: ConnectionOptions = {
 		kubeconfig: flags.kubeconfig,
@@ -61,14 +68,8 @@ export async function main(argv: string[], argv0 = process.argv0): Promise<numbe
 			if (rest.length > 0) throw usageError(`unexpected argument "${rest[0]}"`, `kubectl multus ${command} takes flags only`);
 			const {dryRun, emit} = flags;
 			const output = plainOutput(flags.output);
-			const fleet = command === 'doctor' ? fleetOptions(flags, given) : undefined;
-			if (flags.check && flags.yes) throw usageError('--check and --yes contradict each other', 'use --check to diagnose, or --yes to fix');
-			if (emit && (flags.yes || dryRun !== 'none' || output !== 'text')) {
-				throw usageError('--emit prints the fix and changes nothing: it does not go with --yes, --dry-run or -o', 'use --emit patch|manifest alone (with --check if you like)');
-			}
-			// TERM=dumb (Emacs shells, some CI consoles) cannot move the cursor: the plain printer, not the Ink view.
-			const dumb = process.env['TERM'] === 'dumb';
-			const interactive = !emit && Boolean(process.stdin.isTTY && process.stdout.isTTY) && output === 'text' && process.env['CI'] !== 'true' && !dumb;
+			const fleet = command === 'doctor' ? fleetOptions(flags) : undefined;
+			const interactive = !emit && noTerminal === undefined;
 			const options: DoctorOptions = {
 				connection,
 				output,
@@ -96,20 +97,9 @@ export async function main(argv: string[], argv0 = process.argv0): Promise<numbe
 	}
 }
 
-/** The fleet's options when --all-contexts or --contexts is given; the fleet-only flags are refused without them. */
-function fleetOptions(flags: Awaited<ReturnType<typeof parseArguments>>['values'], given: ReadonlySet<string>): FleetOptions | undefined {
-	if (flags.allContexts && flags.contexts !== undefined) throw usageError('--all-contexts and --contexts contradict each other', 'use --all-contexts for every context, or --contexts NAMES for some');
-	if (!flags.allContexts && flags.contexts === undefined) {
-		const stray = (['parallel', 'confirmEach', 'emitDir'] as const).find(key => given.has(key));
-		if (stray) throw usageError(`${flagSpelling(stray)} goes with several contexts`, 'add --all-contexts or --contexts NAMES');
-		return undefined;
-	}
-	const picked = flags.allContexts ? '--all-contexts' : '--contexts';
-	const single = (['context', 'cluster', 'user'] as const).find(key => given.has(key));
-	if (single) throw usageError(`${flagSpelling(single)} picks one context; ${picked} picks several`, `leave out ${flagSpelling(single)}, or run without ${picked}`);
-	if (flags.emit && flags.emitDir === undefined) throw usageError(`--emit with ${picked} writes one file per context`, 'add --emit-dir DIR');
-	if (flags.emitDir !== undefined && !flags.emit) throw usageError('--emit-dir needs --emit patch|manifest', 'add --emit patch or --emit manifest');
-	if (flags.emitDir === '') throw usageError('--emit-dir is empty', 'give the directory to write the files into');
+/** The fleet's options when --all-contexts or --contexts is given (flags.ts declares the combinations refused). */
+function fleetOptions(flags: FlagValues): FleetOptions | undefined {
+	if (!flags.allContexts && flags.contexts === undefined) return undefined;
 	return {
 		selection: flags.allContexts ? {all: true} : {patterns: contextPatterns(flags.contexts!)},
 		parallel: flags.parallel,

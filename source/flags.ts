@@ -1,8 +1,9 @@
 // The commands and every flag, declared once: name, short form, kind, default, help line, completion values and the
-// commands that take it. The flag parser (arguments.ts, through meow), the general and per-command help (help.ts),
-// shell completion (commands/complete.ts) and the options' types (options.ts) are all read from here, and a test
-// holds the README's flag table to it. Plain data with no imports: source/entry.ts reads it through help.ts to
-// answer `--help` before the CLI loads, so it must stay small and cheap to evaluate.
+// commands that take it; and, at the end, the combinations of flags that are refused (flagCombinations). The flag
+// parser (arguments.ts, through meow), the general and per-command help (help.ts), shell completion
+// (commands/complete.ts) and the options' types (options.ts) are all read from here, and a test holds the README's
+// flag table to it. Plain data (and small functions of the parsed values) with no imports: source/entry.ts reads it
+// through help.ts to answer `--help` before the CLI loads, so it must stay small and cheap to evaluate.
 
 export const commandNames = ['doctor', 'report', 'scan', 'undo', 'version'] as const;
 export type CommandName = (typeof commandNames)[number];
@@ -176,7 +177,7 @@ export const flagDeclarations = {
 		help: 'with --emit and several contexts: write one file per context with a fix into DIR (CONTEXT.json for patch, CONTEXT.yaml for manifest)',
 		group: 'command', commands: ['doctor'],
 	},
-	confirmEach: {kind: 'boolean', help: 'with several contexts: ask for each cluster on its own, not once for all', group: 'command', commands: ['doctor']},
+	confirmEach: {kind: 'boolean', help: 'with several contexts, in a terminal: ask for each cluster on its own, not once for all (not with --yes)', group: 'command', commands: ['doctor']},
 	parallel: {kind: 'count', value: 'N', default: '20', help: 'with several contexts: how many clusters to work on at once', group: 'command', commands: ['doctor']},
 	maxBytes: {
 		kind: 'bytes', value: 'N', default: '17179869184',
@@ -267,3 +268,98 @@ export function flagsOf(command: CommandName | undefined): FlagKey[] {
 		return command === undefined || declaration.commands.includes(command);
 	});
 }
+
+/**
+ * What a combination rule reads: the command, every flag's value, the flags given, and why this run cannot ask
+ * anything (`-o json`, `CI=true`, `TERM=dumb`, no terminal), undefined when it shows the terminal view.
+ */
+export interface FlagRun {
+	readonly command: CommandName;
+	readonly values: FlagValues;
+	readonly given: ReadonlySet<FlagKey>;
+	readonly noTerminal: string | undefined;
+}
+
+export interface FlagCombination {
+	readonly commands: readonly CommandName[];
+	/** The problem and its fix when the run has the combination; undefined when it has not. */
+	readonly refuse: (run: FlagRun) => readonly [problem: string, fix: string] | undefined;
+}
+
+const several = ({values}: FlagRun) => values.allContexts || values.contexts !== undefined;
+const picked = ({values}: FlagRun) => (values.allContexts ? '--all-contexts' : '--contexts');
+/** The flag of a run that changes nothing, where the flags that only shape a fix have nothing to shape. */
+const changingNothing = ({values}: FlagRun) => (values.check ? '--check' : values.emit ? '--emit' : undefined);
+
+/**
+ * The combinations of flags refused before anything is read or connected (exit 2, once for the whole run, a fleet
+ * too), in the order they are checked: flags that contradict each other, and flags whose effect the user expects
+ * and would not get. A flag that is merely idle in a mode (--timeout with --check) stays accepted, as in kubectl.
+ */
+export const flagCombinations: readonly FlagCombination[] = [
+	{
+		commands: ['doctor'],
+		refuse: ({values}) => (values.allContexts && values.contexts !== undefined ? ['--all-contexts and --contexts contradict each other', 'use --all-contexts for every context, or --contexts NAMES for some'] : undefined),
+	},
+	{
+		commands: ['doctor'],
+		refuse: run => {
+			const stray = several(run) ? undefined : (['parallel', 'confirmEach', 'emitDir'] as const).find(key => run.given.has(key));
+			return stray === undefined ? undefined : [`${flagSpelling(stray)} goes with several contexts`, 'add --all-contexts or --contexts NAMES'];
+		},
+	},
+	{
+		commands: ['doctor'],
+		refuse: run => {
+			const single = several(run) ? (['context', 'cluster', 'user'] as const).find(key => run.given.has(key)) : undefined;
+			return single === undefined ? undefined : [`${flagSpelling(single)} picks one context; ${picked(run)} picks several`, `leave out ${flagSpelling(single)}, or run without ${picked(run)}`];
+		},
+	},
+	{
+		commands: ['doctor'],
+		refuse: run => (several(run) && run.values.emit && run.values.emitDir === undefined ? [`--emit with ${picked(run)} writes one file per context`, 'add --emit-dir DIR'] : undefined),
+	},
+	{
+		commands: ['doctor'],
+		refuse: ({values}) => (values.emitDir !== undefined && !values.emit ? ['--emit-dir needs --emit patch|manifest', 'add --emit patch or --emit manifest'] : undefined),
+	},
+	{commands: ['doctor'], refuse: ({values}) => (values.emitDir === '' ? ['--emit-dir is empty', 'give the directory to write the files into'] : undefined)},
+	{commands: changing, refuse: ({values}) => (values.check && values.yes ? ['--check and --yes contradict each other', 'use --check to diagnose, or --yes to fix'] : undefined)},
+	{
+		commands: ['doctor'],
+		refuse: ({values}) => (values.emit && (values.yes || values.dryRun !== 'none' || values.output !== 'text')
+			? ['--emit prints the fix and changes nothing: it does not go with --yes, --dry-run or -o', 'use --emit patch|manifest alone (with --check if you like)']
+			: undefined),
+	},
+	{
+		commands: ['doctor'],
+		refuse: ({values}) => (values.confirmEach && values.yes
+			? ['--confirm-each and --yes contradict each other', 'use --confirm-each to be asked for each cluster, or --yes to fix every cluster without asking']
+			: undefined),
+	},
+	{
+		// They shape the fix (what is patched, whether the DaemonSet restarts, how the user is asked): a run that
+		// changes nothing would silently leave them out.
+		commands: ['doctor'],
+		refuse: run => {
+			// A dry run previews --force and --no-restart too; it asks nothing.
+			const mode = changingNothing(run) ?? (run.values.dryRun !== 'none' ? '--dry-run' : undefined);
+			const shaping = mode === '--dry-run' ? (['confirmEach'] as const) : (['force', 'restart', 'confirmEach'] as const);
+			const idle = mode === undefined ? undefined : shaping.find(key => (key === 'restart' ? !run.values.restart : run.values[key]));
+			return idle === undefined ? undefined : [`${flagSpelling(idle)} only matters when fixing, and ${mode} changes nothing`, `leave out ${flagSpelling(idle)}, or leave out ${mode} to fix`];
+		},
+	},
+	{
+		commands: ['doctor'],
+		refuse: ({values, noTerminal}) => (values.confirmEach && noTerminal !== undefined
+			? [
+				`--confirm-each asks in the terminal view, and this run has none (${noTerminal}): nothing would be asked`,
+				'run it in a terminal to be asked for each cluster; without one, --yes fixes every cluster without asking, and --check only diagnoses',
+			]
+			: undefined),
+	},
+	{
+		commands: cluster,
+		refuse: ({values}) => (values.asGroup !== undefined && values.as === undefined ? ['--as-group needs --as', 'kubectl also requires --as when impersonating groups'] : undefined),
+	},
+];

@@ -233,9 +233,6 @@ export function loadKubeConfig(options: ConnectionOptions): {kc: KubeConfig; inf
 		throw configError(`cluster "${cluster.name}" has a plain-http server URL (${cluster.server}), which client-node refuses without insecure-skip-tls-verify`, 'use the https:// address of the API server (kubectl cluster-info shows it)');
 	}
 
-	if (options.asGroup !== undefined && options.as === undefined) {
-		throw usageError('--as-group needs --as', 'kubectl also requires --as when impersonating groups');
-	}
 	const timeoutMs = options.requestTimeoutMs;
 	// ExecAuth is not exported; it is the authenticator that runs commands (execFn).
 	const authenticators = (kc as unknown as {authenticators?: {execFn?: unknown}[]}).authenticators ?? [];

@@ -1,7 +1,7 @@
 // Reading the command line (source/arguments.ts): what is refused, and how it is said (issue #12, item 10).
 import {describe, test} from 'node:test';
 import assert from 'node:assert/strict';
-import {parseArguments} from '../../../source/arguments.js';
+import {parseArguments, refuseCombinations} from '../../../source/arguments.js';
 
 async function refusal(argv: string[]): Promise<string> {
 	try {
@@ -79,7 +79,94 @@ describe('flag values that cannot be honoured are usage errors, named', () => {
 		assert.equal((await parseArguments(['--version', '--help'])).values.help, true);
 	});
 
+	test('--dry-run VALUE with a space: the value is an operand, as in kubectl; the hint says to write it with =', async () => {
+		for (const value of ['server', 'client', 'none']) {
+			await assert.rejects(parseArguments(['doctor', '--dry-run', value, '--check']), {
+				kind: 'Usage',
+				message: `unexpected argument "${value}"`,
+				hint: `write --dry-run=${value}: --dry-run takes its value after = (bare --dry-run means client), as in kubectl`,
+			});
+		}
+		await assert.rejects(parseArguments(['undo', '--dry-run', 'server']), {hint: /^write --dry-run=server:/});
+		assert.deepEqual((await parseArguments(['doctor', '--dry-run', '--check'])).values.dryRun, 'client');
+		assert.deepEqual((await parseArguments(['doctor', '--dry-run=server'])).operands, []);
+	});
+
 	test('after --, words are operands', async () => {
 		assert.deepEqual((await parseArguments(['scan', '--', '--weird.log'])).operands, ['--weird.log']);
+	});
+});
+
+const piped = 'stdin and stdout are not both a terminal';
+
+/** The refusal of the combination in `argv` (noTerminal: why the run asks nothing, undefined in a terminal), as [problem, fix], or undefined when it is taken. */
+async function combination(argv: string[], noTerminal: string | undefined): Promise<[string, string] | undefined> {
+	const {command, values, given} = await parseArguments(argv);
+	try {
+		refuseCombinations({command: command!, values, given, noTerminal});
+	} catch (error) {
+		assert.equal((error as {kind?: string}).kind, 'Usage', String(error));
+		return [(error as Error).message, (error as {hint: string}).hint];
+	}
+	return undefined;
+}
+
+describe('flag combinations that contradict, or whose effect would not come, are refused once for the run', () => {
+	test('--confirm-each with --yes contradicts it', async () => {
+		assert.deepEqual(await combination(['doctor', '--all-contexts', '--confirm-each', '--yes'], undefined), [
+			'--confirm-each and --yes contradict each other',
+			'use --confirm-each to be asked for each cluster, or --yes to fix every cluster without asking',
+		]);
+	});
+
+	test('--confirm-each, --force and --no-restart with a run that changes nothing', async () => {
+		for (const [argv, problem, fix] of [
+			[['--all-contexts', '--confirm-each', '--check'], '--confirm-each only matters when fixing, and --check changes nothing', 'leave out --confirm-each, or leave out --check to fix'],
+			[['--all-contexts', '--dry-run', '--force', '--confirm-each'], '--confirm-each only matters when fixing, and --dry-run changes nothing', 'leave out --confirm-each, or leave out --dry-run to fix'],
+			[['--all-contexts', '--confirm-each', '--emit', 'patch', '--emit-dir', 'out'], '--confirm-each only matters when fixing, and --emit changes nothing', 'leave out --confirm-each, or leave out --emit to fix'],
+			[['--check', '--force'], '--force only matters when fixing, and --check changes nothing', 'leave out --force, or leave out --check to fix'],
+			[['--check', '--no-restart'], '--no-restart only matters when fixing, and --check changes nothing', 'leave out --no-restart, or leave out --check to fix'],
+			[['--emit', 'manifest', '--force'], '--force only matters when fixing, and --emit changes nothing', 'leave out --force, or leave out --emit to fix'],
+			[['--emit', 'manifest', '--no-restart'], '--no-restart only matters when fixing, and --emit changes nothing', 'leave out --no-restart, or leave out --emit to fix'],
+		] as const) {
+			assert.deepEqual(await combination(['doctor', ...argv], undefined), [problem, fix], argv.join(' '));
+		}
+	});
+
+	test('--confirm-each where nothing can be asked: the reason named, and what to use instead', async () => {
+		for (const [argv, reason] of [
+			[['--all-contexts', '--confirm-each'], piped],
+			[['--all-contexts', '--confirm-each', '-o', 'json'], '-o json'],
+			[['--contexts', 'edge-*', '--confirm-each'], 'CI=true'],
+		] as const) {
+			assert.deepEqual(await combination(['doctor', ...argv], reason), [
+				`--confirm-each asks in the terminal view, and this run has none (${reason}): nothing would be asked`,
+				'run it in a terminal to be asked for each cluster; without one, --yes fixes every cluster without asking, and --check only diagnoses',
+			]);
+		}
+		assert.equal(await combination(['doctor', '--all-contexts', '--confirm-each'], undefined), undefined);
+	});
+
+	test('--as-group without --as, for every command that connects', async () => {
+		for (const command of ['doctor', 'report', 'undo']) {
+			assert.deepEqual(await combination([command, '--as-group', 'g'], piped), ['--as-group needs --as', 'kubectl also requires --as when impersonating groups'], command);
+		}
+		assert.deepEqual(await combination(['doctor', '--all-contexts', '--as-group', 'g', '--check'], piped), ['--as-group needs --as', 'kubectl also requires --as when impersonating groups']);
+		assert.equal(await combination(['doctor', '--as', 'alice', '--as-group', 'g'], piped), undefined);
+	});
+
+	test('what only idles in a mode stays accepted, as in kubectl; what matters in it too', async () => {
+		for (const argv of [
+			['doctor', '--check', '--timeout', '1m'],
+			['doctor', '--dry-run', '--force'],
+			['doctor', '--all-contexts', '--dry-run', '--force', '--no-restart'],
+			['doctor', '--dry-run=server', '--no-restart'],
+			['doctor', '--check', '--emit', 'patch'],
+			['undo', '--check', '--force'],
+			['doctor', '--all-contexts', '--check', '--parallel', '3'],
+			['doctor', '--check=false', '--force', '--yes'],
+		]) {
+			assert.equal(await combination(argv, undefined), undefined, argv.join(' '));
+		}
 	});
 });

@@ -113,6 +113,11 @@ describe('bin/kubectl-multus', () => {
 			[['doctor', '--daemonset', 'Multus DS'], /not a Kubernetes object name/],
 			[['scan', '--check', '-'], /--check is not a flag of kubectl multus scan/],
 			[['undo', '--timeout', '5m'], /--timeout is not a flag of kubectl multus undo/],
+			[['doctor', '--as-group', 'g', '--check'], /--as-group needs --as/],
+			[['report', '--as-group', 'g'], /--as-group needs --as/],
+			[['doctor', '--dry-run', 'server'], /unexpected argument "server"\n\s+fix: write --dry-run=server/],
+			[['doctor', '--check', '--force'], /--force only matters when fixing, and --check changes nothing/],
+			[['doctor', '--check', '--no-restart'], /--no-restart only matters when fixing, and --check changes nothing/],
 		] as const) {
 			const result = await plugin(...args, '--kubeconfig', '/nonexistent/kubeconfig');
 			assert.equal(result.code, ExitCode.Usage, `${args.join(' ')}: ${result.stdout}${result.stderr}`);

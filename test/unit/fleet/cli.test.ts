@@ -49,6 +49,10 @@ describe('fleet: flags', () => {
 			[['--all-contexts', '--emit', 'manifest'], /--emit-dir DIR/],
 			[['--contexts', 'a', '--emit-dir', '/tmp/x'], /--emit-dir needs --emit/],
 			[['--all-contexts', '--parallel', '0'], /--parallel/],
+			[['--all-contexts', '--confirm-each', '--yes'], /--confirm-each and --yes contradict each other/],
+			[['--all-contexts', '--confirm-each', '--check'], /--confirm-each only matters when fixing, and --check changes nothing/],
+			// Run without a terminal (and maybe under CI=true): nothing could be asked.
+			[['--all-contexts', '--confirm-each'], /--confirm-each asks in the terminal view, and this run has none \((stdin and stdout are not both a terminal|CI=true)\)[\s\S]*--yes fixes every cluster/],
 		] as const) {
 			const result = await plugin(['doctor', ...args, '--kubeconfig', '/nonexistent/kubeconfig']);
 			assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
@@ -104,6 +108,16 @@ describe('fleet: contexts nobody answers', () => {
 		assert.equal(result.code, 3, result.stderr);
 		assert.deepEqual(readdirSync(out), []);
 		assert.match(result.stderr, /\[prod\] no file: /);
+	});
+
+	test('--as-group without --as: one usage error for the run, before any context connects (no row per context)', async () => {
+		for (const output of ['text', 'json']) {
+			const result = await plugin(['doctor', '--all-contexts', '--as-group', 'foo', '--check', '-o', output, '--request-timeout', '2s'], env);
+			assert.equal(result.code, 2, result.stderr);
+			assert.equal(result.stdout, '', output);
+			assert.equal(result.stderr.match(/--as-group needs --as/g)?.length, 1, result.stderr);
+			assert.match(result.stderr, /kubectl also requires --as when impersonating groups/);
+		}
 	});
 
 	test('a name that matches no context: exit 2, the contexts there are named', async () => {
