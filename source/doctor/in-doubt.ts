@@ -178,6 +178,38 @@ export function patchRoleResolvingDoubt(client: Pick<KubeApi, 'patchClusterRole'
 	);
 }
 
+/**
+ * The create of a dedicated ClusterRole or ClusterRoleBinding (`what`: "ClusterRoleBinding NAME"), resolved when its
+ * answer is lost (see writeResolvingDoubt). Read back by name: it landed when the object is there as `planned`
+ * says; missing, it did not, and the same create is sent again (it cannot apply twice: the server refuses a
+ * second one as existing, which is read back once more). One that is there but not as planned is `taken()`, a Conflict.
+ */
+export function createResolvingDoubt<T>(what: string, create: () => Promise<T>, read: () => Promise<T>, planned: (existing: T) => boolean, taken: () => MultusError, options: InDoubtOptions): Promise<Resolved<T>> {
+	const {onNote = () => {}} = options;
+	return writeResolvingDoubt<T>(
+		create,
+		async (): Promise<ReadBack<T>> => {
+			let existing: T;
+			try {
+				existing = await read();
+			} catch (error) {
+				if (error instanceof MultusError && error.kind === 'NotFound') return {landed: false, why: `${what} does not exist`};
+				throw error;
+			}
+			if (!planned(existing)) throw taken();
+			return {landed: true, value: existing, why: `${what} exists, exactly as planned`};
+		},
+		{
+			...options,
+			onEvent: event => onNote(
+				event.type === 'no-answer' ? `The create of ${what} got no answer (${reason(event.error)}): reading it back to see whether it landed.`
+				: event.type === 'landed' ? `${event.why}: the create landed${event.late ? ' after all' : ''}; only its answer was lost.`
+				: `${event.why}: the create did not land; sending it again (a create cannot apply twice: the server refuses a second one).`,
+			),
+		},
+	);
+}
+
 /** The doctor's DaemonSet restart, resolved when its answer is lost (see writeResolvingDoubt). */
 export function restartResolvingDoubt(client: Pick<KubeApi, 'restartDaemonSet' | 'readDaemonSet'>, namespace: string, name: string, restartedAt: string, options: InDoubtOptions): Promise<Resolved<V1DaemonSet>> {
 	const {onNote = () => {}} = options;

@@ -1,4 +1,4 @@
-import {stepIds, type Connection, type Diagnosis, type FailureInfo, type Found, type Outcome, type PatchResult, type Plan, type RestartResult, type RolloutView, type StepId, type StepStatus, type Verification, type Proof} from './model.js';
+import {stepIds, type Connection, type CreatedRole, type Diagnosis, type FailureInfo, type Found, type Outcome, type PatchResult, type Plan, type RestartResult, type RolloutView, type StepId, type StepStatus, type Verification, type Proof} from './model.js';
 
 /** Everything the doctor knows so far. Views render it; nothing else holds doctor state. */
 export interface DoctorState {
@@ -10,6 +10,8 @@ export interface DoctorState {
 	plan: Plan | undefined;
 	/** The confirm prompt: waiting for an answer, or the answer. */
 	confirm: {state: 'idle' | 'asking' | 'answered'; answer: boolean | undefined; conflictRetry: number};
+	/** A dedicated ClusterRole created before its binding (set even if the binding then fails). */
+	createdRole: CreatedRole | undefined;
 	patch: PatchResult | undefined;
 	restart: RestartResult | undefined;
 	rollout: RolloutView | undefined;
@@ -37,6 +39,7 @@ export type DoctorEvent =
 	| {type: 'confirm-requested'}
 	| {type: 'confirm-answered'; yes: boolean}
 	| {type: 'conflict'; note: string; code?: string}
+	| {type: 'role-created'; created: CreatedRole}
 	| {type: 'patched'; patch: PatchResult}
 	| {type: 'restarted'; restart: RestartResult}
 	| {type: 'rollout-progress'; rollout: RolloutView}
@@ -56,6 +59,7 @@ export function initialState(): DoctorState {
 		diagnosis: undefined,
 		plan: undefined,
 		confirm: {state: 'idle', answer: undefined, conflictRetry: 0},
+		createdRole: undefined,
 		patch: undefined,
 		restart: undefined,
 		rollout: undefined,
@@ -120,6 +124,8 @@ export function doctorReducer(state: DoctorState, event: DoctorEvent): DoctorSta
 				notes: [...state.notes, event.note],
 				notedFindings: withFinding(state, event),
 			};
+		case 'role-created':
+			return {...state, createdRole: event.created};
 		case 'patched':
 			return {...state, patch: event.patch};
 		case 'restarted':

@@ -170,6 +170,19 @@ export interface PatchResult {
 	createdBinding?: string;
 }
 
+/**
+ * A dedicated ClusterRole the Patch step created (or found exactly as planned, left by an earlier run), recorded
+ * before its ClusterRoleBinding is created: a binding that is then refused leaves this role, and must say so.
+ */
+export interface CreatedRole {
+	role: string;
+	/** The ClusterRoleBinding still to be created with it. */
+	binding: string;
+	rules: V1PolicyRule[];
+	/** True when it was there already (an earlier run's, exactly as planned), not created by this run. */
+	existed: boolean;
+}
+
 export interface RestartResult {
 	restartedAt: string;
 	generation: number;

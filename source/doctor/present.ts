@@ -4,7 +4,7 @@ import {describeRule} from '../multus/rbac.js';
 import {describeSubject} from '../multus/subjects.js';
 import {formatDuration} from '../duration.js';
 import type {DoctorState} from './machine.js';
-import type {CheckResult, Diagnosis, FailureInfo, Found, LogEvidence, PatchResult, Plan, Proof, RestartResult, RolloutView, StepId, Verification} from './model.js';
+import type {CheckResult, CreatedRole, Diagnosis, FailureInfo, Found, LogEvidence, PatchResult, Plan, Proof, RestartResult, RolloutView, StepId, Verification} from './model.js';
 import {stepTitles} from './model.js';
 import {noPod, type RolloutProgress} from '../multus/rollout.js';
 import type {MultusDaemonSet} from '../multus/discovery.js';
@@ -53,6 +53,7 @@ export const informerNames: Record<InformerName, string> = {pod: 'pod', 'net-att
 export interface ClusterFacts {
 	found?: Found | undefined;
 	plan?: Plan | undefined;
+	createdRole?: CreatedRole | undefined;
 	patch?: PatchResult | undefined;
 	restart?: RestartResult | undefined;
 	rollout?: RolloutView | undefined;
@@ -199,6 +200,16 @@ export const say = {
 	unproven: (proof: Proof) =>
 		`Patched, not proven: ${proof.reason}. The rules are in place; look at the daemons' logs (kubectl logs -n NAMESPACE POD) or run kubectl multus doctor --check again.`,
 
+	/** A dedicated ClusterRole is there, its ClusterRoleBinding is not: what exists, and how to finish or remove it. */
+	bindingNotCreated: (created: CreatedRole) =>
+		`ClusterRole ${created.role} ${created.existed ? 'was there already (an earlier run created it)' : 'was created'} (${created.rules.map(describeRule).join('; ')}), but its ClusterRoleBinding ${created.binding} was not, so the role grants nothing yet; nothing else in the cluster was changed. To finish, run kubectl multus doctor again once the binding can be created (it keeps the role and creates the binding); to remove the role: kubectl delete clusterrole ${shellQuote(created.role)} (kubectl multus undo deletes a dedicated role only with its binding).`,
+	/** The create of the dedicated ClusterRoleBinding got no answer, after its ClusterRole was created. */
+	bindingInDoubt: (created: CreatedRole) =>
+		`ClusterRole ${created.role} ${created.existed ? 'was there already (an earlier run created it)' : 'was created'} (${created.rules.map(describeRule).join('; ')}); its ClusterRoleBinding ${created.binding} may or may not have been created (the request got no answer): kubectl get clusterrolebinding ${shellQuote(created.binding)} shows it. Nothing else in the cluster was changed. Run kubectl multus doctor again once the cluster answers (it keeps what is there and creates what is missing); to remove them instead: with the binding there, kubectl multus undo deletes both, without it kubectl delete clusterrole ${shellQuote(created.role)}.`,
+	/** The create of the dedicated ClusterRole itself got no answer: nothing else was written. */
+	roleInDoubt: (role: string, binding: string) =>
+		`ClusterRole ${role} may or may not have been created (the request got no answer): kubectl get clusterrole ${shellQuote(role)} shows it. Its ClusterRoleBinding ${binding} was not created, and nothing else in the cluster was changed. Run kubectl multus doctor again once the cluster answers (it keeps the role if it is there and creates the binding); to remove the role instead: kubectl delete clusterrole ${shellQuote(role)}.`,
+
 	cancelled: (step: StepId, clusterState: string) => `Cancelled during ${step}. ${clusterState}`,
 	failed: (message: string, clusterState: string) => `${message}. ${clusterState}`,
 };
@@ -222,6 +233,7 @@ export function clusterStateAfterCancel(facts: ClusterFacts): string {
 		}
 		return `ClusterRole ${role} was patched (${facts.plan?.patch.missing.map(describeRule).join('; ') ?? 'rules added'}); the DaemonSet was not restarted (its pods recover by themselves, or run kubectl -n ${shellQuote(ds?.namespace ?? 'NAMESPACE')} rollout restart ${shellQuote(`ds/${ds?.name ?? 'NAME'}`)}).`;
 	}
+	if (facts.createdRole) return say.bindingNotCreated(facts.createdRole);
 	return 'Nothing in the cluster was changed.';
 }
 
@@ -229,6 +241,9 @@ export function clusterStateAfterCancel(facts: ClusterFacts): string {
 export function writeInDoubt(facts: ClusterFacts, step: StepId): string {
 	const role = facts.plan?.role ?? 'the ClusterRole';
 	const ds = facts.found?.daemonSet;
+	const dedicated = facts.plan?.dedicated;
+	if (step === 'patch' && facts.createdRole) return say.bindingInDoubt(facts.createdRole);
+	if (step === 'patch' && dedicated) return say.roleInDoubt(role, dedicated.clusterRoleBinding.metadata?.name ?? '');
 	if (step === 'patch') {
 		return `ClusterRole ${role} may or may not have been patched (the request got no answer): kubectl get clusterrole ${shellQuote(facts.plan?.role ?? 'NAME')} -o yaml shows it (a kubectl-multus.dev/change annotation means it was); run the doctor again once the cluster answers.`;
 	}
@@ -705,6 +720,12 @@ export function summaryLines(state: DoctorState): Line[] {
 		if (state.patch.createdBinding) lines.push(line(s(`  ${marks.add} ClusterRoleBinding ${state.patch.createdBinding} (new): ${state.plan?.dedicated?.clusterRoleBinding.subjects?.map(subject => describeSubject(subject)).join(', ') ?? ''}`, 'add')));
 		if (state.restart) lines.push(line(`  restarted DaemonSet ${state.found?.daemonSet.namespace}/${state.found?.daemonSet.name} at ${state.restart.restartedAt}`));
 		lines.push(line(s(`Undo: ${state.verification?.undo ?? undoHint(state.patch.role, undefined, state.patch.createdBinding)}`, 'dim')));
+	}
+	if (!state.patch && state.createdRole) {
+		// The dedicated role was created, its binding was not: it is there all the same.
+		lines.push(line(s('Changed:', 'bold')));
+		lines.push(line(s(`  ${marks.add} ClusterRole ${state.createdRole.role}${state.createdRole.existed ? '' : ' (new)'}: ${state.createdRole.rules.map(describeRule).join('; ')}`, 'add')));
+		lines.push(line(s(`  ${marks.bad} ClusterRoleBinding ${state.createdRole.binding}: not created`, 'bad')));
 	}
 	for (const note of state.notes) lines.push(noteLine(note, noteCode(state, note)));
 	if (state.failure?.hint) lines.push(line(s(`fix: ${state.failure.hint}`, 'warn')));

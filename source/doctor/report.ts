@@ -86,7 +86,12 @@ export function doctorReport(state: DoctorState) {
 				}
 			: null,
 		applied: {
-			clusterRole: state.patch ? {name: state.patch.role, resourceVersion: state.patch.resourceVersion ?? null, added: plan?.patch.missing.map(describeRule) ?? [], rulesAfter: state.patch.rulesAfter, created: state.patch.createdBinding !== undefined} : null,
+			clusterRole: state.patch
+				? {name: state.patch.role, resourceVersion: state.patch.resourceVersion ?? null, added: plan?.patch.missing.map(describeRule) ?? [], rulesAfter: state.patch.rulesAfter, created: state.patch.createdBinding !== undefined}
+				: state.createdRole
+					// A dedicated role created without its binding (refused, or in doubt): it is in the cluster all the same.
+					? {name: state.createdRole.role, resourceVersion: null, added: state.createdRole.rules.map(describeRule), rulesAfter: state.createdRole.rules, created: !state.createdRole.existed}
+					: null,
 			clusterRoleBinding: state.patch?.createdBinding ? {name: state.patch.createdBinding, created: true} : null,
 			restart: state.restart ?? null,
 			rollout: state.rollout

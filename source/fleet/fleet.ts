@@ -116,6 +116,8 @@ export async function runFleet(options: DoctorOptions & {fleet: FleetOptions}, c
 		const dispatch = (event: DoctorEvent) => {
 			if (event.type === 'found') turns.found(name, event.found.daemonSet.uid);
 			if (event.type === 'step-started' && (event.step === 'patch' || event.step === 'restart')) turns.wrote(name);
+			// A dedicated role is a write of its own: created before its binding, it stays if the binding is refused.
+			if (event.type === 'role-created') turns.left(name, {role: event.created.role, rulesAfter: event.created.rules});
 			if (event.type === 'patched' && !event.patch.dryRun) turns.left(name, {role: event.patch.role, rulesAfter: event.patch.rulesAfter});
 			if (event.type === 'restarted' && !event.restart.dryRun) turns.left(name, {restartedAt: event.restart.restartedAt});
 			io.dispatch({type: 'context-event', context: name, event, at: now()});

@@ -8,7 +8,7 @@ import type {KubeApi} from '../../kube/client.js';
 import {rulesCover} from '../../multus/rbac.js';
 import {blockingRules} from '../../multus/requirements.js';
 import {pause} from '../../timers.js';
-import {patchRoleResolvingDoubt} from '../in-doubt.js';
+import {createResolvingDoubt, patchRoleResolvingDoubt, type InDoubtOptions} from '../in-doubt.js';
 import {say} from '../present.js';
 import {clientOf, done, maxConflictAttempts, need, type Step} from './step.js';
 
@@ -23,10 +23,14 @@ export const patchStep: Step = {
 		const client = clientOf(context);
 		const plan = need(facts.plan, 'plan');
 		if (plan.dedicated) {
-			const role = await createOrKeep(plan.dedicated.clusterRole, () => client.createClusterRole(plan.dedicated!.clusterRole, false), () => client.readClusterRole(plan.role));
-			const binding = plan.dedicated.clusterRoleBinding;
-			await createOrKeep(binding, () => client.createClusterRoleBinding(binding, false), () => client.readClusterRoleBinding(binding.metadata?.name ?? ''));
-			facts.patch = {role: plan.role, resourceVersion: role.metadata?.resourceVersion, rulesAfter: role.rules ?? [], dryRun: false, attempts: facts.attempt, createdBinding: binding.metadata?.name ?? ''};
+			const {clusterRole, clusterRoleBinding: binding} = plan.dedicated;
+			const bindingName = binding.metadata?.name ?? '';
+			const role = await createOrKeep(clusterRole, () => client.createClusterRole(clusterRole, false), () => client.readClusterRole(plan.role), context.inDoubt);
+			// Recorded before the binding is created: should that be refused, what is said next knows the role exists.
+			facts.createdRole = {role: plan.role, binding: bindingName, rules: role.value.rules ?? [], existed: role.existed};
+			emit({type: 'role-created', created: facts.createdRole});
+			await createOrKeep(binding, () => client.createClusterRoleBinding(binding, false), () => client.readClusterRoleBinding(bindingName), context.inDoubt);
+			facts.patch = {role: plan.role, resourceVersion: role.value.metadata?.resourceVersion, rulesAfter: role.value.rules ?? [], dryRun: false, attempts: facts.attempt, createdBinding: bindingName};
 			emit({type: 'patched', patch: facts.patch});
 			return done;
 		}
@@ -50,23 +54,28 @@ export const patchStep: Step = {
 
 /**
  * Creates a dedicated object; one that exists already is accepted only if it is exactly the one planned (ours, the
- * same rules or the same grant): what an interrupted earlier run left. Anything else is the failure.
+ * same rules or the same grant): what an interrupted earlier run left (`existed`). Anything else is the failure.
+ * A create that gets no answer is read back (createResolvingDoubt), like the patch of a role.
  */
-async function createOrKeep<T extends V1ClusterRole | V1ClusterRoleBinding>(planned: T, create: () => Promise<T>, read: () => Promise<T>): Promise<T> {
+async function createOrKeep<T extends V1ClusterRole | V1ClusterRoleBinding>(planned: T, create: () => Promise<T>, read: () => Promise<T>, inDoubt: InDoubtOptions): Promise<{value: T; existed: boolean}> {
+	const isBinding = 'roleRef' in planned;
+	const name = planned.metadata?.name ?? '';
+	const what = `${isBinding ? 'ClusterRoleBinding' : 'ClusterRole'} ${name}`;
+	const same = (existing: T) => isOurs(existing) && (isBinding
+		? sameBinding(existing as V1ClusterRoleBinding, planned as V1ClusterRoleBinding)
+		: sameRules((existing as V1ClusterRole).rules ?? [], (planned as V1ClusterRole).rules ?? []));
+	const taken = (cause?: unknown) => new MultusError('Conflict', `${what} exists already and is not the one kubectl multus plans to create`, {
+		hint: `look at it with kubectl get ${isBinding ? 'clusterrolebinding' : 'clusterrole'} ${shellQuote(name || 'NAME')} -o yaml, then run the doctor again`,
+		...(cause ? {cause} : {}),
+		finding: finding.dedicatedNameTaken.code,
+	});
 	try {
-		return await create();
+		return {value: (await createResolvingDoubt(what, create, read, same, taken, inDoubt)).value, existed: false};
 	} catch (error) {
-		if (!(error instanceof MultusError) || error.kind !== 'Conflict') throw error;
+		if (!(error instanceof MultusError) || error.kind !== 'Conflict' || error.finding === finding.dedicatedNameTaken.code) throw error;
 		const existing = await read();
-		const same = 'roleRef' in planned
-			? isOurs(existing) && sameBinding(existing as V1ClusterRoleBinding, planned)
-			: isOurs(existing) && sameRules((existing as V1ClusterRole).rules ?? [], (planned as V1ClusterRole).rules ?? []);
-		if (same) return existing;
-		throw new MultusError('Conflict', `${'roleRef' in planned ? 'ClusterRoleBinding' : 'ClusterRole'} ${planned.metadata?.name ?? ''} exists already and is not the one kubectl multus plans to create`, {
-			hint: `look at it with kubectl get ${'roleRef' in planned ? 'clusterrolebinding' : 'clusterrole'} ${shellQuote(planned.metadata?.name ?? 'NAME')} -o yaml, then run the doctor again`,
-			cause: error,
-			finding: finding.dedicatedNameTaken.code,
-		});
+		if (same(existing)) return {value: existing, existed: true};
+		throw taken(error);
 	}
 }
 

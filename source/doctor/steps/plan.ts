@@ -195,8 +195,10 @@ async function dedicatedPlan(client: KubeApi, found: Found, options: DoctorOptio
 	const permissions = [...(options.check ? [] : await preflightDedicated(client, found, name, missing, options)), ...unseen];
 	let serverDryRun = 'skipped';
 	if (!options.check && options.dryRun !== 'client' && permissions.every(p => p.allowed || p.optional)) {
-		await client.createClusterRole(clusterRole, true);
-		await client.createClusterRoleBinding(target.binding, true);
+		// One of the two may be left by an earlier run whose binding was refused or cut short: its dry run is refused as
+		// existing, and the write keeps it only if it is exactly the one planned (Patch's createOrKeep).
+		await client.createClusterRole(clusterRole, true).catch(existing);
+		await client.createClusterRoleBinding(target.binding, true).catch(existing);
 		serverDryRun = 'passed';
 	}
 	return {
@@ -214,6 +216,12 @@ async function dedicatedPlan(client: KubeApi, found: Found, options: DoctorOptio
 		gains: target.gains.map(g => describeGrantee(g, name)),
 		dedicated: {clusterRole, clusterRoleBinding: target.binding, sharedRole: target.sharedRole, sharedRules: shared.before, othersBound: target.others.map(g => describeGrantee(g, target.sharedRole))},
 	};
+}
+
+/** A create's dry run refused because the object exists (a Conflict) is no refusal of the plan; anything else is. */
+function existing(error: unknown): undefined {
+	if (error instanceof MultusError && error.kind === 'Conflict') return undefined;
+	throw error;
 }
 
 /** The dedicated ClusterRole and ClusterRoleBinding as one file for kubectl create/apply -f or a GitOps repository. */

@@ -5,7 +5,7 @@ import type {ConnectionInfo} from '../../kube/config.js';
 import type {ConnectionOptions, DoctorOptions} from '../../options.js';
 import type {InDoubtOptions} from '../in-doubt.js';
 import type {DoctorEvent} from '../machine.js';
-import type {ChangedThrough, Connection, Diagnosis, Found, Outcome, PatchResult, Plan, RestartResult, RolloutView, StepId, Verification} from '../model.js';
+import type {ChangedThrough, Connection, CreatedRole, Diagnosis, Found, Outcome, PatchResult, Plan, RestartResult, RolloutView, StepId, Verification} from '../model.js';
 
 /** Where the flow's cluster comes from: client-node for the command (connectKube), an in-memory cluster in tests. */
 export interface FlowEnv {
@@ -28,6 +28,8 @@ export interface FlowFacts {
 	plan?: Plan;
 	/** Which plan this is: 1, then one more after each conflict. */
 	attempt: number;
+	/** A dedicated ClusterRole created, set before its binding is created: what a refused binding leaves. */
+	createdRole?: CreatedRole;
 	/** Set only when a patch was written (not when the role already granted the rules). */
 	patch?: PatchResult;
 	/** When the patch was written (the doctor's clock): a running daemon's proof counts from here. */

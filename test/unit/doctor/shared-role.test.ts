@@ -5,7 +5,8 @@ import {describe, test} from 'node:test';
 import {runUndo, type UndoEnv} from '../../../source/commands/undo.js';
 import {MultusError} from '../../../source/errors.js';
 import {changeAnnotation, readRecord} from '../../../source/doctor/record.js';
-import {planLines} from '../../../source/doctor/present.js';
+import {planLines, summaryLines} from '../../../source/doctor/present.js';
+import {doctorReport} from '../../../source/doctor/report.js';
 import {serviceAccountIdentity} from '../../../source/multus/discovery.js';
 import {renderLine} from '../../../source/ansi.js';
 import {doctorOptions} from '../../helpers/doctor-fixtures.js';
@@ -150,5 +151,88 @@ describe('a role Multus shares with others', () => {
 		await assert.rejects(runUndo(doctorOptions({yes: true, interactive: false}), undoEnv(cluster)), /ClusterRole multus: its record says kubectl multus created it, but it does not carry the label/);
 		assert.ok(cluster.role('multus'));
 		assert.equal(cluster.callsOf('deleteClusterRole').length, 0);
+	});
+});
+
+describe('the dedicated fix half applied: the ClusterRole created, its ClusterRoleBinding not', () => {
+	const refused = (kind: 'Forbidden' | 'Invalid') => new MultusError(kind, 'admission webhook "policy.example" denied the request');
+	const writes = (cluster: FakeCluster, method: 'createClusterRole' | 'createClusterRoleBinding') => cluster.callsOf(method).filter(args => args[1] === false).length;
+	const bindingExists = (cluster: FakeCluster) => cluster.bindings.some(b => b.metadata?.name === dedicated);
+
+	for (const [kind, exitCode] of [['Forbidden', 4], ['Invalid', 1]] as const) {
+		test(`the binding's create is refused (${kind}): exit ${exitCode}, and the outcome names the role that was created, how to finish and how to remove it; nothing deleted`, async () => {
+			const cluster = sharedThick();
+			cluster.fault('createClusterRoleBinding', {error: refused(kind)}, {matches: args => args[1] === false});
+			const run = await runFlow(cluster);
+			assert.deepEqual([run.outcome.verdict, run.outcome.exitCode], ['failed', exitCode], run.outcome.message);
+			assert.ok(cluster.role(dedicated), 'the role is in the cluster');
+			assert.equal(bindingExists(cluster), false);
+			assert.doesNotMatch(run.outcome.message, /Nothing in the cluster was changed/);
+			assert.equal(
+				run.outcome.message,
+				`admission webhook "policy.example" denied the request. ClusterRole ${dedicated} was created (pods [""]: list, watch), but its ClusterRoleBinding ${dedicated} was not, so the role grants nothing yet; nothing else in the cluster was changed. To finish, run kubectl multus doctor again once the binding can be created (it keeps the role and creates the binding); to remove the role: kubectl delete clusterrole ${dedicated} (kubectl multus undo deletes a dedicated role only with its binding).`,
+			);
+			assert.equal(cluster.callsOf('deleteClusterRole').length + cluster.callsOf('deleteClusterRoleBinding').length, 0, 'nothing the user did not consent to is deleted');
+			assert.deepEqual(cluster.role('multus')?.rules, brokenRules, 'the shared role is not touched');
+			assert.equal(cluster.callsOf('restartDaemonSet').length, 0);
+			const summary = summaryLines(run.state).map(line => renderLine(line, false)).join('\n');
+			assert.match(summary, new RegExp(`Changed:\n  \\+ ClusterRole ${dedicated} \\(new\\): pods \\[""\\]: list, watch\n  ✖ ClusterRoleBinding ${dedicated}: not created`));
+			const applied = doctorReport(run.state).applied;
+			assert.deepEqual([applied.clusterRole?.name, applied.clusterRole?.created, applied.clusterRoleBinding], [dedicated, true, null]);
+		});
+	}
+
+	test('as the message says: the doctor run again keeps the role, creates the binding alone, and is fixed; undo then deletes both', async () => {
+		const cluster = sharedThick();
+		cluster.fault('createClusterRoleBinding', {error: refused('Forbidden')}, {matches: args => args[1] === false});
+		await runFlow(cluster);
+		const again = await runFlow(cluster);
+		assert.equal(again.outcome.verdict, 'fixed', again.outcome.message);
+		assert.deepEqual([writes(cluster, 'createClusterRole'), writes(cluster, 'createClusterRoleBinding')], [2, 2], 'the second create of the role is refused as existing, and the role kept');
+		assert.equal(cluster.clusterRoles.filter(role => role.metadata?.name === dedicated).length, 1);
+		assert.equal(cluster.authorize(multus, listPods).allowed, true);
+		assert.equal(cluster.authorize(webapp, listPods).allowed, false);
+		const env = undoEnv(cluster);
+		assert.equal(await runUndo(doctorOptions({yes: true, interactive: false}), env), 0, env.out);
+		assert.equal(cluster.role(dedicated), undefined);
+		assert.equal(bindingExists(cluster), false);
+	});
+
+	test('the binding\'s create gets no answer and did not land: read back (not there), sent again, fixed', async () => {
+		const cluster = sharedThick();
+		cluster.fault('createClusterRoleBinding', 'no-answer', {matches: args => args[1] === false});
+		const run = await runFlow(cluster);
+		assert.equal(run.outcome.verdict, 'fixed', run.outcome.message);
+		assert.equal(writes(cluster, 'createClusterRoleBinding'), 2);
+		assert.match(run.notes.join('\n'), new RegExp(`The create of ClusterRoleBinding ${dedicated} got no answer \\(.*\\): reading it back to see whether it landed\\.`));
+		assert.match(run.notes.join('\n'), new RegExp(`ClusterRoleBinding ${dedicated} does not exist: the create did not land; sending it again`));
+	});
+
+	test('the binding\'s create lands but its answer is lost: read back, found exactly as planned, not sent again', async () => {
+		const cluster = sharedThick();
+		cluster.fault('createClusterRoleBinding', 'lose-answer', {matches: args => args[1] === false});
+		const run = await runFlow(cluster);
+		assert.equal(run.outcome.verdict, 'fixed', run.outcome.message);
+		assert.equal(writes(cluster, 'createClusterRoleBinding'), 1);
+		assert.match(run.notes.join('\n'), new RegExp(`ClusterRoleBinding ${dedicated} exists, exactly as planned: the create landed; only its answer was lost\\.`));
+	});
+
+	test('the server stays silent on the binding through --timeout: the role was created, the binding is in doubt, and how to check', async () => {
+		const cluster = sharedThick();
+		cluster.fault('createClusterRoleBinding', 'no-answer', {matches: args => args[1] === false});
+		const run = await runFlow(cluster, {timeoutMs: 30}, {onEvent: event => event.type === 'role-created' && cluster.fault('readClusterRoleBinding', 'no-answer', {times: Number.POSITIVE_INFINITY})});
+		assert.deepEqual([run.outcome.verdict, run.state.failure?.kind], ['failed', 'Timeout'], run.outcome.message);
+		assert.match(run.outcome.message, new RegExp(`ClusterRole ${dedicated} was created \\(pods \\[""\\]: list, watch\\); its ClusterRoleBinding ${dedicated} may or may not have been created \\(the request got no answer\\): kubectl get clusterrolebinding ${dedicated} shows it\\. Nothing else in the cluster was changed\\.`));
+		assert.doesNotMatch(run.outcome.message, /patched/);
+		assert.equal(run.outcome.code, 'MULTUS-FIX-002');
+	});
+
+	test('the server stays silent on the role itself: the role is in doubt, the binding was not created', async () => {
+		const cluster = sharedThick();
+		cluster.fault('createClusterRole', 'no-answer', {matches: args => args[1] === false});
+		const run = await runFlow(cluster, {timeoutMs: 30}, {onEvent: event => event.type === 'step-started' && event.step === 'patch' && cluster.fault('readClusterRole', 'no-answer', {times: Number.POSITIVE_INFINITY})});
+		assert.deepEqual([run.outcome.verdict, run.state.failure?.kind], ['failed', 'Timeout'], run.outcome.message);
+		assert.match(run.outcome.message, new RegExp(`ClusterRole ${dedicated} may or may not have been created \\(the request got no answer\\): kubectl get clusterrole ${dedicated} shows it\\. Its ClusterRoleBinding ${dedicated} was not created, and nothing else in the cluster was changed\\.`));
+		assert.equal(writes(cluster, 'createClusterRoleBinding'), 0);
 	});
 });

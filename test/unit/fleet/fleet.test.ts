@@ -198,6 +198,20 @@ describe('fleet: one Multus reached through two contexts (the same DaemonSet uid
 		assert.equal(run.exitCode, run.outcomes[fixer]!.exitCode);
 	});
 
+	test('the first creates the dedicated role and its binding is refused: that is a write; the other takes the outcome, seeing the role through its own connection', async () => {
+		const shared = brokenThick();
+		shared.bindings[0]!.subjects!.push({kind: 'ServiceAccount', name: 'webapp', namespace: 'default'});
+		shared.fault('createClusterRoleBinding', {error: new MultusError('Forbidden', 'admission webhook "policy.example" denied the request')}, {matches: args => args[1] === false, times: 5});
+		const run = await runFleetOn({a: shared, alias: shared}, {yes: true});
+		const dedicated = 'kubectl-multus:kube-system:kube-multus-ds';
+		assert.equal(run.outcomes['a']!.verdict, 'failed');
+		assert.match(run.outcomes['a']!.message, new RegExp(`ClusterRole ${dedicated} was created \\(pods \\[""\\]: list, watch\\), but its ClusterRoleBinding ${dedicated} was not`));
+		assert.deepEqual([run.outcomes['alias']!.verdict, run.outcomes['alias']!.exitCode, run.outcomes['alias']!.through], ['failed', ExitCode.Forbidden, 'a']);
+		assert.match(run.outcomes['alias']!.message, new RegExp(`its outcome is this one's \\(one change, not two\\): .*ClusterRole ${dedicated} was created`));
+		assert.deepEqual([shared.callsOf('createClusterRole').filter(args => args[1] === false).length, shared.callsOf('createClusterRoleBinding').filter(args => args[1] === false).length], [1, 1], 'written once, by the first');
+		assert.ok(shared.callsOf('readClusterRole').some(args => args[0] === dedicated), 'the other context read the role the first one left before it took the outcome as its own');
+	});
+
 	test('the first fails before any write (its own permissions): the other context gets its own turn and fixes it', async () => {
 		const shared = brokenThick();
 		// The first server-side dry run is refused, as for a user who may not patch: that context fails, writing nothing.
