@@ -225,6 +225,8 @@ export interface Proof {
 	reason: string;
 	pods: PodProof[];
 	waitedMs: number;
+	/** The user stopped the wait (Ctrl-C) before every daemon was judged: the fix stays applied, just not proven. */
+	stopped?: boolean;
 }
 
 export interface Verification {

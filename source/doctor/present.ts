@@ -210,6 +210,20 @@ export const say = {
 	roleInDoubt: (role: string, binding: string) =>
 		`ClusterRole ${role} may or may not have been created (the request got no answer): kubectl get clusterrole ${shellQuote(role)} shows it. Its ClusterRoleBinding ${binding} was not created, and nothing else in the cluster was changed. Run kubectl multus doctor again once the cluster answers (it keeps the role if it is there and creates the binding); to remove the role instead: kubectl delete clusterrole ${shellQuote(role)}.`,
 
+	/** The proof's reason when Ctrl-C stopped it: how far it got. */
+	proofStoppedReason: (proof: Proof) =>
+		`stopped by the user (Ctrl-C) after ${(proof.waitedMs / 1000).toFixed(1)} s, with ${proof.pods.filter(pod => pod.state === 'proven').length} of ${proof.pods.length} ${proof.mode === 'new' ? 'new' : 'running'} ${proof.pods.length === 1 ? 'daemon' : 'daemons'} proven`,
+	/** Ctrl-C while Verify waited for the daemons: the fix is applied (exit 7), how far the proof got, how to prove it later. */
+	proofStopped: (proof: Proof, fix: {role: string; patch: PatchResult | undefined; restarted: MultusDaemonSet | undefined}) => {
+		const applied = fix.patch?.createdBinding
+			? `ClusterRole ${fix.role} and ClusterRoleBinding ${fix.patch.createdBinding} were created`
+			: fix.patch
+				? `ClusterRole ${fix.role} was patched`
+				: `ClusterRole ${fix.role} already granted the rules`;
+		const namespace = fix.restarted?.namespace;
+		return `Patched, not proven: the proof was ${say.proofStoppedReason(proof)}. The fix is applied: ${applied}${fix.restarted ? ` and DaemonSet ${dsName(fix.restarted)} was restarted` : ''}. To prove it later, run kubectl multus doctor --check again, or read the daemons' logs (kubectl logs -n ${shellQuote(namespace ?? 'NAMESPACE')} POD).`;
+	},
+
 	cancelled: (step: StepId, clusterState: string) => `Cancelled during ${step}. ${clusterState}`,
 	failed: (message: string, clusterState: string) => `${message}. ${clusterState}`,
 };
@@ -697,7 +711,7 @@ export function proofLines(proof: Proof): Line[] {
 	const synced = proven.map(pod => pod.syncMs).filter((ms): ms is number => ms !== null);
 	const slowest = synced.length > 0 ? Math.max(...synced) : undefined;
 	return [
-		line(s(`${proofMarks[proof.state]} ${head}: `, proofStyles[proof.state]), `${proof.pods.filter(pod => pod.state === 'proven').length} of ${proof.pods.length} proven`, s(`  ${done < proof.pods.length ? 'waiting ' : ''}${(proof.waitedMs / 1000).toFixed(1)} s`, 'dim')),
+		line(s(`${proofMarks[proof.state]} ${head}: `, proofStyles[proof.state]), `${proof.pods.filter(pod => pod.state === 'proven').length} of ${proof.pods.length} proven`, s(`  ${proof.stopped ? 'stopped by Ctrl-C at ' : done < proof.pods.length ? 'waiting ' : ''}${(proof.waitedMs / 1000).toFixed(1)} s`, 'dim')),
 		// Proven daemons share one line; each other one says what its log showed.
 		...(proven.length > 0 ? [line(s(`    ${marks.ok} `, 'ok'), s(`${proven.map(pod => pod.node || pod.pod).join(', ')}: synced, ready${slowest === undefined ? '' : ` in ${(slowest / 1000).toFixed(1)} s`}, nothing denied`, 'dim'))] : []),
 		...proof.pods

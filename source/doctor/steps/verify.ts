@@ -58,6 +58,7 @@ export const verifyStep: Step = {
 		emit({type: 'verified', verification: facts.verification});
 		if (denied.length > 0) return outcome('problem', ExitCode.ProblemFound, say.notVerified(denied.map(check => check.question)), finding.accessStillDenied.code);
 		if (proof.state === 'failing') return outcome('problem', ExitCode.ProblemFound, say.proofFailed(proof), finding.daemonStillDenied.code);
+		if (proof.stopped) return outcome('unproven', ExitCode.Unproven, say.proofStopped(proof, {role: plan.role, patch: facts.patch, restarted: restarted ? found.daemonSet : undefined}), finding.unproven.code);
 		if (proof.state !== 'proven') return outcome('unproven', ExitCode.Unproven, say.unproven(proof), finding.unproven.code);
 		return outcome('fixed', ExitCode.Ok, say.fixed(found.identity.user, proof));
 	},
@@ -125,7 +126,9 @@ async function prove(context: StepContext, found: Found, pods: V1Pod[], mode: 'n
 			}),
 		);
 		const view: Proof = {mode, state: overall(proofs), reason: '', pods: proofs, waitedMs: Date.now() - started};
-		if (view.state !== 'pending' || signal.aborted) return {...view, reason: reasonOf(view)};
+		if (view.state !== 'pending') return {...view, reason: reasonOf(view)};
+		// Ctrl-C: the daemons still pending are not judged; the proof is what it was at the stop, and says so.
+		if (signal.aborted) return {...view, state: 'unproven', reason: say.proofStoppedReason(view), stopped: true};
 		emit({type: 'proof-progress', proof: view});
 		// Reading only the pods still pending, every 150 ms, and for a daemon seen ready again the moment its quiet
 		// window ends: the verdict follows its readiness line by one read, the window and one more read (the

@@ -6,6 +6,8 @@ import {MultusError} from '../../../source/errors.js';
 import {restartedAtAnnotation} from '../../../source/kube/client.js';
 import {changeAnnotation} from '../../../source/doctor/record.js';
 import {rulesCover} from '../../../source/multus/rbac.js';
+import {verifyLines} from '../../../source/doctor/present.js';
+import {renderLine} from '../../../source/ansi.js';
 import {brokenRules, brokenThick, forbiddenLine, healthyThick, multusUser, podsListWatch} from '../../helpers/fake-multus.js';
 import {runFlow, type FlowRun} from '../../helpers/flow.js';
 import type {FakeCluster} from '../../helpers/fake-cluster.js';
@@ -444,6 +446,27 @@ describe('restart and rollout', () => {
 		assert.equal(run.outcome.verdict, 'unproven', run.outcome.message);
 		assert.equal(run.outcome.exitCode, 7);
 		assert.match(run.outcome.message, /^Patched, not proven: kube-multus-ds-g2-node-a on node-a: it printed nothing in \d+ s\./);
+	});
+
+	test('Ctrl-C while Verify waits for the new daemons: patched, not proven (exit 7), said as stopped by the user, how far it got, and how to prove it later', async () => {
+		const cluster = brokenThick();
+		let restarted = false;
+		const run = await runFlow(cluster, {timeoutMs: 20_000}, {
+			onEvent: event => {
+				if (event.type !== 'restarted' || restarted) return;
+				restarted = true;
+				// node-a's new daemon syncs; node-b's and node-c's logs are not served yet (their containers are starting).
+				cluster.fault('readPodLog', {error: new MultusError('NotFound', 'container "kube-multus" in pod is waiting to start: ContainerCreating')}, {matches: args => !String(args[1]).endsWith('node-a'), times: 10_000});
+			},
+			abortWhen: event => event.type === 'proof-progress' && event.proof.pods.some(pod => pod.state === 'proven'),
+		});
+		assert.deepEqual([run.outcome.verdict, run.outcome.exitCode, run.outcome.code], ['unproven', 7, 'MULTUS-VERIFY-003'], run.outcome.message);
+		assert.match(run.outcome.message, /^Patched, not proven: the proof was stopped by the user \(Ctrl-C\) after \d+\.\d s, with 1 of 3 new daemons proven\. The fix is applied: ClusterRole multus was patched and DaemonSet kube-system\/kube-multus-ds was restarted\. To prove it later, run kubectl multus doctor --check again, or read the daemons' logs \(kubectl logs -n kube-system POD\)\.$/);
+		assert.doesNotMatch(run.outcome.message, /ContainerCreating/, 'a pending pod\'s reason is not the verdict');
+		const proof = run.state.verification!.proof;
+		assert.deepEqual([proof.state, proof.stopped], ['unproven', true]);
+		assert.deepEqual(proof.pods.map(pod => pod.state), ['proven', 'pending', 'pending']);
+		assert.match(renderLine(verifyLines(run.state.verification, run.state.found).find(line => renderLine(line, false).includes("daemons' own words"))!, false), /1 of 3 proven {2}stopped by Ctrl-C at \d+\.\d s/);
 	});
 
 	test('a new daemon whose NAD informer is still denied: not fixed, whatever the pods rules say', async () => {

@@ -306,6 +306,26 @@ describe('fleet: one Multus reached through two contexts (the same DaemonSet uid
 });
 
 describe('fleet: the bound and Ctrl-C', () => {
+	test('Ctrl-C while a context proves its fix: its row is patched, not proven (exit 7), the reason says the proof was stopped by the user and how far it got', async () => {
+		const cluster = brokenThick();
+		let restarted = false;
+		const run = await runFleetOn({a: cluster}, {yes: true, timeoutMs: 20_000}, {
+			abortWhen: event => {
+				if (event.type !== 'context-event') return false;
+				if (event.event.type === 'restarted' && !restarted) {
+					restarted = true;
+					// The new daemons' logs are not served yet (their containers are starting): the proof waits.
+					cluster.fault('readPodLog', {error: new MultusError('NotFound', 'container "kube-multus" in pod is waiting to start: ContainerCreating')}, {times: 10_000});
+				}
+				return event.event.type === 'proof-progress';
+			},
+		});
+		assert.deepEqual([run.outcomes['a']!.verdict, run.outcomes['a']!.exitCode, run.exitCode], ['unproven', 7, 7]);
+		const row = rowOf(run, 'a');
+		assert.deepEqual([row.verdict, row.exit], ['patched, not proven', '7']);
+		assert.match(row.reason, /^Patched, not proven: the proof was stopped by the user \(Ctrl-C\) after \d+\.\d s, with 0 of 3 new daemons proven\. The fix is applied: ClusterRole multus was patched/);
+	});
+
 	test('--parallel 2 runs at most two clusters at once, all of them in the end', async () => {
 		const members = Object.fromEntries(Array.from({length: 7}, (_, index) => [`c${index}`, index % 2 ? brokenThick() : healthyThick()]));
 		const run = await runFleetOn(members, {check: true, fleet: {parallel: 2}});
