@@ -59,6 +59,11 @@ export interface ClusterFacts {
 	rollout?: RolloutView | undefined;
 }
 
+/** A dedicated ClusterRole that is there without its binding: "ClusterRole X was created (its rules)". */
+function createdRoleWords(created: CreatedRole): string {
+	return `ClusterRole ${created.role} ${created.existed ? 'was there already (an earlier run created it)' : 'was created'} (${created.rules.map(describeRule).join('; ')})`;
+}
+
 export const say = {
 	namespaceMissing: (namespace: string) => ({
 		message: `namespace "${namespace}" does not exist`,
@@ -202,10 +207,10 @@ export const say = {
 
 	/** A dedicated ClusterRole is there, its ClusterRoleBinding is not: what exists, and how to finish or remove it. */
 	bindingNotCreated: (created: CreatedRole) =>
-		`ClusterRole ${created.role} ${created.existed ? 'was there already (an earlier run created it)' : 'was created'} (${created.rules.map(describeRule).join('; ')}), but its ClusterRoleBinding ${created.binding} was not, so the role grants nothing yet; nothing else in the cluster was changed. To finish, run kubectl multus doctor again once the binding can be created (it keeps the role and creates the binding); to remove the role: kubectl delete clusterrole ${shellQuote(created.role)} (kubectl multus undo deletes a dedicated role only with its binding).`,
+		`${createdRoleWords(created)}, but its ClusterRoleBinding ${created.binding} was not, so the role grants nothing yet; nothing else in the cluster was changed. To finish, run kubectl multus doctor again once the binding can be created (it keeps the role and creates the binding); to remove the role: kubectl delete clusterrole ${shellQuote(created.role)} (kubectl multus undo deletes a dedicated role only with its binding).`,
 	/** The create of the dedicated ClusterRoleBinding got no answer, after its ClusterRole was created. */
 	bindingInDoubt: (created: CreatedRole) =>
-		`ClusterRole ${created.role} ${created.existed ? 'was there already (an earlier run created it)' : 'was created'} (${created.rules.map(describeRule).join('; ')}); its ClusterRoleBinding ${created.binding} may or may not have been created (the request got no answer): kubectl get clusterrolebinding ${shellQuote(created.binding)} shows it. Nothing else in the cluster was changed. Run kubectl multus doctor again once the cluster answers (it keeps what is there and creates what is missing); to remove them instead: with the binding there, kubectl multus undo deletes both, without it kubectl delete clusterrole ${shellQuote(created.role)}.`,
+		`${createdRoleWords(created)}; its ClusterRoleBinding ${created.binding} may or may not have been created (the request got no answer): kubectl get clusterrolebinding ${shellQuote(created.binding)} shows it. Nothing else in the cluster was changed. Run kubectl multus doctor again once the cluster answers (it keeps what is there and creates what is missing); to remove them instead: with the binding there, kubectl multus undo deletes both, without it kubectl delete clusterrole ${shellQuote(created.role)}.`,
 	/** The create of the dedicated ClusterRole itself got no answer: nothing else was written. */
 	roleInDoubt: (role: string, binding: string) =>
 		`ClusterRole ${role} may or may not have been created (the request got no answer): kubectl get clusterrole ${shellQuote(role)} shows it. Its ClusterRoleBinding ${binding} was not created, and nothing else in the cluster was changed. Run kubectl multus doctor again once the cluster answers (it keeps the role if it is there and creates the binding); to remove the role instead: kubectl delete clusterrole ${shellQuote(role)}.`,
