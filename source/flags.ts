@@ -35,7 +35,7 @@ export const commandDeclarations: Record<CommandName, CommandDeclaration> = {
 			['kubectl multus doctor', 'guided fix in a terminal'],
 			['kubectl multus doctor --check -o json', 'diagnose for automation'],
 			['kubectl multus doctor --yes', 'fix without asking'],
-			['kubectl multus doctor --all-contexts --check', 'every kubeconfig context, one row each (exit: the most serious, 2 > 5 > 3 > 4 > 1 > 7 > 0)'],
+			['kubectl multus doctor --all-contexts --check', 'every kubeconfig context, one row each (exit: the most serious, 5 > 2 > 3 > 4 > 1 > 7 > 0)'],
 			['kubectl multus doctor --emit manifest > multus-clusterrole.yaml', 'the fixed ClusterRole for a GitOps repo'],
 		],
 	},

@@ -3,14 +3,15 @@
 import {ExitCode} from '../exit-codes.js';
 
 /**
- * From most to least serious: a usage error (the run itself is wrong), a rollout that failed (a cluster left
- * mid-change), a cluster that cannot be reached (nothing is known of it), a permission the fix lacks, a problem
- * found and not fixed, a fix not proven, healthy. scan's "nothing read" and "limit passed" are never a doctor's
- * codes; they sit with 1.
+ * From most to least serious: a rollout that failed (a cluster this run left mid-change: it needs a person now),
+ * a usage error (a cluster the run as asked does not fit: Multus installed more than once, a namespace it lacks;
+ * a wrong flag is refused before any context is tried, so it never reaches this fold), a cluster that cannot be
+ * reached (nothing is known of it), a permission the fix lacks, a problem found and not fixed, a fix not proven,
+ * healthy. scan's "nothing read" and "limit passed" are never a doctor's codes; they sit with 1.
  */
 export const exitCodeSeverity: Record<ExitCode, number> = {
-	[ExitCode.Usage]: 6,
-	[ExitCode.RolloutFailed]: 5,
+	[ExitCode.RolloutFailed]: 6,
+	[ExitCode.Usage]: 5,
 	[ExitCode.Unreachable]: 4,
 	[ExitCode.Forbidden]: 3,
 	[ExitCode.ProblemFound]: 2,

@@ -148,7 +148,7 @@ export function fleetOutcomeLine(state: FleetState): Line {
 	return [{text: `${code === 0 ? marks.ok : marks.bad} ${state.order.length} context${state.order.length === 1 ? '' : 's'}: ${fleetTally(state)}. Exit ${code}${worst}.`, style: code === 0 ? 'ok' : 'bad'}];
 }
 
-/** The exit codes from most to least serious, as the README says: "2 > 5 > 3 > 4 > 1 > 7 > 0". */
+/** The exit codes from most to least serious, as the README says: "5 > 2 > 3 > 4 > 1 > 7 > 0". */
 export const exitCodeOrderText = exitCodeOrder.join(' > ');
 
 /** The widest each column may get before its cells are cut (the reason takes what is left). */
