@@ -2,12 +2,14 @@
 // --bundle, `kubectl cluster-info dump --output-directory`, a folder of pod logs). Each is recognised by its
 // content (gzip's magic number, a tar header's checksum), not its name, and turned into the log files in it,
 // one after the other, each streamed: nothing is held whole. Entries that are not logs are named and skipped.
+// Formats it does not open (zip, xz, bzip2, zstd, 7-zip, lz4) are told by their magic numbers too, and so is
+// UTF-16 text with a byte-order mark (what PowerShell 5's `>` writes), which is read as the text it is.
 import {Buffer} from 'node:buffer';
 import {opendir, open, readlink, type FileHandle} from 'node:fs/promises';
 import {join} from 'node:path';
 import {peek} from './chunks.js';
 import {gunzip, isGzip} from './gzip.js';
-import {ArchiveError, type ReadMeter} from './limits.js';
+import {ArchiveError, type ForeignFormat, type ReadMeter} from './limits.js';
 import {isTarHeader, isZeroBlock, readTar} from './tar.js';
 
 /** How the input was read: text (a log, or stdin), gzip (one gzip'd log), tar, tar.gz, or a directory. */
@@ -59,7 +61,55 @@ export async function openStream(label: string, input: AsyncIterable<Buffer>, me
 		({head, all} = await peek(gunzip(all, meter, label), sniffBytes));
 	}
 	if (looksLikeTar(head)) return {format: compressed ? 'tar.gz' : 'tar', items: tarItems(all, meter)};
+	const gunzipped = compressed ? 'once gunzipped, ' : '';
+	const foreign = foreignFormat(head);
+	if (foreign) throw new ArchiveError('foreign', `${gunzipped}it is ${foreign.name}, which scan does not open`, foreign);
+	const encoding = utf16Encoding(head);
+	if (encoding) return {format: compressed ? 'gzip' : 'text', items: single({kind: 'log', path: label, compressed, chunks: asUtf8(all, encoding)})};
+	const nul = head.indexOf(0);
+	if (nul >= 0) throw new ArchiveError('binary', `${gunzipped}it is not a text log: a NUL byte at offset ${nul}, in its first 8 KiB`);
 	return {format: compressed ? 'gzip' : 'text', items: single({kind: 'log', path: label, compressed, chunks: all})};
+}
+
+/** Formats scan does not open, by their magic numbers (bzip2's also by its first block's). */
+const foreignFormats: Array<{magic: number[]; then?: number[][]; format: ForeignFormat}> = [
+	{magic: [0x50, 0x4b, 0x03, 0x04], format: {name: 'a zip archive', unpack: {directory: 'unzip -d DIR FILE'}}},
+	{magic: [0x50, 0x4b, 0x05, 0x06], format: {name: 'a zip archive (an empty one)', unpack: {directory: 'unzip -d DIR FILE'}}},
+	{magic: [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00], format: {name: 'xz data', unpack: {pipe: 'xz -dc'}}},
+	{magic: [0x42, 0x5a, 0x68], then: [[0x31, 0x41, 0x59, 0x26, 0x53, 0x59], [0x17, 0x72, 0x45, 0x38, 0x50, 0x90]], format: {name: 'bzip2 data', unpack: {pipe: 'bzip2 -dc'}}},
+	{magic: [0x28, 0xb5, 0x2f, 0xfd], format: {name: 'zstd data', unpack: {pipe: 'zstd -dc'}}},
+	{magic: [0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c], format: {name: 'a 7-zip archive', unpack: {directory: '7z x -oDIR FILE'}}},
+	{magic: [0x04, 0x22, 0x4d, 0x18], format: {name: 'lz4 data', unpack: {pipe: 'lz4 -dc'}}},
+];
+
+/** The format `head` starts with, when it is one scan recognises but does not open. */
+export function foreignFormat(head: Buffer): ForeignFormat | null {
+	const starts = (bytes: number[], at: number) => bytes.every((byte, index) => head[at + index] === byte);
+	for (const {magic, then, format} of foreignFormats) {
+		if (!starts(magic, 0)) continue;
+		// bzip2: "BZh", a block size 1-9, then a block's or the end's magic: a log that starts "BZh" is not one.
+		if (then && !(head[3] !== undefined && head[3] >= 0x31 && head[3] <= 0x39 && then.some(bytes => starts(bytes, 4)))) continue;
+		return format;
+	}
+	return null;
+}
+
+/** UTF-16 by its byte-order mark, or null. */
+function utf16Encoding(head: Buffer): 'utf-16le' | 'utf-16be' | null {
+	if (head[0] === 0xff && head[1] === 0xfe) return 'utf-16le';
+	if (head[0] === 0xfe && head[1] === 0xff) return 'utf-16be';
+	return null;
+}
+
+/** UTF-16 chunks as UTF-8 ones (the byte-order mark dropped), a pair split across chunks kept whole. */
+async function* asUtf8(input: AsyncIterable<Buffer>, encoding: 'utf-16le' | 'utf-16be'): AsyncGenerator<Buffer> {
+	const decoder = new TextDecoder(encoding);
+	for await (const chunk of input) {
+		const text = decoder.decode(chunk, {stream: true});
+		if (text) yield Buffer.from(text, 'utf8');
+	}
+	const rest = decoder.decode();
+	if (rest) yield Buffer.from(rest, 'utf8');
 }
 
 /** A directory, walked in name order; `root` is how the user wrote it. */
@@ -162,13 +212,15 @@ async function* fileItem(path: string, content: AsyncIterable<Buffer>, meter: Re
 		peeked = await peek(gunzip(peeked.all, meter, path), sniffBytes);
 	}
 	const {head, all} = peeked;
-	const reason = looksLikeTar(head) || isGzip(head) ? 'archive' : head.includes(0) ? 'binary' : null;
+	const foreign = foreignFormat(head);
+	const encoding = utf16Encoding(head);
+	const reason = looksLikeTar(head) || isGzip(head) || foreign ? 'archive' : !encoding && head.includes(0) ? 'binary' : null;
 	if (reason) {
 		await peeked.close();
-		yield skipped(path, reason, reason === 'archive' ? 'an archive inside is not opened' : 'a NUL byte in its first 8 KiB');
+		yield skipped(path, reason, reason === 'binary' ? 'a NUL byte in its first 8 KiB' : foreign ? `${foreign.name}, not opened` : 'an archive inside is not opened');
 		return;
 	}
-	yield {kind: 'log', path, compressed, chunks: all};
+	yield {kind: 'log', path, compressed, chunks: encoding ? asUtf8(all, encoding) : all};
 }
 
 const structuredExtensions: Record<string, string> = {json: 'JSON', yaml: 'YAML', yml: 'YAML', md: 'Markdown'};

@@ -67,12 +67,29 @@ export class ReadMeter {
 	}
 }
 
-/** Why an archive or gzip stream cannot be read: it ends early (a cut download), or it is not what it claims. */
+/**
+ * Why an input cannot be read: it ends early (a cut download), it is not what it claims (corrupt), it is a format
+ * scan does not open (`foreign`: a zip, xz, bzip2, zstd, 7-zip or lz4 file, named in `format`), or it is not text
+ * (binary: a NUL byte near its start).
+ */
+export type ArchiveErrorReason = 'truncated' | 'corrupt' | 'foreign' | 'binary';
+
 export class ArchiveError extends Error {
-	readonly reason: 'truncated' | 'corrupt';
-	constructor(reason: 'truncated' | 'corrupt', message: string) {
+	readonly reason: ArchiveErrorReason;
+	/** For `foreign`: which format it is. */
+	readonly format: ForeignFormat | null;
+	constructor(reason: ArchiveErrorReason, message: string, format: ForeignFormat | null = null) {
 		super(message);
 		this.name = 'ArchiveError';
 		this.reason = reason;
+		this.format = format;
 	}
+}
+
+/** A format scan recognises by its magic number but does not open: what it is, and the command that unpacks it. */
+export interface ForeignFormat {
+	/** "a zip archive", "xz data". */
+	name: string;
+	/** How it becomes something scan reads: a stream to pipe (`xz -dc`), or a tree to unpack (`unzip -d DIR FILE`). */
+	unpack: {pipe: string} | {directory: string};
 }

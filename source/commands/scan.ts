@@ -202,7 +202,7 @@ async function readOrFail(source: string, label: string, opener: () => Promise<O
 		}
 	} catch (error) {
 		if (error instanceof LimitError) throw limitReached(source, label, error);
-		if (error instanceof ArchiveError) throw damaged(label, error);
+		if (error instanceof ArchiveError) throw damaged(source, label, error);
 		throw cannotRead(label, error);
 	}
 	return {format, summary: scanner.end(), skipped, skippedFiles};
@@ -227,13 +227,29 @@ function cannotRead(label: string, error: unknown): MultusError {
 	});
 }
 
-function damaged(label: string, error: ArchiveError): MultusError {
-	return new MultusError('Usage', `cannot read "${label}": ${error.message}`, {
-		hint: error.reason === 'truncated'
-			? 'the file was cut short (an interrupted download or copy): fetch or copy it again'
-			: 'it is damaged, or not the gzip or tar file it looks like: check that it is the file you meant (file(1) says what it is)',
-		cause: error,
-	});
+function damaged(source: string, label: string, error: ArchiveError): MultusError {
+	const verb = error.reason === 'foreign' || error.reason === 'binary' ? 'scan' : 'read';
+	return new MultusError('Usage', `cannot ${verb} "${label}": ${error.message}`, {hint: damagedHint(source, error), cause: error});
+}
+
+/** What to do about an input scan cannot read: fetch it again, check it, or the command that makes it readable. */
+function damagedHint(source: string, error: ArchiveError): string {
+	const file = source === '-' ? null : shellQuote(source);
+	switch (error.reason) {
+		case 'truncated':
+			return 'the file was cut short (an interrupted download or copy): fetch or copy it again';
+		case 'corrupt':
+			return 'it is damaged, or not the gzip or tar file it looks like: check that it is the file you meant (file(1) says what it is)';
+		case 'binary':
+			return `scan reads text logs, gzip and tar; if it is UTF-16 text without a byte-order mark: ${file ? `iconv -f UTF-16LE -t UTF-8 ${file}` : '… | iconv -f UTF-16LE -t UTF-8'} | kubectl multus scan -`;
+		case 'foreign': {
+			const unpack = error.format?.unpack ?? {pipe: 'cat'};
+			if ('pipe' in unpack) return file ? `scan reads text logs, gzip and tar: ${unpack.pipe} ${file} | kubectl multus scan -` : `scan reads text logs, gzip and tar: put ${unpack.pipe} before scan in the pipe (… | ${unpack.pipe} | kubectl multus scan -)`;
+			const into = 'multus-logs';
+			const command = `${unpack.directory.replace('DIR', into).replace('FILE', file ?? 'FILE')} && kubectl multus scan ${into}`;
+			return file ? `scan reads text logs, gzip, tar and directories: unpack it first: ${command}` : `scan reads text logs, gzip, tar and directories: save it to a file, unpack it, and scan the directory: ${command}`;
+		}
+	}
 }
 
 const limitFlags: Record<LimitName, string> = {maxBytes: '--max-bytes', maxEntries: '--max-entries', maxDepth: '--max-depth', maxRatio: '--max-ratio'};

@@ -102,6 +102,49 @@ describe('openStream: told by content, not by name', () => {
 		]);
 	});
 
+	test('zip, xz, bzip2, zstd, 7-zip and lz4 are named and refused alone, skipped inside a bundle; text that merely starts with "BZh" or "PK" is a log', async () => {
+		const magics: Array<[string, number[]]> = [
+			['a zip archive', [0x50, 0x4b, 0x03, 0x04, 20, 0]],
+			['xz data', [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]],
+			['bzip2 data', [0x42, 0x5a, 0x68, 0x39, 0x31, 0x41, 0x59, 0x26, 0x53, 0x59]],
+			['zstd data', [0x28, 0xb5, 0x2f, 0xfd]],
+			['a 7-zip archive', [0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c]],
+			['lz4 data', [0x04, 0x22, 0x4d, 0x18]],
+		];
+		for (const [name, magic] of magics) {
+			const bytes = Buffer.concat([Buffer.from(magic), Buffer.from('x'.repeat(64))]);
+			const error = await refusal(ArchiveError, readAll('f', chunked(bytes), meter()));
+			assert.equal(error.reason, 'foreign');
+			assert.equal(error.format?.name, name);
+			assert.equal(error.message, `it is ${name}, which scan does not open`);
+			const gunzipped = await refusal(ArchiveError, readAll('f.gz', chunked(gzipSync(bytes)), meter()));
+			assert.equal(gunzipped.message, `once gunzipped, it is ${name}, which scan does not open`);
+			const bundle = tarArchive([{path: 'inner', content: bytes}, {path: 'after.log', content: log}]);
+			assert.deepEqual(await itemsOf(await openStream('b', chunked(bundle), meter())), [
+				{path: 'inner', kind: 'skipped', reason: 'archive', detail: `${name}, not opened`},
+				{path: 'after.log', kind: 'log', compressed: false, text: log},
+			]);
+		}
+		for (const text of ['BZh9 is not bzip2\n', 'PK is a log line\n']) {
+			assert.deepEqual(await readAll('t.log', chunked(Buffer.from(text)), meter()), [{path: 't.log', kind: 'log', compressed: false, text}]);
+		}
+	});
+
+	test('UTF-16 with a byte-order mark (little or big endian, gzip\'d too) is read as its text, a pair split across chunks kept; without one it is refused as binary', async () => {
+		const little = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(log, 'utf16le')]);
+		const big = Buffer.from(little);
+		big.swap16();
+		for (const bytes of [little, big]) {
+			assert.deepEqual(await readAll('u.log', chunked(bytes, [3, 7]), meter()), [{path: 'u.log', kind: 'log', compressed: false, text: log}]);
+			assert.deepEqual(await readAll('u.log.gz', chunked(gzipSync(bytes), [5]), meter()), [{path: 'u.log.gz', kind: 'log', compressed: true, text: log}]);
+		}
+		const inBundle = tarArchive([{path: 'u.log', content: little}]);
+		assert.deepEqual(await itemsOf(await openStream('b', chunked(inBundle), meter())), [{path: 'u.log', kind: 'log', compressed: false, text: log}]);
+		const error = await refusal(ArchiveError, readAll('n.log', chunked(Buffer.from(log, 'utf16le')), meter()));
+		assert.equal(error.reason, 'binary');
+		assert.equal(error.message, 'it is not a text log: a NUL byte at offset 1, in its first 8 KiB');
+	});
+
 	test('an empty tar is a tar with no logs; an empty input is an empty log', async () => {
 		const empty = await openStream('e.tar', chunked(tarEnd), meter());
 		assert.equal(empty.format, 'tar');

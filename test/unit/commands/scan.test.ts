@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import {spawn} from 'node:child_process';
 import {mkdir, mkdtemp, rm, symlink, writeFile} from 'node:fs/promises';
 import {gzipSync} from 'node:zlib';
+import {Readable} from 'node:stream';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
@@ -354,6 +355,28 @@ describe('kubectl multus scan on bundles: .gz, tar, tar.gz, directories (the rea
 		const result = await scan([cut]);
 		assert.equal(result.code, 2);
 		assert.match(result.stderr, /cannot read ".*cut\.tgz": the gzip data of ".*cut\.tgz" ends early\n {2}fix: the file was cut short/);
+	});
+
+	test('a zip, an xz file or UTF-16 without a byte-order mark is not called clean: exit 2 with the command that makes it readable; UTF-16 with one is read', async () => {
+		const line = 'E1109 23:47:55.914854 1 reflector.go:147] failed to list *v1.Pod: pods is forbidden: User "system:serviceaccount:kube-system:multus" cannot list resource "pods" in API group "" at the cluster scope\n';
+		const zip = join(dir, 'logs.zip');
+		await writeFile(zip, Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04]), Buffer.from(line)]));
+		const zipped = await scan([zip]);
+		assert.equal(zipped.code, 2);
+		assert.match(zipped.stderr, /cannot scan ".*logs\.zip": it is a zip archive, which scan does not open\n {2}fix: .*unzip -d multus-logs .*logs\.zip && kubectl multus scan multus-logs/);
+		const xz = await scan(['-'], Readable.from([Buffer.concat([Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]), Buffer.from(line)])]));
+		assert.equal(xz.code, 2, xz.stderr);
+		assert.match(xz.stderr, /cannot scan "stdin": it is xz data.*\n {2}fix: .*\| xz -dc \| kubectl multus scan -/);
+		const bomless = join(dir, 'u16-bomless.log');
+		await writeFile(bomless, Buffer.from(line, 'utf16le'));
+		const refused = await scan([bomless]);
+		assert.equal(refused.code, 2);
+		assert.match(refused.stderr, /not a text log: a NUL byte at offset 1.*\n {2}fix: .*iconv -f UTF-16LE -t UTF-8 .*u16-bomless\.log \| kubectl multus scan -/);
+		const withBom = join(dir, 'u16.log');
+		await writeFile(withBom, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(line, 'utf16le')]));
+		const read = await scan([withBom]);
+		assert.equal(read.code, 1, read.stderr);
+		assert.match(read.stdout, /forbidden to list\/watch pods at cluster scope on 1 line/);
 	});
 
 	test('names with escape sequences are shown escaped in text, exact in JSON; a directory\'s links are not followed', async () => {
