@@ -3,6 +3,7 @@ import type {DoctorOptions, EmitFormat} from '../options.js';
 import {stateKeeper, type DoctorEvent, type DoctorState} from '../doctor/machine.js';
 import type {Outcome} from '../doctor/model.js';
 import {plainPrinter} from '../doctor/plain.js';
+import {say} from '../doctor/present.js';
 import {doctorReport} from '../doctor/report.js';
 import {rulesPatchJson} from '../doctor/record.js';
 import {ExitCode} from '../exit-codes.js';
@@ -82,6 +83,11 @@ export function emitResult(format: EmitFormat, outcome: Outcome, state: DoctorSt
 	const plan = state.plan;
 	if (!plan || plan.patch.empty || outcome.verdict === 'failed' || outcome.verdict === 'cancelled') {
 		return {file: undefined, note: `${outcome.message}${state.failure?.hint ? `\n  fix: ${state.failure.hint}` : ''}`, exitCode: outcome.exitCode};
+	}
+	if (plan.reachUnseen) {
+		// Without the RoleBindings no file is safe to hand on: the role it patches may reach others.
+		const unseen = say.reachUnseen(plan);
+		return {file: undefined, note: `No file: ${unseen.message}. Nothing was changed.\n  fix: ${unseen.hint}`, exitCode: ExitCode.Forbidden};
 	}
 	if (plan.dedicated && format === 'patch') {
 		// No role is patched: the rules go to a new ClusterRole and binding, which only a manifest can carry.

@@ -143,6 +143,11 @@ export interface Plan {
 	/** Every subject the change gives anything, one line each (`ServiceAccount kube-system:multus (ClusterRoleBinding multus)`). */
 	gains: string[];
 	/**
+	 * True when the caller may not list RoleBindings: who else the role reaches is then unknown, so whether it may
+	 * be patched or needs a role of its own is not judged, and no fix is offered as a file (`--emit`, `report`).
+	 */
+	reachUnseen: boolean;
+	/**
 	 * When the role Multus is bound to is bound to others too: the rules go to a new ClusterRole and
 	 * ClusterRoleBinding for the Multus identity alone (`role` above is that new role), the shared role is left alone.
 	 */

@@ -139,7 +139,14 @@ export const say = {
 	checkAlreadyGranted: (role: string) => `Problem found (--check: nothing changed): ClusterRole ${role} already grants the rules, yet the access review denies list/watch on pods.`,
 	nothingToPatch: (role: string) => `ClusterRole ${role} already grants what is needed; nothing to patch.`,
 	checkFix: (plan: Plan) =>
-		`Problem found (--check: nothing changed). Fix: ${plan.patch.missing.map(describeRule).join('; ')} ${plan.dedicated ? `in a new ClusterRole ${plan.role} bound to the Multus identity alone (ClusterRole ${plan.dedicated.sharedRole} is bound to others too)` : `on ClusterRole ${plan.role}`}; run without --check to apply.`,
+		plan.reachUnseen
+			? `Problem found (--check: nothing changed). Fix: ${plan.patch.missing.map(describeRule).join('; ')} for the Multus identity; ${say.reachUnseen(plan).message}.`
+			: `Problem found (--check: nothing changed). Fix: ${plan.patch.missing.map(describeRule).join('; ')} ${plan.dedicated ? `in a new ClusterRole ${plan.role} bound to the Multus identity alone (ClusterRole ${plan.dedicated.sharedRole} is bound to others too)` : `on ClusterRole ${plan.role}`}; run without --check to apply.`,
+	/** The caller may not list RoleBindings: who else the role reaches is unknown, so where the rules may go is not judged. */
+	reachUnseen: (plan: Plan) => ({
+		message: `where the rules may go is not judged: you may not list RoleBindings, so who else ClusterRole ${plan.dedicated?.sharedRole ?? plan.role} reaches through them is unknown, and patching it could give them ${plan.patch.missing.map(describeRule).join('; ')} too`,
+		hint: `ask an admin to grant ${say.permissionListRoleBindings.grant}, or run the doctor as someone who has it`,
+	}),
 	optedOut: (role: string) =>
 		`ClusterRole ${role} opted out of automatic updates (rbac.authorization.kubernetes.io/autoupdate: "false"), so the doctor does not write it, like kubectl auth reconcile. Add the rules by hand or change the annotation.`,
 	managed: (plan: Plan) => `ClusterRole ${plan.role} is managed by ${plan.owner?.name}; a manual patch would be reverted. Fix it at the source: ${plan.owner?.fix}. (--force patches it anyway.)`,

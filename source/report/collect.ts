@@ -18,6 +18,7 @@ import {connectStep} from '../doctor/steps/connect.js';
 import {detectStep} from '../doctor/steps/detect.js';
 import {findDaemonSet, findStep} from '../doctor/steps/find.js';
 import {planStep} from '../doctor/steps/plan.js';
+import {say} from '../doctor/present.js';
 import type {FlowEnv, StepContext} from '../doctor/steps/step.js';
 
 /** Something the report could not collect, and the API server's (or the flow's) reason. */
@@ -294,6 +295,12 @@ async function collect(options: ReportOptions, env: FlowEnv, signal: AbortSignal
 			try {
 				await planStep.run(context);
 				plan = context.facts.plan;
+				if (plan?.reachUnseen) {
+					// Who else the role reaches is unknown: no fix is offered that could give them the rules too.
+					planRefused = say.reachUnseen(plan);
+					gaps.push({what: 'the RoleBindings in all namespaces (who else the role the fix would change reaches)', why: 'forbidden: the caller may not list them', kind: 'Forbidden'});
+					plan = undefined;
+				}
 			} catch (error) {
 				if (fatal(error)) throw error;
 				if (error instanceof MultusError && error.kind === 'Invalid') {

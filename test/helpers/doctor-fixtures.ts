@@ -148,6 +148,7 @@ export const plan: Plan = {
 	],
 	serverDryRun: 'passed',
 	gains: ['ServiceAccount kube-system:multus (ClusterRoleBinding multus)'],
+	reachUnseen: false,
 };
 
 export const patch: PatchResult = {role: 'multus', resourceVersion: '289', rulesAfter, dryRun: false, attempts: 1};

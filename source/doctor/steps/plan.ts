@@ -181,6 +181,7 @@ async function makePlan(client: KubeApi, found: Found, options: DoctorOptions): 
 		permissions,
 		serverDryRun,
 		gains,
+		reachUnseen: unseen.length > 0,
 	};
 }
 
@@ -214,6 +215,7 @@ async function dedicatedPlan(client: KubeApi, found: Found, options: DoctorOptio
 		permissions,
 		serverDryRun,
 		gains: target.gains.map(g => describeGrantee(g, name)),
+		reachUnseen: unseen.length > 0,
 		dedicated: {clusterRole, clusterRoleBinding: target.binding, sharedRole: target.sharedRole, sharedRules: shared.before, othersBound: target.others.map(g => describeGrantee(g, target.sharedRole))},
 	};
 }

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import {describe, test} from 'node:test';
 import {runUndo, type UndoEnv} from '../../../source/commands/undo.js';
+import {emitResult} from '../../../source/commands/doctor.js';
 import {MultusError} from '../../../source/errors.js';
 import {changeAnnotation, readRecord} from '../../../source/doctor/record.js';
 import {planLines, summaryLines} from '../../../source/doctor/present.js';
@@ -110,6 +111,32 @@ describe('a role Multus shares with others', () => {
 		assert.equal(run.outcome.exitCode, 4, run.outcome.message);
 		assert.match(run.outcome.message, /you lack permission to apply the fix: list RoleBindings in all namespaces \(to see who else a patched role would reach\)/);
 		assert.equal(cluster.callsOf('patchClusterRole').length, 0, 'not even a dry run');
+	});
+
+	test('a caller who may not list RoleBindings gets no fix as a file: --check says where the rules go is not judged, --emit prints nothing and exits 4', async () => {
+		const cluster = brokenThick();
+		// Applied, a patch of multus would give alice list/watch on pods in team-a: the caller cannot see that.
+		cluster.addRoleBinding({metadata: {name: 'reuse', namespace: 'team-a'}, roleRef: {apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'multus'}, subjects: [{kind: 'User', name: 'alice'}]});
+		cluster.fault('listRoleBindings', {error: new MultusError('Forbidden', 'cannot list RoleBindings in all namespaces: forbidden', {status: 403})}, {times: Number.POSITIVE_INFINITY});
+		const check = await runFlow(cluster, {check: true});
+		assert.equal(check.outcome.exitCode, 1, check.outcome.message);
+		assert.equal(check.state.plan?.reachUnseen, true);
+		assert.match(check.outcome.message, /Fix: pods \[""\]: list, watch for the Multus identity; where the rules may go is not judged: you may not list RoleBindings, so who else ClusterRole multus reaches through them is unknown/);
+		assert.doesNotMatch(check.outcome.message, /on ClusterRole multus; run without --check/);
+		for (const format of ['manifest', 'patch'] as const) {
+			const emitted = emitResult(format, check.outcome, check.state);
+			assert.equal(emitted.file, undefined, format);
+			assert.equal(emitted.exitCode, 4);
+			assert.match(emitted.note, /^No file: where the rules may go is not judged.*\n {2}fix: ask an admin to grant rolebindings\.rbac\.authorization\.k8s\.io: list, at cluster scope/);
+		}
+		assert.equal(cluster.callsOf('patchClusterRole').length + cluster.callsOf('createClusterRole').length, 0);
+		// With the permission the same cluster gets a role of its own, and its file.
+		const seen = brokenThick();
+		seen.addRoleBinding({metadata: {name: 'reuse', namespace: 'team-a'}, roleRef: {apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'multus'}, subjects: [{kind: 'User', name: 'alice'}]});
+		const judged = await runFlow(seen, {check: true});
+		assert.equal(judged.state.plan?.reachUnseen, false);
+		assert.ok(judged.state.plan?.dedicated);
+		assert.match(emitResult('manifest', judged.outcome, judged.state).file ?? '', /kind: ClusterRoleBinding/);
 	});
 
 	test('a second run finds Multus healthy through the dedicated role and writes nothing', async () => {

@@ -66,6 +66,19 @@ describe('collectReport', () => {
 		assert.equal(cluster.callsOf('readPodLog').length, 3);
 	});
 
+	test('a caller who may not list RoleBindings: the report offers no fix that could reach others, says why, and lists the RoleBindings as not collected', async () => {
+		const cluster = brokenThick();
+		cluster.addRoleBinding({metadata: {name: 'reuse', namespace: 'team-a'}, roleRef: {apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'multus'}, subjects: [{kind: 'User', name: 'alice'}]});
+		cluster.fault('listRoleBindings', {error: forbidden('list RoleBindings in all namespaces', 'rolebindings.rbac.authorization.k8s.io')}, {times: Number.POSITIVE_INFINITY});
+		const collected = await collectReport(options, cluster.env(), new AbortController().signal);
+		const {markdown, document} = reportOutputs(collected, true, false);
+		assert.equal(document.fix, null);
+		assert.match(document.fixRefused?.message ?? '', /where the rules may go is not judged: you may not list RoleBindings/);
+		assert.ok(document.notCollected.some(gap => /RoleBindings/.test(gap.what) && gap.kind === 'Forbidden'), JSON.stringify(document.notCollected));
+		assert.doesNotMatch(markdown, /Add to ClusterRole/);
+		assert.match(markdown, /#### Not collected\n\n- the RoleBindings in all namespaces/);
+	});
+
 	test('who collected it, as the API server sees the caller (SelfSubjectReview), beside the kubeconfig user; an older server that cannot say leaves it out, no gap', async () => {
 		const cluster = brokenThick();
 		cluster.caller = {username: 'oidc:jane@example.com', groups: ['platform-admins', 'system:authenticated']};
