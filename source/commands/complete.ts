@@ -19,8 +19,8 @@ function spellingsOf(command: CommandName | undefined): {flags: string[]; values
 		if (values) for (const spelling of spellings) valuesByFlag.set(spelling, values);
 		// A flag with a bare meaning (--dry-run) takes its value only after "=": it is not offered as the next word.
 		if (declaration.values && declaration.bare !== undefined) bareFlags.add(flagSpelling(key));
-		// A file name follows (--bundle FILE, --kubeconfig PATH): the shell completes it.
-		if (declaration.value === 'FILE' || declaration.value === 'PATH') for (const spelling of spellings) fileFlags.add(spelling);
+		// A file or directory name follows (--bundle FILE, --kubeconfig PATH, --emit-dir DIR): the shell completes it.
+		if (declaration.value === 'FILE' || declaration.value === 'PATH' || declaration.value === 'DIR') for (const spelling of spellings) fileFlags.add(spelling);
 	}
 	return {flags, valuesByFlag, bareFlags, fileFlags};
 }
@@ -29,7 +29,7 @@ function spellingsOf(command: CommandName | undefined): {flags: string[]; values
 export function completions(words: string[]): {candidates: string[]; directive: number} {
 	const partial = words.at(-1) ?? '';
 	const before = words.slice(0, -1);
-	const named = before.find(word => !word.startsWith('-'));
+	const named = commandWord(before);
 	const command = (commandNames as readonly (string | undefined)[]).includes(named) ? (named as CommandName) : undefined;
 	const {flags, valuesByFlag, bareFlags, fileFlags} = spellingsOf(command);
 	const previous = before.at(-1) ?? '';
@@ -51,6 +51,24 @@ export function completions(words: string[]): {candidates: string[]; directive: 
 	}
 	// scan takes a file; everything else takes flags only.
 	return {candidates: [], directive: command === 'scan' ? directive.default : directive.noFileComp};
+}
+
+/** The first word that is neither a flag nor a flag's value (`-n kube-system undo` names undo, not kube-system). */
+function commandWord(words: readonly string[]): string | undefined {
+	const takesValue = new Set<string>();
+	for (const key of flagsOf(undefined)) {
+		const declaration: FlagDeclaration = flagDeclarations[key];
+		// A boolean takes none, and a flag with a bare meaning (--dry-run) takes its value only after "=".
+		if (declaration.kind === 'boolean' || declaration.bare !== undefined) continue;
+		takesValue.add(flagSpelling(key));
+		if (declaration.short) takesValue.add(`-${declaration.short}`);
+	}
+	for (let index = 0; index < words.length; index++) {
+		const word = words[index]!;
+		if (!word.startsWith('-')) return word;
+		if (takesValue.has(word)) index++;
+	}
+	return undefined;
 }
 
 export function runComplete(words: string[]): number {

@@ -24,12 +24,20 @@ export function fleetContexts(options: FleetDoctorOptions): KubeconfigContext[] 
 	return selectContexts(contexts, options.fleet.selection, source);
 }
 
-/** A file name for a context: its name with anything but letters, digits, `.`, `_` and `-` made `_`, never hidden. */
+/** Names Windows keeps for devices, with any extension: `con.yaml` is no file there. */
+const windowsDevice = /^(con|prn|aux|nul|com[1-9]|lpt[1-9])(\.|$)/i;
+
+/**
+ * A file name for a context: its name with anything but letters, digits, `.`, `_` and `-` made `_`, never hidden,
+ * never a Windows device name, and never the same twice even where case does not count (macOS, Windows: `Prod`
+ * and `prod` would be one file there).
+ */
 export function contextFileName(context: string, taken: Set<string>): string {
-	const base = context.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\./, '_') || '_';
+	let base = context.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\./, '_') || '_';
+	if (windowsDevice.test(base)) base = `_${base}`;
 	let name = base;
-	for (let n = 2; taken.has(name); n++) name = `${base}-${n}`;
-	taken.add(name);
+	for (let n = 2; taken.has(name.toLowerCase()); n++) name = `${base}-${n}`;
+	taken.add(name.toLowerCase());
 	return name;
 }
 

@@ -109,6 +109,12 @@ describe('completion offers the declared flags and values', () => {
 		assert.deepEqual(completions(['doctor', '--no-r']).candidates, ['--no-restart']);
 		assert.ok(!completions(['scan', '--']).candidates.includes('--check'));
 	});
+
+	test('a flag\'s value before the command is not the command; a directory after --emit-dir is the shell\'s to complete', () => {
+		assert.deepEqual([...completions(['-n', 'kube-system', 'undo', '--y']).candidates], ['--yes']);
+		assert.deepEqual([...completions(['--context', 'prod', 'doctor', '--emit-d']).candidates], ['--emit-dir']);
+		assert.deepEqual(completions(['doctor', '--emit', 'manifest', '--emit-dir', '']), {candidates: [], directive: 0});
+	});
 });
 
 describe('the parser takes what each command declares', () => {

@@ -37,5 +37,11 @@ describe('fleet: which contexts', () => {
 		assert.equal(contextFileName('admin@prod:eu/1', taken), 'admin_prod_eu_1-2');
 		assert.equal(contextFileName('..', taken), '_.');
 		assert.equal(contextFileName('', taken), '_');
+		// Case-insensitive file systems (macOS, Windows) would make these one file; Windows devices are no files.
+		assert.equal(contextFileName('Prod', taken), 'Prod');
+		assert.equal(contextFileName('prod', taken), 'prod-2');
+		assert.equal(contextFileName('con', taken), '_con');
+		assert.equal(contextFileName('LPT1.eu', taken), '_LPT1.eu');
+		assert.equal(contextFileName('console', taken), 'console');
 	});
 });
