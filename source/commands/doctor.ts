@@ -3,7 +3,7 @@ import type {DoctorOptions, EmitFormat} from '../options.js';
 import {stateKeeper, type DoctorEvent, type DoctorState} from '../doctor/machine.js';
 import type {Outcome} from '../doctor/model.js';
 import {plainPrinter} from '../doctor/plain.js';
-import {say} from '../doctor/present.js';
+import {keptByPlanWords, say} from '../doctor/present.js';
 import {doctorReport} from '../doctor/report.js';
 import {rulesPatchJson} from '../doctor/record.js';
 import {ExitCode} from '../exit-codes.js';
@@ -99,12 +99,17 @@ export function emitResult(format: EmitFormat, outcome: Outcome, state: DoctorSt
 	}
 	const use = format === 'patch'
 		? `kubectl patch clusterrole ${shellQuote(plan.role)} --type=json --patch-file FILE`
-		: plan.dedicated ? 'kubectl create -f FILE (a new ClusterRole and ClusterRoleBinding)' : 'kubectl apply -f FILE (or kubectl auth reconcile -f FILE)';
+		: plan.dedicated
+			? keptByPlanWords(plan)
+				? `kubectl apply -f FILE (${keptByPlanWords(plan)}: kubectl create -f would refuse it as existing)`
+				: 'kubectl create -f FILE (a new ClusterRole and ClusterRoleBinding)'
+			: 'kubectl apply -f FILE (or kubectl auth reconcile -f FILE)';
 	const added = plan.patch.missing.map(describeRule).join('; ');
+	const what = !plan.dedicated ? '' : plan.dedicated.existing.role ? ' (there from an earlier run, without its ClusterRoleBinding to the Multus identity alone)' : ' (new, with its ClusterRoleBinding to the Multus identity alone)';
 	return {
 		file: format === 'patch' ? rulesPatchJson(plan.patch.jsonPatch) : plan.manifestYaml,
 		note:
-			`ClusterRole ${plan.role}${plan.dedicated ? ' (new, with its ClusterRoleBinding to the Multus identity alone)' : ''}: adds ${added}. Nothing was changed; apply with ${use}` +
+			`ClusterRole ${plan.role}${what}: adds ${added}. Nothing was changed; apply with ${use}` +
 			(plan.aggregate ? `\n  ${plan.aggregate.role} is aggregated: this is its source ${plan.aggregate.source} (${plan.aggregate.why})` : '') +
 			(plan.owner ? `\n  managed by ${plan.owner.name}: commit it where that tool takes it from (${plan.owner.fix})` : ''),
 		exitCode: ExitCode.ProblemFound,

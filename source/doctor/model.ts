@@ -163,6 +163,11 @@ export interface DedicatedFix {
 	sharedRules: V1PolicyRule[];
 	/** Who else is bound to it, one line each. */
 	othersBound: string[];
+	/**
+	 * Which of the two an interrupted earlier run left, exactly as this fix would create it (the role without its
+	 * binding, as a refused or unanswered binding leaves it): kept as it is, only the other one is created.
+	 */
+	existing: {role: boolean; binding: boolean};
 }
 
 export interface PatchResult {
@@ -173,6 +178,8 @@ export interface PatchResult {
 	attempts: number;
 	/** The ClusterRoleBinding created with a dedicated role (the role itself was created, not patched). */
 	createdBinding?: string;
+	/** With createdBinding: the dedicated ClusterRole was there from an earlier run, exactly as planned, and kept (not created). */
+	keptRole?: boolean;
 }
 
 /**

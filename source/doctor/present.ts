@@ -59,6 +59,16 @@ export interface ClusterFacts {
 	rollout?: RolloutView | undefined;
 }
 
+/**
+ * What an interrupted earlier run left of the dedicated fix, kept as it is (only the other one is created):
+ * "ClusterRole X exists from an earlier run, exactly as the fix would create it". Undefined when it left nothing.
+ */
+export function keptByPlanWords(plan: Plan): string | undefined {
+	const existing = plan.dedicated?.existing;
+	const kept = existing?.role ? `ClusterRole ${plan.role}` : existing?.binding ? `ClusterRoleBinding ${plan.dedicated?.clusterRoleBinding.metadata?.name ?? ''}` : undefined;
+	return kept && `${kept} exists from an earlier run, exactly as the fix would create it`;
+}
+
 /** A dedicated ClusterRole that is there without its binding: "ClusterRole X was created (its rules)". */
 function createdRoleWords(created: CreatedRole): string {
 	return `ClusterRole ${created.role} ${created.existed ? 'was there already (an earlier run created it)' : 'was created'} (${created.rules.map(describeRule).join('; ')})`;
@@ -141,7 +151,11 @@ export const say = {
 	checkFix: (plan: Plan) =>
 		plan.reachUnseen
 			? `Problem found (--check: nothing changed). Fix: ${plan.patch.missing.map(describeRule).join('; ')} for the Multus identity; ${say.reachUnseen(plan).message}.`
-			: `Problem found (--check: nothing changed). Fix: ${plan.patch.missing.map(describeRule).join('; ')} ${plan.dedicated ? `in a new ClusterRole ${plan.role} bound to the Multus identity alone (ClusterRole ${plan.dedicated.sharedRole} is bound to others too)` : `on ClusterRole ${plan.role}`}; run without --check to apply.`,
+			: `Problem found (--check: nothing changed). Fix: ${plan.patch.missing.map(describeRule).join('; ')} ${
+				plan.dedicated
+					? `${plan.dedicated.existing.role ? `in ClusterRole ${plan.role}` : `in a new ClusterRole ${plan.role}`} bound to the Multus identity alone (ClusterRole ${plan.dedicated.sharedRole} is bound to others too${keptByPlanWords(plan) ? `; ${keptByPlanWords(plan)}, and only the ${plan.dedicated.existing.role ? 'ClusterRoleBinding' : 'ClusterRole'} is created` : ''})`
+					: `on ClusterRole ${plan.role}`
+			}; run without --check to apply.`,
 	/** The caller may not list RoleBindings: who else the role reaches is unknown, so where the rules may go is not judged. */
 	reachUnseen: (plan: Plan) => ({
 		message: `where the rules may go is not judged: you may not list RoleBindings, so who else ClusterRole ${plan.dedicated?.sharedRole ?? plan.role} reaches through them is unknown, and patching it could give them ${plan.patch.missing.map(describeRule).join('; ')} too`,
@@ -212,6 +226,11 @@ export const say = {
 	unproven: (proof: Proof) =>
 		`Patched, not proven: ${proof.reason}. The rules are in place; look at the daemons' logs (kubectl logs -n NAMESPACE POD) or run kubectl multus doctor --check again.`,
 
+	/** A dedicated object's name is held by one that is not exactly what the fix creates. */
+	dedicatedTaken: (kind: 'ClusterRole' | 'ClusterRoleBinding', name: string) => ({
+		message: `${kind} ${name} exists already and is not the one kubectl multus plans to create`,
+		hint: `look at it with kubectl get ${kind.toLowerCase()} ${shellQuote(name || 'NAME')} -o yaml, then run the doctor again`,
+	}),
 	/** A dedicated ClusterRole is there, its ClusterRoleBinding is not: what exists, and how to finish or remove it. */
 	bindingNotCreated: (created: CreatedRole) =>
 		`${createdRoleWords(created)}, but its ClusterRoleBinding ${created.binding} was not, so the role grants nothing yet; nothing else in the cluster was changed. To finish, run kubectl multus doctor again once the binding can be created (it keeps the role and creates the binding); to remove the role: kubectl delete clusterrole ${shellQuote(created.role)} (kubectl multus undo deletes a dedicated role only with its binding).`,
@@ -228,7 +247,9 @@ export const say = {
 	/** Ctrl-C while Verify waited for the daemons: the fix is applied (exit 7), how far the proof got, how to prove it later. */
 	proofStopped: (proof: Proof, fix: {role: string; patch: PatchResult | undefined; restarted: MultusDaemonSet | undefined}) => {
 		const applied = fix.patch?.createdBinding
-			? `ClusterRole ${fix.role} and ClusterRoleBinding ${fix.patch.createdBinding} were created`
+			? fix.patch.keptRole
+				? `ClusterRoleBinding ${fix.patch.createdBinding} was created (ClusterRole ${fix.role} was there from an earlier run)`
+				: `ClusterRole ${fix.role} and ClusterRoleBinding ${fix.patch.createdBinding} were created`
 			: fix.patch
 				? `ClusterRole ${fix.role} was patched`
 				: `ClusterRole ${fix.role} already granted the rules`;
@@ -438,7 +459,13 @@ export function ruleDiff(plan: Plan, diagnosis: Diagnosis): {current: RuleDiffRo
 /** The headings of the rule comparison, shared by the plain listing and the side-by-side view. */
 export function ruleDiffHeadings(plan: Plan): {current: string; needed: string; change: string} {
 	if (plan.dedicated) {
-		return {current: `ClusterRole ${plan.dedicated.sharedRole} now (bound to others too; left as it is):`, needed: 'Multus needs:', change: 'Change (a new ClusterRole and ClusterRoleBinding for the Multus identity alone; nothing existing is touched):'};
+		const {existing} = plan.dedicated;
+		const change = existing.role
+			? 'Change (the ClusterRoleBinding for the Multus identity alone; its ClusterRole is there from an earlier run, and nothing existing is touched):'
+			: existing.binding
+				? 'Change (the ClusterRole for the Multus identity alone; its ClusterRoleBinding is there from an earlier run, and nothing existing is touched):'
+				: 'Change (a new ClusterRole and ClusterRoleBinding for the Multus identity alone; nothing existing is touched):';
+		return {current: `ClusterRole ${plan.dedicated.sharedRole} now (bound to others too; left as it is):`, needed: 'Multus needs:', change};
 	}
 	return {current: `ClusterRole ${plan.role} now:`, needed: 'Multus needs:', change: 'Change (only additions; nothing removed or widened):'};
 }
@@ -453,9 +480,14 @@ export function planChangeLines(plan: Plan): Line[] {
 	const lines: Line[] = [line(s(ruleDiffHeadings(plan).change, 'bold'))];
 	if (plan.dedicated) {
 		for (const other of plan.dedicated.othersBound) lines.push(line(s(`  ${marks.warn} ClusterRole ${plan.dedicated.sharedRole} is also bound to ${other}: not patched, so they gain nothing`, 'warn'), codeSegment(finding.sharedRoleDedicated.code)));
-		lines.push(line(s(`  ${marks.add} ClusterRole ${plan.role}: `, 'add'), s(plan.patch.missing.map(describeRule).join('; '), 'add')));
+		// What an earlier run left is listed as there (kept), not as added.
+		const {existing} = plan.dedicated;
+		const kept = ' (exists from an earlier run, exactly as the fix would create it; kept)';
+		const rules = plan.patch.missing.map(describeRule).join('; ');
+		lines.push(existing.role ? line(s(`  ${marks.ok} ClusterRole ${plan.role}${kept}: ${rules}`, 'dim')) : line(s(`  ${marks.add} ClusterRole ${plan.role}: `, 'add'), s(rules, 'add')));
 		const subjects = (plan.dedicated.clusterRoleBinding.subjects ?? []).map(subject => describeSubject(subject)).join(', ');
-		lines.push(line(s(`  ${marks.add} ClusterRoleBinding ${plan.dedicated.clusterRoleBinding.metadata?.name ?? ''}: ClusterRole ${plan.role} to ${subjects}`, 'add')));
+		const binding = `ClusterRoleBinding ${plan.dedicated.clusterRoleBinding.metadata?.name ?? ''}`;
+		lines.push(existing.binding ? line(s(`  ${marks.ok} ${binding}${kept}: ClusterRole ${plan.role} to ${subjects}`, 'dim')) : line(s(`  ${marks.add} ${binding}: ClusterRole ${plan.role} to ${subjects}`, 'add')));
 	} else {
 		lines.push(...plan.patch.missing.map(rule => line(s(`  ${marks.add} ${describeRule(rule)}`, 'add'))));
 	}
@@ -466,7 +498,11 @@ export function planChangeLines(plan: Plan): Line[] {
 /** The exact request: the JSON patch and the same fix as a file for kubectl auth reconcile. */
 export function planPatchLines(plan: Plan): Line[] {
 	if (plan.dedicated) {
-		const lines: Line[] = [line(s('Created as with kubectl create -f - (plus the kubectl-multus.dev/change annotation, for undo):', 'dim'))];
+		const kept = keptByPlanWords(plan);
+		const heading = kept
+			? `Both, as with kubectl create -f - (${kept}: only the ${plan.dedicated.existing.role ? 'ClusterRoleBinding' : 'ClusterRole, with the kubectl-multus.dev/change annotation for undo,'} is created):`
+			: 'Created as with kubectl create -f - (plus the kubectl-multus.dev/change annotation, for undo):';
+		const lines: Line[] = [line(s(heading, 'dim'))];
 		for (const yamlLine of plan.reconcileYaml.trimEnd().split('\n')) lines.push(line(s(`    ${yamlLine}`, 'dim')));
 		return lines;
 	}
@@ -499,7 +535,9 @@ export function planCheckLines(plan: Plan): Line[] {
 			),
 		);
 	}
-	if (plan.serverDryRun === 'passed') lines.push(line(s(`${marks.ok} server-side dry run accepted the patch`, 'dim')));
+	const existing = plan.dedicated?.existing;
+	const written = !plan.dedicated ? 'the patch' : existing?.role ? 'the ClusterRoleBinding' : existing?.binding ? 'the ClusterRole' : 'the ClusterRole and ClusterRoleBinding';
+	if (plan.serverDryRun === 'passed') lines.push(line(s(`${marks.ok} server-side dry run accepted ${written}`, 'dim')));
 	return lines;
 }
 
@@ -519,15 +557,25 @@ export function confirmLines(plan: Plan, found: Found | undefined, restart: bool
 	const ds = found ? `${found.daemonSet.namespace}/${found.daemonSet.name}` : 'the Multus DaemonSet';
 	const added = s(plan.patch.missing.map(rule => `${marks.add} ${describeRule(rule)}`).join('; '), 'add');
 	const subjects = (plan.dedicated?.clusterRoleBinding.subjects ?? []).map(subject => describeSubject(subject)).join(', ');
+	const existing = plan.dedicated?.existing;
 	const effects: Line[] = [
-		plan.dedicated
-			? line(s('1. ', 'dim'), 'create ClusterRole ', s(plan.role, 'bold'), ': ', added, ', and its ClusterRoleBinding to ', s(subjects, 'bold'), ' alone')
-			: line(s('1. ', 'dim'), 'patch ClusterRole ', s(plan.role, 'bold'), ': ', added),
+		!plan.dedicated
+			? line(s('1. ', 'dim'), 'patch ClusterRole ', s(plan.role, 'bold'), ': ', added)
+			: existing?.role
+				? line(s('1. ', 'dim'), 'keep ClusterRole ', s(plan.role, 'bold'), s(` (there from an earlier run: ${plan.patch.missing.map(describeRule).join('; ')})`, 'dim'), ' and create its ClusterRoleBinding to ', s(subjects, 'bold'), ' alone')
+				: existing?.binding
+					? line(s('1. ', 'dim'), 'create ClusterRole ', s(plan.role, 'bold'), ': ', added, ', and keep its ClusterRoleBinding to ', s(subjects, 'bold'), s(' (there from an earlier run)', 'dim'))
+					: line(s('1. ', 'dim'), 'create ClusterRole ', s(plan.role, 'bold'), ': ', added, ', and its ClusterRoleBinding to ', s(subjects, 'bold'), ' alone'),
 		restart
 			? line(s('2. ', 'dim'), 'restart DaemonSet ', s(ds, 'bold'), s(' (rolling, as kubectl rollout restart), watch the rollout, then verify', 'dim'))
 			: line(s('2. ', 'dim'), `no restart (--no-restart): DaemonSet ${ds} keeps its pods; then verify`),
 	];
-	const question = plan.dedicated ? `Create ClusterRole ${plan.role} and its binding to ${subjects}?` : `Apply this change to ClusterRole ${plan.role}?`;
+	const kept = keptByPlanWords(plan);
+	const question = !plan.dedicated
+		? `Apply this change to ClusterRole ${plan.role}?`
+		: kept
+			? `${kept}: create only its ${existing?.role ? `ClusterRoleBinding to ${subjects}` : 'ClusterRole'}?`
+			: `Create ClusterRole ${plan.role} and its binding to ${subjects}?`;
 	return {question: line(s(question, 'bold'), ' [y/N]'), effects};
 }
 
@@ -536,6 +584,7 @@ export function confirmAnswerLine(yes: boolean, viaFlag: boolean): Line {
 }
 
 export function patchedLine(patch: PatchResult): Line {
+	if (patch.createdBinding && patch.keptRole) return line(s(`${marks.ok} created ClusterRoleBinding ${patch.createdBinding} (ClusterRole ${patch.role} was there from an earlier run, kept)`, 'ok'));
 	if (patch.createdBinding) return line(s(`${marks.ok} created ClusterRole ${patch.role} and ClusterRoleBinding ${patch.createdBinding}`, 'ok'));
 	return line(s(`${marks.ok} patched ClusterRole ${patch.role} (resourceVersion ${patch.resourceVersion})`, 'ok'));
 }
@@ -742,7 +791,8 @@ export function summaryLines(state: DoctorState): Line[] {
 	const lines: Line[] = [];
 	if (state.patch && !state.patch.dryRun) {
 		lines.push(line(s('Changed:', 'bold')));
-		for (const rule of state.plan?.patch.missing ?? []) lines.push(line(s(`  ${marks.add} ClusterRole ${state.patch.role}${state.patch.createdBinding ? ' (new)' : ''}: ${describeRule(rule)}`, 'add')));
+		const roleNote = state.patch.keptRole ? ' (there from an earlier run)' : state.patch.createdBinding ? ' (new)' : '';
+		for (const rule of state.plan?.patch.missing ?? []) lines.push(line(s(`  ${marks.add} ClusterRole ${state.patch.role}${roleNote}: ${describeRule(rule)}`, 'add')));
 		if (state.patch.createdBinding) lines.push(line(s(`  ${marks.add} ClusterRoleBinding ${state.patch.createdBinding} (new): ${state.plan?.dedicated?.clusterRoleBinding.subjects?.map(subject => describeSubject(subject)).join(', ') ?? ''}`, 'add')));
 		if (state.restart) lines.push(line(`  restarted DaemonSet ${state.found?.daemonSet.namespace}/${state.found?.daemonSet.name} at ${state.restart.restartedAt}`));
 		lines.push(line(s(`Undo: ${state.verification?.undo ?? undoHint(state.patch.role, undefined, state.patch.createdBinding)}`, 'dim')));

@@ -81,13 +81,20 @@ export function doctorReport(state: DoctorState) {
 					serverDryRun: plan.serverDryRun,
 					gains: plan.gains,
 					dedicated: plan.dedicated
-						? {sharedRole: plan.dedicated.sharedRole, othersBound: plan.dedicated.othersBound, clusterRoleBinding: plan.dedicated.clusterRoleBinding.metadata?.name ?? '', subjects: plan.dedicated.clusterRoleBinding.subjects ?? []}
+						? {
+								sharedRole: plan.dedicated.sharedRole,
+								othersBound: plan.dedicated.othersBound,
+								clusterRoleBinding: plan.dedicated.clusterRoleBinding.metadata?.name ?? '',
+								subjects: plan.dedicated.clusterRoleBinding.subjects ?? [],
+								// Left by an earlier run exactly as planned: kept, not created (the other one is).
+								existing: plan.dedicated.existing,
+							}
 						: null,
 				}
 			: null,
 		applied: {
 			clusterRole: state.patch
-				? {name: state.patch.role, resourceVersion: state.patch.resourceVersion ?? null, added: plan?.patch.missing.map(describeRule) ?? [], rulesAfter: state.patch.rulesAfter, created: state.patch.createdBinding !== undefined}
+				? {name: state.patch.role, resourceVersion: state.patch.resourceVersion ?? null, added: plan?.patch.missing.map(describeRule) ?? [], rulesAfter: state.patch.rulesAfter, created: state.patch.createdBinding !== undefined && !state.patch.keptRole}
 				: state.createdRole
 					// A dedicated role created without its binding (refused, or in doubt): it is in the cluster all the same.
 					? {name: state.createdRole.role, resourceVersion: null, added: state.createdRole.rules.map(describeRule), rulesAfter: state.createdRole.rules, created: !state.createdRole.existed}

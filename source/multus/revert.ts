@@ -76,6 +76,12 @@ export function revertAddition(current: readonly V1PolicyRule[], added: readonly
 	return {ok: true, after: result, removed};
 }
 
+/** True when an existing dedicated ClusterRole is exactly the one planned: ours, and holding exactly its rules. */
+export function sameDedicatedRole(existing: V1ClusterRole, planned: V1ClusterRole): boolean {
+	const revert = revertAddition(existing.rules ?? [], planned.rules ?? []);
+	return isOurs(existing) && revert.ok && revert.after.length === 0;
+}
+
 /** What undo does to one recorded change: set the role's rules, or delete the dedicated role (and its binding). */
 export type UndoPlan =
 	| {ok: true; kind: 'rules'; after: V1PolicyRule[]}

@@ -152,7 +152,16 @@ export function dedicatedObjects(
 /** Where the fix goes, who gains by it, and who else was bound to the role that is left alone. */
 export type FixTarget =
 	| {kind: 'patch'; role: string; gains: Grantee[]}
-	| {kind: 'dedicated'; sharedRole: string; others: Grantee[]; role: V1ClusterRole; binding: V1ClusterRoleBinding; gains: Grantee[]}
+	| {
+			kind: 'dedicated';
+			sharedRole: string;
+			others: Grantee[];
+			role: V1ClusterRole;
+			binding: V1ClusterRoleBinding;
+			gains: Grantee[];
+			/** What an interrupted earlier run left of the two (ours; the binding exactly as planned, the role's rules unchecked). */
+			existing: {role: V1ClusterRole | undefined; binding: V1ClusterRoleBinding | undefined};
+	  }
 	| {kind: 'refused'; sharedRole: string; others: Grantee[]; reason: string};
 
 /**
@@ -195,7 +204,7 @@ export function chooseFixTarget(input: {
 	}
 	if (existingRole && existingBinding) return {kind: 'patch', role: name, gains};
 	// One of the two left from an interrupted run is created again: the write accepts an object exactly like it.
-	return {kind: 'dedicated', sharedRole: role, others, role: wanted.role, binding: wanted.binding, gains};
+	return {kind: 'dedicated', sharedRole: role, others, role: wanted.role, binding: wanted.binding, gains, existing: {role: existingRole, binding: existingBinding}};
 }
 
 function subjectKey(subject: RbacV1Subject): string {

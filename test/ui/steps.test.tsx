@@ -12,7 +12,10 @@ import {
 	untilConfirm,
 	afterDecline,
 } from '../helpers/doctor-fixtures.js';
-import type {DoctorEvent} from '../../source/doctor/machine.js';
+import type {DoctorEvent, DoctorState} from '../../source/doctor/machine.js';
+import {MultusError} from '../../source/errors.js';
+import {brokenThick} from '../helpers/fake-multus.js';
+import {runFlow} from '../helpers/flow.js';
 import {neededRowStyle, ruleDiff} from '../../source/doctor/present.js';
 import {rulesCover} from '../../source/multus/rbac.js';
 import {requiredRules} from '../../source/multus/requirements.js';
@@ -87,6 +90,23 @@ describe('each step, from the state the reducer builds', () => {
 		const frame = frameOf(renderView(stateAfter(untilConfirm), {mode: {restart: false}}));
 		assert.match(frame, /no restart \(--no-restart\): DaemonSet kube-system\/kube-multus-ds keeps its pods/);
 		assert.doesNotMatch(frame, /2\. restart DaemonSet/);
+	});
+
+	test('confirm on a run after a half-applied dedicated fix: the role is there from the earlier run, only its binding is created', async () => {
+		const cluster = brokenThick();
+		cluster.bindings[0]!.subjects!.push({kind: 'ServiceAccount', name: 'webapp', namespace: 'default'});
+		cluster.fault('createClusterRoleBinding', {error: new MultusError('Forbidden', 'admission webhook "policy.example" denied the request')}, {matches: args => args[1] === false});
+		await runFlow(cluster);
+		let asking: DoctorState | undefined;
+		await runFlow(cluster, {}, {answer: false, onEvent: (event, state) => event.type === 'confirm-requested' && (asking = state)});
+		const frame = frameOf(renderView(asking!, {columns: 300}));
+		const role = 'kubectl-multus:kube-system:kube-multus-ds';
+		assert.ok(frame.includes(`ClusterRole ${role} exists from an earlier run, exactly as the fix would create it: create only its ClusterRoleBinding to ServiceAccount kube-system:multus? [y/N]`), frame);
+		assert.ok(frame.includes(`1. keep ClusterRole ${role} (there from an earlier run: pods [""]: list, watch) and create its ClusterRoleBinding to ServiceAccount kube-system:multus alone`), frame);
+		assert.match(frame, /Change \(the ClusterRoleBinding for the Multus identity alone; its ClusterRole is there from an earlier run/);
+		assert.match(frame, /✔ server-side dry run accepted the ClusterRoleBinding/);
+		assert.doesNotMatch(frame, /you can create a ClusterRole\b/);
+		assert.doesNotMatch(frame, /Create ClusterRole .* and its binding|a new ClusterRole/);
 	});
 
 	test('confirm with details requested shows the JSON patch and the reconcile YAML', () => {

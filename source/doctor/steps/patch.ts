@@ -1,9 +1,8 @@
 import type {V1ClusterRole, V1ClusterRoleBinding, V1PolicyRule} from '@kubernetes/client-node';
 import {finding} from '../../multus/findings.js';
-import {revertAddition} from '../../multus/revert.js';
+import {sameDedicatedRole} from '../../multus/revert.js';
 import {isOurs, sameBinding} from '../../multus/subjects.js';
 import {MultusError} from '../../errors.js';
-import {shellQuote} from '../../shell.js';
 import type {KubeApi} from '../../kube/client.js';
 import {rulesCover} from '../../multus/rbac.js';
 import {blockingRules} from '../../multus/requirements.js';
@@ -30,7 +29,7 @@ export const patchStep: Step = {
 			facts.createdRole = {role: plan.role, binding: bindingName, rules: role.value.rules ?? [], existed: role.existed};
 			emit({type: 'role-created', created: facts.createdRole});
 			await createOrKeep(binding, () => client.createClusterRoleBinding(binding, false), () => client.readClusterRoleBinding(bindingName), context.inDoubt);
-			facts.patch = {role: plan.role, resourceVersion: role.value.metadata?.resourceVersion, rulesAfter: role.value.rules ?? [], dryRun: false, attempts: facts.attempt, createdBinding: bindingName};
+			facts.patch = {role: plan.role, resourceVersion: role.value.metadata?.resourceVersion, rulesAfter: role.value.rules ?? [], dryRun: false, attempts: facts.attempt, createdBinding: bindingName, keptRole: role.existed};
 			emit({type: 'patched', patch: facts.patch});
 			return done;
 		}
@@ -61,14 +60,10 @@ async function createOrKeep<T extends V1ClusterRole | V1ClusterRoleBinding>(plan
 	const isBinding = 'roleRef' in planned;
 	const name = planned.metadata?.name ?? '';
 	const what = `${isBinding ? 'ClusterRoleBinding' : 'ClusterRole'} ${name}`;
-	const same = (existing: T) => isOurs(existing) && (isBinding
-		? sameBinding(existing as V1ClusterRoleBinding, planned as V1ClusterRoleBinding)
-		: sameRules((existing as V1ClusterRole).rules ?? [], (planned as V1ClusterRole).rules ?? []));
-	const taken = (cause?: unknown) => new MultusError('Conflict', `${what} exists already and is not the one kubectl multus plans to create`, {
-		hint: `look at it with kubectl get ${isBinding ? 'clusterrolebinding' : 'clusterrole'} ${shellQuote(name || 'NAME')} -o yaml, then run the doctor again`,
-		...(cause ? {cause} : {}),
-		finding: finding.dedicatedNameTaken.code,
-	});
+	const same = (existing: T) => (isBinding
+		? isOurs(existing) && sameBinding(existing as V1ClusterRoleBinding, planned as V1ClusterRoleBinding)
+		: sameDedicatedRole(existing as V1ClusterRole, planned as V1ClusterRole));
+	const taken = (cause?: unknown) => dedicatedTaken(isBinding ? 'ClusterRoleBinding' : 'ClusterRole', name, cause);
 	try {
 		return {value: (await createResolvingDoubt(what, create, read, same, taken, inDoubt)).value, existed: false};
 	} catch (error) {
@@ -79,10 +74,10 @@ async function createOrKeep<T extends V1ClusterRole | V1ClusterRoleBinding>(plan
 	}
 }
 
-/** Exactly the same rules: taking the planned ones out of the existing ones leaves nothing. */
-function sameRules(existing: V1PolicyRule[], planned: V1PolicyRule[]): boolean {
-	const revert = revertAddition(existing, planned);
-	return revert.ok && revert.after.length === 0;
+/** A dedicated object's name is held by one that is not exactly the one planned: the failure, before or at the write. */
+export function dedicatedTaken(kind: 'ClusterRole' | 'ClusterRoleBinding', name: string, cause?: unknown): MultusError {
+	const words = say.dedicatedTaken(kind, name);
+	return new MultusError('Conflict', words.message, {hint: words.hint, ...(cause ? {cause} : {}), finding: finding.dedicatedNameTaken.code});
 }
 
 /** Waits (at most 15 s) until the aggregate ClusterRole covers `needed`, as it does once the controller re-aggregates. */

@@ -7,12 +7,14 @@ import {endSnapshot} from '../../kube/snapshot.js';
 import {managedBy, optedOutOfAutoupdate} from '../../multus/discovery.js';
 import {aggregationSources, missingRules, planRolePatch, rulesCover, type RolePatchPlan} from '../../multus/rbac.js';
 import {chooseFixTarget, describeGrantee, type FixTarget} from '../../multus/subjects.js';
+import {sameDedicatedRole} from '../../multus/revert.js';
 import {blockingRules, requiredRules} from '../../multus/requirements.js';
 import {finding} from '../../multus/findings.js';
 import type {DoctorOptions} from '../../options.js';
 import type {ChangedThrough, Found, PermissionCheck, Plan} from '../model.js';
 import {say} from '../present.js';
 import {annotationBytesWithRecord, annotationsLimitBytes, changeAnnotation, changeRecord, reconcileYaml, recordOperations, roleManifest} from '../record.js';
+import {dedicatedTaken} from './patch.js';
 import {Cancelled, clientOf, done, maxConflictAttempts, need, outcome, type Step, type StepEnd} from './step.js';
 
 /** Current vs needed: which role to patch, the minimal patch, and whether the caller may apply it. */
@@ -192,14 +194,17 @@ async function dedicatedPlan(client: KubeApi, found: Found, options: DoctorOptio
 	const bindingName = target.binding.metadata?.name ?? '';
 	const record = changeRecord(missing, missing, `${found.daemonSet.namespace}/${found.daemonSet.name}`, {binding: bindingName, subjects: target.binding.subjects ?? []});
 	const clusterRole = {...target.role, metadata: {...target.role.metadata, annotations: {[changeAnnotation]: JSON.stringify(record)}}};
+	// An earlier run's role kept without its binding must be exactly this one (the write keeps nothing else): said before asking.
+	if (target.existing.role && !sameDedicatedRole(target.existing.role, clusterRole)) throw dedicatedTaken('ClusterRole', name);
+	const existing = {role: target.existing.role !== undefined, binding: target.existing.binding !== undefined};
 	const files = dedicatedYaml(target.role, target.binding);
-	const permissions = [...(options.check ? [] : await preflightDedicated(client, found, name, missing, options)), ...unseen];
+	const permissions = [...(options.check ? [] : await preflightDedicated(client, found, name, missing, options, existing)), ...unseen];
 	let serverDryRun = 'skipped';
 	if (!options.check && options.dryRun !== 'client' && permissions.every(p => p.allowed || p.optional)) {
-		// One of the two may be left by an earlier run whose binding was refused or cut short: its dry run is refused as
-		// existing, and the write keeps it only if it is exactly the one planned (Patch's createOrKeep).
-		await client.createClusterRole(clusterRole, true).catch(existing);
-		await client.createClusterRoleBinding(target.binding, true).catch(existing);
+		// What an earlier run left is not created again (the write keeps it if it is still exactly the one planned:
+		// Patch's createOrKeep); one that appeared since the read is refused as existing, which is no refusal here.
+		if (!existing.role) await client.createClusterRole(clusterRole, true).catch(exists);
+		if (!existing.binding) await client.createClusterRoleBinding(target.binding, true).catch(exists);
 		serverDryRun = 'passed';
 	}
 	return {
@@ -216,12 +221,12 @@ async function dedicatedPlan(client: KubeApi, found: Found, options: DoctorOptio
 		serverDryRun,
 		gains: target.gains.map(g => describeGrantee(g, name)),
 		reachUnseen: unseen.length > 0,
-		dedicated: {clusterRole, clusterRoleBinding: target.binding, sharedRole: target.sharedRole, sharedRules: shared.before, othersBound: target.others.map(g => describeGrantee(g, target.sharedRole))},
+		dedicated: {clusterRole, clusterRoleBinding: target.binding, sharedRole: target.sharedRole, sharedRules: shared.before, othersBound: target.others.map(g => describeGrantee(g, target.sharedRole)), existing},
 	};
 }
 
 /** A create's dry run refused because the object exists (a Conflict) is no refusal of the plan; anything else is. */
-function existing(error: unknown): undefined {
+function exists(error: unknown): undefined {
 	if (error instanceof MultusError && error.kind === 'Conflict') return undefined;
 	throw error;
 }
@@ -237,18 +242,21 @@ function rulesOnPods(rules: V1PolicyRule[]): boolean {
 	return rules.some(rule => (rule.apiGroups ?? []).includes('') && (rule.resources ?? []).some(r => r === 'pods' || r === '*'));
 }
 
-/** The caller's permissions for a dedicated fix: create both objects, and grant the rules (hold them, or escalate and bind). */
-async function preflightDedicated(client: KubeApi, found: Found, role: string, adding: V1PolicyRule[], options: DoctorOptions): Promise<PermissionCheck[]> {
+/**
+ * The caller's permissions for a dedicated fix: create the objects not left by an earlier run, and grant the rules
+ * (hold them, or escalate to create the role and bind to bind it).
+ */
+async function preflightDedicated(client: KubeApi, found: Found, role: string, adding: V1PolicyRule[], options: DoctorOptions, existing: {role: boolean; binding: boolean}): Promise<PermissionCheck[]> {
 	const checks: Array<Omit<PermissionCheck, 'allowed'>> = [
-		{...say.permissionCreate('ClusterRole', 'clusterroles'), verb: 'create', group: 'rbac.authorization.k8s.io', resource: 'clusterroles'},
-		{...say.permissionCreate('ClusterRoleBinding', 'clusterrolebindings'), verb: 'create', group: 'rbac.authorization.k8s.io', resource: 'clusterrolebindings'},
+		...(existing.role ? [] : [{...say.permissionCreate('ClusterRole', 'clusterroles'), verb: 'create', group: 'rbac.authorization.k8s.io', resource: 'clusterroles'}]),
+		...(existing.binding ? [] : [{...say.permissionCreate('ClusterRoleBinding', 'clusterrolebindings'), verb: 'create', group: 'rbac.authorization.k8s.io', resource: 'clusterrolebindings'}]),
 	];
 	checks.push(...restartAndVerifyChecks(found, options));
 	const results = await selfChecks(client, checks);
 	const lacking = await lackedAtoms(client, adding);
 	if (lacking.length > 0) {
 		// Creating a role with rules you do not hold needs escalate; binding it needs bind on it.
-		for (const verb of ['escalate', 'bind'] as const) {
+		for (const verb of [...(existing.role ? [] : ['escalate' as const]), ...(existing.binding ? [] : ['bind' as const])]) {
 			const answer = await client.selfAccess({verb, group: 'rbac.authorization.k8s.io', resource: 'clusterroles', name: role});
 			results.push({...say.permissionEscalate(role, lacking, verb), verb, group: 'rbac.authorization.k8s.io', resource: 'clusterroles', name: role, allowed: answer.allowed});
 		}

@@ -6,7 +6,8 @@ import {runUndo, type UndoEnv} from '../../../source/commands/undo.js';
 import {emitResult} from '../../../source/commands/doctor.js';
 import {MultusError} from '../../../source/errors.js';
 import {changeAnnotation, readRecord} from '../../../source/doctor/record.js';
-import {planLines, summaryLines} from '../../../source/doctor/present.js';
+import {confirmLines, patchedLine, planLines, summaryLines} from '../../../source/doctor/present.js';
+import {emitResult} from '../../../source/commands/doctor.js';
 import {doctorReport} from '../../../source/doctor/report.js';
 import {serviceAccountIdentity} from '../../../source/multus/discovery.js';
 import {renderLine} from '../../../source/ansi.js';
@@ -222,6 +223,63 @@ describe('the dedicated fix half applied: the ClusterRole created, its ClusterRo
 		const env = undoEnv(cluster);
 		assert.equal(await runUndo(doctorOptions({yes: true, interactive: false}), env), 0, env.out);
 		assert.equal(cluster.role(dedicated), undefined);
+		assert.equal(bindingExists(cluster), false);
+	});
+
+	test('run again, every word of the plan says what will really happen: the role is there from the earlier run and kept, only the binding is created', async () => {
+		const cluster = sharedThick();
+		cluster.fault('createClusterRoleBinding', {error: refused('Forbidden')}, {matches: args => args[1] === false});
+		await runFlow(cluster);
+		const kept = `ClusterRole ${dedicated} exists from an earlier run, exactly as the fix would create it`;
+		const text = (lines: Parameters<typeof renderLine>[0][]) => lines.map(line => renderLine(line, false)).join('\n');
+
+		const declined = await runFlow(cluster, {}, {answer: false});
+		const plan = declined.state.plan!;
+		assert.deepEqual(plan.dedicated?.existing, {role: true, binding: false});
+		const {question, effects} = confirmLines(plan, declined.state.found, true);
+		assert.equal(renderLine(question, false), `${kept}: create only its ClusterRoleBinding to ServiceAccount kube-system:multus? [y/N]`);
+		assert.equal(renderLine(effects[0]!, false), `1. keep ClusterRole ${dedicated} (there from an earlier run: pods [""]: list, watch) and create its ClusterRoleBinding to ServiceAccount kube-system:multus alone`);
+		const planned = text(planLines(plan, declined.state.diagnosis));
+		assert.match(planned, /Change \(the ClusterRoleBinding for the Multus identity alone; its ClusterRole is there from an earlier run, and nothing existing is touched\):/);
+		assert.ok(planned.includes(`  ✔ ClusterRole ${dedicated} (exists from an earlier run, exactly as the fix would create it; kept): pods [""]: list, watch`), planned);
+		assert.ok(planned.includes(`  + ClusterRoleBinding ${dedicated}: ClusterRole ${dedicated} to ServiceAccount kube-system:multus`), planned);
+		assert.ok(planned.includes(`Both, as with kubectl create -f - (${kept}: only the ClusterRoleBinding is created):`), planned);
+		assert.doesNotMatch(planned, /a new ClusterRole|\+ ClusterRole kubectl-multus/);
+		// What exists is neither asked for nor tried again: no create of the role, its permission or its dry run.
+		assert.doesNotMatch(planned, /create a ClusterRole\b/);
+		assert.equal(doctorReport(declined.state).plan?.dedicated?.existing.role, true);
+
+		const check = await runFlow(cluster, {check: true});
+		assert.equal(check.outcome.message, `Problem found (--check: nothing changed). Fix: pods [""]: list, watch in ClusterRole ${dedicated} bound to the Multus identity alone (ClusterRole multus is bound to others too; ${kept}, and only the ClusterRoleBinding is created); run without --check to apply.`);
+		const emit = emitResult('manifest', check.outcome, check.state);
+		assert.match(emit.note, new RegExp(`^ClusterRole ${dedicated} \\(there from an earlier run, without its ClusterRoleBinding to the Multus identity alone\\): adds pods \\[""\\]: list, watch\\. Nothing was changed; apply with kubectl apply -f FILE \\(${kept}: kubectl create -f would refuse it as existing\\)`));
+
+		const roleDryRuns = cluster.callsOf('createClusterRole').filter(args => args[1] === true).length;
+		const dryRun = await runFlow(cluster, {dryRun: 'server'});
+		assert.equal(dryRun.state.plan?.serverDryRun, 'passed', dryRun.outcome.message);
+		assert.equal(cluster.callsOf('createClusterRole').filter(args => args[1] === true).length, roleDryRuns, 'no dry run of a create that is not made');
+		assert.ok(text(planLines(dryRun.state.plan, dryRun.state.diagnosis)).includes(`(${kept}: only the ClusterRoleBinding is created)`));
+
+		const again = await runFlow(cluster);
+		assert.equal(again.outcome.verdict, 'fixed', again.outcome.message);
+		assert.equal(renderLine(patchedLine(again.state.patch!), false), `✔ created ClusterRoleBinding ${dedicated} (ClusterRole ${dedicated} was there from an earlier run, kept)`);
+		assert.match(text(summaryLines(again.state)), new RegExp(`\\+ ClusterRole ${dedicated} \\(there from an earlier run\\): pods`));
+		assert.equal(doctorReport(again.state).applied.clusterRole?.created, false);
+		assert.equal(doctorReport(again.state).applied.clusterRoleBinding?.created, true);
+	});
+
+	test('run again with the earlier role changed since (not exactly what the fix creates): refused before asking, nothing written', async () => {
+		const cluster = sharedThick();
+		cluster.fault('createClusterRoleBinding', {error: refused('Forbidden')}, {matches: args => args[1] === false});
+		await runFlow(cluster);
+		cluster.clusterRoles.find(role => role.metadata?.name === dedicated)!.rules!.push({apiGroups: [''], resources: ['secrets'], verbs: ['get']});
+		const writesBefore = writes(cluster, 'createClusterRole') + writes(cluster, 'createClusterRoleBinding');
+		const again = await runFlow(cluster);
+		assert.equal(again.asked, 0, 'nothing is asked');
+		assert.equal(again.outcome.verdict, 'failed');
+		assert.match(again.outcome.message, new RegExp(`^ClusterRole ${dedicated} exists already and is not the one kubectl multus plans to create`));
+		assert.equal(again.outcome.code, 'MULTUS-BIND-008');
+		assert.equal(writes(cluster, 'createClusterRole') + writes(cluster, 'createClusterRoleBinding'), writesBefore);
 		assert.equal(bindingExists(cluster), false);
 	});
 
