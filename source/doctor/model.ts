@@ -285,3 +285,8 @@ export interface FailureInfo {
 	/** The stable code of the finding the failure is, when it is one. */
 	code?: string;
 }
+
+/** True when the failure is a write that got no answer (a patch or a restart, or a create in the Patch step): it may have landed. */
+export function unansweredWrite(failure: Pick<FailureInfo, 'step' | 'kind'>): boolean {
+	return (failure.kind === 'Timeout' || failure.kind === 'Unreachable') && (failure.step === 'patch' || failure.step === 'restart');
+}

@@ -74,6 +74,14 @@ function createdRoleWords(created: CreatedRole): string {
 	return `ClusterRole ${created.role} ${created.existed ? 'was there already (an earlier run created it)' : 'was created'} (${created.rules.map(describeRule).join('; ')})`;
 }
 
+/**
+ * The same state in a few words, for a fleet table's cell before the error: "role created, binding refused" (or
+ * "in doubt" when its create got no answer; "role there from an earlier run" when this run did not create it).
+ */
+export function createdRoleBrief(created: CreatedRole, bindingInDoubt: boolean): string {
+	return `role ${created.existed ? 'there from an earlier run' : 'created'}, binding ${bindingInDoubt ? 'in doubt' : 'refused'}`;
+}
+
 export const say = {
 	namespaceMissing: (namespace: string) => ({
 		message: `namespace "${namespace}" does not exist`,

@@ -3,7 +3,7 @@ import {ExitCode} from '../exit-codes.js';
 import type {DoctorOptions} from '../options.js';
 import {StillInDoubt} from './in-doubt.js';
 import type {DoctorEvent} from './machine.js';
-import {stepIds, type ChangedThrough, type Found, type Outcome, type Plan, type StepId} from './model.js';
+import {stepIds, unansweredWrite, type ChangedThrough, type Found, type Outcome, type Plan, type StepId} from './model.js';
 import {finding} from '../multus/findings.js';
 import {clusterStateAfterCancel, say, writeInDoubt} from './present.js';
 import {confirmStep} from './steps/confirm.js';
@@ -108,7 +108,7 @@ export async function runDoctorFlow(options: DoctorOptions, io: DoctorIO, env: F
 		}
 		const failure = error instanceof MultusError ? error : new MultusError('Internal', error instanceof Error ? error.message : String(error));
 		// A write that got no answer may have been applied all the same: say so, never "nothing was changed".
-		const unanswered = (failure.kind === 'Timeout' || failure.kind === 'Unreachable') && (step === 'patch' || step === 'restart');
+		const unanswered = unansweredWrite({step, kind: failure.kind});
 		const code = failure.finding ?? (unanswered ? finding.writeInDoubt.code : undefined);
 		dispatch({type: 'failed', failure: {step, kind: failure.kind, message: failure.message, hint: failure.hint, ...(code ? {code} : {})}});
 		const note = unanswered ? writeInDoubt(facts, step) : clusterStateAfterCancel(facts);

@@ -3,8 +3,8 @@
 // closing sentence. Words only; the renderers draw.
 import type {ErrorKind} from '../errors.js';
 import {formatDuration} from '../duration.js';
-import {confirmLines, marks, planChangeLines, type Line, type Style} from '../doctor/present.js';
-import {stepTitles, type Verdict} from '../doctor/model.js';
+import {confirmLines, createdRoleBrief, marks, planChangeLines, type Line, type Style} from '../doctor/present.js';
+import {stepTitles, unansweredWrite, type Verdict} from '../doctor/model.js';
 import {describeRule} from '../multus/rbac.js';
 import {exitCodeOrder} from './exit-code.js';
 import {entriesOf, workedMs, type ContextEntry, type FleetState} from './machine.js';
@@ -85,7 +85,9 @@ export function fleetRow(entry: ContextEntry, now: number, cancelling = false): 
 	const owner = doctor.plan?.owner?.name ?? found?.roles.find(role => role.owner)?.owner?.name ?? found?.daemonSetOwner?.name ?? (found ? '–' : '');
 	const worked = workedMs(entry, now);
 	const took = worked === undefined ? '' : formatDuration(worked);
-	const reason = doctor.failure ? doctor.failure.message : doctor.outcome?.message ?? (doctor.liveNote?.note ?? '');
+	// A dedicated fix half applied leaves a role in the cluster: the cell says so before the error (the whole sentence is under the table).
+	const halfApplied = doctor.failure && doctor.createdRole && !doctor.patch ? `${createdRoleBrief(doctor.createdRole, unansweredWrite(doctor.failure))}: ` : '';
+	const reason = doctor.failure ? halfApplied + doctor.failure.message : doctor.outcome?.message ?? (doctor.liveNote?.note ?? '');
 	return {
 		cells: {
 			context: entry.name,

@@ -212,6 +212,30 @@ describe('fleet: one Multus reached through two contexts (the same DaemonSet uid
 		assert.ok(shared.callsOf('readClusterRole').some(args => args[0] === dedicated), 'the other context read the role the first one left before it took the outcome as its own');
 	});
 
+	test('a dedicated fix half applied: the REASON cell says the role is in the cluster and the binding refused or in doubt, before the error; the whole sentence under the table', async () => {
+		const sharedRole = () => {
+			const cluster = brokenThick();
+			cluster.bindings[0]!.subjects!.push({kind: 'ServiceAccount', name: 'webapp', namespace: 'default'});
+			return cluster;
+		};
+		const refusedHere = sharedRole();
+		refusedHere.fault('createClusterRoleBinding', {error: new MultusError('Forbidden', 'admission webhook "policy.example" denied the request')}, {matches: args => args[1] === false, times: 5});
+		const silent = sharedRole();
+		silent.fault('createClusterRoleBinding', 'no-answer', {matches: args => args[1] === false, times: Number.POSITIVE_INFINITY});
+		silent.fault('readClusterRoleBinding', 'no-answer', {times: Number.POSITIVE_INFINITY});
+		const run = await runFleetOn({refused: refusedHere, silent}, {yes: true, timeoutMs: 30});
+		assert.equal(rowOf(run, 'refused').reason, 'role created, binding refused: admission webhook "policy.example" denied the request');
+		assert.match(rowOf(run, 'silent').reason, /^role created, binding in doubt: /);
+		assert.equal(fleetReport(run.state).contexts.find(context => context.context === 'refused')?.row.reason, rowOf(run, 'refused').reason);
+		// Under the table, the outcome's whole sentence, as a single run says it.
+		assert.match(run.outcomes['refused']!.message, /ClusterRole kubectl-multus:kube-system:kube-multus-ds was created \(pods \[""\]: list, watch\), but its ClusterRoleBinding/);
+		assert.match(run.outcomes['silent']!.message, /its ClusterRoleBinding kubectl-multus:kube-system:kube-multus-ds may or may not have been created/);
+
+		// Run again with the binding still refused: the role is the earlier run's.
+		const again = await runFleetOn({refused: refusedHere}, {yes: true});
+		assert.equal(rowOf(again, 'refused').reason, 'role there from an earlier run, binding refused: admission webhook "policy.example" denied the request');
+	});
+
 	test('the first fails before any write (its own permissions): the other context gets its own turn and fixes it', async () => {
 		const shared = brokenThick();
 		// The first server-side dry run is refused, as for a user who may not patch: that context fails, writing nothing.
