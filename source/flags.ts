@@ -326,6 +326,20 @@ export const flagCombinations: readonly FlagCombination[] = [
 	{commands: ['doctor'], refuse: ({values}) => (values.emitDir === '' ? ['--emit-dir is empty', 'give the directory to write the files into'] : undefined)},
 	{commands: changing, refuse: ({values}) => (values.check && values.yes ? ['--check and --yes contradict each other', 'use --check to diagnose, or --yes to fix'] : undefined)},
 	{
+		// --check stops at the plan: no permission checks, no server-side dry run, so a dry run asked with it would not come.
+		commands: ['doctor'],
+		refuse: ({values}) => {
+			if (!values.check || values.dryRun === 'none') return undefined;
+			const dryRun = `--dry-run=${values.dryRun}`;
+			return [
+				values.dryRun === 'server'
+					? '--check never writes, not even a dry run: with it --dry-run=server would send nothing to the API server'
+					: '--check only diagnoses: with it --dry-run=client would not preview the fix (no permission checks, no dry-run outcome)',
+				`leave out --check to dry-run the fix${values.dryRun === 'server' ? ' against the API server' : ''} (${dryRun}: nothing is stored), or leave out ${dryRun} to only diagnose`,
+			];
+		},
+	},
+	{
 		commands: ['doctor'],
 		refuse: ({values}) => (values.emit && (values.yes || values.dryRun !== 'none' || values.output !== 'text')
 			? ['--emit prints the fix and changes nothing: it does not go with --yes, --dry-run or -o', 'use --emit patch|manifest alone (with --check if you like)']

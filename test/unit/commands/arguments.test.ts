@@ -133,6 +133,23 @@ describe('flag combinations that contradict, or whose effect would not come, are
 		}
 	});
 
+	test('--check with --dry-run: the dry run would not come (--check stops at the plan), so it is refused, saying which to leave out', async () => {
+		assert.deepEqual(await combination(['doctor', '--check', '--dry-run=server'], undefined), [
+			'--check never writes, not even a dry run: with it --dry-run=server would send nothing to the API server',
+			'leave out --check to dry-run the fix against the API server (--dry-run=server: nothing is stored), or leave out --dry-run=server to only diagnose',
+		]);
+		for (const argv of [['--dry-run', '--check'], ['--check', '--dry-run=client', '-o', 'json'], ['--all-contexts', '--check', '--dry-run=client']]) {
+			assert.deepEqual(await combination(['doctor', ...argv], piped), [
+				'--check only diagnoses: with it --dry-run=client would not preview the fix (no permission checks, no dry-run outcome)',
+				'leave out --check to dry-run the fix (--dry-run=client: nothing is stored), or leave out --dry-run=client to only diagnose',
+			], argv.join(' '));
+		}
+		// Each alone is taken; for undo the two mean the same (show what would be restored).
+		for (const argv of [['doctor', '--dry-run=server'], ['doctor', '--check'], ['doctor', '--check=false', '--dry-run=server'], ['undo', '--check', '--dry-run']]) {
+			assert.equal(await combination(argv, undefined), undefined, argv.join(' '));
+		}
+	});
+
 	test('--confirm-each where nothing can be asked: the reason named, and what to use instead', async () => {
 		for (const [argv, reason] of [
 			[['--all-contexts', '--confirm-each'], piped],

@@ -51,6 +51,8 @@ describe('fleet: flags', () => {
 			[['--all-contexts', '--parallel', '0'], /--parallel/],
 			[['--all-contexts', '--confirm-each', '--yes'], /--confirm-each and --yes contradict each other/],
 			[['--all-contexts', '--confirm-each', '--check'], /--confirm-each only matters when fixing, and --check changes nothing/],
+			[['--check', '--dry-run=server'], /--check never writes, not even a dry run[\s\S]*leave out --check to dry-run the fix against the API server/],
+			[['--all-contexts', '--check', '--dry-run=server'], /--check never writes, not even a dry run/],
 			// Run without a terminal (and maybe under CI=true): nothing could be asked.
 			[['--all-contexts', '--confirm-each'], /--confirm-each asks in the terminal view, and this run has none \((stdin and stdout are not both a terminal|CI=true)\)[\s\S]*--yes fixes every cluster/],
 		] as const) {
