@@ -93,7 +93,7 @@ export function emitResult(format: EmitFormat, outcome: Outcome, state: DoctorSt
 		// No role is patched: the rules go to a new ClusterRole and binding, which only a manifest can carry.
 		return {
 			file: undefined,
-			note: `ClusterRole ${plan.dedicated.sharedRole} is bound to others too (${plan.dedicated.othersBound.join(', ')}): the fix is a new ClusterRole ${plan.role} and ClusterRoleBinding for the Multus identity alone, not a patch. Nothing was changed.\n  fix: kubectl multus doctor --emit manifest prints both`,
+			note: `ClusterRole ${plan.dedicated.sharedRole} is bound to others too (${plan.dedicated.othersBound.join(', ')}): the fix is ${plan.dedicated.existing.role ? `the ClusterRoleBinding of ClusterRole ${plan.role} (${keptByPlanWords(plan)})` : `a new ClusterRole ${plan.role} and ClusterRoleBinding`} for the Multus identity alone, not a patch. Nothing was changed.\n  fix: kubectl multus doctor --emit manifest prints both`,
 			exitCode: ExitCode.ProblemFound,
 		};
 	}

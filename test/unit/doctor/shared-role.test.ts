@@ -281,6 +281,7 @@ describe('the dedicated fix half applied: the ClusterRole created, its ClusterRo
 		const emit = emitResult('manifest', check.outcome, check.state);
 		assert.match(emit.note, new RegExp(`^ClusterRole ${dedicated} \\(there from an earlier run, without its ClusterRoleBinding to the Multus identity alone\\): adds pods \\[""\\]: list, watch\\. Nothing was changed; apply with kubectl apply -f FILE \\(${kept}: kubectl create -f would refuse it as existing\\)`));
 
+		assert.match(emitResult('patch', check.outcome, check.state).note, new RegExp(`the fix is the ClusterRoleBinding of ClusterRole ${dedicated} \\(${kept}\\) for the Multus identity alone, not a patch`));
 		const roleDryRuns = cluster.callsOf('createClusterRole').filter(args => args[1] === true).length;
 		const dryRun = await runFlow(cluster, {dryRun: 'server'});
 		assert.equal(dryRun.state.plan?.serverDryRun, 'passed', dryRun.outcome.message);
