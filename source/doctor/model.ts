@@ -180,6 +180,8 @@ export interface PatchResult {
 	createdBinding?: string;
 	/** With createdBinding: the dedicated ClusterRole was there from an earlier run, exactly as planned, and kept (not created). */
 	keptRole?: boolean;
+	/** With createdBinding: that ClusterRoleBinding was there from an earlier run, exactly as planned, and kept (not created). */
+	keptBinding?: boolean;
 }
 
 /**

@@ -257,7 +257,9 @@ export const say = {
 		const applied = fix.patch?.createdBinding
 			? fix.patch.keptRole
 				? `ClusterRoleBinding ${fix.patch.createdBinding} was created (ClusterRole ${fix.role} was there from an earlier run)`
-				: `ClusterRole ${fix.role} and ClusterRoleBinding ${fix.patch.createdBinding} were created`
+				: fix.patch.keptBinding
+					? `ClusterRole ${fix.role} was created (ClusterRoleBinding ${fix.patch.createdBinding} was there from an earlier run)`
+					: `ClusterRole ${fix.role} and ClusterRoleBinding ${fix.patch.createdBinding} were created`
 			: fix.patch
 				? `ClusterRole ${fix.role} was patched`
 				: `ClusterRole ${fix.role} already granted the rules`;
@@ -593,6 +595,7 @@ export function confirmAnswerLine(yes: boolean, viaFlag: boolean): Line {
 
 export function patchedLine(patch: PatchResult): Line {
 	if (patch.createdBinding && patch.keptRole) return line(s(`${marks.ok} created ClusterRoleBinding ${patch.createdBinding} (ClusterRole ${patch.role} was there from an earlier run, kept)`, 'ok'));
+	if (patch.createdBinding && patch.keptBinding) return line(s(`${marks.ok} created ClusterRole ${patch.role} (ClusterRoleBinding ${patch.createdBinding} was there from an earlier run, kept)`, 'ok'));
 	if (patch.createdBinding) return line(s(`${marks.ok} created ClusterRole ${patch.role} and ClusterRoleBinding ${patch.createdBinding}`, 'ok'));
 	return line(s(`${marks.ok} patched ClusterRole ${patch.role} (resourceVersion ${patch.resourceVersion})`, 'ok'));
 }
@@ -801,7 +804,7 @@ export function summaryLines(state: DoctorState): Line[] {
 		lines.push(line(s('Changed:', 'bold')));
 		const roleNote = state.patch.keptRole ? ' (there from an earlier run)' : state.patch.createdBinding ? ' (new)' : '';
 		for (const rule of state.plan?.patch.missing ?? []) lines.push(line(s(`  ${marks.add} ClusterRole ${state.patch.role}${roleNote}: ${describeRule(rule)}`, 'add')));
-		if (state.patch.createdBinding) lines.push(line(s(`  ${marks.add} ClusterRoleBinding ${state.patch.createdBinding} (new): ${state.plan?.dedicated?.clusterRoleBinding.subjects?.map(subject => describeSubject(subject)).join(', ') ?? ''}`, 'add')));
+		if (state.patch.createdBinding) lines.push(line(s(`  ${marks.add} ClusterRoleBinding ${state.patch.createdBinding} ${state.patch.keptBinding ? '(there from an earlier run)' : '(new)'}: ${state.plan?.dedicated?.clusterRoleBinding.subjects?.map(subject => describeSubject(subject)).join(', ') ?? ''}`, 'add')));
 		if (state.restart) lines.push(line(`  restarted DaemonSet ${state.found?.daemonSet.namespace}/${state.found?.daemonSet.name} at ${state.restart.restartedAt}`));
 		lines.push(line(s(`Undo: ${state.verification?.undo ?? undoHint(state.patch.role, undefined, state.patch.createdBinding)}`, 'dim')));
 	}

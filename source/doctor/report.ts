@@ -99,7 +99,7 @@ export function doctorReport(state: DoctorState) {
 					// A dedicated role created without its binding (refused, or in doubt): it is in the cluster all the same.
 					? {name: state.createdRole.role, resourceVersion: null, added: state.createdRole.rules.map(describeRule), rulesAfter: state.createdRole.rules, created: !state.createdRole.existed}
 					: null,
-			clusterRoleBinding: state.patch?.createdBinding ? {name: state.patch.createdBinding, created: true} : null,
+			clusterRoleBinding: state.patch?.createdBinding ? {name: state.patch.createdBinding, created: !state.patch.keptBinding} : null,
 			restart: state.restart ?? null,
 			rollout: state.rollout
 				? {

@@ -28,8 +28,8 @@ export const patchStep: Step = {
 			// Recorded before the binding is created: should that be refused, what is said next knows the role exists.
 			facts.createdRole = {role: plan.role, binding: bindingName, rules: role.value.rules ?? [], existed: role.existed};
 			emit({type: 'role-created', created: facts.createdRole});
-			await createOrKeep(binding, () => client.createClusterRoleBinding(binding, false), () => client.readClusterRoleBinding(bindingName), context.inDoubt);
-			facts.patch = {role: plan.role, resourceVersion: role.value.metadata?.resourceVersion, rulesAfter: role.value.rules ?? [], dryRun: false, attempts: facts.attempt, createdBinding: bindingName, keptRole: role.existed};
+			const bound = await createOrKeep(binding, () => client.createClusterRoleBinding(binding, false), () => client.readClusterRoleBinding(bindingName), context.inDoubt);
+			facts.patch = {role: plan.role, resourceVersion: role.value.metadata?.resourceVersion, rulesAfter: role.value.rules ?? [], dryRun: false, attempts: facts.attempt, createdBinding: bindingName, keptRole: role.existed, keptBinding: bound.existed};
 			emit({type: 'patched', patch: facts.patch});
 			return done;
 		}

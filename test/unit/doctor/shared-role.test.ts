@@ -296,6 +296,28 @@ describe('the dedicated fix half applied: the ClusterRole created, its ClusterRo
 		assert.equal(doctorReport(again.state).applied.clusterRoleBinding?.created, true);
 	});
 
+	test('run again after someone deleted the dedicated role but not its binding: the binding is kept, only the role is created, and every word says so', async () => {
+		const cluster = sharedThick();
+		await runFlow(cluster);
+		cluster.clusterRoles = cluster.clusterRoles.filter(role => role.metadata?.name !== dedicated);
+		const kept = `ClusterRoleBinding ${dedicated} exists from an earlier run, exactly as the fix would create it`;
+		const declined = await runFlow(cluster, {}, {answer: false});
+		const plan = declined.state.plan!;
+		assert.deepEqual(plan.dedicated?.existing, {role: false, binding: true});
+		assert.equal(renderLine(confirmLines(plan, declined.state.found, true).question, false), `${kept}: create only its ClusterRole? [y/N]`);
+		const planned = planLines(plan, declined.state.diagnosis).map(line => renderLine(line, false)).join('\n');
+		assert.ok(planned.includes(`  ✔ ClusterRoleBinding ${dedicated} (exists from an earlier run, exactly as the fix would create it; kept): ClusterRole ${dedicated} to ServiceAccount kube-system:multus`), planned);
+		assert.ok(planned.includes(`  + ClusterRole ${dedicated}: pods [""]: list, watch`), planned);
+		assert.doesNotMatch(planned, /you can create a ClusterRoleBinding/);
+		const bindingDryRuns = cluster.callsOf('createClusterRoleBinding').filter(args => args[1] === true).length;
+		const again = await runFlow(cluster);
+		assert.equal(again.outcome.verdict, 'fixed', again.outcome.message);
+		assert.equal(cluster.callsOf('createClusterRoleBinding').filter(args => args[1] === true).length, bindingDryRuns, 'no dry run of the binding that is there');
+		assert.equal(renderLine(patchedLine(again.state.patch!), false), `✔ created ClusterRole ${dedicated} (ClusterRoleBinding ${dedicated} was there from an earlier run, kept)`);
+		assert.deepEqual([doctorReport(again.state).applied.clusterRole?.created, doctorReport(again.state).applied.clusterRoleBinding?.created], [true, false]);
+		assert.equal(cluster.authorize(multus, listPods).allowed, true);
+	});
+
 	test('run again with the earlier role changed since (not exactly what the fix creates): refused before asking, nothing written', async () => {
 		const cluster = sharedThick();
 		cluster.fault('createClusterRoleBinding', {error: refused('Forbidden')}, {matches: args => args[1] === false});
