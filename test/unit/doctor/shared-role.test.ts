@@ -3,7 +3,6 @@
 import assert from 'node:assert/strict';
 import {describe, test} from 'node:test';
 import {runUndo, type UndoEnv} from '../../../source/commands/undo.js';
-import {emitResult} from '../../../source/commands/doctor.js';
 import {MultusError} from '../../../source/errors.js';
 import {changeAnnotation, readRecord} from '../../../source/doctor/record.js';
 import {confirmLines, patchedLine, planLines, summaryLines} from '../../../source/doctor/present.js';
