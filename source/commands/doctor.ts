@@ -12,6 +12,8 @@ import {connectKube} from '../kube/client.js';
 import {describeRule} from '../multus/rbac.js';
 import {terminalSafe} from '../ansi.js';
 import {shellQuote} from '../shell.js';
+import {cancelOnSignals} from '../signals.js';
+import {cancellingNote} from '../doctor/present.js';
 
 /**
  * The doctor without a terminal: the flow's events go to every observer (the plain printer when the output is
@@ -39,13 +41,7 @@ export async function runDoctor(options: DoctorOptions): Promise<number> {
 		return runInteractiveDoctor(options);
 	}
 	const controller = new AbortController();
-	const onSignal = () => {
-		if (controller.signal.aborted) process.exit(130);
-		process.stderr.write('\ncancelling: stopping at the next safe point (Ctrl-C again to quit now)\n');
-		controller.abort();
-	};
-	process.on('SIGINT', onSignal);
-	process.on('SIGTERM', onSignal);
+	const stopListening = cancelOnSignals(controller, cause => process.stderr.write(`\n${cancellingNote(cause)}\n`));
 	try {
 		if (options.emit) return await runEmit(options, controller.signal);
 		const printer = options.output === 'text' ? [plainPrinter(options, text => process.stdout.write(text))] : [];
@@ -57,8 +53,7 @@ export async function runDoctor(options: DoctorOptions): Promise<number> {
 		}
 		return outcome.exitCode;
 	} finally {
-		process.off('SIGINT', onSignal);
-		process.off('SIGTERM', onSignal);
+		stopListening();
 	}
 }
 

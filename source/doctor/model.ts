@@ -9,6 +9,7 @@ import type {JsonPatchOperation, RolePatchPlan} from '../multus/rbac.js';
 import type {RolloutProgress, RolloutStatus} from '../multus/rollout.js';
 import type {ErrorKind} from '../errors.js';
 import type {ProofState} from '../multus/proof.js';
+import type {StopCause} from '../signals.js';
 
 /** The doctor's steps, in order. */
 export const stepIds = ['connect', 'find', 'detect', 'plan', 'confirm', 'patch', 'restart', 'rollout', 'verify'] as const;
@@ -239,8 +240,10 @@ export interface Proof {
 	reason: string;
 	pods: PodProof[];
 	waitedMs: number;
-	/** The user stopped the wait (Ctrl-C) before every daemon was judged: the fix stays applied, just not proven. */
+	/** The user (Ctrl-C) or a signal stopped the wait before every daemon was judged: the fix stays applied, just not proven. */
 	stopped?: boolean;
+	/** What stopped it, when it was stopped by Ctrl-C or a signal. */
+	stoppedBy?: StopCause;
 }
 
 export interface Verification {

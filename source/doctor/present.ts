@@ -12,6 +12,7 @@ import type {AccessAnswer} from '../kube/client.js';
 import {deniedAccess} from './evidence.js';
 import type {InformerName} from '../multus/versions.js';
 import {finding, forbiddenFamilyFinding, logFinding} from '../multus/findings.js';
+import {isCtrlC, type StopCause} from '../signals.js';
 
 // What each step says, as styled lines. The Ink views and the plain printer both render these, so the words
 // are written once; only the drawing differs.
@@ -249,10 +250,10 @@ export const say = {
 	roleInDoubt: (role: string, binding: string) =>
 		`ClusterRole ${role} may or may not have been created (the request got no answer): kubectl get clusterrole ${shellQuote(role)} shows it. Its ClusterRoleBinding ${binding} was not created, and nothing else in the cluster was changed. Run kubectl multus doctor again once the cluster answers (it keeps the role if it is there and creates the binding); to remove the role instead: kubectl delete clusterrole ${shellQuote(role)}.`,
 
-	/** The proof's reason when Ctrl-C stopped it: how far it got. */
+	/** The proof's reason when Ctrl-C or a signal stopped it: by what, and how far it got. */
 	proofStoppedReason: (proof: Proof) =>
-		`stopped by the user (Ctrl-C) after ${(proof.waitedMs / 1000).toFixed(1)} s, with ${proof.pods.filter(pod => pod.state === 'proven').length} of ${proof.pods.length} ${proof.mode === 'new' ? 'new' : 'running'} ${proof.pods.length === 1 ? 'daemon' : 'daemons'} proven`,
-	/** Ctrl-C while Verify waited for the daemons: the fix is applied (exit 7), how far the proof got, how to prove it later. */
+		`${stoppedBy(proof.stoppedBy)} after ${(proof.waitedMs / 1000).toFixed(1)} s, with ${proof.pods.filter(pod => pod.state === 'proven').length} of ${proof.pods.length} ${proof.mode === 'new' ? 'new' : 'running'} ${proof.pods.length === 1 ? 'daemon' : 'daemons'} proven`,
+	/** Ctrl-C (or a signal) while Verify waited for the daemons: the fix is applied (exit 7), how far the proof got, how to prove it later. */
 	proofStopped: (proof: Proof, fix: {role: string; patch: PatchResult | undefined; restarted: MultusDaemonSet | undefined}) => {
 		const applied = fix.patch?.createdBinding
 			? fix.patch.keptRole
@@ -629,6 +630,20 @@ export function outcomeLine(outcome: {exitCode: number; message: string; code?: 
 	return line(s(`${outcome.exitCode === 0 ? marks.ok : marks.bad} ${outcome.message}`, outcome.exitCode === 0 ? 'ok' : 'bad'), codeSegment(outcome.code));
 }
 
+/** What stopped the run, as in "the proof was stopped by …": the user's Ctrl-C, or the signal by its name. */
+export function stoppedBy(cause: StopCause | undefined): string {
+	if (cause === undefined) return 'stopped';
+	return isCtrlC(cause) ? 'stopped by the user (Ctrl-C)' : `stopped by ${cause.signal}`;
+}
+
+/**
+ * Without a terminal view, after the first stop signal (stderr): what stops now (`stopping`, the doctor's step or
+ * the fleet's clusters), and that a second signal quits at once.
+ */
+export function cancellingNote(cause: StopCause, stopping = 'stopping at the next safe point'): string {
+	return isCtrlC(cause) ? `cancelling: ${stopping} (Ctrl-C again to quit now)` : `cancelling (${cause.signal}): ${stopping} (a second signal quits now)`;
+}
+
 /** After a Ctrl-C: the running step stops at its next safe point; a second Ctrl-C soon after quits at once. */
 export function cancellingLine(quitArmed: boolean): Line {
 	return line(s(`cancelling: stopping at the next safe point (${quitArmed ? 'Ctrl-C again' : 'Ctrl-C twice'} to quit now)`, 'warn'));
@@ -783,7 +798,7 @@ export function proofLines(proof: Proof): Line[] {
 	const synced = proven.map(pod => pod.syncMs).filter((ms): ms is number => ms !== null);
 	const slowest = synced.length > 0 ? Math.max(...synced) : undefined;
 	return [
-		line(s(`${proofMarks[proof.state]} ${head}: `, proofStyles[proof.state]), `${proof.pods.filter(pod => pod.state === 'proven').length} of ${proof.pods.length} proven`, s(`  ${proof.stopped ? 'stopped by Ctrl-C at ' : done < proof.pods.length ? 'waiting ' : ''}${(proof.waitedMs / 1000).toFixed(1)} s`, 'dim')),
+		line(s(`${proofMarks[proof.state]} ${head}: `, proofStyles[proof.state]), `${proof.pods.filter(pod => pod.state === 'proven').length} of ${proof.pods.length} proven`, s(`  ${proof.stopped ? `${proof.stoppedBy && isCtrlC(proof.stoppedBy) ? 'stopped by Ctrl-C' : stoppedBy(proof.stoppedBy)} at ` : done < proof.pods.length ? 'waiting ' : ''}${(proof.waitedMs / 1000).toFixed(1)} s`, 'dim')),
 		// Proven daemons share one line; each other one says what its log showed.
 		...(proven.length > 0 ? [line(s(`    ${marks.ok} `, 'ok'), s(`${proven.map(pod => pod.node || pod.pod).join(', ')}: synced, ready${slowest === undefined ? '' : ` in ${(slowest / 1000).toFixed(1)} s`}, nothing denied`, 'dim'))] : []),
 		...proof.pods

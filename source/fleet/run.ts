@@ -15,6 +15,8 @@ import {fleetReducer, initialFleetState, type FleetEvent, type FleetState} from 
 import {fleetPlainPrinter} from './plain.js';
 import {fleetReport} from './report.js';
 import {selectContexts} from './select.js';
+import {cancelOnSignals} from '../signals.js';
+import {cancellingNote} from '../doctor/present.js';
 
 export type FleetDoctorOptions = DoctorOptions & {fleet: FleetOptions};
 
@@ -48,13 +50,7 @@ export async function runFleetDoctor(options: FleetDoctorOptions): Promise<numbe
 		return runInteractiveFleet(options, contexts);
 	}
 	const controller = new AbortController();
-	const onSignal = () => {
-		if (controller.signal.aborted) process.exit(130);
-		process.stderr.write('\ncancelling: every cluster stops at its next safe point (Ctrl-C again to quit now)\n');
-		controller.abort();
-	};
-	process.on('SIGINT', onSignal);
-	process.on('SIGTERM', onSignal);
+	const stopListening = cancelOnSignals(controller, cause => process.stderr.write(`\n${cancellingNote(cause, 'every cluster stops at its next safe point')}\n`));
 	try {
 		const emitting = options.emit !== undefined;
 		let state: FleetState = initialFleetState();
@@ -70,8 +66,7 @@ export async function runFleetDoctor(options: FleetDoctorOptions): Promise<numbe
 		}
 		return exitCode;
 	} finally {
-		process.off('SIGINT', onSignal);
-		process.off('SIGTERM', onSignal);
+		stopListening();
 	}
 }
 

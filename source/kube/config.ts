@@ -7,6 +7,7 @@ import {KubeConfig, type User} from '@kubernetes/client-node';
 import {formatDuration} from '../duration.js';
 import {MultusError, usageError} from '../errors.js';
 import type {ConnectionOptions} from '../options.js';
+import {stopSignals} from '../signals.js';
 
 /** Where we are connected and as whom, for the Connect step and the report. */
 export interface ConnectionInfo {
@@ -47,7 +48,6 @@ function credentialError(error: unknown, userName: string, user: User | null): M
 // (the whole group) when the run gets a signal and when it exits. A plugin that hangs must neither hold the run
 // (SIGTERM printed "cancelling" and waited forever) nor outlive it (a second signal left it orphaned).
 const runningPlugins = new Set<ChildProcess>();
-const stopSignals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 /** Ends a plugin's process group; `reason` becomes the credential error (client-node rejects with a child's error). */
 function stopPlugin(child: ChildProcess, reason: string | undefined): void {

@@ -8,6 +8,7 @@ import type {KubeconfigContext} from '../../source/kube/config.js';
 import type {DoctorOptions, FleetOptions} from '../../source/options.js';
 import {doctorOptions} from './doctor-fixtures.js';
 import {FakeCluster} from './fake-cluster.js';
+import {ctrlC, type StopCause} from '../../source/signals.js';
 
 /** A context's cluster: an in-memory one, or a failure of the kubeconfig itself for that context (thrown at connect). */
 export type FleetMember = FakeCluster | MultusError | Error;
@@ -43,7 +44,7 @@ export interface FleetRun extends FleetResult {
 export async function runFleetOn(
 	members: Record<string, FleetMember>,
 	options: Partial<Omit<DoctorOptions, 'fleet'>> & {fleet?: Partial<FleetOptions>} = {},
-	script: {answer?: boolean | ((contexts: string[]) => boolean); interactive?: boolean; ctrlCAtQuestion?: boolean; abortWhen?: (event: FleetEvent, state: FleetState) => boolean} = {},
+	script: {answer?: boolean | ((contexts: string[]) => boolean); interactive?: boolean; ctrlCAtQuestion?: boolean; abortWhen?: (event: FleetEvent, state: FleetState) => boolean; stopBy?: StopCause} = {},
 ): Promise<FleetRun> {
 	const controller = new AbortController();
 	const events: FleetEvent[] = [];
@@ -61,13 +62,13 @@ export async function runFleetOn(
 				events.push(event);
 				state = fleetReducer(state, event);
 				mostAtOnce = Math.max(mostAtOnce, Object.values(state.contexts).filter(entry => entry.phase === 'running').length);
-				if (script.abortWhen?.(event, state)) controller.abort();
+				if (script.abortWhen?.(event, state)) controller.abort(script.stopBy ?? ctrlC);
 			},
 			...(script.interactive
 				? {
 						confirm: async (names: string[]) => {
 							questions.push(names);
-							if (script.ctrlCAtQuestion) controller.abort();
+							if (script.ctrlCAtQuestion) controller.abort(ctrlC);
 							return typeof script.answer === 'function' ? script.answer(names) : (script.answer ?? true);
 						},
 					}

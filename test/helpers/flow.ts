@@ -5,6 +5,7 @@ import {runDoctorFlow} from '../../source/doctor/runner.js';
 import type {DoctorOptions} from '../../source/options.js';
 import {doctorOptions} from './doctor-fixtures.js';
 import type {FakeCluster} from './fake-cluster.js';
+import {ctrlC, type StopCause} from '../../source/signals.js';
 
 export interface FlowRun {
 	outcome: Outcome;
@@ -18,7 +19,8 @@ export interface FlowRun {
 
 /**
  * Runs the real flow against `cluster` without a terminal: `answer` is the user's answer to the question (yes
- * unless given), `abortWhen` aborts the signal after the first event it matches (a Ctrl-C at that point).
+ * unless given), `abortWhen` aborts the signal after the first event it matches (a Ctrl-C at that point, or
+ * `stopBy`'s signal).
  */
 export async function runFlow(
 	cluster: FakeCluster,
@@ -26,6 +28,8 @@ export async function runFlow(
 	script: {
 		answer?: boolean;
 		abortWhen?: (event: DoctorEvent, state: DoctorState) => boolean;
+		/** What the abort of abortWhen is: the user's Ctrl-C unless given. */
+		stopBy?: StopCause;
 		/** Called with every event, after the state took it in: lets a test act on the cluster at that point. */
 		onEvent?: (event: DoctorEvent, state: DoctorState) => void;
 	} = {},
@@ -41,7 +45,7 @@ export async function runFlow(
 				events.push(event);
 				state = doctorReducer(state, event);
 				script.onEvent?.(event, state);
-				if (script.abortWhen?.(event, state)) controller.abort();
+				if (script.abortWhen?.(event, state)) controller.abort(script.stopBy ?? ctrlC);
 			},
 			confirm: async () => {
 				asked++;

@@ -6,6 +6,7 @@ import {judgeNewDaemon, judgeRunningDaemon, readDaemonLog, recoveryWindowMs, sta
 import {daemonInformers} from '../../multus/requirements.js';
 import {podIsNew, podTemplateGeneration} from '../../multus/rollout.js';
 import {pause} from '../../timers.js';
+import {stopCauseOf} from '../../signals.js';
 import {accessChecks, probeFor, runChecks} from '../checks.js';
 import {deniedAccess, emptyLogEvidence, logEvidence, podsAccess} from '../evidence.js';
 import type {Found, PodProof, Proof} from '../model.js';
@@ -127,8 +128,12 @@ async function prove(context: StepContext, found: Found, pods: V1Pod[], mode: 'n
 		);
 		const view: Proof = {mode, state: overall(proofs), reason: '', pods: proofs, waitedMs: Date.now() - started};
 		if (view.state !== 'pending') return {...view, reason: reasonOf(view)};
-		// Ctrl-C: the daemons still pending are not judged; the proof is what it was at the stop, and says so.
-		if (signal.aborted) return {...view, state: 'unproven', reason: say.proofStoppedReason(view), stopped: true};
+		// Ctrl-C or a signal: the daemons still pending are not judged; the proof is what it was at the stop, and says so.
+		if (signal.aborted) {
+			const cause = stopCauseOf(signal);
+			const stopped: Proof = {...view, state: 'unproven', stopped: true, ...(cause ? {stoppedBy: cause} : {})};
+			return {...stopped, reason: say.proofStoppedReason(stopped)};
+		}
 		emit({type: 'proof-progress', proof: view});
 		// Reading only the pods still pending, every 150 ms, and for a daemon seen ready again the moment its quiet
 		// window ends: the verdict follows its readiness line by one read, the window and one more read (the

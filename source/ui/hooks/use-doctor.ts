@@ -6,6 +6,7 @@ import type {DoctorIO} from '../../doctor/runner.js';
 import {ExitCode} from '../../exit-codes.js';
 import type {DoctorOptions} from '../../options.js';
 import {interruptWindowMs} from '../keys.js';
+import {ctrlC} from '../../signals.js';
 import {useExitOnce, useQuitArm} from './use-exit.js';
 
 /** The doctor flow the UI drives: the runner on a cluster (ui/run.tsx), a script of events in component tests. */
@@ -94,7 +95,8 @@ export function useDoctor({options, flow, onExit}: UseDoctorOptions): DoctorCont
 		setQuitArmed(true);
 		if (controller.current.signal.aborted) return;
 		dispatch({type: 'cancel-requested'});
-		controller.current.abort();
+		// The key, read in raw mode: the user's Ctrl-C, said as such.
+		controller.current.abort(ctrlC);
 		// A question being asked is answered "no": the runner then sees the abort and reports the cancel.
 		answer(false);
 	}, [answer, dispatch]);

@@ -3,6 +3,7 @@ import type {FleetIO, FleetResult} from '../../fleet/fleet.js';
 import {fleetReducer, initialFleetState, type FleetEvent, type FleetState} from '../../fleet/machine.js';
 import {ExitCode} from '../../exit-codes.js';
 import {interruptWindowMs} from '../keys.js';
+import {ctrlC} from '../../signals.js';
 import {useExitOnce, useQuitArm} from './use-exit.js';
 import {quitExitCode} from './use-doctor.js';
 
@@ -85,7 +86,8 @@ export function useFleet({flow, onExit}: {flow: FleetFlow; onExit(code: number):
 		setQuitArmed(true);
 		if (controller.current.signal.aborted) return;
 		dispatch({type: 'cancel-requested'});
-		controller.current.abort();
+		// The key, read in raw mode: the user's Ctrl-C, said as such.
+		controller.current.abort(ctrlC);
 		answer(false);
 	}, [answer, dispatch]);
 

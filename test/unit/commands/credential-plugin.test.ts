@@ -87,6 +87,21 @@ describe('an exec credential plugin that hangs', {concurrency: false}, () => {
 		for (const pid of pluginPids()) await until(`plugin process ${pid} to end`, () => !alive(pid));
 	});
 
+	// The run has no terminal here (stdin ignored, output piped): a SIGINT is a CI runner's or kill's, not Ctrl-C.
+	for (const [signal, fleet] of [['SIGTERM', false], ['SIGHUP', false], ['SIGINT', false], ['SIGTERM', true]] as const) {
+		test(`${signal} ${fleet ? 'to the fleet' : 'to the doctor'}: the cancelling note names ${signal}, never Ctrl-C`, async () => {
+			const {child, exited} = start(['--request-timeout', '0', ...(fleet ? ['--all-contexts'] : [])]);
+			await until('the plugin to start', () => existsSync(pidFile) && readFileSync(pidFile, 'utf8').includes(' '));
+			child.kill(signal);
+			const result = await exited;
+			assert.ok(result.code !== null, `exited by itself, not killed (${result.signal}): ${result.output}`);
+			const stopping = fleet ? 'every cluster stops at its next safe point' : 'stopping at the next safe point';
+			assert.ok(result.output.includes(`cancelling (${signal}): ${stopping} (a second signal quits now)`), result.output);
+			assert.doesNotMatch(result.output, /Ctrl-C/);
+			for (const pid of pluginPids()) await until(`plugin process ${pid} to end`, () => !alive(pid));
+		});
+	}
+
 	test('two signals at once (quit now): exit 130, and still no plugin left behind', async () => {
 		const {child, exited} = start(['--request-timeout', '0']);
 		await until('the plugin to start', () => existsSync(pidFile) && readFileSync(pidFile, 'utf8').includes(' '));

@@ -464,10 +464,38 @@ describe('restart and rollout', () => {
 		assert.match(run.outcome.message, /^Patched, not proven: the proof was stopped by the user \(Ctrl-C\) after \d+\.\d s, with 1 of 3 new daemons proven\. The fix is applied: ClusterRole multus was patched and DaemonSet kube-system\/kube-multus-ds was restarted\. To prove it later, run kubectl multus doctor --check again, or read the daemons' logs \(kubectl logs -n kube-system POD\)\.$/);
 		assert.doesNotMatch(run.outcome.message, /ContainerCreating/, 'a pending pod\'s reason is not the verdict');
 		const proof = run.state.verification!.proof;
-		assert.deepEqual([proof.state, proof.stopped], ['unproven', true]);
+		assert.deepEqual([proof.state, proof.stopped, proof.stoppedBy], ['unproven', true, {signal: 'SIGINT', fromTerminal: true}]);
 		assert.deepEqual(proof.pods.map(pod => pod.state), ['proven', 'pending', 'pending']);
 		assert.match(renderLine(verifyLines(run.state.verification, run.state.found).find(line => renderLine(line, false).includes("daemons' own words"))!, false), /1 of 3 proven {2}stopped by Ctrl-C at \d+\.\d s/);
 	});
+
+	for (const [stopBy, words, short] of [
+		[{signal: 'SIGTERM', fromTerminal: false}, 'stopped by SIGTERM', 'stopped by SIGTERM'],
+		[{signal: 'SIGHUP', fromTerminal: false}, 'stopped by SIGHUP', 'stopped by SIGHUP'],
+		[{signal: 'SIGINT', fromTerminal: false}, 'stopped by SIGINT', 'stopped by SIGINT'],
+	] as const) {
+		test(`${stopBy.signal} ${stopBy.fromTerminal ? 'from' : 'without'} a terminal while Verify waits: the same exit 7, and the words name ${stopBy.signal}, never Ctrl-C or the user`, async () => {
+			const cluster = brokenThick();
+			let restarted = false;
+			const run = await runFlow(cluster, {timeoutMs: 20_000}, {
+				onEvent: event => {
+					if (event.type !== 'restarted' || restarted) return;
+					restarted = true;
+					cluster.fault('readPodLog', {error: new MultusError('NotFound', 'container "kube-multus" in pod is waiting to start: ContainerCreating')}, {matches: args => !String(args[1]).endsWith('node-a'), times: 10_000});
+				},
+				abortWhen: event => event.type === 'proof-progress' && event.proof.pods.some(pod => pod.state === 'proven'),
+				stopBy,
+			});
+			assert.deepEqual([run.outcome.verdict, run.outcome.exitCode, run.outcome.code], ['unproven', 7, 'MULTUS-VERIFY-003'], run.outcome.message);
+			assert.match(run.outcome.message, new RegExp(`^Patched, not proven: the proof was ${words} after \\d+\\.\\d s, with 1 of 3 new daemons proven\\. The fix is applied: ClusterRole multus was patched`));
+			assert.doesNotMatch(run.outcome.message, /Ctrl-C|by the user/);
+			const proof = run.state.verification!.proof;
+			assert.deepEqual([proof.stopped, proof.stoppedBy], [true, stopBy], 'the report says what stopped it');
+			const head = renderLine(verifyLines(run.state.verification, run.state.found).find(line => renderLine(line, false).includes("daemons' own words"))!, false);
+			assert.match(head, new RegExp(`1 of 3 proven {2}${short} at \\d+\\.\\d s`));
+			assert.doesNotMatch(head, /Ctrl-C/);
+		});
+	}
 
 	test('a new daemon whose NAD informer is still denied: not fixed, whatever the pods rules say', async () => {
 		const cluster = brokenThick();

@@ -350,6 +350,28 @@ describe('fleet: the bound and Ctrl-C', () => {
 		assert.match(row.reason, /^Patched, not proven: the proof was stopped by the user \(Ctrl-C\) after \d+\.\d s, with 0 of 3 new daemons proven\. The fix is applied: ClusterRole multus was patched/);
 	});
 
+	test('SIGTERM while a context proves its fix: the same row and exit 7, its reason says SIGTERM stopped the proof, not the user', async () => {
+		const cluster = brokenThick();
+		let restarted = false;
+		const run = await runFleetOn({a: cluster}, {yes: true, timeoutMs: 20_000}, {
+			abortWhen: event => {
+				if (event.type !== 'context-event') return false;
+				if (event.event.type === 'restarted' && !restarted) {
+					restarted = true;
+					cluster.fault('readPodLog', {error: new MultusError('NotFound', 'container "kube-multus" in pod is waiting to start: ContainerCreating')}, {times: 10_000});
+				}
+				return event.event.type === 'proof-progress';
+			},
+			stopBy: {signal: 'SIGTERM', fromTerminal: false},
+		});
+		assert.deepEqual([run.outcomes['a']!.verdict, run.outcomes['a']!.exitCode, run.exitCode], ['unproven', 7, 7]);
+		const row = rowOf(run, 'a');
+		assert.match(row.reason, /^Patched, not proven: the proof was stopped by SIGTERM after \d+\.\d s, with 0 of 3 new daemons proven\. The fix is applied: ClusterRole multus was patched/);
+		assert.doesNotMatch(row.reason, /Ctrl-C|by the user/);
+		const report = fleetReport(run.state);
+		assert.deepEqual(report.contexts[0]!.report.verification?.proof.stoppedBy, {signal: 'SIGTERM', fromTerminal: false});
+	});
+
 	test('--parallel 2 runs at most two clusters at once, all of them in the end', async () => {
 		const members = Object.fromEntries(Array.from({length: 7}, (_, index) => [`c${index}`, index % 2 ? brokenThick() : healthyThick()]));
 		const run = await runFleetOn(members, {check: true, fleet: {parallel: 2}});
