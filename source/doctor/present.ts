@@ -179,8 +179,20 @@ export const say = {
 	}),
 	dryRun: (plan: Plan, mode: string) => `Dry run (${mode}${plan.serverDryRun === 'passed' ? ', accepted by the API server' : ''}): nothing changed. Run without --dry-run to apply.`,
 	declined: (interactive: boolean) => (interactive ? 'Declined: nothing was changed.' : 'Nothing was changed: without a terminal, changes need --yes (or use --dry-run to preview).'),
-	waitingForSameMultus: (through: string) => `Context ${through} reaches the same Multus and comes first: waiting for it (one change, not two).`,
-	waitingForEarlierContext: (context: string) => `Waiting for context ${context} to find its Multus: it comes first, and a Multus two contexts reach is changed once, through the first.`,
+	/**
+	 * A fleet's context waits for its turn: for every context before it that reaches the same Multus (`same`) or has
+	 * not found its Multus yet (`unknown`), each named (folded past a few).
+	 */
+	waitingForTurn: ({same, unknown}: {same: readonly string[]; unknown: readonly string[]}) => {
+		const one = (names: readonly string[]) => names.length === 1;
+		const reaching = same.length === 0 ? '' : one(same)
+			? `Context ${same[0]} reaches the same Multus and comes first: waiting for it (one change, not two).`
+			: `Contexts ${foldedNames(same, 5)} reach the same Multus and come first: waiting for them (one change, not two).`;
+		if (unknown.length === 0) return reaching;
+		const finding = one(unknown) ? `context ${unknown[0]} to find its Multus` : `contexts ${foldedNames(unknown, 5)} to find their Multus`;
+		if (reaching) return `${reaching} Also waiting for ${finding} (${one(unknown) ? 'it comes' : 'they come'} first).`;
+		return `Waiting for ${finding}: ${one(unknown) ? 'it comes' : 'they come'} first, and a Multus two contexts reach is changed once, through the first.`;
+	},
 	sameMultusNotSeen: (through: string, ds: MultusDaemonSet) =>
 		`Context ${through} named the same DaemonSet uid${ds.uid ? ` (${ds.uid})` : ''}, but its change is not seen through this context (DaemonSet ${dsName(ds)} without its restart, or its role without its rules): planning on its own.`,
 	changedThrough: (through: string, ds: MultusDaemonSet | undefined, message: string) =>
@@ -271,6 +283,13 @@ export const say = {
 	cancelled: (step: StepId, clusterState: string) => `Cancelled during ${step}. ${clusterState}`,
 	failed: (message: string, clusterState: string) => `${message}. ${clusterState}`,
 };
+
+/** Names in a sentence, folded past `shown`: "a", "a and b", "a, b and c", "a, b and 3 more". */
+export function foldedNames(names: readonly string[], shown = 2): string {
+	if (names.length <= 1) return names[0] ?? '';
+	if (names.length <= shown + 1) return `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+	return `${names.slice(0, shown).join(', ')} and ${names.length - shown} more`;
+}
 
 /** What the cluster looks like after a stop at the current point, in one sentence. */
 export function clusterStateAfterCancel(facts: ClusterFacts): string {

@@ -136,24 +136,29 @@ export async function runFleet(options: DoctorOptions & {fleet: FleetOptions}, c
 							waiting.set(name, resolve);
 							maybeAsk();
 						});
+						// Its answer is in: from here it waits for a slot, not for the user.
+						io.dispatch({type: 'context-queued', context: name, at: now()});
 						await bound.acquire();
+						io.dispatch({type: 'context-started', context: name, at: now()});
 						return yes;
 					},
 					changeTurn: async (found: Found) => {
 						const uid = found.daemonSet.uid;
 						if (uid === undefined) return undefined;
 						if (!turns.mustWait(name, uid)) return turns.turn(name, uid);
-						// A context before this one may reach the same Multus: this one waits for it, its slot given back.
+						// Contexts before this one may reach the same Multus: this one waits for them, its slot given back.
+						// The row names every one it still waits for, as they find their Multus or end.
 						const ahead = turns.waitingFor(name, uid)!;
-						dispatch({type: 'note', note: ahead.same ? say.waitingForSameMultus(ahead.context) : say.waitingForEarlierContext(ahead.context)});
-						io.dispatch({type: 'context-waiting', context: name, for: ahead.context});
+						dispatch({type: 'note', note: say.waitingForTurn(ahead)});
+						io.dispatch({type: 'context-waiting', context: name, for: turns.inOrder(ahead), at: now()});
 						bound.release();
 						waitingTurn.add(name);
 						maybeAsk();
-						const changed = await turns.turn(name, uid);
+						const changed = await turns.turn(name, uid, still => io.dispatch({type: 'context-waiting', context: name, for: turns.inOrder(still), at: now()}));
 						waitingTurn.delete(name);
+						io.dispatch({type: 'context-queued', context: name, at: now()});
 						await bound.acquire();
-						io.dispatch({type: 'context-resumed', context: name});
+						io.dispatch({type: 'context-started', context: name, at: now()});
 						return changed;
 					},
 					signal: io.signal,
@@ -181,6 +186,12 @@ export async function runFleet(options: DoctorOptions & {fleet: FleetOptions}, c
 	return {exitCode, outcomes};
 }
 
+/** The contexts before one that it waits for: known to reach the same Multus, and not known yet (not found). */
+export interface Ahead {
+	same: string[];
+	unknown: string[];
+}
+
 /**
  * Whose turn it is to change each Multus (known by its DaemonSet's uid) when several contexts of a fleet reach the
  * same one (another URL, another user, another name for one cluster): in the kubeconfig's order, one at a time, so
@@ -195,7 +206,7 @@ export function multusTurns(order: readonly string[]) {
 	const ended = new Map<string, Outcome>();
 	const wrote = new Set<string>();
 	const writes = new Map<string, ChangedThrough['wrote']>();
-	const pending: Array<{name: string; uid: string; resolve: (changed: ChangedThrough | undefined) => void}> = [];
+	const pending: Array<{name: string; uid: string; resolve: (changed: ChangedThrough | undefined) => void; onAhead?: (ahead: Ahead) => void; ahead?: string}> = [];
 
 	/** Undefined while a context before `name` may still reach the same Multus; else what `name` does. */
 	const decide = (name: string, uid: string): {changed: ChangedThrough | undefined} | undefined => {
@@ -217,10 +228,25 @@ export function multusTurns(order: readonly string[]) {
 		}
 		return {changed};
 	};
+	/** Those of `ahead`, in the kubeconfig's order. */
+	const inOrder = (ahead: Ahead): string[] => order.filter(context => ahead.same.includes(context) || ahead.unknown.includes(context));
+	/** The contexts before `name` it waits for: those not ended that reach `uid`, and those that have not found their Multus. */
+	const aheadOf = (name: string, uid: string): Ahead => {
+		const before = order.slice(0, order.indexOf(name)).filter(earlier => !ended.has(earlier));
+		return {same: before.filter(earlier => uidOf.get(earlier) === uid), unknown: before.filter(earlier => !uidOf.has(earlier))};
+	};
 	const settle = () => {
 		for (const waiter of [...pending]) {
 			const decided = decide(waiter.name, waiter.uid);
-			if (!decided) continue;
+			if (!decided) {
+				const ahead = aheadOf(waiter.name, waiter.uid);
+				const key = inOrder(ahead).join();
+				if (key !== waiter.ahead) {
+					waiter.ahead = key;
+					waiter.onAhead?.(ahead);
+				}
+				continue;
+			}
 			pending.splice(pending.indexOf(waiter), 1);
 			waiter.resolve(decided.changed);
 		}
@@ -248,19 +274,20 @@ export function multusTurns(order: readonly string[]) {
 		mustWait(name: string, uid: string): boolean {
 			return decide(name, uid) === undefined;
 		},
-		/** Resolves when `name` may go on: with the outcome it takes as its own, or undefined for its own turn. */
-		turn(name: string, uid: string): Promise<ChangedThrough | undefined> {
+		/**
+		 * Resolves when `name` may go on: with the outcome it takes as its own, or undefined for its own turn. Until
+		 * then `onAhead` hears of each change in whom it waits for (one found another Multus, or ended).
+		 */
+		turn(name: string, uid: string, onAhead?: (ahead: Ahead) => void): Promise<ChangedThrough | undefined> {
 			const decided = decide(name, uid);
 			if (decided) return Promise.resolve(decided.changed);
-			return new Promise(resolve => pending.push({name, uid, resolve}));
+			return new Promise(resolve => pending.push({name, uid, resolve, ...(onAhead ? {onAhead, ahead: inOrder(aheadOf(name, uid)).join()} : {})}));
 		},
-		/** The context before `name` that it waits for, and whether it is known to reach the same Multus: to say so. */
-		waitingFor(name: string, uid: string): {context: string; same: boolean} | undefined {
-			const before = order.slice(0, order.indexOf(name)).filter(earlier => !ended.has(earlier));
-			const same = before.find(earlier => uidOf.get(earlier) === uid);
-			if (same !== undefined) return {context: same, same: true};
-			const unknown = before.find(earlier => !uidOf.has(earlier));
-			return unknown === undefined ? undefined : {context: unknown, same: false};
+		/** Every context before `name` that it waits for, known to reach the same Multus or not yet known: to say so. */
+		waitingFor(name: string, uid: string): Ahead | undefined {
+			const ahead = aheadOf(name, uid);
+			return ahead.same.length + ahead.unknown.length === 0 ? undefined : ahead;
 		},
+		inOrder,
 	};
 }

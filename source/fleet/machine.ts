@@ -4,10 +4,25 @@
 import {doctorReducer, initialState as doctorInitialState, type DoctorEvent, type DoctorState} from '../doctor/machine.js';
 
 /**
- * Where a context stands: waiting for a slot, running its flow, waiting for the user's answer, waiting for another
- * context that reaches the same Multus (its `waitingFor`), finished.
+ * Where a context stands: waiting for a slot (--parallel: before its start, and again after it gave its slot back),
+ * running its flow, waiting for the user's answer, waiting for contexts before it that may reach the same Multus
+ * (its `waitingFor`), finished.
  */
 export type ContextPhase = 'queued' | 'running' | 'asking' | 'waiting' | 'finished';
+
+/** What a context's time went to: its own work, and each kind of wait that is not (ms). */
+export interface ContextTimes {
+	/** Its flow at work: requests, rollout, proof. */
+	work: number;
+	/** Waiting for a --parallel slot: before its start, and after the answer or its turn until it had one again. */
+	slot: number;
+	/** Waiting for the user's answer: the user's time, not the cluster's. */
+	answer: number;
+	/** Waiting for its turn after contexts before it that may reach the same Multus (changed once, through the first). */
+	turn: number;
+}
+
+const timeOfPhase: Record<Exclude<ContextPhase, 'finished'>, keyof ContextTimes> = {queued: 'slot', running: 'work', asking: 'answer', waiting: 'turn'};
 
 export interface ContextEntry {
 	name: string;
@@ -18,18 +33,32 @@ export interface ContextEntry {
 	doctor: DoctorState;
 	startedAt: number | undefined;
 	finishedAt: number | undefined;
-	/** When its flow asked for the answer it waits for now (undefined when it waits for none). */
-	askedAt: number | undefined;
-	/** How long it waited for answers, in all: the user's time, not the cluster's. */
-	waitedMs: number;
-	/** The context before it that it waits for, while its phase is waiting. */
-	waitingFor?: string;
+	/** Since when it has been in its phase (the fleet's start for one still queued). */
+	phaseSince: number;
+	/** Its time so far, by what it went to, up to phaseSince (timesAt adds the phase it is in). */
+	times: ContextTimes;
+	/** The contexts before it that it waits for, in the kubeconfig's order, while its phase is waiting. */
+	waitingFor?: string[];
 }
 
-/** How long a context has worked (ms): from its start to its end or now, without the time it waited for answers. */
+/** The context's times at `now`: those closed, plus the phase it is in until now (nothing more once finished). */
+export function timesAt(entry: ContextEntry, now: number): ContextTimes {
+	if (entry.phase === 'finished') return entry.times;
+	const key = timeOfPhase[entry.phase];
+	return {...entry.times, [key]: entry.times[key] + Math.max(0, now - entry.phaseSince)};
+}
+
+/** How long a context has worked (ms): its own work alone, without its waits for a slot, an answer or its turn. */
 export function workedMs(entry: ContextEntry, now: number): number | undefined {
 	if (entry.startedAt === undefined) return undefined;
-	return Math.max(0, (entry.finishedAt ?? entry.askedAt ?? now) - entry.startedAt - entry.waitedMs);
+	return timesAt(entry, now).work;
+}
+
+/** The entry in `phase` from `at` on: the phase it leaves is added to its times. */
+function enter(entry: ContextEntry, phase: ContextPhase, at: number): ContextEntry {
+	if (entry.phase === 'finished') return entry;
+	const times = timesAt(entry, Math.max(at, entry.phaseSince));
+	return {...entry, phase, times, phaseSince: Math.max(at, entry.phaseSince)};
 }
 
 /** The question open for the fleet: which contexts' changes it asks about. */
@@ -56,9 +85,10 @@ export type FleetEvent =
 	/** One of the context's own doctor events. */
 	| {type: 'context-event'; context: string; event: DoctorEvent; at: number}
 	| {type: 'question'; contexts: string[]}
-	/** The context waits for one before it that may reach the same Multus (changed once, through the first). */
-	| {type: 'context-waiting'; context: string; for: string}
-	| {type: 'context-resumed'; context: string}
+	/** The context waits for those before it that may reach the same Multus (changed once, through the first). */
+	| {type: 'context-waiting'; context: string; for: string[]; at: number}
+	/** The context, its slot given back (for the answer or its turn), waits for one again; context-started when it has one. */
+	| {type: 'context-queued'; context: string; at: number}
 	| {type: 'answered'; contexts: string[]; yes: boolean}
 	| {type: 'cancel-requested'}
 	| {type: 'fleet-finished'; exitCode: number; at: number};
@@ -81,31 +111,27 @@ export function fleetReducer(state: FleetState, event: FleetEvent): FleetState {
 				startedAt: event.at,
 				order: event.contexts.map(context => context.name),
 				contexts: Object.fromEntries(
-					event.contexts.map(context => [context.name, {name: context.name, server: context.server, phase: 'queued', doctor: doctorInitialState(), startedAt: undefined, finishedAt: undefined, askedAt: undefined, waitedMs: 0} satisfies ContextEntry]),
+					event.contexts.map(context => [
+						context.name,
+						{name: context.name, server: context.server, phase: 'queued', doctor: doctorInitialState(), startedAt: undefined, finishedAt: undefined, phaseSince: event.at, times: {work: 0, slot: 0, answer: 0, turn: 0}} satisfies ContextEntry,
+					]),
 				),
 			};
 		case 'context-started':
-			return withContext(state, event.context, entry => ({...entry, phase: 'running', startedAt: entry.startedAt ?? event.at}));
+			return withContext(state, event.context, entry => ({...enter(entry, 'running', event.at), startedAt: entry.startedAt ?? event.at}));
 		case 'context-event':
 			return withContext(state, event.context, entry => {
 				const doctor = doctorReducer(entry.doctor, event.event);
-				const phase: ContextPhase =
-					event.event.type === 'finished' ? 'finished' : event.event.type === 'confirm-requested' ? 'asking' : event.event.type === 'confirm-answered' ? 'running' : entry.phase;
-				const asked = event.event.type === 'confirm-requested';
-				const answered = event.event.type === 'confirm-answered' || (event.event.type === 'finished' && entry.askedAt !== undefined);
-				return {
-					...entry,
-					doctor,
-					phase,
-					finishedAt: event.event.type === 'finished' ? event.at : entry.finishedAt,
-					askedAt: asked ? event.at : answered ? undefined : entry.askedAt,
-					waitedMs: entry.waitedMs + (answered && entry.askedAt !== undefined ? Math.max(0, event.at - entry.askedAt) : 0),
-				};
+				const type = event.event.type;
+				// The answer arrives as confirm-answered, or (with a slot to wait for first) as context-queued before it.
+				const phase: ContextPhase = type === 'finished' ? 'finished' : type === 'confirm-requested' ? 'asking' : type === 'confirm-answered' && entry.phase === 'asking' ? 'running' : entry.phase;
+				const moved = phase === entry.phase ? entry : enter(entry, phase, event.at);
+				return {...moved, doctor, finishedAt: type === 'finished' ? event.at : entry.finishedAt};
 			});
 		case 'context-waiting':
-			return withContext(state, event.context, entry => ({...entry, phase: 'waiting', waitingFor: event.for}));
-		case 'context-resumed':
-			return withContext(state, event.context, ({waitingFor: _done, ...entry}) => ({...entry, phase: 'running'}));
+			return withContext(state, event.context, entry => ({...enter(entry, 'waiting', event.at), waitingFor: event.for}));
+		case 'context-queued':
+			return withContext(state, event.context, ({waitingFor: _done, ...entry}) => enter(entry, 'queued', event.at));
 		case 'question':
 			return {...state, question: {contexts: event.contexts}};
 		case 'answered':

@@ -2,8 +2,8 @@
 // the reasons, and the closing sentence. An observer of the fleet's events; it never answers the flow.
 import {renderLine} from '../ansi.js';
 import {patchedLine, restartedLine, rolloutHeadline, verifyLines, type Line} from '../doctor/present.js';
-import {fleetReducer, initialFleetState, type FleetEvent} from './machine.js';
-import {fleetHeading, fleetOutcomeLine, fleetReasonLines, fleetRow, fleetRows, fleetTableLines} from './present.js';
+import {fleetReducer, initialFleetState, timesAt, type FleetEvent} from './machine.js';
+import {fleetHeading, fleetOutcomeLine, fleetReasonLines, fleetRow, fleetRows, fleetTableLines, fleetWaitWords} from './present.js';
 
 /** The width the plain table is laid out in (no terminal to ask). */
 export const plainTableColumns = 160;
@@ -28,8 +28,10 @@ export function fleetPlainPrinter(options: {color: boolean; parallel: number}, w
 				else if (inner.type === 'rollout-progress' && inner.rollout.finishedAt) print([tagged(event.context, rolloutHeadline(inner.rollout))]);
 				else if (inner.type === 'verified') print([tagged(event.context, verifyLines(doctor.verification, doctor.found).at(-1)!)]);
 				else if (inner.type === 'finished') {
-					const row = fleetRow(state.contexts[event.context]!, event.at);
-					print([tagged(event.context, [{text: row.cells.verdict, style: row.verdictStyle}, {text: ` (exit ${row.cells.exit}, ${row.cells.took}) `, style: 'dim'}, {text: row.cells.reason}])]);
+					const entry = state.contexts[event.context]!;
+					const row = fleetRow(entry, event.at);
+					const waited = fleetWaitWords(timesAt(entry, event.at));
+					print([tagged(event.context, [{text: row.cells.verdict, style: row.verdictStyle}, {text: ` (exit ${row.cells.exit}, ${row.cells.took}${waited ? `; ${waited}` : ''}) `, style: 'dim'}, {text: row.cells.reason}])]);
 				}
 				break;
 			}

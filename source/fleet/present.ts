@@ -3,11 +3,11 @@
 // closing sentence. Words only; the renderers draw.
 import type {ErrorKind} from '../errors.js';
 import {formatDuration} from '../duration.js';
-import {confirmLines, createdRoleBrief, marks, planChangeLines, type Line, type Style} from '../doctor/present.js';
+import {confirmLines, createdRoleBrief, foldedNames, marks, planChangeLines, type Line, type Style} from '../doctor/present.js';
 import {stepTitles, unansweredWrite, type Verdict} from '../doctor/model.js';
 import {describeRule} from '../multus/rbac.js';
 import {exitCodeOrder} from './exit-code.js';
-import {entriesOf, workedMs, type ContextEntry, type FleetState} from './machine.js';
+import {entriesOf, workedMs, type ContextEntry, type ContextTimes, type FleetState} from './machine.js';
 
 /** The columns, in order, with their headings. */
 export const fleetColumns = [
@@ -64,10 +64,12 @@ function verdictOf(entry: ContextEntry, cancelling: boolean): [string, Style] {
 		}
 		return verdictWords[doctor.outcome.verdict];
 	}
-	if (entry.phase === 'queued') return [cancelling ? 'not started' : 'queued', 'dim'];
+	if (entry.phase === 'queued' && entry.startedAt === undefined) return [cancelling ? 'not started' : 'queued', 'dim'];
 	if (cancelling) return ['cancelling…', 'warn'];
+	// Started, its slot given back for the answer or its turn: it waits for one again (--parallel).
+	if (entry.phase === 'queued') return ['queued', 'dim'];
 	if (entry.phase === 'asking') return ['awaiting answer', 'accent'];
-	if (entry.phase === 'waiting') return [`waits for ${entry.waitingFor}`, 'dim'];
+	if (entry.phase === 'waiting') return [`waits for ${foldedNames(entry.waitingFor ?? [])}`, 'dim'];
 	const step = doctor.current;
 	if (!step) return ['starting…', 'dim'];
 	if (step === 'rollout' && doctor.rollout) return [`rollout ${doctor.rollout.progress.updated}/${doctor.rollout.progress.desired}`, 'accent'];
@@ -104,6 +106,16 @@ export function fleetRow(entry: ContextEntry, now: number, cancelling = false): 
 		verdictStyle,
 		finished: doctor.outcome !== undefined,
 	};
+}
+
+/**
+ * The waits that are not the cluster's own time, for the line a context ends with without a terminal: "waited 1.2s
+ * for a slot, 4s for its turn" (a --parallel slot, contexts before it reaching the same Multus). Waits under a tenth
+ * of a second are left out, and the answer's too (without a terminal nobody is asked); empty when there is none.
+ */
+export function fleetWaitWords(times: ContextTimes): string {
+	const waits = ([['slot', 'for a slot'], ['turn', 'for its turn']] as const).filter(([key]) => times[key] >= 100).map(([key, words]) => `${formatDuration(times[key])} ${words}`);
+	return waits.length === 0 ? '' : `waited ${waits.join(', ')}`;
 }
 
 export function fleetRows(state: FleetState, now: number): FleetRow[] {

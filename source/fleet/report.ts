@@ -3,13 +3,14 @@
 import {doctorReport} from '../doctor/report.js';
 import {versionInfo} from '../version.js';
 import {exitCodeOrder} from './exit-code.js';
-import {entriesOf, workedMs, type FleetState} from './machine.js';
+import {entriesOf, timesAt, workedMs, type FleetState} from './machine.js';
 import {fleetRow} from './present.js';
 
 export function fleetReport(state: FleetState) {
 	const now = state.finishedAt ?? Date.now();
 	const contexts = entriesOf(state).map(entry => {
 		const row = fleetRow(entry, now);
+		const times = timesAt(entry, now);
 		return {
 			context: entry.name,
 			server: entry.doctor.connection?.server ?? entry.server,
@@ -18,9 +19,14 @@ export function fleetReport(state: FleetState) {
 			/** The context that made this one's change, when both reach the same Multus (the change is made once). */
 			through: entry.doctor.outcome?.through ?? null,
 			row: {multus: row.cells.multus, verdict: row.cells.verdict, missing: row.cells.missing, owner: row.cells.owner, reason: row.cells.reason},
-			/** The cluster's time: from its start to its end, without the time it waited for the user's answer. */
+			/** The cluster's time: its own work, without its waits (for the answer, a --parallel slot, its turn). */
 			seconds: entry.startedAt === undefined ? null : workedMs(entry, now)! / 1000,
-			answerWaitSeconds: entry.waitedMs / 1000,
+			/** Waiting for the user's answer. */
+			answerWaitSeconds: times.answer / 1000,
+			/** Waiting for a --parallel slot: before its start, and again after the answer or its turn. */
+			slotWaitSeconds: times.slot / 1000,
+			/** Waiting for contexts before it that may reach the same Multus (the change is made once). */
+			turnWaitSeconds: times.turn / 1000,
 			report: doctorReport(entry.doctor),
 		};
 	});

@@ -145,11 +145,11 @@ describe('fleet: one Multus reached through two contexts (the same DaemonSet uid
 		assert.deepEqual([run.outcomes[follower]!.verdict, run.outcomes[follower]!.exitCode, run.outcomes[follower]!.through], ['fixed', 0, fixer]);
 		assert.match(run.outcomes[follower]!.message, new RegExp(`^Context ${fixer} reaches the same Multus \\(DaemonSet kube-system/kube-multus-ds, uid uid-kube-multus-ds-\\d+\\), and its outcome is this one's \\(one change, not two\\): Fixed: `));
 		assert.ok(waitedNote(run, follower), 'the follower said why it waited');
-		const waited = run.events.findIndex(event => event.type === 'context-waiting' && event.context === follower && event.for === fixer);
+		const waited = run.events.findIndex(event => event.type === 'context-waiting' && event.context === follower && event.for.join() === fixer);
 		assert.ok(waited >= 0, 'its row says whom it waits for');
 		const during = run.events.slice(0, waited + 1).reduce(fleetReducer, initialFleetState());
 		assert.equal(fleetRow(during.contexts[follower]!, 0).cells.verdict, `waits for ${fixer}`);
-		assert.ok(run.events.some(event => event.type === 'context-resumed' && event.context === follower));
+		assert.ok(run.events.slice(waited).some(event => event.type === 'context-queued' && event.context === follower), 'its turn came: it waits for a slot again');
 		assert.equal(run.state.contexts[follower]!.doctor.plan, undefined, 'the follower planned nothing and wrote nothing');
 		assert.ok(run.state.contexts[follower]!.doctor.diagnosis, 'it diagnosed on its own');
 		assert.equal(fleetReport(run.state).contexts.find(context => context.context === follower)!.through, fixer);
@@ -257,6 +257,34 @@ describe('fleet: one Multus reached through two contexts (the same DaemonSet uid
 		const notes = run.events.flatMap(event => (event.type === 'context-event' && event.context === 'second' && event.event.type === 'note' ? [event.event.note] : []));
 		assert.deepEqual(notes, ['Waiting for context first to find its Multus: it comes first, and a Multus two contexts reach is changed once, through the first.']);
 		assert.deepEqual([patched(shared), shared.callsOf('restartDaemonSet').filter(args => args[3] === false).length], [1, 1]);
+	});
+
+	test('a context waiting for several before it names them all, row and note; its time is its own work, the turn\'s wait said apart', async () => {
+		const shared = brokenThick();
+		// The first two requests of the run (a's and b's /version) answer late: c is at its plan before either found anything.
+		shared.fault('serverVersion', {delayMs: 300}, {times: 2});
+		const run = await runFleetOn({a: shared, b: shared, c: shared}, {yes: true});
+		// b finds the cluster after a's fix or during it: healthy, or a's outcome; c comes after both, and takes a's.
+		assert.deepEqual(['a', 'c'].map(name => [run.outcomes[name]!.verdict, run.outcomes[name]!.through ?? null]), [['fixed', null], ['fixed', 'a']]);
+		const notes = run.events.flatMap(event => (event.type === 'context-event' && event.context === 'c' && event.event.type === 'note' && /^Waiting/.test(event.event.note) ? [event.event.note] : []));
+		assert.deepEqual(notes, ['Waiting for contexts a and b to find their Multus: they come first, and a Multus two contexts reach is changed once, through the first.']);
+		const waits = run.events.flatMap(event => (event.type === 'context-waiting' && event.context === 'c' ? [event.for.join(', ')] : []));
+		assert.equal(waits[0], 'a, b', 'its row names both');
+		const first = run.events.findIndex(event => event.type === 'context-waiting' && event.context === 'c');
+		assert.equal(fleetRow(run.events.slice(0, first + 1).reduce(fleetReducer, initialFleetState()).contexts['c']!, 0).cells.verdict, 'waits for a and b');
+		// Once one of them ended, the row names only the other (a, whose fix c takes, or b, while it takes a's outcome).
+		assert.equal(waits.length, 2, `a new row only when whom it waits for changes: ${waits.join(' | ')}`);
+		assert.match(waits[1]!, /^[ab]$/);
+		const report = fleetReport(run.state);
+		const c = report.contexts.find(context => context.context === 'c')!;
+		assert.ok(c.turnWaitSeconds >= 0.25, `c waited for its turn: ${c.turnWaitSeconds} s`);
+		const entry = run.state.contexts['c']!;
+		const wall = (entry.finishedAt! - run.state.startedAt!) / 1000;
+		assert.ok(c.seconds! <= wall - c.turnWaitSeconds + 1e-9, `its seconds (${c.seconds}) leave out the ${c.turnWaitSeconds} s it waited (of ${wall} s)`);
+		for (const context of report.contexts) {
+			const ended = (run.state.contexts[context.context]!.finishedAt! - run.state.startedAt!) / 1000;
+			assert.ok(Math.abs(context.seconds! + context.answerWaitSeconds + context.slotWaitSeconds + context.turnWaitSeconds - ended) < 1e-6, `${context.context}: its work and waits add up to its end`);
+		}
 	});
 
 	test('Ctrl-C while one waits for its turn: the first stops at a safe point, the other takes that outcome and reads nothing more', async () => {
@@ -370,6 +398,20 @@ describe('fleet: the bound and Ctrl-C', () => {
 		assert.doesNotMatch(row.reason, /Ctrl-C|by the user/);
 		const report = fleetReport(run.state);
 		assert.deepEqual(report.contexts[0]!.report.verification?.proof.stoppedBy, {signal: 'SIGTERM', fromTerminal: false});
+	});
+
+	test('--parallel 1 with one question: after the answer the clusters take turns for the slot, and that wait is not their time', async () => {
+		const members = {a: brokenThick(), b: brokenThick(), c: brokenThick()};
+		const run = await runFleetOn(members, {fleet: {parallel: 1}}, {interactive: true, answer: true});
+		assert.deepEqual(Object.values(run.outcomes).map(outcome => outcome.verdict), ['fixed', 'fixed', 'fixed']);
+		const report = fleetReport(run.state);
+		const afterStart = (name: string) => report.contexts.find(context => context.context === name)!.slotWaitSeconds - (run.state.contexts[name]!.startedAt! - run.state.startedAt!) / 1000;
+		assert.ok(afterStart('b') + afterStart('c') > 0, 'b and c waited for a slot after their answer, while a fixed its cluster');
+		assert.ok(run.events.some(event => event.type === 'context-queued' && event.context === 'c'));
+		for (const context of report.contexts) {
+			const ended = (run.state.contexts[context.context]!.finishedAt! - run.state.startedAt!) / 1000;
+			assert.ok(Math.abs(context.seconds! + context.answerWaitSeconds + context.slotWaitSeconds + context.turnWaitSeconds - ended) < 1e-6, `${context.context}: its work and waits add up to its end`);
+		}
 	});
 
 	test('--parallel 2 runs at most two clusters at once, all of them in the end', async () => {
