@@ -1,4 +1,4 @@
-import {renameSync, rmSync, writeFileSync} from 'node:fs';
+import {chmodSync, renameSync, rmSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {terminalSafe} from '../ansi.js';
 import {MultusError, usageError} from '../errors.js';
@@ -6,8 +6,8 @@ import {ExitCode} from '../exit-codes.js';
 import {connectKube} from '../kube/client.js';
 import type {ReportOptions} from '../options.js';
 import {collectReport, type Collected} from '../report/collect.js';
-import {logFile, reportDocument, type ReportDocument} from '../report/document.js';
-import {reportMarkdown} from '../report/markdown-report.js';
+import {excerptLines, logFile, reportDocument, withRedactedLogs, type ReportDocument} from '../report/document.js';
+import {markdownBudget, reportMarkdown} from '../report/markdown-report.js';
 import {keepEverything, redactor, type Redactor} from '../report/redact.js';
 import {tarGz, withDirectories, type TarEntry} from '../report/tar.js';
 import type {FlowEnv} from '../doctor/steps/step.js';
@@ -34,13 +34,26 @@ function serverHost(server: string): string[] {
 	}
 }
 
-/** The report's outputs, redacted once with one redactor, so a placeholder means the same value everywhere. */
+/**
+ * The report's outputs, redacted with one redactor, so a placeholder means the same value everywhere: each log read
+ * whole first, then the document cut from it. The Markdown is kept within markdownBudget (a GitHub issue's body) by
+ * fewer log lines per pod, the JSON being the same document; the bundle's logs are the whole reads.
+ */
 export function reportOutputs(collected: Collected, redact: boolean, withLogs: boolean): {document: ReportDocument; markdown: string; json: string; logs: TarEntry[]} {
 	const redaction: Redactor = redact ? redactor({hosts: [...serverHost(collected.connection.server), ...collected.nodes]}) : keepEverything();
-	const logs = withLogs ? collected.samples.filter(sample => sample.text !== undefined).map(sample => ({path: logFile(sample), content: redaction.text(sample.text!)})) : [];
-	const document = redaction.value(reportDocument(collected, versionInfo()));
-	document.redacted = redact ? redaction.counts() : null;
-	return {document, markdown: reportMarkdown(document), json: JSON.stringify(document, null, 2) + '\n', logs};
+	const safe = withRedactedLogs(collected, redaction);
+	const logs = withLogs ? safe.samples.filter(sample => sample.text !== undefined).map(sample => ({path: logFile(sample), content: sample.text!})) : [];
+	const made = (most: number) => {
+		const document = redaction.value(reportDocument(safe, versionInfo(), most));
+		document.redacted = redact ? redaction.counts() : null;
+		return {document, markdown: reportMarkdown(document)};
+	};
+	let report = made(excerptLines);
+	for (let most = excerptLines >> 1; report.markdown.length > markdownBudget && report.document.logs; most >>= 1) {
+		report = made(most);
+		if (most === 0) break;
+	}
+	return {...report, json: JSON.stringify(report.document, null, 2) + '\n', logs};
 }
 
 /** The directory a bundle unpacks to: its file's name without .tar.gz or .tgz. */
@@ -49,11 +62,16 @@ export function bundleDirectory(file: string): string {
 	return base || 'multus-report';
 }
 
-/** Writes `content` to `file` whole or not at all: a temporary file next to it, then renamed. */
+/**
+ * Writes `content` to `file` whole or not at all: a temporary file next to it, readable by its owner only (with
+ * --no-redact it holds raw tokens), then renamed over `file`, which ends with that mode whether it existed or not.
+ */
 function writeWhole(file: string, content: Buffer): void {
 	const temporary = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.partial`);
 	try {
-		writeFileSync(temporary, content);
+		rmSync(temporary, {force: true});
+		writeFileSync(temporary, content, {mode: 0o600, flag: 'wx'});
+		chmodSync(temporary, 0o600);
 		renameSync(temporary, file);
 	} catch (error) {
 		rmSync(temporary, {force: true});

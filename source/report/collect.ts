@@ -48,6 +48,8 @@ export interface SampledLog {
 	node: string;
 	limitBytes: number;
 	text?: string;
+	/** The read's size, once `text` is no longer the read itself (redacted). */
+	bytes?: number;
 	error?: string;
 	errorKind?: ErrorKind;
 }

@@ -1,7 +1,9 @@
 // The report as data (`-o json`, and what the Markdown is written from): what was collected, trimmed to what an
-// issue needs. The DaemonSet keeps its shape but no environment value (only where each comes from) and no
-// last-applied copy of itself; the ServiceAccount its token Secrets' count, not their names. Pure; redaction is
-// applied to the whole document afterwards (source/report/redact.ts).
+// issue needs. The DaemonSet keeps its shape but no environment value (only where each comes from), no value of a
+// flag or an annotation that names a secret, no value of an annotation outside the known tools' (their keys stay)
+// and no last-applied copy of itself; the ServiceAccount its token Secrets' count, not their names. Pure; the logs
+// are redacted whole before any excerpt is cut from them (withRedactedLogs), and the whole document afterwards
+// (source/report/redact.ts).
 import type {V1Container, V1DaemonSet, V1EnvVar, V1ObjectMeta, V1ServiceAccount, V1Volume} from '@kubernetes/client-node';
 import {renderLine} from '../ansi.js';
 import {checkLines, logLines} from '../doctor/present.js';
@@ -10,10 +12,13 @@ import {finding, findingPage, findingTitle} from '../multus/findings.js';
 import {describeRule} from '../multus/rbac.js';
 import type {VersionInfo} from '../version.js';
 import type {CheckOutcome, Collected, Gap, ReportVerdict, SampledLog} from './collect.js';
-import type {RedactionCounts} from './redact.js';
+import {excerptOf} from '../multus/logs.js';
+import {namesSecret, type RedactionCounts, type Redactor} from './redact.js';
 
 /** The newest lines of each sampled log that the report itself carries (the bundle has the whole read). */
 export const excerptLines = 40;
+/** What a value the report does not show is shown as (an environment variable's, a secret flag's or annotation's). */
+export const notShown = 'a value (not shown)';
 /** A longer line is cut to this many characters in the excerpt. */
 export const excerptLineChars = 600;
 
@@ -43,9 +48,12 @@ export interface LogSample {
 	/** Bytes and lines read (at most --log-bytes, the newest whole lines). */
 	bytes: number;
 	lines: number;
-	/** The newest lines, at most excerptLines of them, each at most excerptLineChars long. */
+	/**
+	 * The newest lines, at most the document's `logs.excerptLines` of them, each at most excerptLineChars long; a run
+	 * of the same line (its time aside) is one line and a `… the same line N more time(s)` after it.
+	 */
 	excerpt: string[];
-	/** Lines read but left out of the excerpt (older ones). */
+	/** Lines read but left out of the excerpt (older ones): the excerpt covers the newest `lines - omitted`. */
 	omitted: number;
 	error: string | null;
 	/** Where the whole read is in a bundle. */
@@ -97,7 +105,15 @@ export interface ReportDocument {
 	};
 	daemonSet: unknown;
 	serviceAccount: unknown;
-	logs: {state: string; summary: string; samples: LogSample[]} | null;
+	logs: {
+		state: string;
+		summary: string;
+		/** The most lines of each pod's read the excerpts hold (excerptLines unless shortened). */
+		excerptLines: number;
+		/** Whether the excerpts hold fewer lines than excerptLines, so that the Markdown fits a GitHub issue. */
+		shortened: boolean;
+		samples: LogSample[];
+	} | null;
 	notCollected: Gap[];
 	/** Distinct values replaced per kind; null when nothing was redacted on purpose (--no-redact). */
 	redacted: RedactionCounts | null;
@@ -105,8 +121,34 @@ export interface ReportDocument {
 
 const lastApplied = 'kubectl.kubernetes.io/last-applied-configuration';
 
+/**
+ * The annotation prefixes whose values an issue may need and whose tools write no secret there: Kubernetes' own,
+ * Multus's, the package and GitOps tools that manage a DaemonSet (who manages it), and this tool's. Any other
+ * annotation keeps its key (what is there), not its value: a tool of the cluster's may keep a secret in one.
+ */
+const shownAnnotations = /^(?:deprecated\.daemonset\.template\.generation$|(?:[a-z0-9.-]+\.)?(?:kubernetes\.io|k8s\.io|cni\.cncf\.io|helm\.sh|argoproj\.io|fluxcd\.io|cattle\.io|openshift\.io|kubectl-multus\.dev)\/)/;
+
+/** An annotation's value as the report shows it: only a known tool's, and never one whose key names a secret. */
+function annotationValue(key: string, value: string): string {
+	return shownAnnotations.test(key) && !namesSecret(key.slice(key.indexOf('/') + 1)) ? value : notShown;
+}
+
+/** A command line with the value of each flag that names a secret not shown (`--password X`, `--api-token=X`). */
+export function shownArgs(args: readonly string[]): string[] {
+	return args.map((arg, index) => {
+		const flag = /^(--?[A-Za-z][\w.-]*)=/.exec(arg);
+		if (flag) return namesSecret(flag[1]!) ? `${flag[1]}=${notShown}` : arg;
+		const previous = index > 0 ? args[index - 1]! : '';
+		return /^--?[A-Za-z][\w.-]*$/.test(previous) && namesSecret(previous) && !arg.startsWith('-') ? notShown : arg;
+	});
+}
+
 function trimMeta(meta: V1ObjectMeta | undefined) {
-	const annotations = Object.fromEntries(Object.entries(meta?.annotations ?? {}).filter(([key]) => key !== lastApplied));
+	const annotations = Object.fromEntries(
+		Object.entries(meta?.annotations ?? {})
+			.filter(([key]) => key !== lastApplied)
+			.map(([key, value]) => [key, annotationValue(key, value)]),
+	);
 	return {
 		...(meta?.name !== undefined ? {name: meta.name} : {}),
 		...(meta?.namespace !== undefined ? {namespace: meta.namespace} : {}),
@@ -124,15 +166,15 @@ function envSource(env: V1EnvVar): string {
 	if (from?.resourceFieldRef) return `resource ${from.resourceFieldRef.resource}`;
 	if (from?.secretKeyRef) return `Secret ${from.secretKeyRef.name ?? ''} key ${from.secretKeyRef.key}`;
 	if (from?.configMapKeyRef) return `ConfigMap ${from.configMapKeyRef.name ?? ''} key ${from.configMapKeyRef.key}`;
-	return env.value === undefined ? 'empty' : 'a value (not shown)';
+	return env.value === undefined ? 'empty' : notShown;
 }
 
 function trimContainer(container: V1Container) {
 	return {
 		name: container.name,
 		image: container.image,
-		...(container.command ? {command: container.command} : {}),
-		...(container.args ? {args: container.args} : {}),
+		...(container.command ? {command: shownArgs(container.command)} : {}),
+		...(container.args ? {args: shownArgs(container.args)} : {}),
 		...(container.env?.length ? {env: Object.fromEntries(container.env.map(env => [env.name, envSource(env)]))} : {}),
 		...(container.envFrom?.length ? {envFrom: container.envFrom.map(from => (from.secretRef ? `Secret ${from.secretRef.name}` : `ConfigMap ${from.configMapRef?.name ?? ''}`))} : {}),
 		...(container.volumeMounts?.length ? {volumeMounts: container.volumeMounts.map(mount => `${mount.name} at ${mount.mountPath}${mount.subPath ? ` (${mount.subPath})` : ''}${mount.readOnly ? ' ro' : ''}`)} : {}),
@@ -151,7 +193,7 @@ function trimVolume(volume: V1Volume): string {
 	return `${volume.name}: ${kind ?? 'unknown'}`;
 }
 
-/** The DaemonSet as an issue needs it: no environment value, no last-applied copy, no managed fields. */
+/** The DaemonSet as an issue needs it: no environment value nor secret, no last-applied copy, no managed fields. */
 export function trimDaemonSet(ds: V1DaemonSet) {
 	const template = ds.spec?.template;
 	const pod = template?.spec;
@@ -207,12 +249,38 @@ function lineCount(text: string): number {
 	return text === '' ? 0 : text.split('\n').length - (text.endsWith('\n') ? 1 : 0);
 }
 
-/** The newest lines of a read, each cut to excerptLineChars, and how many older ones were left out. */
-export function logExcerpt(text: string): {excerpt: string[]; omitted: number} {
+/** A log line without its leading time (an RFC 3339 stamp, a klog header's time and thread): what repeats. */
+function withoutTime(line: string): string {
+	return line.replace(/^\d{4}-\d\d-\d\dT[\d:.]+(?:Z|[+-]\d\d:\d\d)\s+/, '').replace(/^[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+\s+\d+ /, '');
+}
+
+/**
+ * The newest lines of a (redacted) read, at most `most` excerpt lines, each cut to excerptLineChars; a run of the
+ * same line (its time aside) is its first line and `… the same line N more time(s)`; and how many older lines
+ * were left out.
+ */
+export function logExcerpt(text: string, most = excerptLines): {excerpt: string[]; omitted: number} {
 	const lines = text.split('\n');
 	if (lines.at(-1) === '') lines.pop();
-	const excerpt = lines.slice(-excerptLines).map(line => (line.length > excerptLineChars ? `${line.slice(0, excerptLineChars)}… (${line.length - excerptLineChars} more characters)` : line));
-	return {excerpt, omitted: Math.max(0, lines.length - excerptLines)};
+	const runs: Array<{line: string; times: number; exact: boolean}> = [];
+	for (const line of lines) {
+		const last = runs.at(-1);
+		if (last && withoutTime(last.line) === withoutTime(line)) {
+			last.times++;
+			last.exact &&= last.line === line;
+		} else runs.push({line, times: 1, exact: true});
+	}
+	const excerpt: string[] = [];
+	let covered = 0;
+	for (let index = runs.length - 1; index >= 0; index--) {
+		const run = runs[index]!;
+		const rows = run.times > 1 ? 2 : 1;
+		if (excerpt.length + rows > most) break;
+		const cut = run.line.length > excerptLineChars ? `${run.line.slice(0, excerptLineChars)}… (${run.line.length - excerptLineChars} more characters)` : run.line;
+		excerpt.unshift(...(run.times > 1 ? [cut, `… the same line ${run.times - 1} more time(s)${run.exact ? '' : ', at other times'}`] : [cut]));
+		covered += run.times;
+	}
+	return {excerpt, omitted: lines.length - covered};
 }
 
 function findingOf(check: CheckOutcome, found: Found, collected: Collected): Finding {
@@ -244,8 +312,38 @@ function warningsOf(collected: Collected): ReportDocument['warnings'] {
 	];
 }
 
-/** The report as data, from what was collected (not yet redacted: see redact.ts). */
-export function reportDocument(collected: Collected, tool: VersionInfo): ReportDocument {
+/**
+ * What was collected with each log read redacted whole (its lines kept), and the doctor's own excerpts of its lines
+ * (the examples and look-alikes it quotes) cut again from the redacted lines: no excerpt is cut before redaction,
+ * so none can keep half a secret its rule no longer sees.
+ */
+export function withRedactedLogs(collected: Collected, redaction: Redactor): Collected {
+	const quoted = new Set([...(collected.logs?.examples ?? []), ...(collected.logs?.lookalikes.map(other => other.example) ?? [])].filter(Boolean));
+	const recut = new Map<string, string>();
+	const samples = collected.samples.map(sample => {
+		if (sample.text === undefined) return sample;
+		const text = redaction.log(sample.text);
+		if (quoted.size > recut.size) {
+			const redactedLines = text.split('\n');
+			sample.text.split('\n').forEach((line, index) => {
+				const excerpt = excerptOf(line.replace(/\r$/, ''));
+				if (quoted.has(excerpt) && !recut.has(excerpt)) recut.set(excerpt, excerptOf((redactedLines[index] ?? '').replace(/\r$/, '')));
+			});
+		}
+		return {...sample, text, bytes: Buffer.byteLength(sample.text)};
+	});
+	// A quote of no line read (none is expected) is redacted as it is.
+	const safe = (excerpt: string) => recut.get(excerpt) ?? redaction.text(excerpt);
+	const logs = collected.logs && {...collected.logs, examples: collected.logs.examples.map(safe), lookalikes: collected.logs.lookalikes.map(other => ({...other, example: safe(other.example)}))};
+	const raised = collected.raised.map(entry => ({...entry, details: entry.details.map(detail => [...quoted].reduce((done, excerpt) => done.split(excerpt).join(safe(excerpt)), detail))}));
+	return {...collected, samples, logs, raised};
+}
+
+/**
+ * The report as data, from what was collected (its logs redacted by withRedactedLogs; the rest not yet: see
+ * redact.ts), with at most `most` lines of each log.
+ */
+export function reportDocument(collected: Collected, tool: VersionInfo, most = excerptLines): ReportDocument {
 	const {found, connection, plan} = collected;
 	const ds = found?.daemonSet;
 	return {
@@ -305,14 +403,16 @@ export function reportDocument(collected: Collected, tool: VersionInfo): ReportD
 			? {
 					state: collected.logs.state,
 					summary: logLines(collected.logs).map(line => renderLine(line, false).trim()).join('\n'),
+					excerptLines: most,
+					shortened: most < excerptLines,
 					samples: collected.samples.map(sample => ({
 						namespace: sample.namespace,
 						pod: sample.pod,
 						container: sample.container,
 						node: sample.node,
-						bytes: Buffer.byteLength(sample.text ?? ''),
+						bytes: sample.bytes ?? Buffer.byteLength(sample.text ?? ''),
 						lines: lineCount(sample.text ?? ''),
-						...logExcerpt(sample.text ?? ''),
+						...logExcerpt(sample.text ?? '', most),
 						error: sample.error ?? null,
 						file: logFile(sample),
 					})),

@@ -3,7 +3,7 @@
 import {stringify} from 'yaml';
 import {marks} from '../doctor/present.js';
 import {placeholder, redactionKinds, type RedactionKind} from './redact.js';
-import type {ReportDocument} from './document.js';
+import {excerptLines, type ReportDocument} from './document.js';
 import {code, details, fence, text} from './markdown.js';
 
 const verdictWords: Record<ReportDocument['verdict'], string> = {
@@ -20,6 +20,18 @@ const kindWords: Record<RedactionKind, string> = {
 	ip: 'IP address(es)',
 	hostname: 'host name(s)',
 };
+
+/**
+ * The most characters of Markdown the report aims at: a GitHub issue's body holds 65,536, and the reporter adds
+ * words of their own. Past it, the log excerpts hold fewer lines (reportOutputs).
+ */
+export const markdownBudget = 60_000;
+
+/** What a shortened report says of its logs, and where the rest is. */
+function shortenedLine(logs: NonNullable<ReportDocument['logs']>): string {
+	const kept = logs.excerptLines === 0 ? 'no log excerpt' : `log excerpts of at most ${logs.excerptLines} line(s) each, not ${excerptLines}`;
+	return `- Shortened to fit a GitHub issue (65,536 characters): ${kept}; ${code('kubectl multus report --bundle FILE')} holds each pod's whole log read`;
+}
 
 function yaml(value: unknown): string {
 	return fence(stringify(value, {lineWidth: 0}), 'yaml');
@@ -60,7 +72,9 @@ export function reportMarkdown(document: ReportDocument): string {
 	const seen = document.caller.server;
 	const server = seen ? `, whom the API server knows as ${code(seen.username)}${seen.groups.length > 0 ? ` (groups ${seen.groups.map(code).join(', ')})` : ''}` : '';
 	push(`- Collected by: kubeconfig user ${code(document.caller.user)}${document.caller.impersonating ? ` as ${code(document.caller.impersonating)}` : ''}${server} at ${text(document.generatedAt)}, read-only`);
-	push(redactionLine(document), '');
+	push(redactionLine(document));
+	if (document.logs?.shortened) push(shortenedLine(document.logs));
+	push('');
 
 	if (document.findings.length > 0) {
 		push('#### Findings', '', `Each code has a page in kubectl-multus's ${code('docs/findings.md')} (${code('MULTUS-RBAC-001')}: ${code('docs/findings.md#multus-rbac-001')}).`, '');
@@ -116,15 +130,18 @@ export function reportMarkdown(document: ReportDocument): string {
 	if (document.daemonSet) push('#### DaemonSet (trimmed: no environment values)', '', details(multus ? `DaemonSet ${multus.namespace}/${multus.daemonSet}` : 'DaemonSet', yaml(document.daemonSet)), '');
 	if (document.serviceAccount) push('#### ServiceAccount', '', yaml(document.serviceAccount), '');
 	if (document.logs) {
-		push('#### Logs', '', ...document.logs.summary.split('\n').map(line => `- ${text(line)}`), '');
+		push('#### Logs', '', ...document.logs.summary.split('\n').map(line => `- ${text(line)}`));
+		if (document.logs.shortened) push(shortenedLine(document.logs));
+		push('');
 		for (const sample of document.logs.samples) {
 			const where = `pod ${sample.namespace}/${sample.pod} (${sample.container}) on ${sample.node || 'no node'}`;
 			if (sample.error) {
 				push(`- ${text(where)}: ${code(sample.error)}`, '');
 				continue;
 			}
-			const shown = sample.omitted > 0 ? `the newest ${sample.excerpt.length} of ${sample.lines} lines` : `${sample.lines} lines`;
-			push(details(`${where}: ${shown}, ${sample.bytes} bytes read`, fence(sample.excerpt.join('\n'), 'text')), '');
+			const shown = sample.omitted > 0 ? `the newest ${sample.lines - sample.omitted} of ${sample.lines} lines` : `${sample.lines} lines`;
+			if (sample.excerpt.length === 0 && sample.lines > 0) push(`- ${text(`${where}: ${sample.lines} lines, ${sample.bytes} bytes read, none shown here`)}`, '');
+			else push(details(`${where}: ${shown}, ${sample.bytes} bytes read`, fence(sample.excerpt.join('\n'), 'text')), '');
 		}
 	}
 	return `${out.join('\n').trimEnd()}\n`;

@@ -11,6 +11,11 @@ export type RedactionCounts = Record<RedactionKind, number>;
 export interface Redactor {
 	/** `text` with every secret-looking value and known host name replaced by its placeholder. */
 	text(text: string): string;
+	/**
+	 * A log read, redacted as `text` but with its lines kept: a value that spans lines (a PEM block) leaves the lines
+	 * it took empty, so line N of the redacted read is line N of the read (and an excerpt cut from it is safe).
+	 */
+	log(text: string): string;
 	/** A copy of `value` with every string in it (object keys too) redacted. */
 	value<T>(value: T): T;
 	/** How many distinct values of each kind were replaced so far. */
@@ -46,8 +51,9 @@ interface Rule {
 }
 
 const rules: Rule[] = [
-	// PEM blocks, also with escaped newlines (\n in JSON or logs): a private key or a certificate.
-	{pattern: /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?-----END \1-----/g, kind: secret => (/PRIVATE KEY/.test(secret) ? 'key' : 'certificate'), same: pemIdentity},
+	// PEM blocks, also with escaped newlines (\n in JSON or logs): a private key or a certificate. A BEGIN with no END
+	// (a line cut short, a key pasted in part) is taken to the end of the text: what follows it may be the key.
+	{pattern: /-----BEGIN ([A-Z0-9 ]+)-----(?:[\s\S]*?-----END \1-----|[\s\S]*)/g, kind: secret => (/PRIVATE KEY/.test(secret) ? 'key' : 'certificate'), same: pemIdentity},
 	// A PEM block in base64 (kubeconfig's *-data, Secrets): "-----BEGIN" encodes to LS0tLS1CRUdJTi.
 	{pattern: /LS0tLS1CRUdJTi[A-Za-z0-9+/]*={0,2}/g, kind: secret => (/PRIVATE KEY/.test(decoded(secret)) ? 'key' : 'certificate'), same: secret => pemIdentity(decoded(secret))},
 	// JSON Web Tokens (ServiceAccount tokens, OIDC id tokens): base64url header starting {" , payload, signature.
@@ -67,6 +73,25 @@ const rules: Rule[] = [
 	{pattern: ipv4, kind: secret => (uninteresting(secret) ? undefined : 'ip')},
 	{pattern: ipv6, kind: secret => (uninteresting(secret) || !/[0-9A-Fa-f]:|:[0-9A-Fa-f]/.test(secret) ? undefined : 'ip')},
 ];
+
+/** Words that make a key or a flag name a secret (`db-password`, `--api-token`, `clientSecret`, `agent-inject-token`). */
+const secretWords = /^(?:pass|passwd|password|passphrase|pwd|token|secret|key|apikey|credential|credentials|auth|authorization|cookie|session)$|(?:token|secret|password|passwd|apikey|credentials?)$/;
+/** Words that, last in a name, make it name where a secret is or what it is like, not the secret: `--tls-key-file`. */
+const aboutSecret = /^(?:file|path|dir|directory|name|ttl|type|mode|id|ref|length|size)$/;
+
+/**
+ * Whether a key (an annotation's, a setting's) or a flag (`--api-token`, `-password`) names a secret, so that its
+ * value is not shown. Its words are split at anything not a letter or digit and at camelCase.
+ */
+export function namesSecret(name: string): boolean {
+	const words = name
+		.replace(/([a-z0-9])([A-Z])/g, '$1-$2')
+		.toLowerCase()
+		.split(/[^a-z0-9]+/)
+		.filter(Boolean);
+	if (words.length === 0 || aboutSecret.test(words.at(-1)!)) return false;
+	return words.some(word => secretWords.test(word));
+}
 
 /** A PEM block whatever its line ends (real, or escaped as \n in JSON and logs): the same key or certificate. */
 function pemIdentity(pem: string): string {
@@ -103,20 +128,21 @@ export function redactor(options: {hosts: readonly string[]}): Redactor {
 	const hosts = [...new Set(options.hosts.filter(host => host.length > 0 && !/^[\d.:]+$/.test(host)))].sort((a, b) => b.length - a.length);
 	const hostPattern = hosts.length > 0 ? new RegExp(`(?<![A-Za-z0-9-])(?:${hosts.map(escapeRegExp).join('|')})(?![A-Za-z0-9-])`, 'g') : undefined;
 
-	const text = (input: string): string => {
+	const redact = (input: string, keepLines: boolean): string => {
 		let output = input;
 		for (const rule of rules) {
 			output = output.replace(rule.pattern, (match: string, ...groups: unknown[]) => {
 				const secret = rule.group === undefined ? match : String(groups[rule.group - 1] ?? '');
 				const kind = rule.kind(secret);
 				if (kind === undefined || secret === '') return match;
-				const shown = replace(kind, rule.same ? rule.same(secret) : secret);
+				const shown = replace(kind, rule.same ? rule.same(secret) : secret) + (keepLines ? '\n'.repeat(secret.split('\n').length - 1) : '');
 				return rule.group === undefined ? shown : match.slice(0, match.lastIndexOf(secret)) + shown + match.slice(match.lastIndexOf(secret) + secret.length);
 			});
 		}
 		if (hostPattern) output = output.replace(hostPattern, host => replace('hostname', host));
 		return output;
 	};
+	const text = (input: string): string => redact(input, false);
 	const value = <T>(input: T): T => {
 		if (typeof input === 'string') return text(input) as T;
 		if (Array.isArray(input)) return input.map(item => value(item)) as T;
@@ -127,6 +153,7 @@ export function redactor(options: {hosts: readonly string[]}): Redactor {
 	};
 	return {
 		text,
+		log: input => redact(input, true),
 		value,
 		counts: () => Object.fromEntries(redactionKinds.map(kind => [kind, seen.get(kind)!.size])) as RedactionCounts,
 	};
@@ -134,5 +161,5 @@ export function redactor(options: {hosts: readonly string[]}): Redactor {
 
 /** A redactor that changes nothing and counts nothing (--no-redact). */
 export function keepEverything(): Redactor {
-	return {text: input => input, value: input => input, counts: () => Object.fromEntries(redactionKinds.map(kind => [kind, 0])) as RedactionCounts};
+	return {text: input => input, log: input => input, value: input => input, counts: () => Object.fromEntries(redactionKinds.map(kind => [kind, 0])) as RedactionCounts};
 }

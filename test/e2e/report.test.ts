@@ -19,7 +19,8 @@ import {checkMarkdown} from '../helpers/markdown.js';
 const work = mkdtempSync(path.join(tmpdir(), 'report-e2e-'));
 
 // What is planted, and must not be in any report: a token, a certificate and an address in the DaemonSet's
-// annotations and in a daemon's log, and a value in the daemon's environment (never shown, even with --no-redact).
+// annotations (whose values, not being a known tool's, are never shown) and in a daemon's log (redacted), and a
+// value in the daemon's environment (never shown, even with --no-redact).
 const plantedToken = 'eyJhbGciOiJSUzI1NiIsImtpZCI6InBsYW50ZWQifQ.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6cGxhbnRlZCJ9.cGxhbnRlZC1zaWduYXR1cmU';
 const plantedCertificate = '-----BEGIN CERTIFICATE-----\nMIIBplantedCERTIFICATEbody0123456789\n-----END CERTIFICATE-----';
 const plantedAddress = '10.23.45.67';
@@ -42,7 +43,7 @@ function plantSecrets(): void {
 function plantInLogs(): void {
 	const dir = path.join(clusterDir, 'multus-logs');
 	for (const file of readdirSync(dir).filter(name => name.startsWith('kube-system_kube-multus-ds-'))) {
-		appendFileSync(path.join(dir, file), `${new Date().toISOString()} stderr F 2026-12-01T13:00:00Z [error] talking to ${plantedAddress} with Authorization: Bearer ${plantedToken}\n`);
+		appendFileSync(path.join(dir, file), `${new Date().toISOString()} stderr F 2026-12-01T13:00:00Z [error] talking to ${plantedAddress} with Authorization: Bearer ${plantedToken} ca="${plantedCertificate.replaceAll('\n', '\\n')}"\n`);
 		// Text that would break out of a code block, close the <details>, or act on a terminal, if it were not escaped.
 		appendFileSync(path.join(dir, file), `${new Date().toISOString()} stderr F ${hostile}\n`);
 	}
@@ -132,6 +133,7 @@ describe('report: broken thick', () => {
 			assert.match(markdown, /^- Redacted: 1 token\(s\), 1 certificate\(s\), 1 IP address\(es\), 3 host name\(s\);/m);
 			assert.match(markdown, /^- ClusterRole `multus` via ClusterRoleBinding `multus` \(ServiceAccount kube-system:multus\)$/m);
 			assert.match(markdown, /API_TOKEN: a value \(not shown\)/);
+			assert.match(markdown, /example\.com\/contact: a value \(not shown\)/);
 			assert.doesNotMatch(markdown, /#### Not collected/);
 			const excerpts = markdown.match(/^<details><summary>pod kube-system\/kube-multus-ds-[a-z0-9]+ \(kube-multus\) on \[REDACTED-HOSTNAME-\d\]: /gm) ?? [];
 			assert.equal(excerpts.length, 3);

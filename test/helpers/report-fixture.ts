@@ -55,6 +55,8 @@ export function reportFixture(): ReportDocument {
 		logs: {
 			state: 'found',
 			summary: '✖ logs: 5 forbidden list line(s) in 3 of 3 sampled pod(s)\nnodes: [REDACTED-HOSTNAME-2]',
+			excerptLines: 40,
+			shortened: false,
 			samples: [
 				{namespace: 'kube-system', pod: 'kube-multus-ds-abcde', container: 'kube-multus', node: '[REDACTED-HOSTNAME-2]', bytes: 300, lines: 2, excerpt: ['E1201 reflector.go:204] "Failed to watch" err="failed to list *v1.Pod: pods is forbidden"', 'dial tcp [REDACTED-IP-2]:443'], omitted: 0, error: null, file: 'logs/kube-system/kube-multus-ds-abcde/kube-multus.log'},
 				{namespace: 'kube-system', pod: 'kube-multus-ds-fghij', container: 'kube-multus', node: '', bytes: 0, lines: 0, excerpt: [], omitted: 0, error: 'cannot read the log of pod kube-system/kube-multus-ds-fghij: forbidden', file: 'logs/kube-system/kube-multus-ds-fghij/kube-multus.log'},
