@@ -139,7 +139,8 @@ export function shownArgs(args: readonly string[]): string[] {
 		const flag = /^(--?[A-Za-z][\w.-]*)=/.exec(arg);
 		if (flag) return namesSecret(flag[1]!) ? `${flag[1]}=${notShown}` : arg;
 		const previous = index > 0 ? args[index - 1]! : '';
-		return /^--?[A-Za-z][\w.-]*$/.test(previous) && namesSecret(previous) && !arg.startsWith('-') ? notShown : arg;
+		// A value may begin with a dash (`--password -x9`); only a long flag after it is taken for the next flag.
+		return /^--?[A-Za-z][\w.-]*$/.test(previous) && namesSecret(previous) && !arg.startsWith('--') ? notShown : arg;
 	});
 }
 

@@ -188,6 +188,7 @@ describe('report: no secret gets out', () => {
 		for (const name of ['--password', '-passwd', '--api-token', 'db-password', 'clientSecret', 'agent-inject-token', '--auth', 'AWS_SECRET_ACCESS_KEY', 'apiKey', '--credentials', 'x-auth-key']) assert.ok(namesSecret(name), name);
 		for (const name of ['--tls-key-file', '--token-ttl', '--multus-log-level', '--kubeconfig', 'deprecated.daemonset.template.generation', '--monkey', '--author', '--cni-conf-dir']) assert.ok(!namesSecret(name), name);
 		assert.deepEqual(shownArgs(['--token', '--verbose', '--secret', 'x', '-p', 'y']), ['--token', '--verbose', '--secret', 'a value (not shown)', '-p', 'y']);
+		assert.deepEqual(shownArgs(['--password', '-dash-first', '-v']), ['--password', 'a value (not shown)', '-v']);
 	});
 });
 
