@@ -149,7 +149,7 @@ export const flagDeclarations = {
 	dryRun: {
 		kind: 'choice', value: 'client|server', values: ['client', 'server', 'none'], bare: 'client', default: 'none',
 		help: 'show everything that would change, change nothing (bare --dry-run means client; server also sends the patch with dryRun=All)',
-		helpIn: {undo: 'show what would be restored, change nothing (server also sends the undo\'s patch or deletes with dryRun=All)'}, group: 'command', commands: changing,
+		helpIn: {undo: 'show what would be restored, change nothing'}, group: 'command', commands: changing,
 	},
 	restart: {kind: 'boolean', negated: true, default: true, help: 'patch the ClusterRole but do not restart the DaemonSet', group: 'command', commands: ['doctor']},
 	force: {
@@ -326,19 +326,16 @@ export const flagCombinations: readonly FlagCombination[] = [
 	{commands: ['doctor'], refuse: ({values}) => (values.emitDir === '' ? ['--emit-dir is empty', 'give the directory to write the files into'] : undefined)},
 	{commands: changing, refuse: ({values}) => (values.check && values.yes ? ['--check and --yes contradict each other', 'use --check to diagnose, or --yes to fix'] : undefined)},
 	{
-		// --check stops before any write: doctor's at the plan (no permission checks, no server-side dry run), undo's
-		// once it has shown what it would restore; a dry run asked with it would not come. (For undo --check and
-		// --dry-run=client are the same thing, and taken together.)
-		commands: changing,
-		refuse: ({command, values}) => {
-			if (!values.check || values.dryRun === 'none' || (command === 'undo' && values.dryRun === 'client')) return undefined;
+		// --check stops at the plan: no permission checks, no server-side dry run, so a dry run asked with it would not come.
+		commands: ['doctor'],
+		refuse: ({values}) => {
+			if (!values.check || values.dryRun === 'none') return undefined;
 			const dryRun = `--dry-run=${values.dryRun}`;
-			const what = command === 'undo' ? 'the undo' : 'the fix';
 			return [
 				values.dryRun === 'server'
 					? '--check never writes, not even a dry run: with it --dry-run=server would send nothing to the API server'
 					: '--check only diagnoses: with it --dry-run=client would not preview the fix (no permission checks, no dry-run outcome)',
-				`leave out --check to dry-run ${what}${values.dryRun === 'server' ? ' against the API server' : ''} (${dryRun}: nothing is stored), or leave out ${dryRun} to only ${command === 'undo' ? 'show what would be restored' : 'diagnose'}`,
+				`leave out --check to dry-run the fix${values.dryRun === 'server' ? ' against the API server' : ''} (${dryRun}: nothing is stored), or leave out ${dryRun} to only diagnose`,
 			];
 		},
 	},

@@ -150,8 +150,6 @@ export async function runUndo(options: DoctorOptions, env: UndoEnv = processEnv)
 		changedSince,
 		ignored: refusals,
 		applied: false,
-		/** --dry-run=server: the API server accepted the undo's requests, nothing stored. */
-		serverDryRun: 'skipped' as 'passed' | 'skipped',
 	};
 	const finish = (code: number) => {
 		if (options.output === 'json') env.write(JSON.stringify(report, null, 2) + '\n');
@@ -176,31 +174,6 @@ export async function runUndo(options: DoctorOptions, env: UndoEnv = processEnv)
 			hint: `compare with kubectl get clusterrole ${shellQuote(name)} -o yaml, or pass --force to remove only what kubectl multus added and keep the rest`,
 		});
 	}
-	// The undo's writes, from exactly what was read; --dry-run=server sends the same requests with dryRun=All.
-	const write = async (dryRun: boolean) => {
-		if (action.kind === 'delete') {
-			// Only the objects as read: a change or a re-creation since makes the delete fail instead.
-			await client.deleteClusterRoleBinding(action.binding.metadata?.name ?? '', {uid: action.binding.metadata?.uid, resourceVersion: action.binding.metadata?.resourceVersion}, dryRun);
-			await client.deleteClusterRole(name, {uid: role.metadata?.uid, resourceVersion: role.metadata?.resourceVersion}, dryRun);
-			return;
-		}
-		const annotations = role.metadata?.annotations ?? {};
-		// The patch is computed from exactly these rules at this resourceVersion: a concurrent change makes it fail.
-		const operations: JsonPatchOperation[] = [
-			{op: 'test', path: '/metadata/resourceVersion', value: role.metadata?.resourceVersion ?? ''},
-			{op: 'test', path: '/rules', value: plain(current) as V1PolicyRule[]},
-			{op: 'replace', path: '/rules', value: action.after},
-			...(previousRulesAnnotation in annotations ? [{op: 'remove' as const, path: annotationPath(previousRulesAnnotation)}] : []),
-			{op: 'remove', path: annotationPath(changeAnnotation)},
-		];
-		await client.patchClusterRole(name, operations, dryRun);
-	};
-	if (options.dryRun === 'server') {
-		await write(true);
-		report.serverDryRun = 'passed';
-		say(`Nothing changed (--dry-run=server): the API server accepted ${action.kind === 'delete' ? `the delete of ${deleted.join(' and ')}` : `the patch of ClusterRole ${name}`}.`);
-		return finish(ExitCode.ProblemFound);
-	}
 	if (options.check || options.dryRun !== 'none') {
 		say('Nothing changed (--check/--dry-run).');
 		return finish(ExitCode.ProblemFound);
@@ -214,12 +187,25 @@ export async function runUndo(options: DoctorOptions, env: UndoEnv = processEnv)
 		say(options.interactive ? 'Declined: nothing changed.' : 'Nothing changed: without a terminal, undo needs --yes.');
 		return finish(ExitCode.ProblemFound);
 	}
-	await write(false);
-	report.applied = true;
 	if (action.kind === 'delete') {
+		// Only the objects as read: a change or a re-creation since makes the delete fail instead.
+		await client.deleteClusterRoleBinding(action.binding.metadata?.name ?? '', {uid: action.binding.metadata?.uid, resourceVersion: action.binding.metadata?.resourceVersion});
+		await client.deleteClusterRole(name, {uid: role.metadata?.uid, resourceVersion: role.metadata?.resourceVersion});
+		report.applied = true;
 		say(`Deleted ${deleted.join(' and ')}. The Multus pods are not restarted; a thick daemon without list and watch on pods logs the forbidden error again.`);
 		return finish(ExitCode.Ok);
 	}
+	const annotations = role.metadata?.annotations ?? {};
+	// The patch is computed from exactly these rules at this resourceVersion: a concurrent change makes it fail.
+	const operations: JsonPatchOperation[] = [
+		{op: 'test', path: '/metadata/resourceVersion', value: role.metadata?.resourceVersion ?? ''},
+		{op: 'test', path: '/rules', value: plain(current) as V1PolicyRule[]},
+		{op: 'replace', path: '/rules', value: action.after},
+		...(previousRulesAnnotation in annotations ? [{op: 'remove' as const, path: annotationPath(previousRulesAnnotation)}] : []),
+		{op: 'remove', path: annotationPath(changeAnnotation)},
+	];
+	await client.patchClusterRole(name, operations, false);
+	report.applied = true;
 	say(`Removed them from ClusterRole ${name}. The Multus pods are not restarted; a thick daemon without list and watch on pods logs the forbidden error again.`);
 	return finish(ExitCode.Ok);
 }

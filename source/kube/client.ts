@@ -137,9 +137,9 @@ export interface KubeApi {
 	/** Creates a ClusterRoleBinding; one that exists already is a Conflict. */
 	createClusterRoleBinding(binding: V1ClusterRoleBinding, dryRun: boolean): Promise<V1ClusterRoleBinding>;
 	/** Deletes a ClusterRole only if it is still the object read (uid and resourceVersion preconditions). */
-	deleteClusterRole(name: string, precondition: Precondition, dryRun: boolean): Promise<void>;
+	deleteClusterRole(name: string, precondition: Precondition): Promise<void>;
 	/** Deletes a ClusterRoleBinding only if it is still the object read (uid and resourceVersion preconditions). */
-	deleteClusterRoleBinding(name: string, precondition: Precondition, dryRun: boolean): Promise<void>;
+	deleteClusterRoleBinding(name: string, precondition: Precondition): Promise<void>;
 	/** `kubectl rollout restart`: the pod template's restartedAt annotation set to `restartedAt`. */
 	restartDaemonSet(namespace: string, name: string, restartedAt: string, dryRun: boolean): Promise<V1DaemonSet>;
 	/**
@@ -506,16 +506,12 @@ export class KubeClient implements KubeApi {
 		);
 	}
 
-	async deleteClusterRole(name: string, precondition: Precondition, dryRun: boolean): Promise<void> {
-		await this.call(`delete ClusterRole ${name}${dryRun ? ' (server-side dry run)' : ''}`, () =>
-			this.rbac.deleteClusterRole({name, body: {preconditions: precondition}, ...(dryRun ? {dryRun: 'All'} : {})}),
-		);
+	async deleteClusterRole(name: string, precondition: Precondition): Promise<void> {
+		await this.call(`delete ClusterRole ${name}`, () => this.rbac.deleteClusterRole({name, body: {preconditions: precondition}}));
 	}
 
-	async deleteClusterRoleBinding(name: string, precondition: Precondition, dryRun: boolean): Promise<void> {
-		await this.call(`delete ClusterRoleBinding ${name}${dryRun ? ' (server-side dry run)' : ''}`, () =>
-			this.rbac.deleteClusterRoleBinding({name, body: {preconditions: precondition}, ...(dryRun ? {dryRun: 'All'} : {})}),
-		);
+	async deleteClusterRoleBinding(name: string, precondition: Precondition): Promise<void> {
+		await this.call(`delete ClusterRoleBinding ${name}`, () => this.rbac.deleteClusterRoleBinding({name, body: {preconditions: precondition}}));
 	}
 
 	/** What `kubectl rollout restart` sends: a strategic-merge patch of the pod template's restartedAt annotation. */

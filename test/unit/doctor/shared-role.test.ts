@@ -160,33 +160,6 @@ describe('a role Multus shares with others', () => {
 		assert.equal(cluster.authorize(multus, listPods).allowed, false);
 	});
 
-	test('undo --dry-run=server sends its exact requests with dryRun=All and stores nothing: the delete of both, or the patch of a patched role; a refusal is the server\'s', async () => {
-		const cluster = sharedThick();
-		await runFlow(cluster);
-		const env = undoEnv(cluster);
-		assert.equal(await runUndo(doctorOptions({dryRun: 'server', interactive: false}), env), 1, env.out);
-		assert.match(env.out, new RegExp(`Nothing changed \\(--dry-run=server\\): the API server accepted the delete of ClusterRole ${dedicated} and ClusterRoleBinding ${dedicated}\\.`));
-		assert.deepEqual([cluster.callsOf('deleteClusterRoleBinding').map(args => args[2]), cluster.callsOf('deleteClusterRole').map(args => args[2])], [[true], [true]]);
-		assert.ok(cluster.role(dedicated), 'nothing deleted');
-		const json = undoEnv(cluster);
-		await runUndo(doctorOptions({dryRun: 'server', interactive: false, output: 'json'}), json);
-		assert.equal(JSON.parse(json.out).serverDryRun, 'passed');
-		cluster.fault('deleteClusterRole', {error: new MultusError('Forbidden', 'clusterroles.rbac.authorization.k8s.io "x" is forbidden: cannot delete')}, {matches: args => args[2] === true});
-		await assert.rejects(runUndo(doctorOptions({dryRun: 'server', interactive: false}), undoEnv(cluster)), {kind: 'Forbidden'});
-
-		const patched = brokenThick();
-		await runFlow(patched);
-		const patchEnv = undoEnv(patched);
-		assert.equal(await runUndo(doctorOptions({dryRun: 'server', interactive: false}), patchEnv), 1, patchEnv.out);
-		assert.match(patchEnv.out, /Nothing changed \(--dry-run=server\): the API server accepted the patch of ClusterRole multus\./);
-		assert.deepEqual(patched.callsOf('patchClusterRole').filter(args => args[2] === true).length, 2, 'the doctor\'s own dry run, then the undo\'s');
-		assert.equal(patched.authorize(multus, listPods).allowed, true, 'the fix is still there');
-		// A client dry run (and --check) asks the server nothing.
-		const before = patched.callsOf('patchClusterRole').length;
-		await runUndo(doctorOptions({dryRun: 'client', interactive: false}), undoEnv(patched));
-		assert.equal(patched.callsOf('patchClusterRole').length, before);
-	});
-
 	test('undo refuses a dedicated binding someone added a subject to, and deletes nothing', async () => {
 		const cluster = sharedThick();
 		await runFlow(cluster);
