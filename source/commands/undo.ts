@@ -56,6 +56,11 @@ function notFound(error: unknown): undefined {
 	throw error;
 }
 
+/** What follows an undo, from what it took away: the daemons keep running, and what they lack now they are denied. */
+function notRestarted(removed: V1PolicyRule[]): string {
+	return `The Multus pods are not restarted; a daemon that needs ${removed.map(describeRule).join('; ')} logs the forbidden error again.`;
+}
+
 /**
  * `kubectl multus undo`: takes away what a doctor run added, and nothing else. For a patched ClusterRole the result
  * is its rules now minus the recorded addition (never rules read from an annotation); a dedicated ClusterRole the
@@ -192,7 +197,7 @@ export async function runUndo(options: DoctorOptions, env: UndoEnv = processEnv)
 		await client.deleteClusterRoleBinding(action.binding.metadata?.name ?? '', {uid: action.binding.metadata?.uid, resourceVersion: action.binding.metadata?.resourceVersion});
 		await client.deleteClusterRole(name, {uid: role.metadata?.uid, resourceVersion: role.metadata?.resourceVersion});
 		report.applied = true;
-		say(`Deleted ${deleted.join(' and ')}. The Multus pods are not restarted; a thick daemon without list and watch on pods logs the forbidden error again.`);
+		say(`Deleted ${deleted.join(' and ')}. ${notRestarted(record.added)}`);
 		return finish(ExitCode.Ok);
 	}
 	const annotations = role.metadata?.annotations ?? {};
@@ -206,6 +211,6 @@ export async function runUndo(options: DoctorOptions, env: UndoEnv = processEnv)
 	];
 	await client.patchClusterRole(name, operations, false);
 	report.applied = true;
-	say(`Removed them from ClusterRole ${name}. The Multus pods are not restarted; a thick daemon without list and watch on pods logs the forbidden error again.`);
+	say(`Removed them from ClusterRole ${name}. ${notRestarted(record.added)}`);
 	return finish(ExitCode.Ok);
 }

@@ -1,6 +1,7 @@
 import type {RbacV1Subject, V1ClusterRole, V1PolicyRule} from '@kubernetes/client-node';
 import {stringify} from 'yaml';
 import {jsonCopy, type JsonPatchOperation} from '../multus/rbac.js';
+import {revertAddition} from '../multus/revert.js';
 import {versionInfo} from '../version.js';
 
 /** Annotations the doctor leaves on a ClusterRole it patched: what changed, when, by what, and how to undo. */
@@ -26,10 +27,15 @@ export function annotationPath(key: string): string {
 	return `/metadata/annotations/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`;
 }
 
-/** JSON patch operations that record the change on the role, to send in the same patch as the rules. */
+/**
+ * JSON patch operations that record the change on the role, to send in the same patch as the rules. The rules
+ * before the doctor's first change stay in previous-rules: a role with an earlier record keeps its own (a dedicated
+ * role has none: it had no rules before).
+ */
 export function recordOperations(role: V1ClusterRole, record: ChangeRecord, previousRules: V1PolicyRule[]): JsonPatchOperation[] {
+	const kept = readRecord(role).state === 'valid';
 	const values: Record<string, string> = {
-		[previousRulesAnnotation]: JSON.stringify(previousRules.map(jsonCopy)),
+		...(kept ? {} : {[previousRulesAnnotation]: JSON.stringify(previousRules.map(jsonCopy))}),
 		[changeAnnotation]: JSON.stringify(record),
 	};
 	if (!role.metadata?.annotations) return [{op: 'add', path: '/metadata/annotations', value: values}];
@@ -53,6 +59,19 @@ export function annotationBytesWithRecord(role: V1ClusterRole, operations: JsonP
 export function changeRecord(added: V1PolicyRule[], rulesAfter: V1PolicyRule[], daemonSet: string, dedicated?: ChangeRecord['dedicated']): ChangeRecord {
 	const {version, commit} = versionInfo();
 	return {added: added.map(jsonCopy), at: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'), by: `kubectl-multus ${version} (${commit})`, daemonSet, rulesAfter: rulesAfter.map(jsonCopy), ...(dedicated ? {dedicated} : {})};
+}
+
+/**
+ * The record a patch of `role` leaves: this run's addition, and, when the role carries an earlier run's valid record
+ * for the same DaemonSet, that record carried on (those of its additions still in the role, and `dedicated`: the role
+ * is still one the doctor created). So one undo takes back everything the doctor added over its runs, and nothing
+ * else; an earlier addition someone removed since is no longer the doctor's to take back.
+ */
+export function recordForPatch(role: V1ClusterRole, added: V1PolicyRule[], rulesAfter: V1PolicyRule[], daemonSet: string): ChangeRecord {
+	const earlier = readRecord(role);
+	if (earlier.state !== 'valid' || earlier.record.daemonSet !== daemonSet) return changeRecord(added, rulesAfter, daemonSet);
+	const still = earlier.record.added.filter(rule => revertAddition(role.rules ?? [], [rule]).ok);
+	return changeRecord([...still, ...added], rulesAfter, daemonSet, earlier.record.dedicated);
 }
 
 /** A change record as found on a role: none, one undo may act on, or one it must refuse (and why). */

@@ -13,7 +13,7 @@ import {finding} from '../../multus/findings.js';
 import type {DoctorOptions} from '../../options.js';
 import type {ChangedThrough, Found, PermissionCheck, Plan} from '../model.js';
 import {say} from '../present.js';
-import {annotationBytesWithRecord, annotationsLimitBytes, changeAnnotation, changeRecord, reconcileYaml, recordOperations, roleManifest} from '../record.js';
+import {annotationBytesWithRecord, annotationsLimitBytes, changeAnnotation, changeRecord, reconcileYaml, recordForPatch, recordOperations, roleManifest} from '../record.js';
 import {dedicatedTaken} from './patch.js';
 import {Cancelled, clientOf, done, maxConflictAttempts, need, outcome, type Step, type StepEnd} from './step.js';
 
@@ -147,7 +147,8 @@ async function makePlan(client: KubeApi, found: Found, options: DoctorOptions): 
 	const resourceVersion = role.metadata?.resourceVersion;
 	const owner = managedBy(role.metadata);
 	const autoupdateDisabled = optedOutOfAutoupdate(role);
-	const record = changeRecord(patch.missing, patch.after, `${found.daemonSet.namespace}/${found.daemonSet.name}`);
+	// A role an earlier run changed (or created) keeps that run's record, merged with this one's.
+	const record = recordForPatch(role, patch.missing, patch.after, `${found.daemonSet.namespace}/${found.daemonSet.name}`);
 	const operations = patch.empty ? [] : [...patch.jsonPatch, ...recordOperations(role, record, patch.before)];
 	// The record holds the rules twice (before and after): on a very large role it passes the server's bound on
 	// annotations, and the patch would be refused as a whole. Say so before asking, and how to apply it without one.
