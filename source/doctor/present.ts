@@ -150,6 +150,7 @@ export const say = {
 	}),
 	permissionListRoleBindings: {description: 'list RoleBindings in all namespaces (to see who else a patched role would reach)', grant: 'rolebindings.rbac.authorization.k8s.io: list, at cluster scope'},
 	permissionCreate: (kind: string, resource: string) => ({description: `create a ${kind}`, grant: `${resource}.rbac.authorization.k8s.io: create`}),
+	permissionDelete: (kind: string, resource: string, name: string) => ({description: `delete ${kind} ${name}`, grant: `${resource}.rbac.authorization.k8s.io "${name}": delete`}),
 	sharedRoleRefused: (role: string, others: string[], reason: string, missing: V1PolicyRule[]) => ({
 		message: `ClusterRole ${role} is bound to others too (${others.join(', ')}), so patching it would give them ${missing.map(describeRule).join('; ')} as well; and ${reason}`,
 		hint: 'bind a ClusterRole with those rules to the Multus identity alone (kubectl create clusterrole and kubectl create clusterrolebinding), or remove the other subjects from the binding, then run the doctor again',
@@ -173,8 +174,8 @@ export const say = {
 	optedOut: (role: string) =>
 		`ClusterRole ${role} opted out of automatic updates (rbac.authorization.kubernetes.io/autoupdate: "false"), so the doctor does not write it, like kubectl auth reconcile. Add the rules by hand or change the annotation.`,
 	managed: (plan: Plan) => `ClusterRole ${plan.role} is managed by ${plan.owner?.name}; a manual patch would be reverted. Fix it at the source: ${plan.owner?.fix}. (--force patches it anyway.)`,
-	lackPermission: (missing: Array<{description: string; grant: string}>) => ({
-		message: `you lack permission to apply the fix: ${missing.map(p => p.description).join('; ')}`,
+	lackPermission: (missing: Array<{description: string; grant: string}>, what = 'apply the fix') => ({
+		message: `you lack permission to ${what}: ${missing.map(p => p.description).join('; ')}`,
 		hint: `ask an admin to grant: ${missing.map(p => p.grant).join('; ')}`,
 	}),
 	dryRun: (plan: Plan, mode: string) => `Dry run (${mode}${plan.serverDryRun === 'passed' ? ', accepted by the API server' : ''}): nothing changed. Run without --dry-run to apply.`,

@@ -136,10 +136,10 @@ export interface KubeApi {
 	createClusterRole(role: V1ClusterRole, dryRun: boolean): Promise<V1ClusterRole>;
 	/** Creates a ClusterRoleBinding; one that exists already is a Conflict. */
 	createClusterRoleBinding(binding: V1ClusterRoleBinding, dryRun: boolean): Promise<V1ClusterRoleBinding>;
-	/** Deletes a ClusterRole only if it is still the object read (uid and resourceVersion preconditions). */
-	deleteClusterRole(name: string, precondition: Precondition): Promise<void>;
-	/** Deletes a ClusterRoleBinding only if it is still the object read (uid and resourceVersion preconditions). */
-	deleteClusterRoleBinding(name: string, precondition: Precondition): Promise<void>;
+	/** Deletes a ClusterRole only if it is still the object read (uid and resourceVersion preconditions); dryRun: checked, not stored. */
+	deleteClusterRole(name: string, precondition: Precondition, dryRun: boolean): Promise<void>;
+	/** Deletes a ClusterRoleBinding only if it is still the object read (uid and resourceVersion preconditions); dryRun: checked, not stored. */
+	deleteClusterRoleBinding(name: string, precondition: Precondition, dryRun: boolean): Promise<void>;
 	/** `kubectl rollout restart`: the pod template's restartedAt annotation set to `restartedAt`. */
 	restartDaemonSet(namespace: string, name: string, restartedAt: string, dryRun: boolean): Promise<V1DaemonSet>;
 	/**
@@ -506,12 +506,12 @@ export class KubeClient implements KubeApi {
 		);
 	}
 
-	async deleteClusterRole(name: string, precondition: Precondition): Promise<void> {
-		await this.call(`delete ClusterRole ${name}`, () => this.rbac.deleteClusterRole({name, body: {preconditions: precondition}}));
+	async deleteClusterRole(name: string, precondition: Precondition, dryRun: boolean): Promise<void> {
+		await this.call(`delete ClusterRole ${name}${dryRun ? ' (server-side dry run)' : ''}`, () => this.rbac.deleteClusterRole({name, body: {preconditions: precondition}, ...(dryRun ? {dryRun: 'All'} : {})}));
 	}
 
-	async deleteClusterRoleBinding(name: string, precondition: Precondition): Promise<void> {
-		await this.call(`delete ClusterRoleBinding ${name}`, () => this.rbac.deleteClusterRoleBinding({name, body: {preconditions: precondition}}));
+	async deleteClusterRoleBinding(name: string, precondition: Precondition, dryRun: boolean): Promise<void> {
+		await this.call(`delete ClusterRoleBinding ${name}${dryRun ? ' (server-side dry run)' : ''}`, () => this.rbac.deleteClusterRoleBinding({name, body: {preconditions: precondition}, ...(dryRun ? {dryRun: 'All'} : {})}));
 	}
 
 	/** What `kubectl rollout restart` sends: a strategic-merge patch of the pod template's restartedAt annotation. */

@@ -59,8 +59,8 @@ describe('undo', () => {
 		const result = await runPlugin(['undo', '--yes', '-o', 'json']);
 		assert.equal(result.code, 0, result.stdout + result.stderr);
 		const report = JSON.parse(result.stdout);
-		assert.deepEqual(report.remove, ['pods [""]: list, watch']);
-		assert.equal(JSON.stringify(report.rulesAfterUndo), before);
+		assert.deepEqual(report.changes[0].remove, ['pods [""]: list, watch']);
+		assert.equal(JSON.stringify(report.changes[0].rulesAfterUndo), before);
 		assert.equal(rulesJson(), before);
 		const annotations = annotationsOf('multus');
 		assert.equal(annotations[change], undefined);
@@ -112,7 +112,7 @@ describe('undo', () => {
 		const result = await runPlugin(['undo', '--yes', '-o', 'json']);
 		assert.equal(result.code, 0, result.stdout + result.stderr);
 		const report = JSON.parse(result.stdout);
-		assert.equal(report.clusterRole, 'multus');
+		assert.equal(report.changes[0].clusterRole, 'multus');
 		assert.deepEqual(report.ignored.map((refusal: {clusterRole: string}) => refusal.clusterRole).sort(), ['junk-record', 'mallory']);
 		assert.equal(rulesJson(), multusBefore);
 		assert.equal(rulesJson('mallory'), malloryBefore);

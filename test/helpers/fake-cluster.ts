@@ -502,15 +502,17 @@ export class FakeCluster implements KubeApi {
 		});
 	}
 
-	deleteClusterRole(name: string, precondition: Precondition): Promise<void> {
-		return this.call('deleteClusterRole', [name, precondition], `delete ClusterRole ${name}`, () => {
-			this.clusterRoles = this.deleted(this.clusterRoles, 'ClusterRole', name, precondition);
+	deleteClusterRole(name: string, precondition: Precondition, dryRun: boolean): Promise<void> {
+		return this.call('deleteClusterRole', [name, precondition, dryRun], `delete ClusterRole ${name}`, () => {
+			const left = this.deleted(this.clusterRoles, 'ClusterRole', name, precondition);
+			if (!dryRun) this.clusterRoles = left;
 		});
 	}
 
-	deleteClusterRoleBinding(name: string, precondition: Precondition): Promise<void> {
-		return this.call('deleteClusterRoleBinding', [name, precondition], `delete ClusterRoleBinding ${name}`, () => {
-			this.bindings = this.deleted(this.bindings, 'ClusterRoleBinding', name, precondition);
+	deleteClusterRoleBinding(name: string, precondition: Precondition, dryRun: boolean): Promise<void> {
+		return this.call('deleteClusterRoleBinding', [name, precondition, dryRun], `delete ClusterRoleBinding ${name}`, () => {
+			const left = this.deleted(this.bindings, 'ClusterRoleBinding', name, precondition);
+			if (!dryRun) this.bindings = left;
 		});
 	}
 

@@ -275,7 +275,8 @@ function restartAndVerifyChecks(found: Found, options: DoctorOptions): Array<Omi
 	];
 }
 
-async function selfChecks(client: KubeApi, checks: Array<Omit<PermissionCheck, 'allowed'>>): Promise<PermissionCheck[]> {
+/** SelfSubjectAccessReviews of `checks`, each answered (the doctor's preflight, and undo's). */
+export async function selfChecks(client: KubeApi, checks: Array<Omit<PermissionCheck, 'allowed'>>): Promise<PermissionCheck[]> {
 	const answers = await Promise.all(
 		checks.map(check => client.selfAccess({verb: check.verb, group: check.group, resource: check.resource, ...(check.subresource ? {subresource: check.subresource} : {}), ...(check.name ? {name: check.name} : {}), ...(check.namespace ? {namespace: check.namespace} : {})})),
 	);

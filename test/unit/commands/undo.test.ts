@@ -3,7 +3,9 @@
 import assert from 'node:assert/strict';
 import {describe, test} from 'node:test';
 import type {V1PolicyRule} from '@kubernetes/client-node';
+import {parse} from 'yaml';
 import {runUndo, type UndoEnv} from '../../../source/commands/undo.js';
+import {MultusError} from '../../../source/errors.js';
 import {readRecord} from '../../../source/doctor/record.js';
 import {serviceAccountIdentity} from '../../../source/multus/discovery.js';
 import {doctorOptions} from '../../helpers/doctor-fixtures.js';
@@ -81,5 +83,168 @@ describe('a second doctor run on a role the first one changed', () => {
 		assert.equal(await runUndo(yes(), env), 0, env.out);
 		assert.doesNotMatch(env.out, /without list and watch on pods/);
 		assert.match(env.out, /network-attachment-definitions/);
+	});
+});
+
+/** The role patched by a first run, then shared, and a dedicated role created by a second run: two records, one DaemonSet. */
+async function patchedThenDedicated(): Promise<FakeCluster> {
+	const cluster = brokenThick();
+	assert.equal((await runFlow(cluster)).outcome.verdict, 'fixed');
+	cluster.bindings[0]!.subjects!.push({kind: 'ServiceAccount', name: 'webapp', namespace: 'default'});
+	await narrowNadRule(cluster);
+	const second = await runFlow(cluster);
+	assert.equal(second.outcome.exitCode, 0, second.outcome.message);
+	assert.ok(cluster.role(dedicated), 'the second run created the dedicated role');
+	return cluster;
+}
+
+const options = (overrides: Parameters<typeof doctorOptions>[0] = {}) => doctorOptions({yes: true, interactive: false, ...overrides});
+
+describe('two change records for one DaemonSet', () => {
+	for (const [label, overrides] of [
+		['no flags', {}],
+		['-n and --daemonset', {daemonSet: 'kube-multus-ds', connection: {...doctorOptions().connection, namespace: 'kube-system'}}],
+	] as const) {
+		test(`undo (${label}) is no usage error: one question lists both, and both are undone`, async () => {
+			const cluster = await patchedThenDedicated();
+			const env = undoEnv(cluster);
+			const asked: string[] = [];
+			env.ask = async question => {
+				asked.push(question);
+				return 'y';
+			};
+			// The user narrowed the shared role's NAD rule since the first run: that takes --force.
+			assert.equal(await runUndo(doctorOptions({force: true, ...overrides}), env), 0, env.out);
+			assert.equal(asked.length, 1);
+			assert.match(asked[0]!, /remove the rules from ClusterRole multus/);
+			assert.match(asked[0]!, /delete ClusterRole kubectl-multus:kube-system:kube-multus-ds and ClusterRoleBinding kubectl-multus:kube-system:kube-multus-ds/);
+			assert.equal(cluster.role(dedicated), undefined);
+			assert.equal(cluster.bindings.some(b => b.metadata?.name === dedicated), false);
+			assert.deepEqual(cluster.role('multus')?.rules, [nadGet, ...brokenRules.slice(1)]);
+		});
+	}
+
+	test('without --force the changed shared role is the refusal (exit 1), not "pick one" (exit 2); nothing is written', async () => {
+		const cluster = await patchedThenDedicated();
+		const env = undoEnv(cluster);
+		await assert.rejects(runUndo(options(), env), (error: unknown) => error instanceof MultusError && error.exitCode === 1 && /ClusterRole multus changed after kubectl multus patched it/.test(error.message));
+		assert.ok(cluster.role(dedicated));
+	});
+});
+
+describe('-n or --daemonset that no record is for', () => {
+	test('a mistyped --daemonset: exit 2, the records there are named, and no hint to remove a record', async () => {
+		const cluster = brokenThick();
+		await runFlow(cluster);
+		await assert.rejects(runUndo(options({daemonSet: 'kube-multus'}), undoEnv(cluster)), (error: unknown) => {
+			assert.ok(error instanceof MultusError);
+			assert.equal(error.exitCode, 2);
+			assert.match(error.message, /^no change record for a DaemonSet named kube-multus in any namespace; records exist for kube-system\/kube-multus-ds \(ClusterRole multus\)/);
+			assert.doesNotMatch(`${error.message} ${error.hint ?? ''}`, /annotate/);
+			return true;
+		});
+		assert.ok(readRecord(cluster.role('multus')!).state === 'valid', 'the record is still there');
+	});
+
+	test('a mistyped -n says the namespace', async () => {
+		const cluster = brokenThick();
+		await runFlow(cluster);
+		await assert.rejects(runUndo(options({connection: {...doctorOptions().connection, namespace: 'kube-sytem'}}), undoEnv(cluster)), /no change record for a DaemonSet in namespace kube-sytem; records exist for kube-system\/kube-multus-ds/);
+	});
+});
+
+describe('undo of a dedicated role checks both deletes first', () => {
+	test('a delete the caller may not do: exit 4, named, and nothing deleted', async () => {
+		const cluster = sharedThick();
+		await runFlow(cluster);
+		cluster.selfDenied.push({verb: 'delete', resource: 'clusterroles'});
+		await assert.rejects(runUndo(options(), undoEnv(cluster)), (error: unknown) => {
+			assert.ok(error instanceof MultusError);
+			assert.equal(error.exitCode, 4);
+			assert.match(error.message, /you lack permission to undo: delete ClusterRole kubectl-multus:kube-system:kube-multus-ds; nothing was changed/);
+			assert.match(error.hint ?? '', /clusterroles\.rbac\.authorization\.k8s\.io "kubectl-multus:kube-system:kube-multus-ds": delete/);
+			return true;
+		});
+		assert.equal(cluster.callsOf('deleteClusterRole').length + cluster.callsOf('deleteClusterRoleBinding').length, 0);
+	});
+
+	test('the role delete fails after the binding went: says what was deleted, what is left, and how to finish', async () => {
+		const cluster = sharedThick();
+		await runFlow(cluster);
+		cluster.fault('deleteClusterRole', {error: new MultusError('Conflict', `cannot delete ClusterRole ${dedicated}: the object has been modified`, {status: 409})});
+		await assert.rejects(runUndo(options(), undoEnv(cluster)), (error: unknown) => {
+			assert.ok(error instanceof MultusError);
+			assert.match(error.message, new RegExp(`Undo stopped halfway: it deleted ClusterRoleBinding ${dedicated}; ClusterRole ${dedicated} not deleted`));
+			assert.match(error.hint ?? '', new RegExp(`to finish: kubectl delete clusterrole ${dedicated}`));
+			return true;
+		});
+		assert.equal(cluster.bindings.some(b => b.metadata?.name === dedicated), false);
+		assert.ok(cluster.role(dedicated));
+	});
+});
+
+describe('undo -o json|yaml prints a report whatever the end', () => {
+	const refusals: Array<[string, () => Promise<FakeCluster>, Parameters<typeof doctorOptions>[0], RegExp]> = [
+		['nothing to undo', async () => brokenThick(), {}, /nothing to undo/],
+		['a role changed since', async () => {
+			const cluster = brokenThick();
+			await runFlow(cluster);
+			await narrowNadRule(cluster);
+			return cluster;
+		}, {}, /changed after kubectl multus patched it/],
+		['no record for the DaemonSet named', async () => {
+			const cluster = brokenThick();
+			await runFlow(cluster);
+			return cluster;
+		}, {daemonSet: 'other'}, /no change record for/],
+	];
+	for (const [label, make, overrides, reason] of refusals) {
+		test(`${label}: applied false and the reason on stdout, then the exit code`, async () => {
+			const env = undoEnv(await make());
+			await assert.rejects(runUndo(options({output: 'json', ...overrides}), env), MultusError);
+			const report = JSON.parse(env.out) as {applied: boolean; reason: string};
+			assert.equal(report.applied, false);
+			assert.match(report.reason, reason);
+		});
+	}
+
+	test('yaml too', async () => {
+		const env = undoEnv(brokenThick());
+		await assert.rejects(runUndo(options({output: 'yaml'}), env), MultusError);
+		const report = parse(env.out) as {applied: boolean; reason: string};
+		assert.equal(report.applied, false);
+		assert.match(report.reason, /nothing to undo/);
+	});
+});
+
+describe('undo --dry-run=server', () => {
+	test('sends the patch with dryRun=All and changes nothing', async () => {
+		const cluster = brokenThick();
+		await runFlow(cluster);
+		const before = cluster.callsOf('patchClusterRole').length;
+		const env = undoEnv(cluster);
+		assert.equal(await runUndo(options({dryRun: 'server'}), env), 1, env.out);
+		const sent = cluster.callsOf('patchClusterRole').slice(before);
+		assert.deepEqual(sent.map(args => [args[0], args[2]]), [['multus', true]]);
+		assert.equal(readRecord(cluster.role('multus')!).state, 'valid', 'nothing changed');
+		assert.match(env.out, /accepted by the API server/);
+	});
+
+	test('sends both deletes of a dedicated role with dryRun=All; both stay', async () => {
+		const cluster = sharedThick();
+		await runFlow(cluster);
+		assert.equal(await runUndo(options({dryRun: 'server'}), undoEnv(cluster)), 1);
+		assert.deepEqual(cluster.callsOf('deleteClusterRoleBinding').map(args => args[2]), [true]);
+		assert.deepEqual(cluster.callsOf('deleteClusterRole').map(args => args[2]), [true]);
+		assert.ok(cluster.role(dedicated));
+		assert.ok(cluster.bindings.some(b => b.metadata?.name === dedicated));
+	});
+
+	test('client mode sends nothing', async () => {
+		const cluster = brokenThick();
+		await runFlow(cluster);
+		const before = cluster.callsOf('patchClusterRole').length;
+		assert.equal(await runUndo(options({dryRun: 'client'}), undoEnv(cluster)), 1);
+		assert.equal(cluster.callsOf('patchClusterRole').length, before);
 	});
 });
