@@ -183,6 +183,8 @@ export interface PatchResult {
 	keptRole?: boolean;
 	/** With createdBinding: that ClusterRoleBinding was there from an earlier run, exactly as planned, and kept (not created). */
 	keptBinding?: boolean;
+	/** The undo command for this change, with the run's connection and selection flags (undoHint). */
+	undo?: string;
 }
 
 /**

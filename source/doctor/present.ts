@@ -1,5 +1,6 @@
 import type {V1PolicyRule} from '@kubernetes/client-node';
 import {shellQuote} from '../shell.js';
+import type {ConnectionOptions} from '../options.js';
 import {describeRule} from '../multus/rbac.js';
 import {describeSubject} from '../multus/subjects.js';
 import {formatDuration} from '../duration.js';
@@ -827,10 +828,32 @@ export function proofLines(proof: Proof): Line[] {
 	];
 }
 
-/** How to revert a patch the doctor applied. */
-export function undoHint(role: string, context?: string, createdBinding?: string): string {
+/** The connection and selection flags of a run (its DoctorOptions, or part of them): what its undo must be given too. */
+export interface UndoTarget {
+	connection: Partial<Pick<ConnectionOptions, 'kubeconfig' | 'context' | 'cluster' | 'user' | 'as' | 'asGroup' | 'asUid' | 'namespace'>>;
+	daemonSet?: string | undefined;
+}
+
+/**
+ * How to revert a patch the doctor applied: `kubectl multus undo` with every connection and selection flag the run
+ * was given, each value shell-quoted, so that, pasted as printed, it reaches the same cluster, as the same user.
+ */
+export function undoHint(role: string, target?: UndoTarget, createdBinding?: string): string {
 	const what = createdBinding ? `deletes ClusterRole ${role} and ClusterRoleBinding ${createdBinding}, which it created` : `removes what it added to ClusterRole ${role}`;
-	return `kubectl multus undo${context ? ` --context ${shellQuote(context)}` : ''}   (${what}, recorded in its kubectl-multus.dev/change annotation)`;
+	const given = target?.connection ?? {};
+	const flags: Array<[string, string | undefined]> = [
+		['--kubeconfig', given.kubeconfig],
+		['--context', given.context],
+		['--cluster', given.cluster],
+		['--user', given.user],
+		['--as', given.as],
+		['--as-group', given.asGroup],
+		['--as-uid', given.asUid],
+		['-n', given.namespace],
+		['--daemonset', target?.daemonSet],
+	];
+	const words = flags.filter(([, value]) => value !== undefined).map(([flag, value]) => ` ${flag} ${shellQuote(value!)}`).join('');
+	return `kubectl multus undo${words}   (${what}, recorded in its kubectl-multus.dev/change annotation)`;
 }
 
 export function summaryLines(state: DoctorState): Line[] {
@@ -841,7 +864,7 @@ export function summaryLines(state: DoctorState): Line[] {
 		for (const rule of state.plan?.patch.missing ?? []) lines.push(line(s(`  ${marks.add} ClusterRole ${state.patch.role}${roleNote}: ${describeRule(rule)}`, 'add')));
 		if (state.patch.createdBinding) lines.push(line(s(`  ${marks.add} ClusterRoleBinding ${state.patch.createdBinding} ${state.patch.keptBinding ? '(there from an earlier run)' : '(new)'}: ${state.plan?.dedicated?.clusterRoleBinding.subjects?.map(subject => describeSubject(subject)).join(', ') ?? ''}`, 'add')));
 		if (state.restart) lines.push(line(`  restarted DaemonSet ${state.found?.daemonSet.namespace}/${state.found?.daemonSet.name} at ${state.restart.restartedAt}`));
-		lines.push(line(s(`Undo: ${state.verification?.undo ?? undoHint(state.patch.role, undefined, state.patch.createdBinding)}`, 'dim')));
+		lines.push(line(s(`Undo: ${state.verification?.undo ?? state.patch.undo ?? undoHint(state.patch.role, undefined, state.patch.createdBinding)}`, 'dim')));
 	}
 	if (!state.patch && state.createdRole) {
 		// The dedicated role was created, its binding was not: it is there all the same.

@@ -43,7 +43,7 @@ describe('every copy-paste hint quotes the names in it', () => {
 	test('the read-back of a patch in doubt, undo with a context, the rollout and restart hints, OnDelete with a selector', () => {
 		const facts = {plan: {role: hostile}, found: {daemonSet: ds}} as unknown as Parameters<typeof writeInDoubt>[0];
 		assert.match(writeInDoubt(facts, 'patch'), /kubectl get clusterrole 'multus;touch PWNED;' -o yaml/);
-		assert.match(undoHint(hostile, 'prod;rm -rf ~'), /^kubectl multus undo --context 'prod;rm -rf ~' /);
+		assert.match(undoHint(hostile, {connection: {context: 'prod;rm -rf ~'}}), /^kubectl multus undo --context 'prod;rm -rf ~' /);
 		assert.match(words.onDelete(ds, 'OnDelete', 'app in (multus),tier=node'), /delete pod -l 'app in \(multus\),tier=node' --field-selector/);
 		assert.match(words.noRestart(ds), /kubectl -n kube-system rollout restart ds\/kube-multus-ds\./);
 	});

@@ -8,7 +8,7 @@ import {rulesCover} from '../../multus/rbac.js';
 import {blockingRules} from '../../multus/requirements.js';
 import {pause} from '../../timers.js';
 import {createResolvingDoubt, patchRoleResolvingDoubt, type InDoubtOptions} from '../in-doubt.js';
-import {say} from '../present.js';
+import {say, undoHint} from '../present.js';
 import {clientOf, done, maxConflictAttempts, need, type Step} from './step.js';
 
 /** How many plans a run makes before a role that keeps changing is the failure. */
@@ -29,13 +29,13 @@ export const patchStep: Step = {
 			facts.createdRole = {role: plan.role, binding: bindingName, rules: role.value.rules ?? [], existed: role.existed};
 			emit({type: 'role-created', created: facts.createdRole});
 			const bound = await createOrKeep(binding, () => client.createClusterRoleBinding(binding, false), () => client.readClusterRoleBinding(bindingName), context.inDoubt);
-			facts.patch = {role: plan.role, resourceVersion: role.value.metadata?.resourceVersion, rulesAfter: role.value.rules ?? [], dryRun: false, attempts: facts.attempt, createdBinding: bindingName, keptRole: role.existed, keptBinding: bound.existed};
+			facts.patch = {role: plan.role, resourceVersion: role.value.metadata?.resourceVersion, rulesAfter: role.value.rules ?? [], dryRun: false, attempts: facts.attempt, createdBinding: bindingName, keptRole: role.existed, keptBinding: bound.existed, undo: undoHint(plan.role, context.options, bindingName)};
 			emit({type: 'patched', patch: facts.patch});
 			return done;
 		}
 		try {
 			const {value: role} = await patchRoleResolvingDoubt(client, plan, context.inDoubt);
-			facts.patch = {role: plan.role, resourceVersion: role.metadata?.resourceVersion, rulesAfter: role.rules ?? [], dryRun: false, attempts: facts.attempt};
+			facts.patch = {role: plan.role, resourceVersion: role.metadata?.resourceVersion, rulesAfter: role.rules ?? [], dryRun: false, attempts: facts.attempt, undo: undoHint(plan.role, context.options)};
 			facts.patchedAt = Date.now();
 			emit({type: 'patched', patch: facts.patch});
 		} catch (error) {

@@ -55,7 +55,7 @@ export const verifyStep: Step = {
 			: {...emptyLogEvidence(), state: 'unavailable' as const, errors: [restarted ? say.noNewPods : say.notRestarted]};
 		const denied = deniedAccess(checks);
 		const passed = denied.length === 0 && proof.state === 'proven';
-		facts.verification = {checks, access, logs, proof, passed, undo: undoHint(plan.role, options.connection.context, facts.patch?.createdBinding)};
+		facts.verification = {checks, access, logs, proof, passed, undo: facts.patch?.undo ?? undoHint(plan.role, options, facts.patch?.createdBinding)};
 		emit({type: 'verified', verification: facts.verification});
 		if (denied.length > 0) return outcome('problem', ExitCode.ProblemFound, say.notVerified(denied.map(check => check.question)), finding.accessStillDenied.code);
 		if (proof.state === 'failing') return outcome('problem', ExitCode.ProblemFound, say.proofFailed(proof), finding.daemonStillDenied.code);

@@ -12,6 +12,7 @@ import {doctorOptions} from '../../helpers/doctor-fixtures.js';
 import type {FakeCluster} from '../../helpers/fake-cluster.js';
 import {brokenRules, brokenThick} from '../../helpers/fake-multus.js';
 import {runFlow} from '../../helpers/flow.js';
+import {runFleetOn} from '../../helpers/fleet.js';
 
 const dedicated = 'kubectl-multus:kube-system:kube-multus-ds';
 const multus = serviceAccountIdentity('kube-system', 'multus');
@@ -246,5 +247,24 @@ describe('undo --dry-run=server', () => {
 		const before = cluster.callsOf('patchClusterRole').length;
 		assert.equal(await runUndo(options({dryRun: 'client'}), undoEnv(cluster)), 1);
 		assert.equal(cluster.callsOf('patchClusterRole').length, before);
+	});
+});
+
+describe('the printed undo command repeats the run\'s connection and selection flags', () => {
+	const connection = {...doctorOptions().connection, kubeconfig: '/home/me/my clusters.yaml', context: 'prod', as: 'alice', asGroup: 'ops team', namespace: 'kube-system'};
+	const expected = "kubectl multus undo --kubeconfig '/home/me/my clusters.yaml' --context prod --as alice --as-group 'ops team' -n kube-system --daemonset kube-multus-ds   (";
+
+	test('one cluster: in the verification and the summary', async () => {
+		const run = await runFlow(brokenThick(), {connection, daemonSet: 'kube-multus-ds'});
+		assert.equal(run.outcome.verdict, 'fixed', run.outcome.message);
+		assert.ok(run.state.verification?.undo.startsWith(expected), run.state.verification?.undo);
+		assert.ok(run.state.patch?.undo?.startsWith(expected), 'the summary has it without a verification too');
+	});
+
+	test('the fleet: each context\'s own, with --kubeconfig and --as', async () => {
+		const run = await runFleetOn({east: brokenThick(), west: brokenThick()}, {yes: true, connection: {...connection, context: undefined, namespace: undefined}});
+		const undos = run.events.flatMap(event => (event.type === 'context-event' && event.event.type === 'verified' ? [[event.context, event.event.verification.undo] as const] : []));
+		assert.equal(undos.length, 2);
+		for (const [context, undo] of undos) assert.ok(undo.startsWith(`kubectl multus undo --kubeconfig '/home/me/my clusters.yaml' --context ${context} --as alice --as-group 'ops team'   (`), undo);
 	});
 });
