@@ -7,6 +7,8 @@ import {versionInfo} from '../version.js';
 /** Annotations the doctor leaves on a ClusterRole it patched: what changed, when, by what, and how to undo. */
 export const previousRulesAnnotation = 'kubectl-multus.dev/previous-rules';
 export const changeAnnotation = 'kubectl-multus.dev/change';
+/** Every annotation the doctor writes starts so: none of them goes into a manifest it emits. */
+const doctorAnnotationPrefix = 'kubectl-multus.dev/';
 
 export interface ChangeRecord {
 	added: V1PolicyRule[];
@@ -191,12 +193,15 @@ export function reconcileYaml(roleName: string, missing: V1PolicyRule[]): string
 
 /**
  * The whole ClusterRole with the fix applied, for a GitOps repository or `kubectl apply -f` / `kubectl auth
- * reconcile -f`: name, labels and annotations (without kubectl's last-applied copy), aggregationRule if any,
+ * reconcile -f`: name, labels and annotations (without kubectl's last-applied copy and the doctor's own
+ * kubectl-multus.dev/ ones), aggregationRule if any,
  * then the rules. Server-owned metadata (uid, resourceVersion, managedFields, ...) is left out.
  */
 export function roleManifest(role: V1ClusterRole, rulesAfter: V1PolicyRule[]): string {
+	// The doctor's own annotations describe a change it made to this cluster (a record undo acts on): in a file
+	// applied elsewhere, or kept in a repository, they would be a stale record.
 	const annotations = Object.fromEntries(
-		Object.entries(role.metadata?.annotations ?? {}).filter(([key]) => key !== 'kubectl.kubernetes.io/last-applied-configuration'),
+		Object.entries(role.metadata?.annotations ?? {}).filter(([key]) => key !== 'kubectl.kubernetes.io/last-applied-configuration' && !key.startsWith(doctorAnnotationPrefix)),
 	);
 	const labels = role.metadata?.labels ?? {};
 	const metadata = {

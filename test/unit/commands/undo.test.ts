@@ -268,3 +268,17 @@ describe('the printed undo command repeats the run\'s connection and selection f
 		for (const [context, undo] of undos) assert.ok(undo.startsWith(`kubectl multus undo --kubeconfig '/home/me/my clusters.yaml' --context ${context} --as alice --as-group 'ops team'   (`), undo);
 	});
 });
+
+describe('--emit manifest after an earlier run', () => {
+	test('leaves out the doctor\'s own annotations (a stale change record), keeps the user\'s', async () => {
+		const cluster = brokenThick();
+		await runFlow(cluster);
+		await cluster.patchClusterRole('multus', [{op: 'add', path: '/metadata/annotations/team', value: 'net'}], false);
+		await narrowNadRule(cluster);
+		const run = await runFlow(cluster, {emit: 'manifest'});
+		const manifest = run.state.plan?.manifestYaml ?? '';
+		assert.match(manifest, /network-attachment-definitions/, manifest);
+		assert.doesNotMatch(manifest, /kubectl-multus\.dev/);
+		assert.match(manifest, /team: net/);
+	});
+});
