@@ -76,7 +76,7 @@ export const commandDeclarations: Record<CommandName, CommandDeclaration> = {
 		exitCodes: [
 			[0, 'undone'],
 			[1, 'nothing to undo, the role changed since, declined, or --check/--dry-run'],
-			[2, 'usage error'],
+			[2, 'usage error; roles changed for several DaemonSets (pick one with -n/--daemonset), or no change record for the one named'],
 			[3, 'cannot reach or talk to the cluster'],
 			[4, 'you lack a permission the undo needs'],
 		],

@@ -204,8 +204,9 @@ async function undo(options: DoctorOptions, env: UndoEnv, report: UndoReport): P
 	if (matched === 0 && elsewhere.size > 0) {
 		// Nothing was refused: -n/--daemonset named a DaemonSet no record is for (a typo, most likely).
 		const others = [...elsewhere].map(([daemonSet, names]) => `${daemonSet} (ClusterRole ${names.join(', ')})`);
+		const [namespace = '', name = ''] = [...elsewhere.keys()][0]!.split('/');
 		throw new MultusError('Usage', `no change record for ${wantedWords(wantedNamespace, options.daemonSet)}; records exist for ${others.join(', ')}${ignored.length > 0 ? `. ${ignored.join('. ')}` : ''}`, {
-			hint: `pick one with -n NAMESPACE and --daemonset NAME, e.g. kubectl multus undo -n ${shellQuote(elsewhere.keys().next().value!.split('/')[0]!)} --daemonset ${shellQuote(elsewhere.keys().next().value!.split('/')[1]!)}`,
+			hint: `pick one with -n NAMESPACE and --daemonset NAME, e.g. kubectl multus undo -n ${shellQuote(namespace)} --daemonset ${shellQuote(name)}`,
 		});
 	}
 	if (candidates.length === 0) {
