@@ -13,7 +13,7 @@ import {terminalSafe} from '../ansi.js';
 import {shellQuote} from '../shell.js';
 import type {ConnectionOptions, DoctorOptions} from '../options.js';
 import type {PermissionCheck} from '../doctor/model.js';
-import {say as sayDoctor} from '../doctor/present.js';
+import {say as sayDoctor, undoCommand} from '../doctor/present.js';
 import {selfChecks} from '../doctor/steps/plan.js';
 
 /** A role with a change record undo will act on: the rules it leaves, or the dedicated objects it deletes. */
@@ -206,7 +206,7 @@ async function undo(options: DoctorOptions, env: UndoEnv, report: UndoReport): P
 		const others = [...elsewhere].map(([daemonSet, names]) => `${daemonSet} (ClusterRole ${names.join(', ')})`);
 		const [namespace = '', name = ''] = [...elsewhere.keys()][0]!.split('/');
 		throw new MultusError('Usage', `no change record for ${wantedWords(wantedNamespace, options.daemonSet)}; records exist for ${others.join(', ')}${ignored.length > 0 ? `. ${ignored.join('. ')}` : ''}`, {
-			hint: `pick one with -n NAMESPACE and --daemonset NAME, e.g. kubectl multus undo -n ${shellQuote(namespace)} --daemonset ${shellQuote(name)}`,
+			hint: `pick one with -n NAMESPACE and --daemonset NAME, e.g. ${undoCommand({connection: {...options.connection, namespace}, daemonSet: name})}`,
 		});
 	}
 	if (candidates.length === 0) {
@@ -306,10 +306,10 @@ async function undo(options: DoctorOptions, env: UndoEnv, report: UndoReport): P
 				: [{...sayDoctor.permissionPatchRole(name), verb: 'patch', group: 'rbac.authorization.k8s.io', resource: 'clusterroles', name}],
 		);
 		const missing = (await selfChecks(client, checks)).filter(check => !check.allowed);
-		if (missing.length > 0 && options.dryRun !== 'client') {
-			const words = sayDoctor.lackPermission(missing, 'undo');
-			throw new MultusError('Forbidden', words.message + '; nothing was changed', {hint: words.hint});
-		}
+		const words = sayDoctor.lackPermission(missing, 'undo');
+		if (missing.length > 0 && options.dryRun !== 'client') throw new MultusError('Forbidden', words.message + '; nothing was changed', {hint: words.hint});
+		// A client-side dry run sends nothing, so it is no refusal: said all the same, as the undo itself would fail.
+		if (missing.length > 0) say(`! ${words.message} (${words.hint})`);
 	}
 	if (options.check || options.dryRun !== 'none') {
 		if (options.dryRun === 'server') {

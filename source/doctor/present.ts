@@ -840,6 +840,11 @@ export interface UndoTarget {
  */
 export function undoHint(role: string, target?: UndoTarget, createdBinding?: string): string {
 	const what = createdBinding ? `deletes ClusterRole ${role} and ClusterRoleBinding ${createdBinding}, which it created` : `removes what it added to ClusterRole ${role}`;
+	return `${undoCommand(target)}   (${what}, recorded in its kubectl-multus.dev/change annotation)`;
+}
+
+/** `kubectl multus undo` with the connection and selection flags of `target`, each value shell-quoted. */
+export function undoCommand(target?: UndoTarget): string {
 	const given = target?.connection ?? {};
 	const flags: Array<[string, string | undefined]> = [
 		['--kubeconfig', given.kubeconfig],
@@ -853,7 +858,7 @@ export function undoHint(role: string, target?: UndoTarget, createdBinding?: str
 		['--daemonset', target?.daemonSet],
 	];
 	const words = flags.filter(([, value]) => value !== undefined).map(([flag, value]) => ` ${flag} ${shellQuote(value!)}`).join('');
-	return `kubectl multus undo${words}   (${what}, recorded in its kubectl-multus.dev/change annotation)`;
+	return `kubectl multus undo${words}`;
 }
 
 export function summaryLines(state: DoctorState): Line[] {

@@ -137,11 +137,12 @@ describe('-n or --daemonset that no record is for', () => {
 	test('a mistyped --daemonset: exit 2, the records there are named, and no hint to remove a record', async () => {
 		const cluster = brokenThick();
 		await runFlow(cluster);
-		await assert.rejects(runUndo(options({daemonSet: 'kube-multus'}), undoEnv(cluster)), (error: unknown) => {
+		await assert.rejects(runUndo(options({daemonSet: 'kube-multus', connection: {...doctorOptions().connection, context: 'prod'}}), undoEnv(cluster)), (error: unknown) => {
 			assert.ok(error instanceof MultusError);
 			assert.equal(error.exitCode, 2);
 			assert.match(error.message, /^no change record for a DaemonSet named kube-multus in any namespace; records exist for kube-system\/kube-multus-ds \(ClusterRole multus\)/);
 			assert.doesNotMatch(`${error.message} ${error.hint ?? ''}`, /annotate/);
+			assert.match(error.hint ?? '', /e\.g\. kubectl multus undo --context prod -n kube-system --daemonset kube-multus-ds$/);
 			return true;
 		});
 		assert.ok(readRecord(cluster.role('multus')!).state === 'valid', 'the record is still there');
@@ -167,6 +168,9 @@ describe('undo of a dedicated role checks both deletes first', () => {
 			return true;
 		});
 		assert.equal(cluster.callsOf('deleteClusterRole').length + cluster.callsOf('deleteClusterRoleBinding').length, 0);
+		const env = undoEnv(cluster);
+		assert.equal(await runUndo(options({dryRun: 'client'}), env), 1, 'a client-side dry run is no refusal');
+		assert.match(env.out, /! you lack permission to undo: delete ClusterRole kubectl-multus:kube-system:kube-multus-ds/);
 	});
 
 	test('the role delete fails after the binding went: says what was deleted, what is left, and how to finish', async () => {
