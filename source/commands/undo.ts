@@ -342,7 +342,8 @@ async function undo(options: DoctorOptions, env: UndoEnv, report: UndoReport): P
 			await write.send(false);
 		} catch (error) {
 			if (!(error instanceof MultusError) || done.length === 0) throw error;
-			const left = writes.slice(index);
+			// What is left, a change once: a binding not deleted says its role was not either.
+			const left = writes.slice(index).filter((other, at, all) => at === 0 || all[at - 1]!.change !== other.change);
 			const byHand = write.byHand && writes[index - 1]?.change === write.change ? write.byHand : undefined;
 			const rerun = left.some(other => other !== write || !byHand);
 			throw new MultusError(error.kind, `${error.message}. Undo stopped halfway: it ${done.join(', ')}; ${left.map(other => other.pending).join('; ')}`, {

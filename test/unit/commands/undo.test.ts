@@ -188,6 +188,26 @@ describe('undo of a dedicated role checks both deletes first', () => {
 	});
 });
 
+describe('a write that fails after another went through', () => {
+	test('says what undo did and what is left (each change once), and that undo again finishes it', async () => {
+		const cluster = await patchedThenDedicated();
+		cluster.fault('deleteClusterRoleBinding', {error: new MultusError('Forbidden', `cannot delete ClusterRoleBinding ${dedicated}: denied by a webhook`, {status: 403})});
+		const env = undoEnv(cluster);
+		await assert.rejects(runUndo(options({force: true, output: 'json'}), env), (error: unknown) => {
+			assert.ok(error instanceof MultusError);
+			assert.equal(error.exitCode, 4);
+			assert.match(error.message, new RegExp(`Undo stopped halfway: it removed the recorded rules from ClusterRole multus; ClusterRoleBinding ${dedicated} \\(and ClusterRole ${dedicated}\\) not deleted$`));
+			assert.match(error.hint ?? '', /run kubectl multus undo again once that is fixed/);
+			return true;
+		});
+		const report = JSON.parse(env.out) as {applied: boolean; changes: Array<{clusterRole: string; applied: boolean}>};
+		assert.deepEqual([report.applied, report.changes.map(change => [change.clusterRole, change.applied])], [false, [['multus', true], [dedicated, false]]]);
+		const again = undoEnv(cluster);
+		assert.equal(await runUndo(options(), again), 0, again.out);
+		assert.equal(cluster.role(dedicated), undefined);
+	});
+});
+
 describe('undo -o json|yaml prints a report whatever the end', () => {
 	const refusals: Array<[string, () => Promise<FakeCluster>, Parameters<typeof doctorOptions>[0], RegExp]> = [
 		['nothing to undo', async () => brokenThick(), {}, /nothing to undo/],
