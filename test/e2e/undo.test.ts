@@ -147,7 +147,7 @@ describe('undo', () => {
 		assert.doesNotMatch(shown.stdout, /[\u001B\u0007\u202E]/);
 		assert.match(shown.stdout, /was changed by kubectl-multus \\x1b\]2;pwned\\x07\\x1b\[2J\\u202eevil at /);
 		const json = await runPlugin(['undo', '-o', 'json']);
-		assert.equal(JSON.parse(json.stdout).changedBy, record.by, 'JSON stays exact');
+		assert.equal(JSON.parse(json.stdout).changes[0].changedBy, record.by, 'JSON stays exact');
 		assert.equal((await runPlugin(['undo', '--yes'])).code, 0);
 	});
 });
