@@ -31,6 +31,19 @@ export function terminalSafe(text: string): string {
 	return anyUnsafe.test(text) ? text.replace(everyUnsafe, escape) : text;
 }
 
+/** East Asian wide and fullwidth characters and emoji: two columns (what string-width counts as two). */
+const wide = /[\u1100-\u115F\u231A\u231B\u2329\u232A\u23E9-\u23EC\u23F0\u23F3\u25FD\u25FE\u2614\u2615\u2648-\u2653\u267F\u2693\u26A1\u26AA\u26AB\u26BD\u26BE\u26C4\u26C5\u26CE\u26D4\u26EA\u26F2-\u26F5\u26FA\u26FD\u2705\u270A\u270B\u2728\u274C\u274E\u2753-\u2755\u2757\u2795-\u2797\u27B0\u27BF\u2B1B\u2B1C\u2B50\u2B55\u2E80-\u303E\u3041-\u33FF\u3400-\u4DBF\u4E00-\u9FFF\uA000-\uA4CF\uA960-\uA97F\uAC00-\uD7A3\uF900-\uFAFF\uFE10-\uFE19\uFE30-\uFE6F\uFF00-\uFF60\uFFE0-\uFFE6\u{1F000}-\u{1FAFF}\u{20000}-\u{3FFFD}]/u;
+/** Combining marks and zero-width characters: no column. */
+const zero = /[\u0300-\u036F\u200B-\u200F\uFE00-\uFE0F]/u;
+
+/** Columns `text` takes in a terminal (text already made safe by terminalSafe: no control characters). */
+export function textWidth(text: string): number {
+	if (/^[\u0020-\u007E]*$/.test(text)) return text.length;
+	let width = 0;
+	for (const character of text) width += zero.test(character) ? 0 : wide.test(character) ? 2 : 1;
+	return width;
+}
+
 // Plain-terminal rendering of presentation lines: ANSI colours, or none for NO_COLOR and pipes.
 const codes: Record<Style, [number, number] | undefined> = {
 	ok: [32, 39],

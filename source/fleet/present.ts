@@ -1,6 +1,7 @@
 // What the fleet says: one row per context (the table and the plain printer draw the same cells), the question
 // that lists every cluster's exact change (in the doctor's own words: confirmLines and planChangeLines), and the
 // closing sentence. Words only; the renderers draw.
+import {terminalSafe, textWidth} from '../ansi.js';
 import type {ErrorKind} from '../errors.js';
 import {formatDuration} from '../duration.js';
 import {confirmLines, createdRoleBrief, foldedNames, marks, planChangeLines, type Line, type Style} from '../doctor/present.js';
@@ -166,48 +167,138 @@ export function fleetOutcomeLine(state: FleetState): Line {
 export const exitCodeOrderText = exitCodeOrder.join(' > ');
 
 /** The widest each column may get before its cells are cut (the reason takes what is left). */
-const columnCaps: Record<FleetColumn, number> = {context: 24, server: 26, multus: 48, verdict: 22, missing: 30, owner: 16, took: 8, exit: 4, reason: 200};
-
-/** `text` in at most `width` columns, cut with an ellipsis. */
-export function fitCell(text: string, width: number): string {
-	if (text.length <= width) return text;
-	return width <= 1 ? text.slice(0, width) : `${text.slice(0, width - 1)}…`;
-}
-
-/** How narrow a column may be squeezed when the row does not fit, in the order they give way. */
-const columnFloors: Array<[FleetColumn, number]> = [['multus', 18], ['missing', 12], ['server', 16], ['owner', 6], ['verdict', 11], ['context', 12]];
+const columnCaps: Record<FleetColumn, number> = {context: 28, server: 26, multus: 48, verdict: 22, missing: 30, owner: 16, took: 8, exit: 4, reason: 200};
 
 /**
- * Each column's width for these rows in `total` columns (two spaces between columns): as wide as its heading and
- * cells, within its cap; when that is too wide, the multus, missing, server, owner, verdict and context columns
- * give way in turn, down to their floors. The reason gets what is left (at least 12), or is left out.
+ * A cell's text as the table draws it, so that it is measured as drawn: escapes for what a terminal would act on
+ * (terminalSafe), and a tab or a line break one space (either would split the row).
+ */
+export function cellText(text: string): string {
+	return terminalSafe(text.replace(/[\t ]*\r?\n[\t ]*|\t/g, ' '));
+}
+
+/** The start of `text` in at most `width` columns, whole characters (code points). */
+function startOf(text: string, width: number): string {
+	let kept = '';
+	let used = 0;
+	for (const character of text) {
+		const columns = textWidth(character);
+		if (used + columns > width) break;
+		kept += character;
+		used += columns;
+	}
+	return kept;
+}
+
+/** The end of `text` in at most `width` columns, whole characters (code points). */
+function endOf(text: string, width: number): string {
+	const characters = [...text];
+	let kept = '';
+	let used = 0;
+	for (let index = characters.length - 1; index >= 0; index--) {
+		const columns = textWidth(characters[index]!);
+		if (used + columns > width) break;
+		kept = characters[index]! + kept;
+		used += columns;
+	}
+	return kept;
+}
+
+/** `text` (made safe: cellText) in at most `width` terminal columns, cut at its end with an ellipsis. */
+export function fitCell(text: string, width: number): string {
+	if (textWidth(text) <= width) return text;
+	return width <= 1 ? startOf(text, width) : `${startOf(text, width - 1)}…`;
+}
+
+const separators = /[:/_.@-]/u;
+
+/**
+ * A context's name in at most `width` columns, cut in its middle: EKS and GKE names share long prefixes
+ * (arn:aws:eks:eu-west-1:123456789012:cluster/prod-a), and the end tells them apart ("arn:aws:eks:…cluster/prod-a").
+ * The end gets about two thirds, from the word after a separator when one is near its start.
+ */
+export function fitContext(text: string, width: number): string {
+	if (textWidth(text) <= width) return text;
+	if (width < 5) return fitCell(text, width);
+	const room = width - 1;
+	let end = endOf(text, Math.ceil((room * 2) / 3));
+	const endCharacters = [...end];
+	const separator = endCharacters.findIndex(character => separators.test(character));
+	if (separator >= 0 && separator < endCharacters.length / 3) end = endCharacters.slice(separator + 1).join('');
+	const start = [...startOf(text, room - textWidth(end))];
+	// A start that misses a separator by a character or two ends at the separator.
+	const lastSeparator = start.findLastIndex(character => separators.test(character));
+	const head = lastSeparator >= 0 && start.length - lastSeparator - 1 <= 2 ? start.slice(0, lastSeparator + 1) : start;
+	return `${head.join('')}…${end}`;
+}
+/** When a row is too wide, these columns give way first, in turn, down to their floors. */
+const columnFloors: Array<[FleetColumn, number]> = [['multus', 18], ['missing', 12], ['server', 16], ['owner', 6]];
+
+/**
+ * Still too wide at those floors: whole columns are left out, in this order. The question lists each cluster's
+ * server and change, and the reasons under the table say who manages a role; the verdict and the exit code are
+ * what the table is for.
+ */
+const columnDropOrder: readonly FleetColumn[] = ['server', 'owner', 'multus', 'missing', 'took'];
+
+/** Only then do the context (cut in its middle) and the verdict squeeze, down to these; the exit code never. */
+const lastFloors: Array<[FleetColumn, number]> = [['context', 12], ['verdict', 11]];
+
+/** Columns a line of these widths takes: two spaces between columns, none after the last. */
+function lineWidth(widths: Partial<Record<FleetColumn, number>>): number {
+	const values = Object.values(widths);
+	return values.reduce((sum, width) => sum + width, 0) + 2 * Math.max(0, values.length - 1);
+}
+
+/**
+ * Each column's width for these rows in `total` terminal columns: as wide as its heading and cells (as drawn:
+ * cellText, in display columns), within its cap. When that is too wide, the multus, missing, server and owner
+ * columns give way down to their floors; still too wide, the server, owner, multus, missing and took columns are
+ * left out in turn; then the context and the verdict squeeze. The reason gets what is left (at least 12), or is
+ * left out. Columns left out have no width.
  */
 export function fleetColumnWidths(rows: readonly FleetRow[], total: number): Partial<Record<FleetColumn, number>> {
-	const widths: Partial<Record<FleetColumn, number>> = {};
+	const natural: Partial<Record<FleetColumn, number>> = {};
 	for (const [column, heading] of fleetColumns) {
 		if (column === 'reason') continue;
-		widths[column] = Math.min(columnCaps[column], Math.max(heading.length, ...rows.map(row => row.cells[column].length)));
+		natural[column] = Math.min(columnCaps[column], Math.max(heading.length, ...rows.map(row => textWidth(cellText(row.cells[column])))));
 	}
-	const used = () => Object.values(widths).reduce((sum, width) => sum + width + 2, 0);
-	for (const [column, floor] of columnFloors) {
-		const over = used() - total;
+	const floors = new Map(columnFloors);
+	const shown = new Set(Object.keys(natural) as FleetColumn[]);
+	const at = (pick: (column: FleetColumn) => number) => Object.fromEntries([...shown].map(column => [column, pick(column)])) as Partial<Record<FleetColumn, number>>;
+	for (const column of columnDropOrder) {
+		if (lineWidth(at(column => Math.min(natural[column]!, floors.get(column) ?? natural[column]!))) <= total) break;
+		shown.delete(column);
+	}
+	const widths = at(column => natural[column]!);
+	for (const [column, floor] of [...columnFloors, ...lastFloors]) {
+		const over = lineWidth(widths) - total;
 		if (over <= 0) break;
-		widths[column] = Math.max(Math.min(floor, widths[column]!), widths[column]! - over);
+		if (widths[column] !== undefined) widths[column] = Math.max(Math.min(floor, widths[column]), widths[column] - over);
 	}
-	const left = total - used();
-	if (left >= 12) widths.reason = Math.min(left, Math.max('REASON'.length, ...rows.map(row => row.cells.reason.length)));
+	const left = total - lineWidth(widths) - 2;
+	if (left >= 12) widths.reason = Math.min(left, Math.max('REASON'.length, ...rows.map(row => textWidth(cellText(row.cells.reason)))));
 	return widths;
 }
 
-/** The table as text lines (the plain printer's, and the captured frame's shape): a heading, then one line per row. */
+/** `text` padded with spaces to `width` terminal columns. */
+const padCell = (text: string, width: number) => text + ' '.repeat(Math.max(0, width - textWidth(text)));
+
+/**
+ * The table as text lines (the plain printer's, the Ink table's, and the captured frame's shape): a heading, then
+ * one line per row, each cell made safe (cellText) before it is measured and cut, so that every line is at most
+ * `total` terminal columns wide (wider only below about 31, where the context, verdict and exit code alone do not fit).
+ */
 export function fleetTableLines(rows: readonly FleetRow[], total: number, widthsOf: readonly FleetRow[] = rows): Line[] {
 	const widths = fleetColumnWidths(widthsOf, total);
 	const shown = fleetColumns.filter(([column]) => widths[column] !== undefined);
-	const lines: Line[] = [shown.map(([column, heading], index) => ({text: (index === shown.length - 1 ? heading : heading.padEnd(widths[column]! + 2)), style: 'bold' as Style}))];
+	const last = shown.length - 1;
+	const lines: Line[] = [shown.map(([column, heading], index) => ({text: index === last ? heading : padCell(heading, widths[column]! + 2), style: 'bold' as Style}))];
 	for (const row of rows) {
 		lines.push(shown.map(([column], index) => {
-			const text = fitCell(row.cells[column], widths[column]!);
-			return {text: index === shown.length - 1 ? text : text.padEnd(widths[column]! + 2), style: column === 'verdict' ? row.verdictStyle : column === 'context' ? ('bold' as Style) : ('plain' as Style)};
+			const width = widths[column]!;
+			const text = column === 'context' ? fitContext(cellText(row.cells.context), width) : fitCell(cellText(row.cells[column]), width);
+			return {text: index === last ? text : padCell(text, width + 2), style: column === 'verdict' ? row.verdictStyle : column === 'context' ? ('bold' as Style) : ('plain' as Style)};
 		}));
 	}
 	return lines;

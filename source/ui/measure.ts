@@ -1,21 +1,8 @@
-import {terminalSafe} from '../ansi.js';
+import {terminalSafe, textWidth} from '../ansi.js';
 import {marks, type Line} from '../doctor/present.js';
 
 // How many terminal rows a presentation line takes, the way Ink draws it: the live area's height is decided
 // from these counts (layout.ts) before anything is drawn, so that it never reaches the terminal's height.
-
-/** East Asian wide and fullwidth characters and emoji: two columns (what string-width counts as two). */
-const wide = /[\u1100-\u115F\u231A\u231B\u2329\u232A\u23E9-\u23EC\u23F0\u23F3\u25FD\u25FE\u2614\u2615\u2648-\u2653\u267F\u2693\u26A1\u26AA\u26AB\u26BD\u26BE\u26C4\u26C5\u26CE\u26D4\u26EA\u26F2-\u26F5\u26FA\u26FD\u2705\u270A\u270B\u2728\u274C\u274E\u2753-\u2755\u2757\u2795-\u2797\u27B0\u27BF\u2B1B\u2B1C\u2B50\u2B55\u2E80-\u303E\u3041-\u33FF\u3400-\u4DBF\u4E00-\u9FFF\uA000-\uA4CF\uA960-\uA97F\uAC00-\uD7A3\uF900-\uFAFF\uFE10-\uFE19\uFE30-\uFE6F\uFF00-\uFF60\uFFE0-\uFFE6\u{1F000}-\u{1FAFF}\u{20000}-\u{3FFFD}]/u;
-/** Combining marks and zero-width characters: no column. */
-const zero = /[\u0300-\u036F\u200B-\u200F\uFE00-\uFE0F]/u;
-
-/** Columns `text` takes in a terminal (text already made safe: no control characters). */
-export function textWidth(text: string): number {
-	if (/^[\u0020-\u007E]*$/.test(text)) return text.length;
-	let width = 0;
-	for (const character of text) width += zero.test(character) ? 0 : wide.test(character) ? 2 : 1;
-	return width;
-}
 
 /**
  * Rows `text` (one line, no newline) takes wrapped into `columns`, by the rules of Ink's wrap="wrap" (wrap-ansi
@@ -65,16 +52,25 @@ const hangingPrefix = new RegExp(`^( *(?:\\d+\\. )?(?:[${markChars}] ){0,2})`, '
 
 /**
  * Splits a line where its wrapped continuation should start: after the leading spaces, a list number and up
- * to two marks ("    ✖ ", "+ ✖ ", "2. "), so a long line wraps under its own text, not under the mark.
+ * to two marks ("    ✖ ", "+ ✖ ", "2. "), so a long line wraps under its own text, not under the mark. The
+ * prefix may span segments (the fleet indents each cluster's lines with a segment of its own).
  */
 export function hangingIndent(line: Line): {lead: Line; rest: Line; width: number; leadWidth: number} {
-	const first = line[0];
-	const prefix = first ? (hangingPrefix.exec(first.text)?.[1] ?? '') : '';
-	if (!first || prefix === '') return {lead: [], rest: line, width: 0, leadWidth: 0};
-	const leadText = prefix.trimStart();
-	const lead = leadText ? [{...first, text: leadText}] : [];
-	const rest = [{...first, text: first.text.slice(prefix.length)}, ...line.slice(1)];
-	return {lead, rest, width: prefix.length, leadWidth: leadText.length};
+	const prefix = hangingPrefix.exec(line.map(segment => segment.text).join(''))?.[1] ?? '';
+	if (prefix === '') return {lead: [], rest: line, width: 0, leadWidth: 0};
+	const lead: Line = [];
+	const rest: Line = [];
+	let at = 0;
+	for (const segment of line) {
+		const cut = Math.min(segment.text.length, Math.max(0, prefix.length - at));
+		// The lead is drawn without its leading spaces (its box pads them).
+		const leadText = lead.length === 0 ? segment.text.slice(0, cut).trimStart() : segment.text.slice(0, cut);
+		if (leadText) lead.push({...segment, text: leadText});
+		if (at + segment.text.length >= prefix.length) rest.push({...segment, text: segment.text.slice(cut)});
+		at += segment.text.length;
+	}
+	const leadWidth = prefix.trimStart().length;
+	return {lead, rest, width: prefix.length, leadWidth};
 }
 
 /**

@@ -15,6 +15,8 @@ import {runFleet} from '../../source/fleet/fleet.js';
 import {rulesCover} from '../../source/multus/rbac.js';
 import type {FakeCluster} from '../helpers/fake-cluster.js';
 import type {DoctorOptions, FleetOptions} from '../../source/options.js';
+import {textWidth} from '../../source/ansi.js';
+import {renderInTerminal} from './terminal.js';
 
 afterEach(() => {
 	cleanup();
@@ -82,6 +84,43 @@ describe('the fleet table', () => {
 		assert.doesNotMatch(end, /more finished contexts/);
 		await waitFor(() => exits.length > 0, 'the exit');
 		assert.deepEqual(exits, [0]);
+	});
+
+	for (const columns of [40, 36]) {
+		test(`a ${columns}-column terminal: each verdict and exit code whole, wide characters in their columns, the question's lines wrapped under their own text, no line wider than the terminal`, async () => {
+			const members = {'生产集群-北京': brokenThick(), healthy: healthyThick()};
+			const {instance} = start(members);
+			resize(instance, columns, 60);
+			const asking = await waitForFrame(instance, frame => frame.includes('[y/N]') && rowOf(frame, 'healthy').includes(' 0'));
+			assert.match(asking, /^CONTEXT +VERDICT +EXIT$/m);
+			assert.match(rowOf(asking, '生产集群-北京'), /^生产集群-北京 +awaiting answer *$/);
+			assert.match(rowOf(asking, 'healthy'), /^healthy +healthy +0$/);
+			const verdictAt = (line: string) => textWidth(line.slice(0, line.search(/VERDICT|awaiting|healthy +0/)));
+			assert.equal(verdictAt(rowOf(asking, '生产集群-北京')), verdictAt(asking.split('\n').find(line => line.startsWith('CONTEXT'))!));
+			assert.equal(verdictAt(rowOf(asking, 'healthy')), verdictAt(asking.split('\n').find(line => line.startsWith('CONTEXT'))!));
+			// "  1. patch ClusterRole multus: + pods" goes on under "patch", "    granted to: ..." under "granted".
+			assert.match(asking, /\n {2}1\. patch ClusterRole multus: \+(?: pods)?\n {5}\S/);
+			assert.match(asking, /\n {4}granted to: ServiceAccount\n {4}kube-system:multus/);
+			assert.deepEqual(asking.split('\n').filter(line => textWidth(line) > columns), []);
+		});
+	}
+
+	test('the live frame stays shorter than the terminal while the question waits (its rows counted as they wrap)', async () => {
+		const members: Record<string, FleetMember> = {};
+		for (let index = 1; index <= 20; index++) members[`site-${String(index).padStart(2, '0')}`] = healthyThick();
+		members['edge-1'] = brokenThick();
+		const all: DoctorOptions & {fleet: FleetOptions} = {...doctorOptions({color: false, timeoutMs: 2000}), fleet: {selection: {all: true}, parallel: 20, confirmEach: false, emitDir: undefined}};
+		const contexts = Object.keys(members).map(name => ({name, cluster: name, server: `https://${name}.invalid`, user: 'admin'}));
+		const run = renderInTerminal(<FleetApp options={all} flow={io => runFleet(all, contexts, io, fleetEnv(members))} />, {columns: 40, rows: 40});
+		try {
+			await run.waitFor('[y/N]', 8000);
+			await run.waitFor(text => /more finished contexts/.test(text), 8000);
+			const tall = run.frames.filter(frame => frame.height >= frame.rows);
+			assert.deepEqual(tall.map(frame => frame.height), [], `frames as tall as the terminal:\n${tall.at(-1)?.output ?? ''}`);
+			assert.equal(run.screen.clears, 0, 'no frame cleared the screen to redraw itself');
+		} finally {
+			run.unmount();
+		}
 	});
 
 	test('n declines every listed change: nothing written, exit 1', async () => {

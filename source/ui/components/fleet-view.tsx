@@ -3,8 +3,8 @@ import type {FleetState} from '../../fleet/machine.js';
 import {fleetHeading, fleetOutcomeLine, fleetQuestionLines, fleetReasonLines, fleetRows} from '../../fleet/present.js';
 import {cancellingLine, quitLine} from '../../doctor/present.js';
 import {fleetKeyHints} from '../keys.js';
-import {useTheme} from '../theme.js';
-import type {Line} from '../../doctor/present.js';
+import {useTheme, type TextStyle} from '../theme.js';
+import {lineRows, linesRows, textRows} from '../measure.js';
 import {LineText, StepLines} from './step-lines.js';
 import {FleetTable} from './fleet-table.js';
 
@@ -20,28 +20,31 @@ interface Props {
 	readonly quit: boolean;
 }
 
-/** How many terminal rows `lines` take at `width` columns, each wrapped (at least one row each). */
-function wrappedLineCount(lines: readonly Line[], width: number): number {
-	return lines.reduce((sum, line) => sum + Math.max(1, Math.ceil(line.reduce((length, segment) => length + segment.text.length, 0) / width)), 0);
-}
+const clusterState = 'Each cluster is where its row says.';
 
 /** The fleet in a terminal: a title, the live table, then the question, or the reasons and the outcome. */
 export function FleetView({state, now, columns, rows = Number.POSITIVE_INFINITY, mode, quitArmed, quit}: Props) {
 	const theme = useTheme();
-	const width = Math.max(40, columns - 1);
+	const width = Math.max(1, columns);
 	const question = state.question ? fleetQuestionLines(state, state.question.contexts, mode.restart) : undefined;
 	const finished = state.exitCode !== undefined;
-	// Lines drawn around the table: the title and its margin, the table's header, the question (as it wraps), the
-	// cancelling or quit line, and one spare row for the cursor.
-	const around = 4 + (question ? 1 + wrappedLineCount([...question.changes, question.question], width) + Math.ceil(fleetKeyHints.confirm.length / width) : 0) + (state.cancelling || quit ? 1 : 0);
+	const title: Array<[string, TextStyle]> = [['kubectl multus doctor', theme.heading], [`  ${fleetHeading(state.order.length, mode.parallel)}`, theme.text.accent]];
+	if (mode.check) title.push(['  --check: diagnose only', theme.text.warn]);
+	if (mode.dryRun !== 'none') title.push([`  --dry-run=${mode.dryRun}: changes nothing`, theme.text.warn]);
+	// Rows drawn around the table, counted as they wrap (measure.ts, as the doctor's layout counts them): the title
+	// and its margin, the table's header, the question, the cancelling or quit line, and one spare row for the cursor.
+	const questionRows = question ? 1 + linesRows(question.changes, width, true) + lineRows(question.question, width) + textRows(fleetKeyHints.confirm, width) : 0;
+	const closingRows = quit ? lineRows(quitLine(clusterState), width) : state.cancelling ? lineRows(cancellingLine(quitArmed), width) : 0;
+	const around = textRows(title.map(([text]) => text).join(''), width) + 3 + questionRows + closingRows;
 	const maxRows = finished ? Number.POSITIVE_INFINITY : Math.max(3, rows - around);
 	return (
 		<Box flexDirection="column">
 			<Text>
-				<Text {...theme.heading}>kubectl multus doctor</Text>
-				<Text {...theme.text.accent}>{`  ${fleetHeading(state.order.length, mode.parallel)}`}</Text>
-				{mode.check ? <Text {...theme.text.warn}>  --check: diagnose only</Text> : null}
-				{mode.dryRun === 'none' ? null : <Text {...theme.text.warn}>{`  --dry-run=${mode.dryRun}: changes nothing`}</Text>}
+				{title.map(([text, style]) => (
+					<Text key={text} {...style}>
+						{text}
+					</Text>
+				))}
 			</Text>
 			<Box marginTop={1}>
 				<FleetTable rows={fleetRows(state, now)} width={width} maxRows={maxRows} />
@@ -56,7 +59,7 @@ export function FleetView({state, now, columns, rows = Number.POSITIVE_INFINITY,
 				</Box>
 			) : null}
 			{state.cancelling && !finished && !quit ? <LineText line={cancellingLine(quitArmed)} /> : null}
-			{quit ? <LineText line={quitLine('Each cluster is where its row says.')} /> : null}
+			{quit ? <LineText line={quitLine(clusterState)} /> : null}
 			{finished ? (
 				<Box flexDirection="column" marginTop={1}>
 					<StepLines lines={fleetReasonLines(state)} width={width} />
