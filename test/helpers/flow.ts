@@ -2,6 +2,7 @@
 import {doctorReducer, initialState, type DoctorEvent, type DoctorState} from '../../source/doctor/machine.js';
 import type {Outcome} from '../../source/doctor/model.js';
 import {runDoctorFlow} from '../../source/doctor/runner.js';
+import type {UndoEnv} from '../../source/commands/undo.js';
 import type {DoctorOptions} from '../../source/options.js';
 import {doctorOptions} from './doctor-fixtures.js';
 import type {FakeCluster} from './fake-cluster.js';
@@ -57,4 +58,17 @@ export async function runFlow(
 	);
 	const notes = events.flatMap(event => ('note' in event && typeof event.note === 'string' ? [event.note] : []));
 	return {outcome, events, state, notes, asked};
+}
+
+/** What undo talks to in a flow test: the fake cluster, its output kept in `out`, every question answered yes. */
+export function undoEnv(cluster: FakeCluster): UndoEnv & {out: string} {
+	const env = {
+		out: '',
+		connect: () => ({client: cluster}),
+		write(text: string) {
+			env.out += text;
+		},
+		ask: async () => 'y',
+	};
+	return env;
 }

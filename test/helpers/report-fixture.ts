@@ -1,5 +1,6 @@
 // A report document as `kubectl multus report` makes it on a broken thick install, for the writer's tests.
 import type {ReportDocument} from '../../source/report/document.js';
+import type {ReportOptions} from '../../source/options.js';
 
 export function reportFixture(): ReportDocument {
 	return {
@@ -66,3 +67,14 @@ export function reportFixture(): ReportDocument {
 		redacted: {token: 0, certificate: 0, key: 0, ip: 2, hostname: 1},
 	};
 }
+
+/** A report run's options as the flags' defaults give them (Markdown, redacted, 5 pods' logs). */
+export const reportOptions: ReportOptions = {
+	connection: {kubeconfig: undefined, context: undefined, cluster: undefined, user: undefined, namespace: undefined, as: undefined, asGroup: undefined, asUid: undefined, requestTimeoutMs: 30_000},
+	output: 'md',
+	bundle: undefined,
+	redact: true,
+	daemonSet: undefined,
+	logPods: 5,
+	logBytes: 262_144,
+};

@@ -4,31 +4,20 @@ import assert from 'node:assert/strict';
 import {describe, test} from 'node:test';
 import type {V1PolicyRule} from '@kubernetes/client-node';
 import {parse} from 'yaml';
-import {runUndo, type UndoEnv} from '../../../source/commands/undo.js';
+import {runUndo} from '../../../source/commands/undo.js';
 import {MultusError} from '../../../source/errors.js';
 import {readRecord} from '../../../source/doctor/record.js';
 import {serviceAccountIdentity} from '../../../source/multus/discovery.js';
 import {doctorOptions} from '../../helpers/doctor-fixtures.js';
 import type {FakeCluster} from '../../helpers/fake-cluster.js';
 import {brokenRules, brokenThick} from '../../helpers/fake-multus.js';
-import {runFlow} from '../../helpers/flow.js';
+import {runFlow, undoEnv} from '../../helpers/flow.js';
 import {runFleetOn} from '../../helpers/fleet.js';
 
 const dedicated = 'kubectl-multus:kube-system:kube-multus-ds';
 const multus = serviceAccountIdentity('kube-system', 'multus');
 const nadGet: V1PolicyRule = {apiGroups: ['k8s.cni.cncf.io'], resources: ['network-attachment-definitions'], verbs: ['get']};
 
-function undoEnv(cluster: FakeCluster): UndoEnv & {out: string} {
-	const env = {
-		out: '',
-		connect: () => ({client: cluster}),
-		write(text: string) {
-			env.out += text;
-		},
-		ask: async () => 'y',
-	};
-	return env;
-}
 
 function sharedThick(): FakeCluster {
 	const cluster = brokenThick();

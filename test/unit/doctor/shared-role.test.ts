@@ -2,7 +2,7 @@
 // the rules go to a dedicated ClusterRole and binding for the Multus identity alone, which undo removes again.
 import assert from 'node:assert/strict';
 import {describe, test} from 'node:test';
-import {runUndo, type UndoEnv} from '../../../source/commands/undo.js';
+import {runUndo} from '../../../source/commands/undo.js';
 import {MultusError} from '../../../source/errors.js';
 import {changeAnnotation, readRecord} from '../../../source/doctor/record.js';
 import {confirmLines, patchedLine, planLines, summaryLines} from '../../../source/doctor/present.js';
@@ -13,7 +13,7 @@ import {renderLine} from '../../../source/ansi.js';
 import {doctorOptions} from '../../helpers/doctor-fixtures.js';
 import type {FakeCluster} from '../../helpers/fake-cluster.js';
 import {brokenRules, brokenThick} from '../../helpers/fake-multus.js';
-import {runFlow} from '../../helpers/flow.js';
+import {runFlow, undoEnv} from '../../helpers/flow.js';
 
 const dedicated = 'kubectl-multus:kube-system:kube-multus-ds';
 const webapp = serviceAccountIdentity('default', 'webapp');
@@ -27,17 +27,6 @@ function sharedThick(): FakeCluster {
 	return cluster;
 }
 
-function undoEnv(cluster: FakeCluster): UndoEnv & {out: string} {
-	const env = {
-		out: '',
-		connect: () => ({client: cluster}),
-		write(text: string) {
-			env.out += text;
-		},
-		ask: async () => 'y',
-	};
-	return env;
-}
 
 describe('a role Multus shares with others', () => {
 	test('is left alone: a dedicated ClusterRole and binding give list/watch to Multus alone; webapp gains nothing', async () => {

@@ -7,6 +7,7 @@ import {MultusError} from '../../../source/errors.js';
 import type {KubeApi} from '../../../source/kube/client.js';
 import {kubeApiAccess, readOnlyKubeApi} from '../../../source/kube/read-only.js';
 import type {ReportOptions} from '../../../source/options.js';
+import {reportOptions as options} from '../../helpers/report-fixture.js';
 import {collectReport} from '../../../source/report/collect.js';
 import {execFileSync} from 'node:child_process';
 import {mkdtempSync, readdirSync, rmSync} from 'node:fs';
@@ -16,15 +17,6 @@ import {bundleDirectory, reportOutputs, runReport} from '../../../source/command
 import {checkMarkdown} from '../../helpers/markdown.js';
 import {brokenThick, healthyThick} from '../../helpers/fake-multus.js';
 
-const options: ReportOptions = {
-	connection: {kubeconfig: undefined, context: undefined, cluster: undefined, user: undefined, namespace: undefined, as: undefined, asGroup: undefined, asUid: undefined, requestTimeoutMs: 30_000},
-	output: 'md',
-	bundle: undefined,
-	redact: true,
-	daemonSet: undefined,
-	logPods: 5,
-	logBytes: 262_144,
-};
 
 const writes = Object.entries(kubeApiAccess).filter(([, access]) => access === 'write').map(([name]) => name);
 

@@ -9,6 +9,7 @@ import path from 'node:path';
 import {describe, test} from 'node:test';
 import {reportOutputs, runReport} from '../../../source/commands/report.js';
 import type {ReportOptions} from '../../../source/options.js';
+import {reportOptions as options} from '../../helpers/report-fixture.js';
 import {collectReport} from '../../../source/report/collect.js';
 import {logExcerpt, shownArgs} from '../../../source/report/document.js';
 import {excerptOf} from '../../../source/multus/logs.js';
@@ -17,15 +18,6 @@ import {brokenThick, forbiddenLine} from '../../helpers/fake-multus.js';
 import type {FakeCluster} from '../../helpers/fake-cluster.js';
 import {checkMarkdown} from '../../helpers/markdown.js';
 
-const options: ReportOptions = {
-	connection: {kubeconfig: undefined, context: undefined, cluster: undefined, user: undefined, namespace: undefined, as: undefined, asGroup: undefined, asUid: undefined, requestTimeoutMs: 30_000},
-	output: 'md',
-	bundle: undefined,
-	redact: true,
-	daemonSet: undefined,
-	logPods: 5,
-	logBytes: 262_144,
-};
 
 /** Every file of a report: stdout for md and json, and each file of its bundle. */
 async function everyOutput(cluster: () => FakeCluster, overrides: Partial<ReportOptions> = {}): Promise<{md: string; json: string; bundle: Record<string, string>}> {
