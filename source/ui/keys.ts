@@ -18,7 +18,8 @@ interface Binding {
 export const keyBindings: Record<Command, Binding[]> = {
 	interrupt: [{input: 'c', ctrl: true}],
 	'confirm-yes': [{input: 'y'}, {input: 'Y'}],
-	'confirm-no': [{input: 'n'}, {input: 'N'}, {special: 'return'}, {special: 'escape'}],
+	// Ctrl-D, end of input: the default answer, as at the end of a line question.
+	'confirm-no': [{input: 'n'}, {input: 'N'}, {special: 'return'}, {special: 'escape'}, {input: 'd', ctrl: true}],
 	'toggle-details': [{input: 'd'}],
 };
 
@@ -26,6 +27,12 @@ const commandsIn: Record<KeyContext, Command[]> = {
 	running: ['interrupt'],
 	confirm: ['interrupt', 'confirm-yes', 'confirm-no', 'toggle-details'],
 };
+
+/**
+ * How long a question is on screen before it takes an answer: more than Ink's 100 ms between two draws (maxFps 10),
+ * so that the frame with the question has been written. Keys before it are dropped (ui/hooks/use-question.ts).
+ */
+export const questionArmMs = 250;
 
 /** Within this time a second Ctrl-C quits at once instead of waiting for the cancelled step. */
 export const interruptWindowMs = 2000;
@@ -35,9 +42,27 @@ function matches(binding: Binding, input: string, key: Key): boolean {
 	return input === binding.input && Boolean(binding.ctrl) === key.ctrl && !key.meta;
 }
 
-/** The command a key press means in `context`, if any. */
+/** Letters of yes and no, spaces and line ends: what a typed answer can be made of. */
+const answerChunk = /^[yesno \r\n]+$/i;
+
+/**
+ * A chunk of several characters read at once (a fast y then Enter, "yes", a key repeat, a paste, over ssh), as
+ * the answer its first character gives: y yes; n, CR or LF no (the default), once. Anything else in it, no answer.
+ * Meant as the line question of undo reads /^y(es)?$/i: yes starts with y, all else declines.
+ */
+function answerIn(input: string): Command | undefined {
+	if (input.length < 2 || !answerChunk.test(input)) return undefined;
+	const first = input[0]!.toLowerCase();
+	if (first === 'y') return 'confirm-yes';
+	if (first === 'n' || first === '\r' || first === '\n') return 'confirm-no';
+	return undefined;
+}
+
+/** The command a key press (or a chunk typed at once) means in `context`, if any. */
 export function commandFor(input: string, key: Key, context: KeyContext): Command | undefined {
-	return commandsIn[context].find(command => keyBindings[command].some(binding => matches(binding, input, key)));
+	const command = commandsIn[context].find(command => keyBindings[command].some(binding => matches(binding, input, key)));
+	if (command !== undefined || context !== 'confirm' || key.ctrl || key.meta) return command;
+	return answerIn(input);
 }
 
 /** The one-line key help shown under the steps. */

@@ -21,7 +21,7 @@ describe('the doctor in unusual terminals', () => {
 		const terminal = startTerminal([kubectlPath, 'multus', 'doctor'], testEnv, {columns: 40, rows: 50});
 		t.after(() => terminal.kill());
 		await terminal.waitForScreen(/\[y\/N\]/);
-		terminal.send('y');
+		await terminal.answer('y');
 		const code = await terminal.waitForExit();
 		const screen = terminal.screen();
 		assert.equal(code, 0, screen);
@@ -57,7 +57,7 @@ describe('the doctor in unusual terminals', () => {
 		const terminal = startTerminal([kubectlPath, 'multus', 'doctor'], testEnv, {columns: 120, rows: 50});
 		t.after(() => terminal.kill());
 		await terminal.waitForScreen(/\[y\/N\]/);
-		terminal.send('y');
+		await terminal.answer('y');
 		await waitFor('the restart', () => snapshot('multus', 'kube-system', 'kube-multus-ds').generation > before.generation);
 		for (const [columns, rows] of [[50, 30], [160, 50], [72, 24]] as const) {
 			terminal.resize(columns, rows);

@@ -169,11 +169,11 @@ describe('faults during a doctor run', () => {
 		await terminal.waitForScreen(/\[y\/N\]/);
 		// Another writer, between our diff and our patch: an unrelated rule.
 		kubectl(['patch', 'clusterrole', 'multus', '--type=json', '-p', JSON.stringify([{op: 'add', path: '/rules/-', value: configMapsGet}])]);
-		terminal.send('y');
+		await terminal.answer('y');
 		// The first answer is recorded, and the same question comes back for the re-read role.
 		await terminal.waitForScreen(/Confirm\s+yes[\s\S]*\[y\/N\]/);
 		assert.deepEqual(snapshot('multus', 'kube-system', 'kube-multus-ds').rules, [...before.rules, configMapsGet], 'nothing patched before the second yes');
-		terminal.send('y');
+		await terminal.answer('y');
 		const code = await terminal.waitForExit();
 		const screen = terminal.screen();
 		assert.equal(code, 0, screen);
@@ -192,8 +192,8 @@ describe('faults during a doctor run', () => {
 		const terminal = startTerminal([kubectlPath, 'multus', 'doctor', '--request-timeout', '2s', '--timeout', '5s'], testEnv);
 		t.after(() => terminal.kill());
 		await terminal.waitForScreen(/\[y\/N\]/);
-		const code = await whileApiserverStopped(() => {
-			terminal.send('y');
+		const code = await whileApiserverStopped(async () => {
+			await terminal.answer('y');
 			return terminal.waitForExit(30_000);
 		});
 		const screen = terminal.screen();
@@ -216,7 +216,7 @@ describe('faults during a doctor run', () => {
 		t.after(() => terminal.kill());
 		await terminal.waitForScreen(/\[y\/N\]/);
 		const code = await whileApiserverStopped(async () => {
-			terminal.send('y');
+			await terminal.answer('y');
 			// The patch times out after 2 s; from then on the doctor reads the role back (until --timeout, 5m).
 			await sleep(4000);
 			terminal.send('C-c');
@@ -267,7 +267,7 @@ describe('faults during a doctor run', () => {
 		const terminal = startTerminal([kubectlPath, 'multus', 'doctor'], testEnv);
 		t.after(() => terminal.kill());
 		await terminal.waitForScreen(/\[y\/N\]/);
-		terminal.send('y');
+		await terminal.answer('y');
 		// In the rollout step by the doctor's own screen (kubectl's status line is drawn by that step alone), not by
 		// the DaemonSet's generation: that moves when the server applies the restart, before the doctor has read its
 		// answer, and a Ctrl-C in between is a stop during the restart. The rollout takes 9 s or more from there.

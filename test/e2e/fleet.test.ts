@@ -176,7 +176,7 @@ describe('fleet: five contexts, three real clusters at once', () => {
 		assert.match(asking, new RegExp(`^${c} .*managed elsewhere`, 'm'));
 		assert.match(asking, /^read-only .*forbidden .* 4/m);
 		assert.match(asking, /^unreachable .*unreachable .* 3/m);
-		terminal.send('y');
+		await terminal.answer('y');
 		const code = await terminal.waitForExit(240_000);
 		const screen = terminal.screen();
 		assert.equal(code, 3, screen);
@@ -233,7 +233,7 @@ describe('fleet: five contexts, three real clusters at once', () => {
 		assert.match(asking, /Apply this change to context first\?/);
 		assert.doesNotMatch(asking, /^second +https:/m, 'the second context is not in the question');
 		assert.match(asking, /^second .* waits for first /m);
-		terminal.send('y');
+		await terminal.answer('y');
 		const code = await terminal.waitForExit(240_000);
 		const screen = terminal.screen();
 		assert.equal(code, 0, screen);

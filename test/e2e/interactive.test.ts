@@ -17,7 +17,7 @@ describe('interactive doctor in a terminal', () => {
 		assert.match(screen, /forbidden list line/);
 		assert.match(screen, /cannot list pods at cluster scope/);
 		assert.match(screen, /pods \[""\]: list, watch/);
-		terminal.send('n');
+		await terminal.answer('n');
 		assert.equal(await terminal.waitForExit(), 1);
 		const after = snapshot('multus', 'kube-system', 'kube-multus-ds');
 		assert.equal(after.resourceVersion, before.resourceVersion);
@@ -30,7 +30,7 @@ describe('interactive doctor in a terminal', () => {
 		const terminal = startTerminal([kubectlPath, 'multus', 'doctor'], testEnv);
 		t.after(() => terminal.kill());
 		await terminal.waitForScreen(/\[y\/N\]/);
-		terminal.send('y');
+		await terminal.answer('y');
 		const code = await terminal.waitForExit();
 		const screen = terminal.screen();
 		assert.equal(code, 0, screen);
@@ -61,7 +61,7 @@ describe('interactive doctor in a terminal', () => {
 		assert.match(shown, /printed above/);
 		terminal.send('d');
 		await terminal.waitForScreen(/JSON patch:/);
-		terminal.send('y');
+		await terminal.answer('y');
 		const code = await terminal.waitForExit();
 		const screen = terminal.screen();
 		assert.equal(code, 0, screen);
@@ -94,7 +94,7 @@ describe('interactive doctor in a terminal', () => {
 		const shown = terminal.screen().replace(/\n+$/, '').split('\n').slice(-rows).join('\n');
 		assert.match(shown, /Create ClusterRole kubectl-multus:kube-system:kube-multus-ds and its binding/);
 		assert.match(shown, /y apply · n, Enter or Esc decline · Ctrl-C cancel/);
-		terminal.send('y');
+		await terminal.answer('y');
 		const code = await terminal.waitForExit();
 		const screen = terminal.screen();
 		assert.equal(code, 0, screen);

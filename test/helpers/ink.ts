@@ -1,5 +1,6 @@
 import './force-color.js';
 import {render as renderInk} from 'ink-testing-library';
+import {questionArmMs} from '../../source/ui/keys.js';
 
 // Shopify cli-kit style helpers for ink-testing-library: wait for what the user would see, never for a fixed time.
 
@@ -80,6 +81,17 @@ export async function sendKeys(instance: InkInstance, ...input: string[]): Promi
 		// eslint-disable-next-line no-await-in-loop
 		await tick();
 	}
+}
+
+/**
+ * Answers the question on screen as a user would: once it has been there a moment. A question drops every key
+ * before questionArmMs after it is drawn (ui/hooks/use-question.ts), so here, and only here, a test waits a time.
+ */
+export async function sendAnswer(instance: InkInstance, ...input: string[]): Promise<void> {
+	await new Promise(resolve => {
+		setTimeout(resolve, questionArmMs + 50);
+	});
+	await sendKeys(instance, ...input);
 }
 
 /** Resizes the fake terminal, as a window resize would (ink-testing-library's stdout is 100 columns). */

@@ -3,6 +3,7 @@ import {execFileSync} from 'node:child_process';
 import {existsSync, mkdtempSync, readFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
+import {questionArmMs} from '../../source/ui/keys.js';
 
 export interface TerminalSession {
 	/**
@@ -11,6 +12,8 @@ export interface TerminalSession {
 	 */
 	screen(options?: {escapes?: boolean; joined?: boolean}): string;
 	send(...keys: string[]): void;
+	/** Answers the question on screen as a person would: once it has been there a moment (keys before are dropped). */
+	answer(...keys: string[]): Promise<void>;
 	/** Resizes the terminal, as a user dragging the window would. */
 	resize(columns: number, rows: number): void;
 	waitForScreen(pattern: RegExp, timeoutMs?: number): Promise<string>;
@@ -38,6 +41,10 @@ export function startTerminal(command: string[], env: NodeJS.ProcessEnv, size = 
 	const session: TerminalSession = {
 		screen: options => execFileSync('tmux', ['capture-pane', '-p', ...(options?.escapes ? ['-e'] : []), ...(options?.joined ? ['-J'] : []), '-t', name, '-S', '-200']).toString(),
 		send: (...keys) => execFileSync('tmux', ['send-keys', '-t', name, ...keys]),
+		async answer(...keys) {
+			await new Promise(resolve => setTimeout(resolve, questionArmMs + 100));
+			session.send(...keys);
+		},
 		resize: (columns, rows) => execFileSync('tmux', ['resize-window', '-t', name, '-x', String(columns), '-y', String(rows)]),
 		async waitForScreen(pattern, timeoutMs = 60_000) {
 			const deadline = Date.now() + timeoutMs;

@@ -1,12 +1,12 @@
 /** @jsxRuntime automatic */
 /** @jsxImportSource react */
-import {keys, linesWiderThan, renderInk, resize, sendKeys, waitFor, waitForFrame, type InkInstance} from '../helpers/ink.js';
+import {frameOf, keys, linesWiderThan, renderInk, resize, sendAnswer, sendKeys, waitFor, waitForFrame, type InkInstance} from '../helpers/ink.js';
 import assert from 'node:assert/strict';
 import {afterEach, describe, test} from 'node:test';
 import {cleanup} from 'ink-testing-library';
 import {doctorOptions, scriptedFlow} from '../helpers/doctor-fixtures.js';
 import {App} from '../../source/ui/app.js';
-import {commandFor} from '../../source/ui/keys.js';
+import {commandFor, questionArmMs} from '../../source/ui/keys.js';
 import type {DoctorOptions} from '../../source/options.js';
 
 afterEach(() => {
@@ -28,7 +28,7 @@ describe('the confirm prompt', () => {
 	test('y applies: confirm resolves true and the flow runs on to the outcome', async () => {
 		const {instance, record, exits} = start();
 		await waitForFrame(instance, question);
-		await sendKeys(instance, 'y');
+		await sendAnswer(instance, 'y');
 		const frame = await waitForFrame(instance, '✔ Fixed:');
 		assert.deepEqual(record.answers, [true]);
 		assert.match(frame, /✔ Confirm +yes/);
@@ -41,7 +41,7 @@ describe('the confirm prompt', () => {
 	test('Y applies too', async () => {
 		const {instance, record} = start();
 		await waitForFrame(instance, question);
-		await sendKeys(instance, 'Y');
+		await sendAnswer(instance, 'Y');
 		await waitForFrame(instance, '✔ Fixed:');
 		assert.deepEqual(record.answers, [true]);
 	});
@@ -55,7 +55,7 @@ describe('the confirm prompt', () => {
 		test(`${name} declines: confirm resolves false, nothing is changed, exit 1`, async () => {
 			const {instance, record, exits} = start();
 			await waitForFrame(instance, question);
-			await sendKeys(instance, key);
+			await sendAnswer(instance, key);
 			const frame = await waitForFrame(instance, 'Declined: nothing was changed.');
 			assert.deepEqual(record.answers, [false]);
 			assert.match(frame, /✔ Confirm +no/);
@@ -68,7 +68,7 @@ describe('the confirm prompt', () => {
 	test('other keys do not answer', async () => {
 		const {instance, record} = start();
 		await waitForFrame(instance, question);
-		await sendKeys(instance, 'x', ' ', 'q');
+		await sendAnswer(instance, 'x', ' ', 'q');
 		assert.deepEqual(record.answers, []);
 		assert.match(await waitForFrame(instance, question), /\? Confirm/);
 	});
@@ -91,6 +91,65 @@ describe('the confirm prompt', () => {
 	});
 });
 
+describe('the question takes only an answer given to it', () => {
+	const pause = async (ms: number) => new Promise(resolve => {
+		setTimeout(resolve, ms);
+	});
+
+	test('keys as the question appears (an Enter typed while waiting, a y+Enter) are dropped, not kept: it waits, then takes the next answer', async () => {
+		const {instance, record, exits} = start();
+		await waitForFrame(instance, question);
+		// At once: the moment the question is drawn, before anyone could have read it.
+		instance.stdin.write(keys.enter);
+		instance.stdin.write('y\r');
+		await pause(questionArmMs + 150);
+		assert.deepEqual(record.answers, [], 'nothing answered before the question was on screen a moment');
+		assert.match(frameOf(instance), /\[y\/N\]/, 'still asking');
+		await sendAnswer(instance, 'y');
+		await waitForFrame(instance, '✔ Fixed:');
+		assert.deepEqual(record.answers, [true], 'the dropped keys were not kept for later either');
+		await waitFor(() => exits.length > 0, 'the exit');
+		assert.deepEqual(exits, [0]);
+	});
+
+	// Over ssh, typed fast or pasted, a y and its Enter (or "yes") come in one read.
+	for (const [name, chunk, yes] of [
+		['y+Enter', 'y\r', true],
+		['yes', 'yes', true],
+		['Yes+Enter', 'Yes\r', true],
+		['a key repeat yy', 'yy', true],
+		['a bracketed paste of "yes\\n"', '\u001B[200~yes\n\u001B[201~', true],
+		['n+Enter', 'n\r', false],
+		['no', 'no', false],
+		['three Enters at once (the default, once)', '\r\r\r', false],
+		['Ctrl-D', '\u0004', false],
+	] as const) {
+		test(`${name} in one chunk answers ${yes ? 'yes' : 'no'}`, async () => {
+			const {instance, record} = start();
+			await waitForFrame(instance, question);
+			await sendAnswer(instance, chunk);
+			await waitForFrame(instance, yes ? '✔ Fixed:' : 'Declined: nothing was changed.');
+			assert.deepEqual(record.answers, [yes]);
+		});
+	}
+
+	for (const [name, chunk] of [
+		['Alt-y', '\u001By'],
+		['a word that is not yes or no', 'yq'],
+		['spaces', '  '],
+		['a paste of other text', 'kubectl'],
+	] as const) {
+		test(`${name} does not answer`, async () => {
+			const {instance, record} = start();
+			await waitForFrame(instance, question);
+			await sendAnswer(instance, chunk);
+			await pause(50);
+			assert.deepEqual(record.answers, []);
+			assert.match(frameOf(instance), /\[y\/N\]/);
+		});
+	}
+});
+
 describe('Ctrl-C', () => {
 	test('at the question: cancels, aborts the signal, and says nothing was changed', async () => {
 		const {instance, record, exits} = start();
@@ -108,7 +167,7 @@ describe('Ctrl-C', () => {
 	test('during the rollout: cancels the watch and says what state the cluster is in', async () => {
 		const {instance, record} = start({holdRollout: true});
 		await waitForFrame(instance, question);
-		await sendKeys(instance, 'y');
+		await sendAnswer(instance, 'y');
 		await waitForFrame(instance, '1/3 updated');
 		assert.equal(record.signal?.aborted, false);
 		await sendKeys(instance, keys.ctrlC);
@@ -122,7 +181,7 @@ describe('Ctrl-C', () => {
 	test('a second Ctrl-C soon after quits at once with 130, even if the step never stops', async () => {
 		const {instance, record, exits} = start({ignoreAbort: true});
 		await waitForFrame(instance, question);
-		await sendKeys(instance, 'y');
+		await sendAnswer(instance, 'y');
 		await waitForFrame(instance, '1/3 updated');
 		await sendKeys(instance, keys.ctrlC);
 		await waitForFrame(instance, 'cancelling: stopping at the next safe point (Ctrl-C again to quit now)');
@@ -144,6 +203,9 @@ describe('Ctrl-C', () => {
 		assert.equal(commandFor('y', key, 'confirm'), 'confirm-yes');
 		assert.equal(commandFor('', {...key, return: true}, 'confirm'), 'confirm-no');
 		assert.equal(commandFor('', {...key, escape: true}, 'confirm'), 'confirm-no');
+		assert.equal(commandFor('d', {...key, ctrl: true}, 'confirm'), 'confirm-no', 'Ctrl-D: the default answer');
+		assert.equal(commandFor('d', key, 'confirm'), 'toggle-details');
+		assert.equal(commandFor('yes\r', key, 'running'), undefined, 'a typed answer means nothing while nothing is asked');
 	});
 });
 
@@ -158,7 +220,7 @@ describe('the terminal', () => {
 		const live = (frame: string) => frame.slice(frame.indexOf('✔ Current vs needed'));
 		const frame = await waitForFrame(instance, current => current.includes('[y/N]') && !/now: +Multus needs:/.test(current));
 		assert.deepEqual(linesWiderThan(live(frame), 40), []);
-		await sendKeys(instance, 'y');
+		await sendAnswer(instance, 'y');
 		const final = await waitForFrame(instance, 'Fixed:');
 		assert.deepEqual(linesWiderThan(live(final), 40), []);
 	});
@@ -166,7 +228,7 @@ describe('the terminal', () => {
 	test('NO_COLOR: the whole session, first frame to last, has no escape sequence', async () => {
 		const {instance} = start({}, {color: false});
 		await waitForFrame(instance, question);
-		await sendKeys(instance, 'y');
+		await sendAnswer(instance, 'y');
 		await waitForFrame(instance, '✔ Fixed:');
 		const escapes = instance.frames.filter(frame => frame.includes('\u001B'));
 		assert.deepEqual(escapes, []);

@@ -6,12 +6,13 @@
 import assert from 'node:assert/strict';
 import {afterEach, describe, test} from 'node:test';
 import {cleanup} from 'ink-testing-library';
-import {keys, renderInk, resize, sendKeys, waitFor, waitForFrame, linesWiderThan, type InkInstance} from '../helpers/ink.js';
+import {frameOf, keys, renderInk, resize, sendAnswer, sendKeys, waitFor, waitForFrame, linesWiderThan, type InkInstance} from '../helpers/ink.js';
 import {doctorOptions} from '../helpers/doctor-fixtures.js';
 import {brokenThick, healthyThick, podsListWatch} from '../helpers/fake-multus.js';
 import {fleetEnv, unreachable, type FleetMember} from '../helpers/fleet.js';
 import {FleetApp} from '../../source/ui/fleet-app.js';
 import {runFleet} from '../../source/fleet/fleet.js';
+import {questionArmMs} from '../../source/ui/keys.js';
 import {rulesCover} from '../../source/multus/rbac.js';
 import type {FakeCluster} from '../helpers/fake-cluster.js';
 import type {DoctorOptions, FleetOptions} from '../../source/options.js';
@@ -51,7 +52,7 @@ describe('the fleet table', () => {
 		assert.match(asking, /edge-1 +https:\/\/edge-1\.invalid\n +1\. patch ClusterRole multus: \+ pods \[""\]: list, watch/);
 		assert.match(asking, /edge-2 +https:\/\/edge-2\.invalid\n +1\. patch ClusterRole multus/);
 		assert.equal(grantsPods(members['edge-1']), false, 'nothing before the answer');
-		await sendKeys(instance, 'y');
+		await sendAnswer(instance, 'y');
 		const end = await waitForFrame(instance, '4 contexts:', 5000);
 		assert.match(rowOf(end, 'edge-1'), /fixed .* 0\b/);
 		assert.match(rowOf(end, 'edge-2'), /fixed .* 0\b/);
@@ -78,7 +79,7 @@ describe('the fleet table', () => {
 		assert.match(asking, /… \d+ more finished contexts: the whole table when the run ends/);
 		const folded = Number(/… (\d+) more finished/.exec(asking)![1]);
 		assert.equal(folded + asking.split('\n').filter(line => /^(site-\d+|edge-\d)\s+(?!https:)\S/.test(line)).length, 30, 'every context is a row or counted in the fold');
-		await sendKeys(instance, 'y');
+		await sendAnswer(instance, 'y');
 		const end = await waitForFrame(instance, '30 contexts:', 8000);
 		for (const name of Object.keys(members)) assert.ok(rowOf(end, name), `${name} has its row in the last frame`);
 		assert.doesNotMatch(end, /more finished contexts/);
@@ -127,7 +128,7 @@ describe('the fleet table', () => {
 		const members = {a: brokenThick(), b: brokenThick()};
 		const {instance, exits} = start(members);
 		await waitForFrame(instance, 'Apply these changes to 2 clusters');
-		await sendKeys(instance, 'n');
+		await sendAnswer(instance, 'n');
 		const end = await waitForFrame(instance, '2 contexts:');
 		assert.match(end, /2 contexts: 2 declined\. Exit 1/);
 		await waitFor(() => exits.length > 0, 'the exit');
@@ -139,12 +140,38 @@ describe('the fleet table', () => {
 		const members = {a: brokenThick(), b: brokenThick()};
 		const {instance} = start(members, {}, {confirmEach: true});
 		await waitForFrame(instance, frame => /Apply this change to context (a|b)\?/.test(frame));
-		await sendKeys(instance, 'n');
+		await sendAnswer(instance, 'n');
 		await waitForFrame(instance, frame => /Apply this change to context (a|b)\?/.test(frame) && /declined/.test(frame));
-		await sendKeys(instance, 'y');
+		await sendAnswer(instance, 'y');
 		const end = await waitForFrame(instance, '2 contexts:', 5000);
 		assert.match(end, /2 contexts: 1 declined, 1 fixed|2 contexts: 1 fixed, 1 declined/);
 		assert.equal(Number(grantsPods(members.a)) + Number(grantsPods(members.b)), 1);
+	});
+
+	test('--confirm-each: a double y (or a key held) fixes the first cluster only; the next question takes no key before it has been on screen', async () => {
+		const members = {a: brokenThick(), b: brokenThick()};
+		const {instance, exits} = start(members, {}, {confirmEach: true});
+		const asking = await waitForFrame(instance, frame => /Apply this change to context (a|b)\?/.test(frame));
+		const first = /Apply this change to context (a|b)\?/.exec(asking)![1] as 'a' | 'b';
+		const second = first === 'a' ? 'b' : 'a';
+		await sendAnswer(instance, 'y');
+		// The same key again 5 ms later: the next question is asked the moment the first is answered.
+		await new Promise(resolve => {
+			setTimeout(resolve, 5);
+		});
+		instance.stdin.write('y');
+		await waitForFrame(instance, `Apply this change to context ${second}?`, 5000);
+		await new Promise(resolve => {
+			setTimeout(resolve, questionArmMs + 150);
+		});
+		assert.equal(grantsPods(members[second]), false, `nothing written to ${second} before its question was on screen`);
+		assert.match(frameOf(instance), new RegExp(`Apply this change to context ${second}\\?`), 'still asking');
+		await sendAnswer(instance, 'n');
+		const end = await waitForFrame(instance, '2 contexts:', 5000);
+		assert.match(end, /2 contexts: 1 declined, 1 fixed|2 contexts: 1 fixed, 1 declined/);
+		assert.equal(grantsPods(members[first]), true);
+		assert.equal(grantsPods(members[second]), false);
+		await waitFor(() => exits.length > 0, 'the exit');
 	});
 
 	test('Ctrl-C at the question: every cluster cancelled, nothing written, each row says so', async () => {

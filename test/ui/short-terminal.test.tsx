@@ -100,7 +100,7 @@ describe('a terminal shorter than the plan and the question', () => {
 				await run.type('d');
 				await run.waitFor('kind: ClusterRole');
 				assertFits(run);
-				await run.type('y');
+				await run.answer('y');
 				await run.waitFor('✔ Fixed:');
 				await pause(20);
 				assertFits(run);
@@ -124,7 +124,7 @@ describe('a terminal shorter than the plan and the question', () => {
 		const {run, exits} = start(80, 24);
 		try {
 			await run.waitFor('[y/N]');
-			await run.type('n');
+			await run.answer('n');
 			await run.waitFor('Declined: nothing was changed.');
 			await pause(20);
 			assertFits(run);
@@ -182,7 +182,7 @@ describe('a terminal shorter than the plan and the question', () => {
 		const {run} = start(80, 16, {rollout: [{type: 'rollout-progress', rollout: largeRollout(1000, 400)}], rolloutSeen});
 		try {
 			await run.waitFor('[y/N]');
-			await run.type('y');
+			await run.answer('y');
 			await run.waitFor(text => /4[01]0\/1000/.test(text));
 			seen();
 			await run.waitFor('✔ Fixed:');

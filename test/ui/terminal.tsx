@@ -7,6 +7,7 @@
 import {EventEmitter} from 'node:events';
 import type {ReactElement} from 'react';
 import {render, Text} from 'ink';
+import {questionArmMs} from '../../source/ui/keys.js';
 
 interface InkInternals {
 	options: {stdout: object};
@@ -186,6 +187,8 @@ export interface TerminalRun {
 	/** Each live frame's height, as Ink counted it, with the terminal's rows at that frame. */
 	readonly frames: Array<{height: number; rows: number; output: string}>;
 	type(...keys: string[]): Promise<void>;
+	/** Answers the question on screen as a person would: once it has been there a moment (keys before are dropped). */
+	answer(...keys: string[]): Promise<void>;
 	resize(columns: number, rows: number): void;
 	/** Resolves once the scrollback and screen contain `text` (or satisfy it). */
 	waitFor(expected: string | ((text: string) => boolean), timeoutMs?: number): Promise<string>;
@@ -229,6 +232,12 @@ export function renderInTerminal(tree: ReactElement, size: {columns: number; row
 				// eslint-disable-next-line no-await-in-loop
 				await tick();
 			}
+		},
+		async answer(...keys) {
+			await new Promise(resolve => {
+				setTimeout(resolve, questionArmMs + 50);
+			});
+			await this.type(...keys);
 		},
 		resize(columns, rows) {
 			screen.resize(columns, rows);

@@ -8,6 +8,8 @@ import type {DoctorOptions} from '../../options.js';
 import {interruptWindowMs} from '../keys.js';
 import {ctrlC} from '../../signals.js';
 import {useExitOnce, useQuitArm} from './use-exit.js';
+import {isAsking} from '../layout.js';
+import {useQuestion} from './use-question.js';
 
 /** The doctor flow the UI drives: the runner on a cluster (ui/run.tsx), a script of events in component tests. */
 export type DoctorFlow = (options: DoctorOptions, io: DoctorIO) => Promise<Outcome>;
@@ -18,7 +20,7 @@ export const quitExitCode = 130;
 export interface DoctorControls {
 	/** The doctor's state as the screen shows it. */
 	state: DoctorState;
-	/** The answer to the confirm prompt. Ignored when nothing is being asked. */
+	/** The answer to the confirm prompt. Dropped when nothing is asked, or the question has not been on screen a moment yet. */
 	answer(yes: boolean): void;
 	/** Ctrl-C: the first cancels the running step; a second within the window quits at once. */
 	interrupt(): void;
@@ -41,11 +43,13 @@ export function useDoctor({options, flow, onExit}: UseDoctorOptions): DoctorCont
 	// Key commands read the state between renders (a Ctrl-C right after an event): keep it current here.
 	const latest = useRef<DoctorState>(state);
 	const controller = useRef(new AbortController());
-	const pendingConfirm = useRef<((yes: boolean) => void) | undefined>(undefined);
 	const lastInterrupt = useRef(Number.NEGATIVE_INFINITY);
 	const started = useRef(false);
 	const [quitArmed, setQuitArmed] = useQuitArm();
 	const [quit, setQuit] = useState<{clusterState: string} | undefined>(undefined);
+
+	// Each question's own state object: a question asked again (after a conflict) is armed again.
+	const {ask, answer, decline} = useQuestion(isAsking(state) ? state.confirm : undefined);
 
 	const dispatch = useCallback((event: DoctorEvent) => {
 		latest.current = doctorReducer(latest.current, event);
@@ -59,9 +63,7 @@ export function useDoctor({options, flow, onExit}: UseDoctorOptions): DoctorCont
 			dispatch,
 			confirm: async () => {
 				if (options.yes) return true;
-				return new Promise<boolean>(resolve => {
-					pendingConfirm.current = resolve;
-				});
+				return ask();
 			},
 			signal: controller.current.signal,
 		};
@@ -71,18 +73,12 @@ export function useDoctor({options, flow, onExit}: UseDoctorOptions): DoctorCont
 			dispatch({type: 'failed', failure: {step: latest.current.current ?? 'connect', kind: 'Internal', message, hint: undefined}});
 			dispatch({type: 'finished', outcome: {verdict: 'failed', exitCode: ExitCode.ProblemFound, message}});
 		});
-	}, [dispatch, flow, options]);
+	}, [dispatch, flow, options, ask]);
 
 	// Stop the flow's watches and requests when the UI goes away.
 	useEffect(() => () => controller.current.abort(), []);
 
 	useExitOnce(quit ? quitExitCode : state.outcome?.exitCode, onExit);
-
-	const answer = useCallback((yes: boolean) => {
-		const resolve = pendingConfirm.current;
-		pendingConfirm.current = undefined;
-		resolve?.(yes);
-	}, []);
 
 	const interrupt = useCallback(() => {
 		if (latest.current.outcome) return;
@@ -98,8 +94,8 @@ export function useDoctor({options, flow, onExit}: UseDoctorOptions): DoctorCont
 		// The key, read in raw mode: the user's Ctrl-C, said as such.
 		controller.current.abort(ctrlC);
 		// A question being asked is answered "no": the runner then sees the abort and reports the cancel.
-		answer(false);
-	}, [answer, dispatch]);
+		decline();
+	}, [decline, dispatch]);
 
 	// A quit does not wait for the flow to finish: its step is shown stopped by the reducer's own rule.
 	const shown = useMemo(() => (quit ? withStoppedStep(state) : state), [state, quit]);

@@ -5,6 +5,7 @@ import {ExitCode} from '../../exit-codes.js';
 import {interruptWindowMs} from '../keys.js';
 import {ctrlC} from '../../signals.js';
 import {useExitOnce, useQuitArm} from './use-exit.js';
+import {useQuestion} from './use-question.js';
 import {quitExitCode} from './use-doctor.js';
 
 /** The fleet the UI drives: runFleet on the kubeconfig's contexts (ui/run-fleet.tsx), a script in tests. */
@@ -14,6 +15,7 @@ export interface FleetControls {
 	state: FleetState;
 	/** The clock the running rows read (ticks while the fleet runs). */
 	now: number;
+	/** The user's answer to the question: dropped until the question has been on screen a moment (use-question.ts). */
 	answer(yes: boolean): void;
 	/** Ctrl-C: the first stops every cluster at its next safe point; a second within the window quits at once. */
 	interrupt(): void;
@@ -29,13 +31,14 @@ export function useFleet({flow, onExit}: {flow: FleetFlow; onExit(code: number):
 	const [state, dispatchToReact] = useReducer(fleetReducer, undefined, initialFleetState);
 	const latest = useRef<FleetState>(state);
 	const controller = useRef(new AbortController());
-	const pending = useRef<((yes: boolean) => void) | undefined>(undefined);
 	const lastInterrupt = useRef(Number.NEGATIVE_INFINITY);
 	const started = useRef(false);
 	// Only makes the running rows' times move on: each render reads the clock itself.
 	const [, setTick] = useState(0);
 	const [quitArmed, setQuitArmed] = useQuitArm();
 	const [quit, setQuit] = useState(false);
+
+	const {ask, answer, decline} = useQuestion(state.question);
 
 	const dispatch = useCallback((event: FleetEvent) => {
 		latest.current = fleetReducer(latest.current, event);
@@ -47,16 +50,14 @@ export function useFleet({flow, onExit}: {flow: FleetFlow; onExit(code: number):
 		started.current = true;
 		const io: FleetIO = {
 			dispatch,
-			confirm: async () => new Promise<boolean>(resolve => {
-				pending.current = resolve;
-			}),
+			confirm: ask,
 			signal: controller.current.signal,
 		};
 		flow(io).catch(() => {
 			// runFleet turns every context's failure into its row; this is the last resort for a bug in it.
 			dispatch({type: 'fleet-finished', exitCode: ExitCode.ProblemFound, at: Date.now()});
 		});
-	}, [dispatch, flow]);
+	}, [dispatch, flow, ask]);
 
 	useEffect(() => () => controller.current.abort(), []);
 
@@ -68,12 +69,6 @@ export function useFleet({flow, onExit}: {flow: FleetFlow; onExit(code: number):
 	}, [finished]);
 
 	useExitOnce(quit ? quitExitCode : state.exitCode, onExit);
-
-	const answer = useCallback((yes: boolean) => {
-		const resolve = pending.current;
-		pending.current = undefined;
-		resolve?.(yes);
-	}, []);
 
 	const interrupt = useCallback(() => {
 		if (latest.current.exitCode !== undefined) return;
@@ -88,8 +83,8 @@ export function useFleet({flow, onExit}: {flow: FleetFlow; onExit(code: number):
 		dispatch({type: 'cancel-requested'});
 		// The key, read in raw mode: the user's Ctrl-C, said as such.
 		controller.current.abort(ctrlC);
-		answer(false);
-	}, [answer, dispatch]);
+		decline();
+	}, [decline, dispatch]);
 
 	return {state, now: finished ? (state.finishedAt ?? Date.now()) : Date.now(), answer, interrupt, quitArmed, quit};
 }
