@@ -6,6 +6,7 @@ import {DoctorView} from './components/doctor-view.js';
 import {useDoctorKeys} from './hooks/use-doctor-keys.js';
 import {useDoctor, type DoctorFlow} from './hooks/use-doctor.js';
 import {useStepLog} from './hooks/use-step-log.js';
+import {useSuspend} from './hooks/use-suspend.js';
 import {ThemeContext, themeFor} from './theme.js';
 
 export interface AppProps {
@@ -21,15 +22,17 @@ export function App({options, flow, onExit}: AppProps) {
 	const {exit} = useApp();
 	const {columns, rows} = useWindowSize();
 	const [detailsRequested, setDetailsRequested] = useState(false);
+	const {suspend, suspended} = useSuspend();
 	const doctor = useDoctor({
 		options,
 		flow,
+		suspended,
 		onExit(code) {
 			onExit?.(code);
 			exit(code);
 		},
 	});
-	useDoctorKeys({...doctor, toggleDetails: () => setDetailsRequested(shown => !shown)});
+	useDoctorKeys({...doctor, suspend, toggleDetails: () => setDetailsRequested(shown => !shown)});
 	const mode = {context: options.connection.context, check: options.check, dryRun: options.dryRun, restart: options.restart, yes: options.yes};
 	const size = {columns, rows, detailsRequested};
 	const log = useStepLog(doctor.state, mode, size, {quit: doctor.quit});

@@ -3,6 +3,7 @@ import {ThemeProvider} from '@inkjs/ui';
 import type {DoctorOptions, FleetOptions} from '../options.js';
 import {FleetView} from './components/fleet-view.js';
 import {useFleet, type FleetFlow} from './hooks/use-fleet.js';
+import {useSuspend} from './hooks/use-suspend.js';
 import {commandFor} from './keys.js';
 import {ThemeContext, themeFor} from './theme.js';
 
@@ -17,8 +18,10 @@ export function FleetApp({options, flow, onExit}: FleetAppProps) {
 	const {exit} = useApp();
 	const {columns, rows} = useWindowSize();
 	const {isRawModeSupported} = useStdin();
+	const {suspend, suspended} = useSuspend();
 	const fleet = useFleet({
 		flow,
+		suspended,
 		onExit(code) {
 			onExit?.(code);
 			exit(code);
@@ -29,6 +32,9 @@ export function FleetApp({options, flow, onExit}: FleetAppProps) {
 			switch (commandFor(input, key, fleet.state.question ? 'confirm' : 'running')) {
 				case 'interrupt':
 					fleet.interrupt();
+					break;
+				case 'suspend':
+					suspend();
 					break;
 				case 'confirm-yes':
 					fleet.answer(true);

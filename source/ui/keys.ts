@@ -2,7 +2,7 @@ import type {Key} from 'ink';
 
 // Every key the doctor answers to, in one map; components and hooks ask this module, never compare keys themselves.
 
-export type Command = 'interrupt' | 'confirm-yes' | 'confirm-no' | 'toggle-details';
+export type Command = 'interrupt' | 'suspend' | 'confirm-yes' | 'confirm-no' | 'toggle-details';
 
 /** Where the user is: what the keys mean depends on it. */
 export type KeyContext = 'running' | 'confirm';
@@ -17,6 +17,8 @@ interface Binding {
 
 export const keyBindings: Record<Command, Binding[]> = {
 	interrupt: [{input: 'c', ctrl: true}],
+	// Raw mode turns the terminal's own Ctrl-Z off: the key does what it would (ui/hooks/use-suspend.ts).
+	suspend: [{input: 'z', ctrl: true}],
 	'confirm-yes': [{input: 'y'}, {input: 'Y'}],
 	// Ctrl-D, end of input: the default answer, as at the end of a line question.
 	'confirm-no': [{input: 'n'}, {input: 'N'}, {special: 'return'}, {special: 'escape'}, {input: 'd', ctrl: true}],
@@ -24,8 +26,8 @@ export const keyBindings: Record<Command, Binding[]> = {
 };
 
 const commandsIn: Record<KeyContext, Command[]> = {
-	running: ['interrupt'],
-	confirm: ['interrupt', 'confirm-yes', 'confirm-no', 'toggle-details'],
+	running: ['interrupt', 'suspend'],
+	confirm: ['interrupt', 'suspend', 'confirm-yes', 'confirm-no', 'toggle-details'],
 };
 
 /**

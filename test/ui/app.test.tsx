@@ -206,6 +206,8 @@ describe('Ctrl-C', () => {
 		assert.equal(commandFor('d', {...key, ctrl: true}, 'confirm'), 'confirm-no', 'Ctrl-D: the default answer');
 		assert.equal(commandFor('d', key, 'confirm'), 'toggle-details');
 		assert.equal(commandFor('yes\r', key, 'running'), undefined, 'a typed answer means nothing while nothing is asked');
+		assert.equal(commandFor('z', {...key, ctrl: true}, 'running'), 'suspend', 'Ctrl-Z, read as a key in raw mode');
+		assert.equal(commandFor('z', {...key, ctrl: true}, 'confirm'), 'suspend');
 	});
 });
 

@@ -154,8 +154,11 @@ class FakeStdout extends EventEmitter {
 		super();
 	}
 
-	write = (data: string | Uint8Array): boolean => {
+	// As a stream's write: the callback once written (Ink waits on it to know a frame is out, as after a Ctrl-Z).
+	write = (data: string | Uint8Array, encodingOrDone?: BufferEncoding | (() => void), done?: () => void): boolean => {
 		this.screen.write(typeof data === 'string' ? data : Buffer.from(data).toString());
+		const callback = typeof encodingOrDone === 'function' ? encodingOrDone : done;
+		if (callback) queueMicrotask(callback);
 		return true;
 	};
 }
@@ -163,8 +166,12 @@ class FakeStdout extends EventEmitter {
 class FakeStdin extends EventEmitter {
 	readonly isTTY = true;
 	private data: string | null = null;
+	/** As the terminal's line discipline is set: raw (keys as typed, no Ctrl-Z of its own) or cooked. */
+	isRaw = false;
 	setEncoding(): void {}
-	setRawMode(): void {}
+	setRawMode(raw: boolean): void {
+		this.isRaw = raw;
+	}
 	resume(): void {}
 	pause(): void {}
 	ref(): void {}
@@ -187,6 +194,8 @@ export interface TerminalRun {
 	/** Each live frame's height, as Ink counted it, with the terminal's rows at that frame. */
 	readonly frames: Array<{height: number; rows: number; output: string}>;
 	type(...keys: string[]): Promise<void>;
+	/** Whether the program has the terminal in raw mode now. */
+	rawMode(): boolean;
 	/** Answers the question on screen as a person would: once it has been there a moment (keys before are dropped). */
 	answer(...keys: string[]): Promise<void>;
 	resize(columns: number, rows: number): void;
@@ -233,6 +242,7 @@ export function renderInTerminal(tree: ReactElement, size: {columns: number; row
 				await tick();
 			}
 		},
+		rawMode: () => stdin.isRaw,
 		async answer(...keys) {
 			await new Promise(resolve => {
 				setTimeout(resolve, questionArmMs + 50);

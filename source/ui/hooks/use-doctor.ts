@@ -35,10 +35,12 @@ interface UseDoctorOptions {
 	flow: DoctorFlow;
 	/** Called once, after the frame with the outcome (or the quit) has been committed. */
 	onExit(code: number): void;
+	/** True while stopped by Ctrl-Z (the frame erased): a question then takes no answer until drawn again. */
+	suspended?: boolean;
 }
 
 /** Runs the doctor flow once, feeding its events to the reducer, and turns key commands into answers and cancels. */
-export function useDoctor({options, flow, onExit}: UseDoctorOptions): DoctorControls {
+export function useDoctor({options, flow, onExit, suspended = false}: UseDoctorOptions): DoctorControls {
 	const [state, dispatchToReact] = useReducer(doctorReducer, undefined, initialState);
 	// Key commands read the state between renders (a Ctrl-C right after an event): keep it current here.
 	const latest = useRef<DoctorState>(state);
@@ -49,7 +51,7 @@ export function useDoctor({options, flow, onExit}: UseDoctorOptions): DoctorCont
 	const [quit, setQuit] = useState<{clusterState: string} | undefined>(undefined);
 
 	// Each question's own state object: a question asked again (after a conflict) is armed again.
-	const {ask, answer, decline} = useQuestion(isAsking(state) ? state.confirm : undefined);
+	const {ask, answer, decline} = useQuestion(isAsking(state) ? state.confirm : undefined, suspended);
 
 	const dispatch = useCallback((event: DoctorEvent) => {
 		latest.current = doctorReducer(latest.current, event);

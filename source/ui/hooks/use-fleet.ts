@@ -26,8 +26,11 @@ export interface FleetControls {
 /** How often the running rows' times move on. */
 const tickMs = 500;
 
-/** Runs the fleet once, folding its events into the state, and turns key commands into answers and cancels. */
-export function useFleet({flow, onExit}: {flow: FleetFlow; onExit(code: number): void}): FleetControls {
+/**
+ * Runs the fleet once, folding its events into the state, and turns key commands into answers and cancels.
+ * `suspended`: true while stopped by Ctrl-Z (the frame erased); a question then takes no answer until drawn again.
+ */
+export function useFleet({flow, onExit, suspended = false}: {flow: FleetFlow; onExit(code: number): void; suspended?: boolean}): FleetControls {
 	const [state, dispatchToReact] = useReducer(fleetReducer, undefined, initialFleetState);
 	const latest = useRef<FleetState>(state);
 	const controller = useRef(new AbortController());
@@ -38,7 +41,7 @@ export function useFleet({flow, onExit}: {flow: FleetFlow; onExit(code: number):
 	const [quitArmed, setQuitArmed] = useQuitArm();
 	const [quit, setQuit] = useState(false);
 
-	const {ask, answer, decline} = useQuestion(state.question);
+	const {ask, answer, decline} = useQuestion(state.question, suspended);
 
 	const dispatch = useCallback((event: FleetEvent) => {
 		latest.current = fleetReducer(latest.current, event);

@@ -17,13 +17,14 @@ export interface Question {
 /**
  * `shown` is what the committed state shows of the question being asked (a new value for each question), or
  * undefined: questionArmMs after the commit that shows it (more than Ink's throttle between two draws), it is armed.
+ * While `offScreen` (stopped by Ctrl-Z: the frame is erased) it is not, and it is armed again once drawn again.
  */
-export function useQuestion(shown: unknown): Question {
+export function useQuestion(shown: unknown, offScreen = false): Question {
 	const pending = useRef<((yes: boolean) => void) | undefined>(undefined);
 	const armed = useRef<((yes: boolean) => void) | undefined>(undefined);
 
 	useEffect(() => {
-		if (shown === undefined) return;
+		if (shown === undefined || offScreen) return;
 		// The question this commit shows; asked later than its state (never so far), the one pending when the time is up.
 		const question = pending.current;
 		const timer = setTimeout(() => {
@@ -33,7 +34,7 @@ export function useQuestion(shown: unknown): Question {
 			clearTimeout(timer);
 			armed.current = undefined;
 		};
-	}, [shown]);
+	}, [shown, offScreen]);
 
 	const ask = useCallback(
 		async () =>
