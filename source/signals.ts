@@ -28,16 +28,21 @@ export function stopCauseOf(signal: AbortSignal): StopCause | undefined {
 	return stopSignals.includes(name as StopSignal) && typeof fromTerminal === 'boolean' ? {signal: name!, fromTerminal} : undefined;
 }
 
+/** Where the stop signals come from: the process, or an emitter in tests. */
+export type SignalSource = Pick<NodeJS.Process, 'on' | 'off'>;
+
 /**
  * Until the returned function is called, the first of SIGINT, SIGTERM or SIGHUP aborts `controller` with its
- * cause (after `onFirst`, which says so); a second one quits at once with 130. A SIGINT counts as Ctrl-C when the
- * run has a terminal (stdin or stderr is one): a terminal sends it for that key, a CI runner or `kill` for none.
+ * cause (after `onFirst`, which says so); a second one, or one after `controller` was aborted otherwise, quits at
+ * once with 130. A SIGINT counts as Ctrl-C when the run has a terminal (stdin or stderr is one): a terminal sends
+ * it for that key, a CI runner or `kill` for none.
  */
 export function cancelOnSignals(
 	controller: AbortController,
 	onFirst: (cause: StopCause) => void,
 	fromTerminal: boolean = Boolean(process.stdin.isTTY || process.stderr.isTTY),
 	quit: (code: number) => void = code => process.exit(code),
+	source: SignalSource = process,
 ): () => void {
 	const onSignal = (signal: NodeJS.Signals) => {
 		if (controller.signal.aborted) return quit(130);
@@ -45,8 +50,8 @@ export function cancelOnSignals(
 		onFirst(cause);
 		controller.abort(cause);
 	};
-	for (const signal of stopSignals) process.on(signal, onSignal);
+	for (const signal of stopSignals) source.on(signal, onSignal);
 	return () => {
-		for (const signal of stopSignals) process.off(signal, onSignal);
+		for (const signal of stopSignals) source.off(signal, onSignal);
 	};
 }

@@ -1,3 +1,4 @@
+import type {StopCause} from '../signals.js';
 import {stepIds, type Connection, type CreatedRole, type Diagnosis, type FailureInfo, type Found, type Outcome, type PatchResult, type Plan, type RestartResult, type RolloutView, type StepId, type StepStatus, type Verification, type Proof} from './model.js';
 
 /** Everything the doctor knows so far. Views render it; nothing else holds doctor state. */
@@ -24,8 +25,10 @@ export interface DoctorState {
 	/** The last note of the step still running (a write being read back): shown under it until the step ends. */
 	liveNote: {step: StepId; note: string} | undefined;
 	failure: FailureInfo | undefined;
-	/** Set once a Ctrl-C was seen: the running step is being cancelled. */
+	/** Set once a Ctrl-C (or a stop signal) was seen: the running step is being cancelled. */
 	cancelling: boolean;
+	/** What asked for the cancel: the user's Ctrl-C, or a signal the line names. */
+	cancelledBy?: StopCause;
 	outcome: Outcome | undefined;
 }
 
@@ -46,7 +49,7 @@ export type DoctorEvent =
 	| {type: 'verified'; verification: Verification}
 	| {type: 'proof-progress'; proof: Proof}
 	| {type: 'note'; note: string; code?: string}
-	| {type: 'cancel-requested'}
+	| {type: 'cancel-requested'; by?: StopCause}
 	| {type: 'failed'; failure: FailureInfo}
 	| {type: 'finished'; outcome: Outcome};
 
@@ -139,7 +142,7 @@ export function doctorReducer(state: DoctorState, event: DoctorEvent): DoctorSta
 		case 'note':
 			return {...state, notes: [...state.notes, event.note], notedFindings: withFinding(state, event), liveNote: state.current && !state.outcome ? {step: state.current, note: event.note} : state.liveNote};
 		case 'cancel-requested':
-			return {...state, cancelling: true};
+			return {...state, cancelling: true, ...(event.by ? {cancelledBy: event.by} : {})};
 		case 'failed':
 			return {...state, steps: {...state.steps, [event.failure.step]: 'failed'}, failure: event.failure};
 		case 'finished': {

@@ -665,9 +665,13 @@ export function cancellingNote(cause: StopCause, stopping = 'stopping at the nex
 	return isCtrlC(cause) ? `cancelling: ${stopping} (Ctrl-C again to quit now)` : `cancelling (${cause.signal}): ${stopping} (a second signal quits now)`;
 }
 
-/** After a Ctrl-C: the running step stops at its next safe point; a second Ctrl-C soon after quits at once. */
-export function cancellingLine(quitArmed: boolean): Line {
-	return line(s(`cancelling: stopping at the next safe point (${quitArmed ? 'Ctrl-C again' : 'Ctrl-C twice'} to quit now)`, 'warn'));
+/**
+ * In the terminal view, after a Ctrl-C (or a stop signal, named): the running step stops at its next safe point;
+ * a second Ctrl-C soon after, or a second signal, quits at once.
+ */
+export function cancellingLine(quitArmed: boolean, cause?: StopCause): Line {
+	const keys = quitArmed ? 'Ctrl-C again' : 'Ctrl-C twice';
+	return line(s(cause && !isCtrlC(cause) ? `cancelling (${cause.signal}): stopping at the next safe point (a second signal or ${keys} to quit now)` : `cancelling: stopping at the next safe point (${keys} to quit now)`, 'warn'));
 }
 
 /** A finished step folded to one line, for the step list. Undefined when the step has nothing to say. */

@@ -1,6 +1,7 @@
 // The fleet's state: one doctor state per context, folded from that context's own event stream, plus where each
 // context stands in the schedule and the one question asked for them all. Named events in, new state out. Pure:
 // the times come in the events.
+import type {StopCause} from '../signals.js';
 import {doctorReducer, initialState as doctorInitialState, type DoctorEvent, type DoctorState} from '../doctor/machine.js';
 
 /**
@@ -71,8 +72,10 @@ export interface FleetState {
 	order: string[];
 	contexts: Record<string, ContextEntry>;
 	question: FleetQuestion | undefined;
-	/** Set once a Ctrl-C was seen: every context is stopping at its next safe point. */
+	/** Set once a Ctrl-C (or a stop signal) was seen: every context is stopping at its next safe point. */
 	cancelling: boolean;
+	/** What asked for the cancel: the user's Ctrl-C, or a signal the line names. */
+	cancelledBy?: StopCause;
 	startedAt: number | undefined;
 	/** The fleet's exit code once every context finished: the most serious of theirs. */
 	exitCode: number | undefined;
@@ -90,7 +93,7 @@ export type FleetEvent =
 	/** The context, its slot given back (for the answer or its turn), waits for one again; context-started when it has one. */
 	| {type: 'context-queued'; context: string; at: number}
 	| {type: 'answered'; contexts: string[]; yes: boolean}
-	| {type: 'cancel-requested'}
+	| {type: 'cancel-requested'; by?: StopCause}
 	| {type: 'fleet-finished'; exitCode: number; at: number};
 
 export function initialFleetState(): FleetState {
@@ -137,7 +140,7 @@ export function fleetReducer(state: FleetState, event: FleetEvent): FleetState {
 		case 'answered':
 			return {...state, question: undefined};
 		case 'cancel-requested':
-			return {...state, cancelling: true};
+			return {...state, cancelling: true, ...(event.by ? {cancelledBy: event.by} : {})};
 		case 'fleet-finished':
 			return {...state, exitCode: event.exitCode, finishedAt: event.at};
 	}

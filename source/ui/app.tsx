@@ -2,6 +2,7 @@ import {useState} from 'react';
 import {useApp, useWindowSize} from 'ink';
 import {ThemeProvider} from '@inkjs/ui';
 import type {DoctorOptions} from '../options.js';
+import type {SignalSource} from '../signals.js';
 import {DoctorView} from './components/doctor-view.js';
 import {useDoctorKeys} from './hooks/use-doctor-keys.js';
 import {useDoctor, type DoctorFlow} from './hooks/use-doctor.js';
@@ -15,10 +16,12 @@ export interface AppProps {
 	readonly flow: DoctorFlow;
 	/** Called with the exit code once the outcome (or a quit) is on screen, just before the app exits. */
 	readonly onExit?: (code: number) => void;
+	/** Where SIGINT, SIGTERM and SIGHUP come from (the process, in ui/run.tsx): each stops the run as Ctrl-C does. */
+	readonly signals?: SignalSource;
 }
 
 /** The interactive doctor: the flow's state in, the screen out; keys go through the key map to the flow. */
-export function App({options, flow, onExit}: AppProps) {
+export function App({options, flow, onExit, signals}: AppProps) {
 	const {exit} = useApp();
 	const {columns, rows} = useWindowSize();
 	const [detailsRequested, setDetailsRequested] = useState(false);
@@ -27,6 +30,7 @@ export function App({options, flow, onExit}: AppProps) {
 		options,
 		flow,
 		suspended,
+		signals,
 		onExit(code) {
 			onExit?.(code);
 			exit(code);

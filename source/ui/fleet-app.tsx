@@ -1,6 +1,7 @@
 import {useApp, useInput, useStdin, useWindowSize} from 'ink';
 import {ThemeProvider} from '@inkjs/ui';
 import type {DoctorOptions, FleetOptions} from '../options.js';
+import type {SignalSource} from '../signals.js';
 import {FleetView} from './components/fleet-view.js';
 import {useFleet, type FleetFlow} from './hooks/use-fleet.js';
 import {useSuspend} from './hooks/use-suspend.js';
@@ -11,10 +12,12 @@ export interface FleetAppProps {
 	readonly options: DoctorOptions & {fleet: FleetOptions};
 	readonly flow: FleetFlow;
 	readonly onExit?: (code: number) => void;
+	/** Where SIGINT, SIGTERM and SIGHUP come from (the process, in ui/run-fleet.tsx): each stops the run as Ctrl-C does. */
+	readonly signals?: SignalSource;
 }
 
 /** The fleet in a terminal: its state in, the table out; keys go through the key map to the fleet. */
-export function FleetApp({options, flow, onExit}: FleetAppProps) {
+export function FleetApp({options, flow, onExit, signals}: FleetAppProps) {
 	const {exit} = useApp();
 	const {columns, rows} = useWindowSize();
 	const {isRawModeSupported} = useStdin();
@@ -22,6 +25,7 @@ export function FleetApp({options, flow, onExit}: FleetAppProps) {
 	const fleet = useFleet({
 		flow,
 		suspended,
+		signals,
 		onExit(code) {
 			onExit?.(code);
 			exit(code);

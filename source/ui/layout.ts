@@ -10,7 +10,6 @@ import {
 	headerLine,
 	noteCode,
 	noteLine,
-	outcomeLine,
 	patchedLine,
 	planAboveLine,
 	planChangeLines,
@@ -18,7 +17,6 @@ import {
 	planPatchLines,
 	pendingStepsLine,
 	foldedLinesLine,
-	quitLine,
 	restartedLine,
 	rolloutGrid,
 	rolloutHeadline,
@@ -29,7 +27,6 @@ import {
 	ruleDiff,
 	ruleDiffHeadings,
 	stepSummaryLine,
-	summaryLinesBesides,
 	verifyLines,
 	type Line,
 } from '../doctor/present.js';
@@ -314,16 +311,16 @@ export function liveSteps(state: DoctorState, log: StepLog): {steps: StepId[]; p
 	return {steps, pendingFrom};
 }
 
-function footerRows(state: DoctorState, columns: number, extras: LiveExtras): number {
-	if (extras.quit) return 1 + lineRows(quitLine(extras.quit.clusterState), columns);
-	if (state.outcome) return 1 + linesRows(summaryLinesBesides(state, state.outcome), columns) + lineRows(outcomeLine(state.outcome), columns);
-	if (state.cancelling) return 1 + Math.max(lineRows(cancellingLine(true), columns), lineRows(cancellingLine(false), columns));
+function footerRows(state: DoctorState, columns: number): number {
+	if (state.cancelling) return 1 + Math.max(lineRows(cancellingLine(true, state.cancelledBy), columns), lineRows(cancellingLine(false, state.cancelledBy), columns));
 	if (isAsking(state)) return 0;
 	return 1 + textRows(keyHints.running, columns);
 }
 
 /** Rows of the whole live area for `layout` (its `rows` ignored). */
 function liveRows(state: DoctorState, log: StepLog, mode: ViewMode, size: ViewSize, layout: LiveLayout, extras: LiveExtras): number {
+	// At the end nothing is live: the last frame is printed once (doctor-view.tsx).
+	if (state.outcome || extras.quit) return 0;
 	const {columns} = size;
 	const header = log.entries.length === 0 ? lineRows(headerLine(state, mode), columns) + 1 : 0;
 	const {steps, pendingFrom} = liveSteps(state, log);
@@ -331,7 +328,7 @@ function liveRows(state: DoctorState, log: StepLog, mode: ViewMode, size: ViewSi
 	const listed = folded ? steps.slice(0, pendingFrom) : steps;
 	const patch = showPlanPatch(state, size.detailsRequested) && !layout.patchAbove;
 	const stepsRows = listed.reduce((sum, step) => sum + stepRows(state, step, columns, mode, layout, patch), 0) + (folded ? lineRows(pendingStepsLine(steps.slice(pendingFrom)), columns) : 0);
-	return header + stepsRows + footerRows(state, columns, extras);
+	return header + stepsRows + footerRows(state, columns);
 }
 
 /**
@@ -384,9 +381,8 @@ export function arrangeLog(log: StepLog, state: DoctorState, mode: ViewMode, siz
 	if (state.outcome && next.above && !next.above.patch && state.plan && !state.plan.patch.empty && showPlanPatch(state, false)) {
 		return appended(next, {kind: 'plan-patch', state}, {above: {...next.above, patch: true}});
 	}
-	// The last frame too must fit: a taller one is drawn again at the exit, and what scrolled off its top stays in the
-	// scrollback twice (Verify with its proof and the outcome's summary are 24 rows at 80 columns). So at the outcome
-	// the steps that are over (the last one stayed live until now) are printed above, once, and the outcome is live alone.
+	// At the outcome the steps that are over (the last one stayed live until now) join the log, each as it read when it
+	// finished; the rest of the last frame is printed after them, once (doctor-view.tsx), and nothing stays live.
 	if (state.outcome) {
 		while (next.cursor < stepIds.length) {
 			const step = stepIds[next.cursor]!;

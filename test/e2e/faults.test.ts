@@ -284,4 +284,43 @@ describe('faults during a doctor run', () => {
 		kubectl(['-n', 'kube-system', 'rollout', 'status', 'ds/kube-multus-ds', '--timeout=60s']);
 		for (const pod of multusPods()) assert.ok(!before.pods.includes(pod.metadata.name), `${pod.metadata.name} replaced`);
 	});
+
+	test('SIGTERM in the terminal view during the rollout: stops as Ctrl-C does, says the patch and restart stand, exit 1', async t => {
+		applyScenario('broken-thick');
+		await slowRollout('kube-system', 'kube-multus-ds', 3);
+		const before = snapshot('multus', 'kube-system', 'kube-multus-ds');
+		const terminal = startTerminal([kubectlPath, 'multus', 'doctor'], testEnv);
+		t.after(() => terminal.kill());
+		await terminal.waitForScreen(/\[y\/N\]/);
+		terminal.send('y');
+		await terminal.waitForScreen(/Waiting\s+for\s+daemon\s+set\s+"kube-multus-ds"\s+rollout\s+to\s+finish/);
+		// `kill` from another terminal: before, the terminal view died at once (143), the rollout left drawn as running.
+		terminal.signal('SIGTERM');
+		const code = await terminal.waitForExit(30_000);
+		const screen = terminal.screen();
+		assert.equal(code, 1, screen);
+		assert.match(screen, phrase('Cancelled during rollout. ClusterRole multus was patched and the DaemonSet restart was started; the DaemonSet controller finishes the rollout by itself'));
+		assert.deepEqual(snapshot('multus', 'kube-system', 'kube-multus-ds').rules, [...before.rules, podsListWatch]);
+		kubectl(['-n', 'kube-system', 'rollout', 'status', 'ds/kube-multus-ds', '--timeout=60s']);
+	});
+
+	test('SIGTERM then SIGHUP in the terminal view: never a silent death; the screen says where the cluster stands', async t => {
+		applyScenario('broken-thick');
+		await slowRollout('kube-system', 'kube-multus-ds', 3);
+		const terminal = startTerminal([kubectlPath, 'multus', 'doctor'], testEnv);
+		t.after(() => terminal.kill());
+		await terminal.waitForScreen(/\[y\/N\]/);
+		terminal.send('y');
+		await terminal.waitForScreen(/Waiting\s+for\s+daemon\s+set\s+"kube-multus-ds"\s+rollout\s+to\s+finish/);
+		// Two different signals: the kernel would merge a second SIGTERM sent before the first was handled. The
+		// second quits at once (130) unless the rollout had already stopped at its safe point by then (1).
+		terminal.signal('SIGTERM');
+		terminal.signal('SIGHUP');
+		const code = await terminal.waitForExit(30_000);
+		const screen = terminal.screen();
+		assert.ok(code === 130 || code === 1, `exit ${code}:\n${screen}`);
+		assert.match(screen, code === 130 ? /quit\s+without\s+waiting/ : /Cancelled\s+during\s+rollout\./);
+		assert.match(screen, /ClusterRole\s+multus\s+was\s+patched/);
+		kubectl(['-n', 'kube-system', 'rollout', 'status', 'ds/kube-multus-ds', '--timeout=60s']);
+	});
 });

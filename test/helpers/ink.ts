@@ -25,10 +25,10 @@ export function hasAnsi(text: string): boolean {
 
 /**
  * The last frame drawn, without colours. At unmount Ink (8, debug mode) writes a bare newline after the last
- * frame; that is not a frame the user sees.
+ * frame; that is not a frame the user sees. Nor is the newline that ends a last frame printed whole (<Static>).
  */
 export function frameOf(instance: InkInstance): string {
-	return stripAnsi(instance.frames.findLast(frame => frame.trim() !== '') ?? '');
+	return stripAnsi(instance.frames.findLast(frame => frame.trim() !== '') ?? '').replace(/\n$/, '');
 }
 
 /** Lets React flush and Ink write: one turn through setImmediate, then one through a timer. */

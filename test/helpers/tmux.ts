@@ -16,6 +16,8 @@ export interface TerminalSession {
 	answer(...keys: string[]): Promise<void>;
 	/** Resizes the terminal, as a user dragging the window would. */
 	resize(columns: number, rows: number): void;
+	/** Sends `signal` to the command (the children of the pane's shell), as `kill` from another terminal would. */
+	signal(signal: NodeJS.Signals): void;
 	waitForScreen(pattern: RegExp, timeoutMs?: number): Promise<string>;
 	waitForExit(timeoutMs?: number): Promise<number>;
 	kill(): void;
@@ -46,6 +48,10 @@ export function startTerminal(command: string[], env: NodeJS.ProcessEnv, size = 
 			session.send(...keys);
 		},
 		resize: (columns, rows) => execFileSync('tmux', ['resize-window', '-t', name, '-x', String(columns), '-y', String(rows)]),
+		signal(signal) {
+			const shell = execFileSync('tmux', ['display-message', '-p', '-t', name, '#{pane_pid}']).toString().trim();
+			for (const pid of execFileSync('pgrep', ['-P', shell]).toString().trim().split('\n')) process.kill(Number(pid), signal);
+		},
 		async waitForScreen(pattern, timeoutMs = 60_000) {
 			const deadline = Date.now() + timeoutMs;
 			for (;;) {

@@ -213,8 +213,8 @@ async function tick(): Promise<void> {
 	});
 }
 
-/** Renders `tree` in a fake terminal of `columns` x `rows`, the way a user's terminal would show it. */
-export function renderInTerminal(tree: ReactElement, size: {columns: number; rows: number}): TerminalRun {
+/** Renders `tree` in a fake terminal of `columns` x `rows`, the way a user's terminal would show it (Ink drawing at most `maxFps` frames a second). */
+export function renderInTerminal(tree: ReactElement, size: {columns: number; rows: number}, {maxFps = 1000}: {maxFps?: number} = {}): TerminalRun {
 	const screen = new Screen(size.columns, size.rows);
 	const stdout = new FakeStdout(size.columns, size.rows, screen);
 	const stdin = new FakeStdin();
@@ -229,7 +229,7 @@ export function renderInTerminal(tree: ReactElement, size: {columns: number; row
 		interactive: true,
 		exitOnCtrlC: false,
 		patchConsole: false,
-		maxFps: 1000,
+		maxFps,
 	});
 	return {
 		screen,

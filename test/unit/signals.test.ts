@@ -2,8 +2,10 @@
 // the terminal's SIGINT.
 import assert from 'node:assert/strict';
 import {describe, test} from 'node:test';
-import {cancelOnSignals, ctrlC, stopCauseOf, type StopCause} from '../../source/signals.js';
-import {cancellingNote, stoppedBy} from '../../source/doctor/present.js';
+import {cancelOnSignals, ctrlC, stopCauseOf, stopSignals, type SignalSource, type StopCause} from '../../source/signals.js';
+import {EventEmitter} from 'node:events';
+import {cancellingLine, cancellingNote, stoppedBy} from '../../source/doctor/present.js';
+
 
 /** Listens as the doctor does, emits `signals` to the process's listeners (no real signal is sent), and stops listening. */
 function deliver(signals: NodeJS.Signals[], fromTerminal: boolean) {
@@ -42,6 +44,21 @@ describe('a stop signal becomes a cancel that says which signal it was', () => {
 		assert.deepEqual(stopCauseOf(controller.signal), {signal: 'SIGTERM', fromTerminal: false});
 	});
 
+	test('from another source (the terminal view\'s, an emitter in tests): listened to there, not on the process', () => {
+		const source = new EventEmitter();
+		const before = stopSignals.map(signal => process.listenerCount(signal));
+		const controller = new AbortController();
+		const quits: number[] = [];
+		const stop = cancelOnSignals(controller, () => {}, true, code => quits.push(code), source as unknown as SignalSource);
+		assert.deepEqual(stopSignals.map(signal => process.listenerCount(signal)), before);
+		source.emit('SIGTERM', 'SIGTERM');
+		assert.deepEqual(stopCauseOf(controller.signal), {signal: 'SIGTERM', fromTerminal: false});
+		source.emit('SIGHUP', 'SIGHUP');
+		assert.deepEqual(quits, [130]);
+		stop();
+		assert.equal(stopSignals.reduce((sum, signal) => sum + source.listenerCount(signal), 0), 0);
+	});
+
 	test('once stopped listening, a signal changes nothing (the listeners are gone)', () => {
 		const before = process.listenerCount('SIGHUP');
 		const stop = cancelOnSignals(new AbortController(), () => {}, false, () => {});
@@ -64,6 +81,13 @@ describe('the words name what stopped the run', () => {
 		assert.equal(stoppedBy({signal: 'SIGHUP', fromTerminal: false}), 'stopped by SIGHUP');
 		assert.equal(stoppedBy({signal: 'SIGINT', fromTerminal: false}), 'stopped by SIGINT');
 		assert.equal(stoppedBy(undefined), 'stopped');
+	});
+
+	test('the terminal view\'s cancelling line: Ctrl-C\'s keys; after a signal, its name and that a second one quits too', () => {
+		const text = (line: ReturnType<typeof cancellingLine>) => line.map(segment => segment.text).join('');
+		assert.equal(text(cancellingLine(true, ctrlC)), 'cancelling: stopping at the next safe point (Ctrl-C again to quit now)');
+		assert.equal(text(cancellingLine(false)), 'cancelling: stopping at the next safe point (Ctrl-C twice to quit now)');
+		assert.equal(text(cancellingLine(false, {signal: 'SIGTERM', fromTerminal: false})), 'cancelling (SIGTERM): stopping at the next safe point (a second signal or Ctrl-C twice to quit now)');
 	});
 
 	test('the cancelling note: "Ctrl-C again" only after a Ctrl-C; after a signal, its name and that a second one quits', () => {

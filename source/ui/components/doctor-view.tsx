@@ -1,3 +1,4 @@
+import {useRef} from 'react';
 import {Box, Static, Text} from 'ink';
 import type {DoctorState} from '../../doctor/machine.js';
 import {stepTitles, type StepId} from '../../doctor/model.js';
@@ -147,7 +148,7 @@ function Footer({state, quitArmed, quit}: {readonly state: DoctorState; readonly
 	if (state.cancelling) {
 		return (
 			<Box marginTop={1}>
-				<LineText line={cancellingLine(quitArmed)} />
+				<LineText line={cancellingLine(quitArmed, state.cancelledBy)} />
 			</Box>
 		);
 	}
@@ -196,26 +197,38 @@ export function DoctorView({state, log, size, mode, quitArmed = false, quit}: Do
 	const {steps, pendingFrom} = liveSteps(state, log);
 	const folded = layout.foldPending && steps.length - pendingFrom > 1;
 	const patch = showPlanPatch(state, size.detailsRequested) && !layout.patchAbove;
+	const live = (
+		<Box flexDirection="column" width={size.columns}>
+			{log.entries.length === 0 ? <Header state={state} mode={mode} /> : null}
+			{(folded ? steps.slice(0, pendingFrom) : steps).map(step => (
+				<Step key={step} state={state} step={step} size={size} mode={mode} layout={layout} patch={patch} />
+			))}
+			{folded ? <PendingSteps steps={steps.slice(pendingFrom)} /> : null}
+			<Footer state={state} quitArmed={quitArmed} quit={quit} />
+		</Box>
+	);
+	// At the end, the last frame (the outcome, or the quit) is printed once after the log, and the live area left
+	// empty. Drawn live, a last frame taller than the terminal ended twice in the scrollback (Ink redraws it as it
+	// exits, erasing only the rows on screen) and without a newline after its last line. The printed items are
+	// fixed then: <Static> prints by position, so an entry added after the last frame would print it again.
+	const finalItems = useRef<PrintedItem[] | undefined>(undefined);
+	if ((state.outcome || quit) && !finalItems.current) finalItems.current = [...log.entries, {key: 'final', kind: 'final'}];
 	return (
 		<>
-			<Static items={log.entries}>
+			<Static items={finalItems.current ?? log.entries}>
 				{entry => (
 					<Box key={entry.key} flexDirection="column" width={size.columns}>
-						<Printed entry={entry} size={size} mode={mode} />
+						{entry.kind === 'final' ? live : <Printed entry={entry} size={size} mode={mode} />}
 					</Box>
 				)}
 			</Static>
-			<Box flexDirection="column" width={size.columns}>
-				{log.entries.length === 0 ? <Header state={state} mode={mode} /> : null}
-				{(folded ? steps.slice(0, pendingFrom) : steps).map(step => (
-					<Step key={step} state={state} step={step} size={size} mode={mode} layout={layout} patch={patch} />
-				))}
-				{folded ? <PendingSteps steps={steps.slice(pendingFrom)} /> : null}
-				<Footer state={state} quitArmed={quitArmed} quit={quit} />
-			</Box>
+			{finalItems.current ? null : live}
 		</>
 	);
 }
+
+/** What <Static> prints: the log's entries, then, at the end, the last frame. */
+type PrintedItem = LogEntry | {key: 'final'; kind: 'final'};
 
 function PendingSteps({steps}: {readonly steps: StepId[]}) {
 	return <LineText line={pendingStepsLine(steps)} />;

@@ -1,4 +1,4 @@
-import {Box, Text} from 'ink';
+import {Box, Static, Text} from 'ink';
 import type {FleetState} from '../../fleet/machine.js';
 import {fleetHeading, fleetOutcomeLine, fleetQuestionLines, fleetReasonLines, fleetRows} from '../../fleet/present.js';
 import {cancellingLine, quitLine} from '../../doctor/present.js';
@@ -37,7 +37,7 @@ export function FleetView({state, now, columns, rows = Number.POSITIVE_INFINITY,
 	const closingRows = quit ? lineRows(quitLine(clusterState), width) : state.cancelling ? lineRows(cancellingLine(quitArmed), width) : 0;
 	const around = textRows(title.map(([text]) => text).join(''), width) + 3 + questionRows + closingRows;
 	const maxRows = finished ? Number.POSITIVE_INFINITY : Math.max(3, rows - around);
-	return (
+	const view = (
 		<Box flexDirection="column">
 			<Text>
 				{title.map(([text, style]) => (
@@ -58,7 +58,7 @@ export function FleetView({state, now, columns, rows = Number.POSITIVE_INFINITY,
 					</Text>
 				</Box>
 			) : null}
-			{state.cancelling && !finished && !quit ? <LineText line={cancellingLine(quitArmed)} /> : null}
+			{state.cancelling && !finished && !quit ? <LineText line={cancellingLine(quitArmed, state.cancelledBy)} /> : null}
 			{quit ? <LineText line={quitLine(clusterState)} /> : null}
 			{finished ? (
 				<Box flexDirection="column" marginTop={1}>
@@ -68,4 +68,18 @@ export function FleetView({state, now, columns, rows = Number.POSITIVE_INFINITY,
 			) : null}
 		</Box>
 	);
+	// The last frame is printed once, as the doctor's is (doctor-view.tsx).
+	return finished ? (
+		<Static items={finalItems}>
+			{key => (
+				<Box key={key} width={columns}>
+					{view}
+				</Box>
+			)}
+		</Static>
+	) : (
+		view
+	);
 }
+
+const finalItems = ['final'];

@@ -6,7 +6,7 @@ import type {DoctorIO} from '../../doctor/runner.js';
 import {ExitCode} from '../../exit-codes.js';
 import type {DoctorOptions} from '../../options.js';
 import {interruptWindowMs} from '../keys.js';
-import {ctrlC} from '../../signals.js';
+import {cancelOnSignals, ctrlC, type SignalSource} from '../../signals.js';
 import {useExitOnce, useQuitArm} from './use-exit.js';
 import {isAsking} from '../layout.js';
 import {useQuestion} from './use-question.js';
@@ -37,10 +37,12 @@ interface UseDoctorOptions {
 	onExit(code: number): void;
 	/** True while stopped by Ctrl-Z (the frame erased): a question then takes no answer until drawn again. */
 	suspended?: boolean;
+	/** SIGINT, SIGTERM and SIGHUP from here act as Ctrl-C does (the first named), a second one quits at once. */
+	signals?: SignalSource | undefined;
 }
 
 /** Runs the doctor flow once, feeding its events to the reducer, and turns key commands into answers and cancels. */
-export function useDoctor({options, flow, onExit, suspended = false}: UseDoctorOptions): DoctorControls {
+export function useDoctor({options, flow, onExit, suspended = false, signals}: UseDoctorOptions): DoctorControls {
 	const [state, dispatchToReact] = useReducer(doctorReducer, undefined, initialState);
 	// Key commands read the state between renders (a Ctrl-C right after an event): keep it current here.
 	const latest = useRef<DoctorState>(state);
@@ -82,22 +84,42 @@ export function useDoctor({options, flow, onExit, suspended = false}: UseDoctorO
 
 	useExitOnce(quit ? quitExitCode : state.outcome?.exitCode, onExit);
 
+	const quitNow = useCallback(() => {
+		if (!latest.current.outcome) setQuit({clusterState: clusterStateAfterCancel(latest.current)});
+	}, []);
+
 	const interrupt = useCallback(() => {
 		if (latest.current.outcome) return;
 		const now = Date.now();
 		if (now - lastInterrupt.current <= interruptWindowMs) {
-			setQuit({clusterState: clusterStateAfterCancel(latest.current)});
+			quitNow();
 			return;
 		}
 		lastInterrupt.current = now;
 		setQuitArmed(true);
 		if (controller.current.signal.aborted) return;
-		dispatch({type: 'cancel-requested'});
+		dispatch({type: 'cancel-requested', by: ctrlC});
 		// The key, read in raw mode: the user's Ctrl-C, said as such.
 		controller.current.abort(ctrlC);
 		// A question being asked is answered "no": the runner then sees the abort and reports the cancel.
 		decline();
-	}, [decline, dispatch]);
+	}, [decline, dispatch, quitNow]);
+
+	// A signal cancels as the key does, named; the answer "no" reaches the runner after the abort that follows.
+	useEffect(() => {
+		if (!signals) return;
+		return cancelOnSignals(
+			controller.current,
+			cause => {
+				if (latest.current.outcome) return;
+				dispatch({type: 'cancel-requested', by: cause});
+				decline();
+			},
+			undefined,
+			quitNow,
+			signals,
+		);
+	}, [signals, decline, dispatch, quitNow]);
 
 	// A quit does not wait for the flow to finish: its step is shown stopped by the reducer's own rule.
 	const shown = useMemo(() => (quit ? withStoppedStep(state) : state), [state, quit]);

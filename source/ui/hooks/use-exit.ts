@@ -15,12 +15,15 @@ export function useQuitArm(): [boolean, (armed: boolean) => void] {
 	return [quitArmed, setQuitArmed];
 }
 
+/** At most this many frames a second (Ink's maxFps, given by ui/run.tsx and ui/run-fleet.tsx). */
+export const framesPerSecond = 10;
+
 /**
- * How long the last frame is given to be drawn before the app exits: more than Ink's throttle between two draws
- * (30 a second). Exiting at once raced it: the draw Ink still owed and the one it makes as it unmounts both wrote
- * the steps printed with the outcome, and the scrollback held them twice (80x20, under load).
+ * How long the last frame is given to be drawn before the app exits: two of Ink's intervals between two draws.
+ * Exiting at once raced it: the draw Ink still owed and the one it makes as it unmounts both wrote the steps
+ * printed with the outcome, and the scrollback held them twice (80x20, under load).
  */
-export const lastFrameMs = 100;
+export const lastFrameMs = 2 * (1000 / framesPerSecond);
 
 /** Calls onExit once, the first time the exit code is known (the latest onExit given), once its frame is drawn. */
 export function useExitOnce(exitCode: number | undefined, onExit: (code: number) => void): void {

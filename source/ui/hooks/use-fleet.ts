@@ -3,7 +3,7 @@ import type {FleetIO, FleetResult} from '../../fleet/fleet.js';
 import {fleetReducer, initialFleetState, type FleetEvent, type FleetState} from '../../fleet/machine.js';
 import {ExitCode} from '../../exit-codes.js';
 import {interruptWindowMs} from '../keys.js';
-import {ctrlC} from '../../signals.js';
+import {cancelOnSignals, ctrlC, type SignalSource} from '../../signals.js';
 import {useExitOnce, useQuitArm} from './use-exit.js';
 import {useQuestion} from './use-question.js';
 import {quitExitCode} from './use-doctor.js';
@@ -30,7 +30,7 @@ const tickMs = 500;
  * Runs the fleet once, folding its events into the state, and turns key commands into answers and cancels.
  * `suspended`: true while stopped by Ctrl-Z (the frame erased); a question then takes no answer until drawn again.
  */
-export function useFleet({flow, onExit, suspended = false}: {flow: FleetFlow; onExit(code: number): void; suspended?: boolean}): FleetControls {
+export function useFleet({flow, onExit, suspended = false, signals}: {flow: FleetFlow; onExit(code: number): void; suspended?: boolean; signals?: SignalSource | undefined}): FleetControls {
 	const [state, dispatchToReact] = useReducer(fleetReducer, undefined, initialFleetState);
 	const latest = useRef<FleetState>(state);
 	const controller = useRef(new AbortController());
@@ -73,21 +73,41 @@ export function useFleet({flow, onExit, suspended = false}: {flow: FleetFlow; on
 
 	useExitOnce(quit ? quitExitCode : state.exitCode, onExit);
 
+	const quitNow = useCallback(() => {
+		if (latest.current.exitCode === undefined) setQuit(true);
+	}, []);
+
 	const interrupt = useCallback(() => {
 		if (latest.current.exitCode !== undefined) return;
 		const at = Date.now();
 		if (at - lastInterrupt.current <= interruptWindowMs) {
-			setQuit(true);
+			quitNow();
 			return;
 		}
 		lastInterrupt.current = at;
 		setQuitArmed(true);
 		if (controller.current.signal.aborted) return;
-		dispatch({type: 'cancel-requested'});
+		dispatch({type: 'cancel-requested', by: ctrlC});
 		// The key, read in raw mode: the user's Ctrl-C, said as such.
 		controller.current.abort(ctrlC);
 		decline();
-	}, [decline, dispatch]);
+	}, [decline, dispatch, quitNow]);
+
+	// A signal stops every cluster as the key does, named (useDoctor's); a second one quits at once.
+	useEffect(() => {
+		if (!signals) return;
+		return cancelOnSignals(
+			controller.current,
+			cause => {
+				if (latest.current.exitCode !== undefined) return;
+				dispatch({type: 'cancel-requested', by: cause});
+				decline();
+			},
+			undefined,
+			quitNow,
+			signals,
+		);
+	}, [signals, decline, dispatch, quitNow]);
 
 	return {state, now: finished ? (state.finishedAt ?? Date.now()) : Date.now(), answer, interrupt, quitArmed, quit};
 }
