@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import {EventEmitter} from 'node:events';
 import {afterEach, describe, test} from 'node:test';
 import {cleanup} from 'ink-testing-library';
-import {renderInk, resize, sendKeys, waitFor, waitForFrame} from '../helpers/ink.js';
+import {renderInk, resize, sendAnswer, sendKeys, waitFor, waitForFrame} from '../helpers/ink.js';
 import {doctorOptions, scriptedFlow} from '../helpers/doctor-fixtures.js';
 import {brokenThick} from '../helpers/fake-multus.js';
 import {fleetEnv} from '../helpers/fleet.js';
@@ -47,7 +47,7 @@ describe('a stop signal in the doctor', () => {
 	test('SIGTERM during the rollout: stops it at a safe point, named, and says what the cluster holds', async () => {
 		const {instance, record, signals, exits} = startDoctor({holdRollout: true});
 		await waitForFrame(instance, question);
-		await sendKeys(instance, 'y');
+		await sendAnswer(instance, 'y');
 		await waitForFrame(instance, '1/3 updated');
 		assert.ok(signals.listening() > 0, 'the app listens for the stop signals');
 		signals.send('SIGTERM');
@@ -63,7 +63,7 @@ describe('a stop signal in the doctor', () => {
 	test('SIGHUP in a step that never stops: the cancelling line names it; a second signal quits with 130', async () => {
 		const {instance, record, signals, exits} = startDoctor({ignoreAbort: true});
 		await waitForFrame(instance, question);
-		await sendKeys(instance, 'y');
+		await sendAnswer(instance, 'y');
 		await waitForFrame(instance, '1/3 updated');
 		signals.send('SIGHUP');
 		await waitForFrame(instance, 'cancelling (SIGHUP): stopping at the next safe point (a second signal or Ctrl-C twice to quit now)');
