@@ -292,7 +292,7 @@ describe('faults during a doctor run', () => {
 		const terminal = startTerminal([kubectlPath, 'multus', 'doctor'], testEnv);
 		t.after(() => terminal.kill());
 		await terminal.waitForScreen(/\[y\/N\]/);
-		terminal.send('y');
+		await terminal.answer('y');
 		await terminal.waitForScreen(/Waiting\s+for\s+daemon\s+set\s+"kube-multus-ds"\s+rollout\s+to\s+finish/);
 		// `kill` from another terminal: before, the terminal view died at once (143), the rollout left drawn as running.
 		terminal.signal('SIGTERM');
@@ -310,7 +310,7 @@ describe('faults during a doctor run', () => {
 		const terminal = startTerminal([kubectlPath, 'multus', 'doctor'], testEnv);
 		t.after(() => terminal.kill());
 		await terminal.waitForScreen(/\[y\/N\]/);
-		terminal.send('y');
+		await terminal.answer('y');
 		await terminal.waitForScreen(/Waiting\s+for\s+daemon\s+set\s+"kube-multus-ds"\s+rollout\s+to\s+finish/);
 		// Two different signals: the kernel would merge a second SIGTERM sent before the first was handled. The
 		// second quits at once (130) unless the rollout had already stopped at its safe point by then (1).
