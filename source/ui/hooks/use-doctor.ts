@@ -5,9 +5,8 @@ import {clusterStateAfterCancel} from '../../doctor/present.js';
 import type {DoctorIO} from '../../doctor/runner.js';
 import {ExitCode} from '../../exit-codes.js';
 import type {DoctorOptions} from '../../options.js';
-import {interruptWindowMs} from '../keys.js';
-import {cancelOnSignals, ctrlC, type SignalSource} from '../../signals.js';
-import {useExitOnce, useQuitArm} from './use-exit.js';
+import type {SignalSource} from '../../signals.js';
+import {useExitOnce, useQuitArm, useStop} from './use-exit.js';
 import {isAsking} from '../layout.js';
 import {useQuestion} from './use-question.js';
 
@@ -47,7 +46,6 @@ export function useDoctor({options, flow, onExit, suspended = false, signals}: U
 	// Key commands read the state between renders (a Ctrl-C right after an event): keep it current here.
 	const latest = useRef<DoctorState>(state);
 	const controller = useRef(new AbortController());
-	const lastInterrupt = useRef(Number.NEGATIVE_INFINITY);
 	const started = useRef(false);
 	const [quitArmed, setQuitArmed] = useQuitArm();
 	const [quit, setQuit] = useState<{clusterState: string} | undefined>(undefined);
@@ -88,38 +86,15 @@ export function useDoctor({options, flow, onExit, suspended = false, signals}: U
 		if (!latest.current.outcome) setQuit({clusterState: clusterStateAfterCancel(latest.current)});
 	}, []);
 
-	const interrupt = useCallback(() => {
-		if (latest.current.outcome) return;
-		const now = Date.now();
-		if (now - lastInterrupt.current <= interruptWindowMs) {
-			quitNow();
-			return;
-		}
-		lastInterrupt.current = now;
-		setQuitArmed(true);
-		if (controller.current.signal.aborted) return;
-		dispatch({type: 'cancel-requested', by: ctrlC});
-		// The key, read in raw mode: the user's Ctrl-C, said as such.
-		controller.current.abort(ctrlC);
-		// A question being asked is answered "no": the runner then sees the abort and reports the cancel.
-		decline();
-	}, [decline, dispatch, quitNow]);
-
-	// A signal cancels as the key does, named; the answer "no" reaches the runner after the abort that follows.
-	useEffect(() => {
-		if (!signals) return;
-		return cancelOnSignals(
-			controller.current,
-			cause => {
-				if (latest.current.outcome) return;
-				dispatch({type: 'cancel-requested', by: cause});
-				decline();
-			},
-			undefined,
-			quitNow,
-			signals,
-		);
-	}, [signals, decline, dispatch, quitNow]);
+	const interrupt = useStop({
+		controller,
+		ended: () => Boolean(latest.current.outcome),
+		cancelRequested: cause => dispatch({type: 'cancel-requested', by: cause}),
+		decline,
+		quitNow,
+		setQuitArmed,
+		signals,
+	});
 
 	// A quit does not wait for the flow to finish: its step is shown stopped by the reducer's own rule.
 	const shown = useMemo(() => (quit ? withStoppedStep(state) : state), [state, quit]);

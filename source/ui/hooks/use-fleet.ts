@@ -2,9 +2,8 @@ import {useCallback, useEffect, useReducer, useRef, useState} from 'react';
 import type {FleetIO, FleetResult} from '../../fleet/fleet.js';
 import {fleetReducer, initialFleetState, type FleetEvent, type FleetState} from '../../fleet/machine.js';
 import {ExitCode} from '../../exit-codes.js';
-import {interruptWindowMs} from '../keys.js';
-import {cancelOnSignals, ctrlC, type SignalSource} from '../../signals.js';
-import {useExitOnce, useQuitArm} from './use-exit.js';
+import type {SignalSource} from '../../signals.js';
+import {useExitOnce, useQuitArm, useStop} from './use-exit.js';
 import {useQuestion} from './use-question.js';
 import {quitExitCode} from './use-doctor.js';
 
@@ -34,7 +33,6 @@ export function useFleet({flow, onExit, suspended = false, signals}: {flow: Flee
 	const [state, dispatchToReact] = useReducer(fleetReducer, undefined, initialFleetState);
 	const latest = useRef<FleetState>(state);
 	const controller = useRef(new AbortController());
-	const lastInterrupt = useRef(Number.NEGATIVE_INFINITY);
 	const started = useRef(false);
 	// Only makes the running rows' times move on: each render reads the clock itself.
 	const [, setTick] = useState(0);
@@ -77,37 +75,15 @@ export function useFleet({flow, onExit, suspended = false, signals}: {flow: Flee
 		if (latest.current.exitCode === undefined) setQuit(true);
 	}, []);
 
-	const interrupt = useCallback(() => {
-		if (latest.current.exitCode !== undefined) return;
-		const at = Date.now();
-		if (at - lastInterrupt.current <= interruptWindowMs) {
-			quitNow();
-			return;
-		}
-		lastInterrupt.current = at;
-		setQuitArmed(true);
-		if (controller.current.signal.aborted) return;
-		dispatch({type: 'cancel-requested', by: ctrlC});
-		// The key, read in raw mode: the user's Ctrl-C, said as such.
-		controller.current.abort(ctrlC);
-		decline();
-	}, [decline, dispatch, quitNow]);
-
-	// A signal stops every cluster as the key does, named (useDoctor's); a second one quits at once.
-	useEffect(() => {
-		if (!signals) return;
-		return cancelOnSignals(
-			controller.current,
-			cause => {
-				if (latest.current.exitCode !== undefined) return;
-				dispatch({type: 'cancel-requested', by: cause});
-				decline();
-			},
-			undefined,
-			quitNow,
-			signals,
-		);
-	}, [signals, decline, dispatch, quitNow]);
+	const interrupt = useStop({
+		controller,
+		ended: () => latest.current.exitCode !== undefined,
+		cancelRequested: cause => dispatch({type: 'cancel-requested', by: cause}),
+		decline,
+		quitNow,
+		setQuitArmed,
+		signals,
+	});
 
 	return {state, now: finished ? (state.finishedAt ?? Date.now()) : Date.now(), answer, interrupt, quitArmed, quit};
 }
